@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { BuildNumber, Metadata, Name, OptionalText, OptionalTimestamp } from "./fields.ts";
+import { StatusInput } from "./status.ts";
+
+const sharedFields = {
+  product_name: Name,
+  version: Name,
+  status: StatusInput,
+  scm_sha: OptionalText(255),
+  scm_repository: OptionalText(512),
+  scm_branch: OptionalText(512),
+  build_number: BuildNumber,
+  build_url: OptionalText(2048),
+  source_system: OptionalText(64),
+  invoke_id: OptionalText(255),
+  started_at: OptionalTimestamp,
+  completed_at: OptionalTimestamp,
+  extra_metadata: Metadata,
+};
+
+/** `POST /build-events/` body. Unknown fields are ignored so older clients keep working. */
+export const BuildEventInput = z.object({
+  ...sharedFields,
+  scm_committed_at: OptionalTimestamp,
+  built_by: OptionalText(255),
+  built_by_email: OptionalText(320),
+  built_by_name: OptionalText(255),
+});
+export type BuildEventInput = z.input<typeof BuildEventInput>;
+export type BuildEvent = z.output<typeof BuildEventInput>;
+
+/** `POST /deployment-events/` body. */
+export const DeploymentEventInput = z.object({
+  ...sharedFields,
+  environment_name: Name,
+  deploy_url: OptionalText(2048),
+  deployed_by: OptionalText(255),
+  deployed_by_email: OptionalText(320),
+  deployed_by_name: OptionalText(255),
+});
+export type DeploymentEventInput = z.input<typeof DeploymentEventInput>;
+export type DeploymentEvent = z.output<typeof DeploymentEventInput>;
+
+export const EVENT_KINDS = ["build", "deployment"] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** Largest number of events in one `POST /events/batch`. */
+export const MAX_BATCH_EVENTS = 1000;
+
+/** One item of a batch: `kind` says which event body it carries; `idempotency_key` is optional. */
+export const BatchItemInput = z.object({
+  kind: z.enum(EVENT_KINDS),
+  idempotency_key: z.string().trim().min(1).max(255).optional(),
+  event: z.record(z.string(), z.unknown()),
+});
+export type BatchItemInput = z.input<typeof BatchItemInput>;
+
+export const BatchInput = z.object({
+  events: z.array(BatchItemInput).min(1).max(MAX_BATCH_EVENTS),
+});
+export type BatchInput = z.input<typeof BatchInput>;

@@ -1,0 +1,212 @@
+import { z } from "zod";
+import { ENVIRONMENT_TYPES } from "./environment-type.ts";
+import { STATUSES } from "./status.ts";
+
+const Id = z.string();
+const Time = z.string();
+const Text = z.string().nullable();
+const Json = z.record(z.string(), z.unknown());
+const StatusOut = z.enum(STATUSES);
+
+/** A rendered deployment button (filled by the buttons feature; empty until buttons are configured). */
+export const Button = z.object({
+  name: z.string(),
+  url: z.string(),
+  environment_name: z.string().nullable(),
+});
+export type Button = z.infer<typeof Button>;
+
+export const BuildEventResponse = z.object({
+  id: Id,
+  build_id: Id,
+  version_id: Id,
+  product_id: Id,
+  product_name: z.string(),
+  version: z.string(),
+  status: StatusOut,
+  scm_sha: Text,
+  build_number: Text,
+  build_url: Text,
+  started_at: Time.nullable(),
+  completed_at: Time.nullable(),
+  created_at: Time,
+  buttons: z.array(Button),
+});
+export type BuildEventResponse = z.infer<typeof BuildEventResponse>;
+
+export const DeploymentEventResponse = z.object({
+  id: Id,
+  deployment_id: Id,
+  event_id: Id,
+  product_id: Id,
+  product_name: z.string(),
+  version_id: Id,
+  version: z.string(),
+  environment_id: Id,
+  environment_name: z.string(),
+  status: StatusOut,
+  deployed_at: Time,
+  completed_at: Time.nullable(),
+  deployed_by: Text,
+  deployed_by_email: Text,
+  deployed_by_name: Text,
+  deploy_url: Text,
+  source_system: Text,
+  extra_metadata: Json,
+});
+export type DeploymentEventResponse = z.infer<typeof DeploymentEventResponse>;
+
+export const Product = z.object({
+  id: Id,
+  name: z.string(),
+  description: Text,
+  extra_metadata: Json,
+  created_at: Time,
+  updated_at: Time,
+});
+export type Product = z.infer<typeof Product>;
+
+export const Version = z.object({
+  id: Id,
+  product_id: Id,
+  product_name: z.string(),
+  version: z.string(),
+  scm_sha: Text,
+  scm_repository: Text,
+  scm_branch: Text,
+  scm_committed_at: Time.nullable(),
+  build_number: Text,
+  build_url: Text,
+  source_system: Text,
+  invoke_id: Text,
+  built_by: Text,
+  built_by_email: Text,
+  built_by_name: Text,
+  status: StatusOut.nullable(),
+  started_at: Time.nullable(),
+  completed_at: Time.nullable(),
+  extra_metadata: Json,
+  created_at: Time,
+  updated_at: Time,
+});
+export type Version = z.infer<typeof Version>;
+
+export const Build = z.object({
+  id: Id,
+  version_id: Id,
+  status: StatusOut,
+  build_number: Text,
+  build_url: Text,
+  invoke_id: Text,
+  source_system: Text,
+  built_by: Text,
+  started_at: Time.nullable(),
+  completed_at: Time.nullable(),
+  created_at: Time,
+});
+export type Build = z.infer<typeof Build>;
+
+export const Environment = z.object({
+  id: Id,
+  name: z.string(),
+  type: z.enum(ENVIRONMENT_TYPES),
+  description: Text,
+  metadata: Json,
+  sort_order: z.number().int(),
+  created_at: Time,
+  updated_at: Time,
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const Deployment = z.object({
+  id: Id,
+  product_id: Id,
+  product_name: z.string(),
+  version_id: Id,
+  version: z.string(),
+  environment_id: Id,
+  environment_name: z.string(),
+  status: StatusOut,
+  deployed_by: Text,
+  deployed_by_email: Text,
+  deployed_by_name: Text,
+  deploy_url: Text,
+  source_system: Text,
+  invoke_id: Text,
+  started_at: Time.nullable(),
+  completed_at: Time.nullable(),
+  extra_metadata: Json,
+  created_at: Time,
+  updated_at: Time,
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+/** One product × environment cell of `GET /state`. */
+export const StateCell = z.object({
+  environment_id: Id,
+  environment_name: z.string(),
+  current: z
+    .object({
+      version: z.string(),
+      version_id: Id,
+      deployment_id: Id,
+      deployed_at: Time,
+      deployed_by: Text,
+    })
+    .nullable(),
+  /** The latest attempt when it has not finished (pending or started). */
+  in_progress: z
+    .object({ version: z.string(), deployment_id: Id, status: StatusOut, since: Time })
+    .nullable(),
+  /** The latest attempt when it failed or was aborted and nothing completed after it. */
+  failed: z.object({ version: z.string(), deployment_id: Id, status: StatusOut, at: Time }).nullable(),
+});
+export type StateCell = z.infer<typeof StateCell>;
+
+export const StateResponse = z.object({
+  environments: z.array(z.object({ id: Id, name: z.string(), type: z.enum(ENVIRONMENT_TYPES) })),
+  products: z.array(z.object({ id: Id, name: z.string(), cells: z.array(StateCell) })),
+});
+export type StateResponse = z.infer<typeof StateResponse>;
+
+/** The body of every error response. */
+export const ErrorBody = z.object({
+  detail: z.unknown(),
+  code: z.string(),
+  request_id: z.string(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** One item of a 422 `detail` list. */
+export const ValidationIssue = z.object({
+  loc: z.array(z.union([z.string(), z.number()])),
+  msg: z.string(),
+  type: z.string(),
+});
+export type ValidationIssue = z.infer<typeof ValidationIssue>;
+
+/** `detail` of a 409/423/428 preflight block. */
+export const PreflightBlock = z.object({
+  error: z.literal("deployment_blocked"),
+  code: z.string(),
+  message: z.string(),
+  retry_after: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type PreflightBlock = z.infer<typeof PreflightBlock>;
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+}
+
+export const BatchResult = z.object({
+  index: z.number().int(),
+  status: z.number().int(),
+  body: z.unknown(),
+});
+export const BatchResponse = z.object({
+  results: z.array(BatchResult),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+});
+export type BatchResponse = z.infer<typeof BatchResponse>;

@@ -1,0 +1,61 @@
+import { z } from "zod";
+
+/** Canonical lifecycle statuses shared by builds and deployments. */
+export const STATUSES = ["pending", "started", "completed", "failed", "aborted"] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Every accepted spelling, including the canonical one, mapped to its canonical status. */
+export const STATUS_ALIASES: Readonly<Record<string, Status>> = {
+  pending: "pending",
+  queued: "pending",
+  scheduled: "pending",
+  started: "started",
+  in_progress: "started",
+  init: "started",
+  deploying: "started",
+  building: "started",
+  completed: "completed",
+  success: "completed",
+  complete: "completed",
+  finished: "completed",
+  deployed: "completed",
+  built: "completed",
+  failed: "failed",
+  fail: "failed",
+  failure: "failed",
+  error: "failed",
+  aborted: "aborted",
+  abort: "aborted",
+  cancelled: "aborted",
+  canceled: "aborted",
+  cancel: "aborted",
+  skipped: "aborted",
+};
+
+/** Maps a status as CI systems spell it (case-insensitive, trimmed) to its canonical form, or null. */
+export function normalizeStatus(input: string): Status | null {
+  return STATUS_ALIASES[input.trim().toLowerCase()] ?? null;
+}
+
+/** Terminal statuses end a build or deployment; a later event never moves a record out of them to a non-terminal one. */
+export function isTerminal(status: Status): boolean {
+  return status === "completed" || status === "failed" || status === "aborted";
+}
+
+/** Ordering used to keep a lifecycle from going backwards when events arrive out of order. */
+export function statusRank(status: Status): number {
+  return status === "pending" ? 0 : status === "started" ? 1 : 2;
+}
+
+/** A status field that accepts every alias and yields the canonical value. */
+export const StatusInput = z.string().transform((value, ctx) => {
+  const status = normalizeStatus(value);
+  if (status === null) {
+    ctx.addIssue({
+      code: "custom",
+      message: `Unknown status '${value}'. Use one of ${STATUSES.join(", ")} or an alias (${Object.keys(STATUS_ALIASES).join(", ")})`,
+    });
+    return z.NEVER;
+  }
+  return status;
+});

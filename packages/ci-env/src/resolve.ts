@@ -1,0 +1,204 @@
+import {
+  BuildEventInput,
+  DeploymentEventInput,
+  MAX_METADATA_BYTES,
+  normalizeStatus,
+  STATUSES,
+} from "@versioner/schema";
+import type { z } from "zod";
+import { detectCi } from "./detect.ts";
+import { pick } from "./env-values.ts";
+import { repositoryName } from "./repository.ts";
+import type { CiContext, Env } from "./types.ts";
+import { UsageError } from "./usage-error.ts";
+
+/**
+ * Explicit inputs (CLI flags, action inputs); `undefined` or `""` means "not given". Keys are the
+ * event field names (`product_name`, `scm_sha`, …) plus `environment_name` and `metadata`
+ * (a JSON object or its JSON text; `extra_metadata` is accepted too).
+ */
+export type TrackInputs = Partial<Record<string, string | Record<string, unknown> | undefined>>;
+
+type EventKind = "build" | "deployment";
+type Resolved = Record<string, string | Record<string, unknown> | undefined>;
+
+const SHARED_FIELDS = [
+  "product_name",
+  "version",
+  "status",
+  "scm_sha",
+  "scm_repository",
+  "scm_branch",
+  "build_number",
+  "build_url",
+  "source_system",
+  "invoke_id",
+  "started_at",
+  "completed_at",
+] as const;
+
+/** Text fields of each event kind, in the order they are resolved. */
+export const EVENT_TEXT_FIELDS: Readonly<Record<EventKind, readonly string[]>> = {
+  build: [...SHARED_FIELDS, "scm_committed_at", "built_by", "built_by_email", "built_by_name"],
+  deployment: [
+    ...SHARED_FIELDS,
+    "environment_name",
+    "deploy_url",
+    "deployed_by",
+    "deployed_by_email",
+    "deployed_by_name",
+  ],
+};
+
+// Extra spellings accepted besides VERSIONER_<FIELD>, as the hosted CLI and action use them.
+const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  product_name: ["VERSIONER_PRODUCT"],
+  environment_name: ["VERSIONER_ENVIRONMENT"],
+};
+const INPUT_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  product_name: ["product"],
+  environment_name: ["environment"],
+};
+
+/** The `VERSIONER_*` variables that override one field, most specific first. */
+export function envNamesFor(field: string): string[] {
+  return [`VERSIONER_${field.toUpperCase()}`, ...(ENV_ALIASES[field] ?? [])];
+}
+
+function detected(kind: EventKind, ci: CiContext): Record<string, string | undefined> {
+  const common = {
+    scm_sha: ci.scm_sha,
+    scm_repository: ci.scm_repository,
+    scm_branch: ci.scm_branch,
+    build_number: ci.build_number,
+    source_system: ci.source_system,
+    invoke_id: ci.invoke_id,
+  };
+  return kind === "build"
+    ? {
+        ...common,
+        scm_committed_at: ci.scm_committed_at,
+        build_url: ci.run_url,
+        built_by: ci.actor,
+        built_by_email: ci.actor_email,
+        built_by_name: ci.actor_name,
+      }
+    : {
+        ...common,
+        environment_name: ci.environment_name,
+        deploy_url: ci.run_url,
+        deployed_by: ci.actor,
+        deployed_by_email: ci.actor_email,
+        deployed_by_name: ci.actor_name,
+      };
+}
+
+function explicitText(inputs: TrackInputs, field: string): string | undefined {
+  for (const key of [field, ...(INPUT_ALIASES[field] ?? [])]) {
+    const value = inputs[key];
+    if (typeof value === "string" && value.trim()) return value.trim();
+  }
+  return undefined;
+}
+
+function parseMetadata(
+  value: unknown,
+  source: string,
+  problems: string[],
+): Record<string, unknown> | undefined {
+  if (value === undefined || value === "") return undefined;
+  let parsed: unknown = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      problems.push(`metadata (${source}) is not valid JSON`);
+      return undefined;
+    }
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    problems.push(`metadata (${source}) must be a JSON object`);
+    return undefined;
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function resolve(kind: EventKind, inputs: TrackInputs, env: Env, ci: CiContext): Resolved {
+  const problems: string[] = [];
+  const fromCi = detected(kind, ci);
+  const event: Resolved = {};
+  for (const field of EVENT_TEXT_FIELDS[kind]) {
+    event[field] = explicitText(inputs, field) ?? pick(env, ...envNamesFor(field)) ?? fromCi[field];
+  }
+
+  event.product_name ??= repositoryName(event.scm_repository as string | undefined);
+  const sha = event.scm_sha as string | undefined;
+  event.version ??= sha ? sha.slice(0, 7) : undefined;
+  event.status ??= "completed";
+
+  if (!event.product_name) {
+    problems.push(
+      "product_name is required (--product or VERSIONER_PRODUCT_NAME; no repository was detected)",
+    );
+  }
+  if (!event.version) {
+    problems.push("version is required (--version or VERSIONER_VERSION; no commit SHA was detected)");
+  }
+  if (kind === "deployment" && !event.environment_name) {
+    problems.push("environment_name is required (--environment or VERSIONER_ENVIRONMENT)");
+  }
+  const status = String(event.status);
+  const canonical = normalizeStatus(status);
+  if (canonical === null) {
+    problems.push(`status '${status}' is not one of ${STATUSES.join(", ")} or an alias of them`);
+  } else {
+    event.status = canonical;
+  }
+
+  const explicitMetadata = inputs.metadata ?? inputs.extra_metadata;
+  const user =
+    explicitMetadata !== undefined && explicitMetadata !== ""
+      ? parseMetadata(explicitMetadata, "input", problems)
+      : parseMetadata(
+          pick(env, "VERSIONER_METADATA", "VERSIONER_EXTRA_METADATA"),
+          "VERSIONER_METADATA",
+          problems,
+        );
+  const metadata = { ...ci.metadata, ...user };
+  if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
+    problems.push(`metadata must be at most ${MAX_METADATA_BYTES / 1024} KB when serialized`);
+  }
+  if (Object.keys(metadata).length > 0) event.extra_metadata = metadata;
+
+  if (problems.length > 0) throw new UsageError(`Invalid input: ${problems.join("; ")}`);
+  return event;
+}
+
+function validated<T extends z.ZodType>(schema: T, event: Resolved): z.output<T> {
+  const result = schema.safeParse(event);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`);
+  throw new UsageError(`Invalid input: ${problems.join("; ")}`);
+}
+
+/**
+ * Builds a `POST /build-events/` body. Precedence per field: explicit input > `VERSIONER_<FIELD>`
+ * env > CI detection > default (product: repository name; version: short SHA; status: completed).
+ * Detected `vi_*` metadata is merged under the user's metadata. Throws `UsageError` naming the fields.
+ */
+export function resolveBuildEvent(
+  inputs: TrackInputs,
+  env: Env,
+  ci: CiContext = detectCi(env),
+): BuildEventInput {
+  return validated(BuildEventInput, resolve("build", inputs, env, ci));
+}
+
+/** Builds a `POST /deployment-events/` body; same precedence as `resolveBuildEvent`, and `environment_name` is required. */
+export function resolveDeploymentEvent(
+  inputs: TrackInputs,
+  env: Env,
+  ci: CiContext = detectCi(env),
+): DeploymentEventInput {
+  return validated(DeploymentEventInput, resolve("deployment", inputs, env, ci));
+}

@@ -7,7 +7,7 @@ import {
 } from "@versioner/schema";
 import type { z } from "zod";
 import { detectCi } from "./detect.ts";
-import { pick } from "./env-values.ts";
+import { definedOnly, pick } from "./env-values.ts";
 import { repositoryName } from "./repository.ts";
 import type { CiContext, Env } from "./types.ts";
 import { UsageError } from "./usage-error.ts";
@@ -174,9 +174,10 @@ function resolve(kind: EventKind, inputs: TrackInputs, env: Env, ci: CiContext):
   return event;
 }
 
-function validated<T extends z.ZodType>(schema: T, event: Resolved): z.output<T> {
+function validated<T extends z.ZodType<object>>(schema: T, event: Resolved): z.output<T> {
   const result = schema.safeParse(event);
-  if (result.success) return result.data;
+  // Zod keeps optional keys with undefined values; drop them so the body holds only what is known.
+  if (result.success) return definedOnly(result.data) as z.output<T>;
   const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`);
   throw new UsageError(`Invalid input: ${problems.join("; ")}`);
 }

@@ -1,0 +1,20 @@
+export {
+  CLIENT_VERSION,
+  type DeploymentQuery,
+  type HealthResponse,
+  type Page,
+  type RetryInfo,
+  type TrackOptions,
+  VersionerClient,
+  type VersionerClientOptions,
+} from "./client.ts";
+export {
+  ApiError,
+  AuthError,
+  PreflightBlockedError,
+  UnreachableError,
+  ValidationError,
+  VersionerError,
+  type VersionerErrorKind,
+} from "./errors.ts";
+export { backoffDelay, parseRetryAfter } from "./retry-delay.ts";

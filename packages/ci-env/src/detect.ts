@@ -61,15 +61,20 @@ export function detectCi(env: Env, options: DetectOptions = {}): CiContext {
 }
 
 function fillFromGit(context: CiContext, git: GitRunner, cwd: string | undefined): void {
+  const found: Partial<CiContext> = {};
   if (context.provider === "generic") {
-    context.scm_sha ??= git(["rev-parse", "HEAD"], cwd);
+    found.scm_sha = git(["rev-parse", "HEAD"], cwd);
     const branch = git(["rev-parse", "--abbrev-ref", "HEAD"], cwd);
     // A detached HEAD reports the literal "HEAD", which is not a branch.
-    if (branch && branch !== "HEAD") context.scm_branch ??= branch;
-    context.scm_repository ??= normalizeRepository(git(["config", "--get", "remote.origin.url"], cwd));
+    if (branch !== "HEAD") found.scm_branch = branch;
+    found.scm_repository = normalizeRepository(git(["config", "--get", "remote.origin.url"], cwd));
   }
   if (!context.scm_committed_at) {
-    const committedAt = git(["log", "-1", "--format=%cI", context.scm_sha ?? "HEAD"], cwd);
-    if (committedAt) context.scm_committed_at = committedAt;
+    found.scm_committed_at = git(
+      ["log", "-1", "--format=%cI", context.scm_sha ?? found.scm_sha ?? "HEAD"],
+      cwd,
+    );
   }
+  // What the CI said wins over git; git only fills the gaps.
+  Object.assign(context, definedOnly(found), definedOnly(context));
 }

@@ -1,0 +1,90 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { UsageError } from "@versioner/ci-env";
+import { FLAGS, type FlagScope, flagByName } from "./flags.ts";
+
+/** A command the CLI knows. */
+export type Command = "track build" | "track deployment" | "state" | "ci-env" | "help" | "version";
+
+/** The parsed command line: flag values keyed by their canonical (non-alias) name. */
+export interface CommandLine {
+  command: Command;
+  /** For `help`: the command help was asked about, if any. */
+  topic?: Command;
+  values: Record<string, string | boolean>;
+}
+
+const SCOPE: Partial<Record<Command, FlagScope>> = {
+  "track build": "build",
+  "track deployment": "deployment",
+  state: "state",
+  "ci-env": "ci-env",
+};
+
+function parserOptions(): NonNullable<ParseArgsConfig["options"]> {
+  const options: NonNullable<ParseArgsConfig["options"]> = {};
+  for (const flag of FLAGS) {
+    options[flag.name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}) };
+    for (const alias of flag.aliases ?? []) options[alias] = { type: flag.type };
+  }
+  return options;
+}
+
+function commandFrom(positionals: string[]): Command | undefined {
+  const [first, second, ...rest] = positionals;
+  if (rest.length > 0) return undefined;
+  if (first === "track" && (second === "build" || second === "deployment")) return `track ${second}`;
+  if (second !== undefined) return undefined;
+  if (first === "state" || first === "ci-env" || first === "help" || first === "version") return first;
+  return undefined;
+}
+
+/** Parses `argv` (without node and script); throws `UsageError` on unknown commands, flags or misplaced flags. */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  // `--version` alone prints the CLI version; inside `track` it is the event's version and takes a value.
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V"))
+    return { command: "version", values: {} };
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: parserOptions(), allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+
+  const values: Record<string, string | boolean> = {};
+  for (const [given, value] of Object.entries(parsed.values)) {
+    // parseArgs only yields names declared in parserOptions(), all of which come from FLAGS.
+    const flag = flagByName(given);
+    if (!flag || value === undefined || Array.isArray(value)) continue;
+    if (flag.name in values) throw new UsageError(`--${flag.name} was given twice (as --${given})`);
+    values[flag.name] = value;
+  }
+
+  if (parsed.positionals.length === 0) return { command: "help", values };
+  if (parsed.positionals[0] === "help") {
+    const topic = commandFrom(parsed.positionals.slice(1));
+    return { command: "help", values, ...(topic ? { topic } : {}) };
+  }
+  const command = commandFrom(parsed.positionals);
+  if (!command) {
+    throw new UsageError(`Unknown command '${parsed.positionals.join(" ")}'. Run 'versioner --help'.`);
+  }
+  if (values.help === true) return { command: "help", topic: command, values };
+
+  const scope = SCOPE[command];
+  for (const name of Object.keys(values)) {
+    const flag = flagByName(name);
+    if (scope && flag && !flag.scopes.includes(scope)) {
+      throw new UsageError(`--${name} does not apply to 'versioner ${command}'`);
+    }
+  }
+  return { command, values };
+}
+
+/** Reads a true/false setting written as true|false|1|0|yes|no (any case). */
+export function parseBoolean(value: string, name: string): boolean {
+  const lower = value.trim().toLowerCase();
+  if (["true", "1", "yes"].includes(lower)) return true;
+  if (["false", "0", "no"].includes(lower)) return false;
+  throw new UsageError(`${name} must be true or false, not '${value}'`);
+}

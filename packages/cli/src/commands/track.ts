@@ -1,0 +1,112 @@
+import {
+  type CiContext,
+  detectCi,
+  resolveBuildEvent,
+  resolveDeploymentEvent,
+  type TrackInputs,
+  UsageError,
+} from "@versioner/ci-env";
+import { PreflightBlockedError, UnreachableError, VersionerError } from "@versioner/client";
+import { parseBoolean } from "../command-line.ts";
+import { createClient } from "../connection.ts";
+import { FLAGS } from "../flags.ts";
+import { EXIT, type Io } from "../io.ts";
+
+type Kind = "build" | "deployment";
+
+function trackInputs(values: Record<string, string | boolean>): TrackInputs {
+  const inputs: TrackInputs = {};
+  for (const flag of FLAGS) {
+    const value = values[flag.name];
+    if (flag.field && typeof value === "string") inputs[flag.field] = value;
+  }
+  return inputs;
+}
+
+function failOnApiError(values: Record<string, string | boolean>, io: Io): boolean {
+  const flag = values["fail-on-api-error"];
+  if (typeof flag === "string") return parseBoolean(flag, "--fail-on-api-error");
+  const env = io.env.VERSIONER_FAIL_ON_API_ERROR?.trim();
+  return env ? parseBoolean(env, "VERSIONER_FAIL_ON_API_ERROR") : true;
+}
+
+function printBlocked(error: PreflightBlockedError, io: Io): void {
+  const lines = [
+    `error: deployment blocked by a rule (HTTP ${error.status}, ${error.code}): ${error.message}`,
+  ];
+  const rule = error.details.rule_name;
+  if (typeof rule === "string") lines.push(`  rule: ${rule}`);
+  if (error.retryAfter) lines.push(`  retry after: ${error.retryAfter}`);
+  if (Object.keys(error.details).length > 0) lines.push(`  details: ${JSON.stringify(error.details)}`);
+  io.stderr(`${lines.join("\n")}\n`);
+}
+
+function summaryLine(
+  kind: Kind,
+  event: { product_name: string; version: string; status: string },
+  env?: string,
+) {
+  const target = kind === "deployment" && env ? ` to ${env}` : "";
+  return `${event.product_name} ${event.version}${target} (${event.status})`;
+}
+
+/** `versioner track build|deployment`: resolves the event, sends it and maps the outcome to an exit code. */
+export async function trackCommand(
+  kind: Kind,
+  values: Record<string, string | boolean>,
+  io: Io,
+): Promise<number> {
+  const tolerate = !failOnApiError(values, io);
+  const ci: CiContext = detectCi(io.env, { git: true, ...(io.cwd ? { cwd: io.cwd } : {}) });
+  const inputs = trackInputs(values);
+  const client = createClient(values, io, { requireKey: true });
+  const idempotencyKey =
+    typeof values["idempotency-key"] === "string"
+      ? values["idempotency-key"]
+      : io.env.VERSIONER_IDEMPOTENCY_KEY?.trim() || undefined;
+  const options = idempotencyKey ? { idempotencyKey } : {};
+
+  try {
+    let response: { id: string };
+    let description: string;
+    if (kind === "build") {
+      const event = resolveBuildEvent(inputs, io.env, ci);
+      description = summaryLine(kind, { ...event, status: String(event.status) });
+      response = await client.trackBuild(event, options);
+    } else {
+      const event = resolveDeploymentEvent(inputs, io.env, ci);
+      description = summaryLine(kind, { ...event, status: String(event.status) }, event.environment_name);
+      response = await client.trackDeployment(event, options);
+    }
+    if (values.json) io.stdout(`${JSON.stringify(response, null, 2)}\n`);
+    else if (!values.quiet) io.stdout(`Recorded ${kind} ${description}: id ${response.id}\n`);
+    appendStepSummary(io, `- Versioner recorded ${kind} ${description}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (error instanceof PreflightBlockedError) {
+      printBlocked(error, io);
+      return EXIT.blocked;
+    }
+    if (!(error instanceof VersionerError)) throw error;
+    if (tolerate) {
+      io.stderr(
+        `warning: the ${kind} was not recorded: ${error.message} (continuing: fail-on-api-error is false)\n`,
+      );
+      return EXIT.ok;
+    }
+    io.stderr(`error: the ${kind} was not recorded: ${error.message}\n`);
+    return error instanceof UnreachableError ? EXIT.network : EXIT.api;
+  }
+}
+
+// Optional nicety inside GitHub Actions; a summary that cannot be written must not fail the step.
+function appendStepSummary(io: Io, line: string): void {
+  const path = io.env.GITHUB_STEP_SUMMARY;
+  if (!path || !io.appendFile) return;
+  try {
+    io.appendFile(path, line);
+  } catch {
+    // ignored: see above
+  }
+}

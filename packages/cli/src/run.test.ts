@@ -1,0 +1,215 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Env } from "@versioner/ci-env";
+import { type LoopbackServer, sendJson, startLoopbackServer } from "@versioner/client/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { run } from "./run.ts";
+
+const SHA = "fedcba9876543210fedcba9876543210fedcba98";
+const API_KEY = "sk_cli_inprocess_secret_42";
+// Not a git repository, so git detection finds nothing and tests stay hermetic.
+const cwd = mkdtempSync(join(tmpdir(), "versioner-cli-"));
+const gitlab: Env = {
+  GITLAB_CI: "true",
+  CI_PROJECT_PATH: "acme/shop-api",
+  CI_COMMIT_SHA: SHA,
+  CI_COMMIT_REF_NAME: "main",
+  CI_PIPELINE_IID: "7",
+  CI_PIPELINE_ID: "700",
+  CI_PIPELINE_URL: "https://gitlab.example.com/acme/shop-api/-/pipelines/700",
+  CI_JOB_NAME: "deploy",
+  GITLAB_USER_LOGIN: "jdoe",
+};
+
+let server: LoopbackServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function invoke(argv: string[], env: Env) {
+  let stdout = "";
+  let stderr = "";
+  const code = await run(argv, {
+    env,
+    cwd,
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+async function collector(status = 200, body: unknown = { id: "evt-1" }) {
+  server = await startLoopbackServer((_req, res) => sendJson(res, status, body));
+  return { url: server.url, requests: server.requests };
+}
+
+describe("versioner track (in-process)", () => {
+  it("sends flags over VERSIONER_* over detection, with detected metadata under the user's", async () => {
+    const { url, requests } = await collector();
+    const env = {
+      ...gitlab,
+      VERSIONER_API_URL: url,
+      VERSIONER_API_KEY: API_KEY,
+      VERSIONER_VERSION: "2.0.0",
+      VERSIONER_ENVIRONMENT: "staging",
+      VERSIONER_PRODUCT_NAME: "from-env",
+    };
+    const result = await invoke(
+      [
+        "track",
+        "deployment",
+        "--product",
+        "from-flag",
+        "--status",
+        "success",
+        "--metadata",
+        '{"vi_gitlab_job_name":"x"}',
+      ],
+      env,
+    );
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toBe("Recorded deployment from-flag 2.0.0 to staging (completed): id evt-1\n");
+    expect(requests[0]?.url).toBe("/deployment-events/");
+    expect(JSON.parse(requests[0]?.body ?? "")).toEqual({
+      product_name: "from-flag",
+      version: "2.0.0",
+      environment_name: "staging",
+      status: "completed",
+      scm_sha: SHA,
+      scm_repository: "acme/shop-api",
+      scm_branch: "main",
+      build_number: "7",
+      invoke_id: "700",
+      source_system: "gitlab",
+      deploy_url: "https://gitlab.example.com/acme/shop-api/-/pipelines/700",
+      deployed_by: "jdoe",
+      extra_metadata: {
+        vi_gitlab_pipeline_id: "700",
+        vi_gitlab_pipeline_url: "https://gitlab.example.com/acme/shop-api/-/pipelines/700",
+        vi_gitlab_job_name: "x",
+        vi_gitlab_ref_name: "main",
+      },
+    });
+  });
+
+  it("defaults product to the repository and version to the short SHA, and prints JSON with --json", async () => {
+    const { url, requests } = await collector(200, { id: "b-1", version: "fedcba9" });
+    const result = await invoke(["track", "build", "--json"], {
+      ...gitlab,
+      VERSIONER_API_URL: url,
+      VERSIONER_API_KEY: API_KEY,
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ id: "b-1", version: "fedcba9" });
+    expect(JSON.parse(requests[0]?.body ?? "")).toMatchObject({
+      product_name: "shop-api",
+      version: "fedcba9",
+      status: "completed",
+      build_url: "https://gitlab.example.com/acme/shop-api/-/pipelines/700",
+      built_by: "jdoe",
+    });
+  });
+
+  it("passes --idempotency-key through", async () => {
+    const { url, requests } = await collector();
+    await invoke(["track", "build", "--idempotency-key", "build-7", "-q"], {
+      ...gitlab,
+      VERSIONER_API_URL: url,
+      VERSIONER_API_KEY: API_KEY,
+    });
+    expect(requests[0]?.headers["idempotency-key"]).toBe("build-7");
+  });
+
+  it("exits 1 naming the missing fields, without calling the collector", async () => {
+    const { url, requests } = await collector();
+    const result = await invoke(["track", "deployment"], {
+      VERSIONER_API_URL: url,
+      VERSIONER_API_KEY: API_KEY,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /product_name is required.*version is required.*environment_name is required/,
+    );
+    expect(requests).toHaveLength(0);
+  });
+
+  it("exits 1 when the collector URL or key is missing", async () => {
+    expect((await invoke(["track", "build"], gitlab)).stderr).toMatch(/VERSIONER_API_URL/);
+    const noKey = await invoke(["track", "build"], { ...gitlab, VERSIONER_API_URL: "http://127.0.0.1:9" });
+    expect(noKey).toMatchObject({ code: 1 });
+    expect(noKey.stderr).toMatch(/VERSIONER_API_KEY/);
+  });
+
+  it("rejects a bad --fail-on-api-error and --timeout", async () => {
+    const env = { ...gitlab, VERSIONER_API_URL: "http://127.0.0.1:9", VERSIONER_API_KEY: API_KEY };
+    expect(await invoke(["track", "build", "--fail-on-api-error", "maybe"], env)).toMatchObject({ code: 1 });
+    expect(await invoke(["track", "build", "--timeout", "-3"], env)).toMatchObject({ code: 1 });
+  });
+});
+
+describe("versioner state and ci-env (in-process)", () => {
+  const state = {
+    environments: [{ id: "e1", name: "production", type: "production" }],
+    products: [
+      {
+        id: "p1",
+        name: "shop-api",
+        cells: [
+          {
+            environment_id: "e1",
+            environment_name: "production",
+            current: {
+              version: "1.0.0",
+              version_id: "v",
+              deployment_id: "d",
+              deployed_at: "t",
+              deployed_by: null,
+            },
+            in_progress: null,
+            failed: null,
+          },
+        ],
+      },
+    ],
+  };
+
+  it("prints the matrix as a table, or the raw JSON", async () => {
+    const { url, requests } = await collector(200, state);
+    const table = await invoke(["state"], { VERSIONER_API_URL: url, VERSIONER_API_KEY: API_KEY });
+    expect(table).toEqual({ code: 0, stderr: "", stdout: "PRODUCT   production\nshop-api  1.0.0\n" });
+    const json = await invoke(["state", "--json"], { VERSIONER_API_URL: url });
+    expect(JSON.parse(json.stdout)).toEqual(state);
+    expect(requests.map((r) => [r.url, r.headers.authorization])).toEqual([
+      ["/state", `Bearer ${API_KEY}`],
+      ["/state", undefined],
+    ]);
+  });
+
+  it("maps a failing state request to exit 4", async () => {
+    const { url } = await collector(403, { detail: "forbidden", code: "FORBIDDEN" });
+    const result = await invoke(["state"], { VERSIONER_API_URL: url, VERSIONER_API_KEY: API_KEY });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/HTTP 403 FORBIDDEN/);
+  });
+
+  it("prints what ci-env detected", async () => {
+    const json = await invoke(["ci-env", "--json"], gitlab);
+    expect(JSON.parse(json.stdout)).toMatchObject({ provider: "gitlab", scm_repository: "acme/shop-api" });
+    const text = await invoke(["ci-env"], gitlab);
+    expect(text.stdout).toMatch(/^provider\s+gitlab$/m);
+    expect(text.stdout).toMatch(/^metadata\.vi_gitlab_job_name\s+deploy$/m);
+  });
+
+  it("prints help and the version", async () => {
+    expect((await invoke(["--help"], {})).stdout).toMatch(/Usage: versioner <command>/);
+    expect((await invoke(["track", "build", "--help"], {})).stdout).toMatch(/--built-by-email/);
+    expect((await invoke(["--version"], {})).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(await invoke([], {})).toMatchObject({ code: 1 });
+  });
+});

@@ -1,0 +1,49 @@
+import { UsageError } from "@versioner/ci-env";
+import { VersionerError } from "@versioner/client";
+import { parseCommandLine } from "./command-line.ts";
+import { ciEnvCommand } from "./commands/ci-env.ts";
+import { stateCommand } from "./commands/state.ts";
+import { trackCommand } from "./commands/track.ts";
+import { CLI_VERSION } from "./connection.ts";
+import { helpText } from "./help.ts";
+import { EXIT, type Io } from "./io.ts";
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code; never throws. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const commandLine = parseCommandLine(argv);
+    const { command, values } = commandLine;
+    switch (command) {
+      case "version":
+        io.stdout(`${CLI_VERSION}\n`);
+        return EXIT.ok;
+      case "help":
+        // Bare `versioner` is a mistake (exit 1); asking for help is not.
+        if (argv.length === 0) {
+          io.stderr(helpText());
+          return EXIT.usage;
+        }
+        io.stdout(helpText(commandLine.topic));
+        return EXIT.ok;
+      case "track build":
+        return await trackCommand("build", values, io);
+      case "track deployment":
+        return await trackCommand("deployment", values, io);
+      case "state":
+        return await stateCommand(values, io);
+      case "ci-env":
+        return ciEnvCommand(values, io);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof VersionerError) {
+      io.stderr(`error: ${error.message}\n`);
+      return error.kind === "unreachable" ? EXIT.network : EXIT.api;
+    }
+    io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.usage;
+  }
+}

@@ -1,0 +1,40 @@
+import type { StateResponse } from "@versioner/schema";
+
+/** Marker after a version whose environment has a deployment in progress. */
+export const IN_PROGRESS_MARKER = "▶";
+/** Marker after a version whose latest deployment attempt failed or was aborted. */
+export const FAILED_MARKER = "✗";
+
+/**
+ * Renders `GET /state` as an aligned text table: one row per product, one column per environment,
+ * each cell the current version plus `▶<version>` (in progress) or `✗<version>` (failed) markers.
+ */
+export function formatStateTable(state: StateResponse): string {
+  if (state.products.length === 0) return "No deployments recorded yet.\n";
+  const header = ["PRODUCT", ...state.environments.map((environment) => environment.name)];
+  const rows = state.products.map((product) => {
+    const cells = state.environments.map((environment) => {
+      const cell = product.cells.find((candidate) => candidate.environment_id === environment.id);
+      const parts = [cell?.current?.version ?? "-"];
+      if (cell?.in_progress) parts.push(`${IN_PROGRESS_MARKER}${cell.in_progress.version}`);
+      if (cell?.failed) parts.push(`${FAILED_MARKER}${cell.failed.version}`);
+      return parts.join(" ");
+    });
+    return [product.name, ...cells];
+  });
+  const widths = header.map((_, column) =>
+    Math.max(...[header, ...rows].map((row) => (row[column] ?? "").length)),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((text, column) => text.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
+  const hasMarkers = rows.some((row) =>
+    row.some((text) => text.includes(IN_PROGRESS_MARKER) || text.includes(FAILED_MARKER)),
+  );
+  const legend = hasMarkers
+    ? [`\n${IN_PROGRESS_MARKER} deployment in progress   ${FAILED_MARKER} last attempt failed`]
+    : [];
+  return `${[line(header), ...rows.map(line), ...legend].join("\n")}\n`;
+}

@@ -19,6 +19,7 @@ export type Button = z.infer<typeof Button>;
 export const BuildEventResponse = z.object({
   id: Id,
   build_id: Id,
+  event_id: Id,
   version_id: Id,
   product_id: Id,
   product_name: z.string(),

@@ -1,0 +1,149 @@
+import { randomUUID } from "node:crypto";
+import { and, count, desc, eq, isNull, lt, or } from "drizzle-orm";
+import type { Clock } from "../clock.ts";
+import type { Database } from "../db/client.ts";
+import { apiKeys } from "../db/schema/index.ts";
+import { NotFoundError } from "../errors.ts";
+import { type Cursor, decodeCursor, encodeCursor } from "../http/pagination.ts";
+import { type ApiKeyScope, type Principal, SCOPE_CAPABILITIES } from "./capabilities.ts";
+import { generateApiKey, hashToken, tokenPrefix } from "./tokens.ts";
+
+export interface AuthDeps {
+  database: Database;
+  clock: Clock;
+  org: string;
+}
+
+type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export interface ApiKeyView {
+  id: string;
+  key_id: string;
+  name: string;
+  description: string | null;
+  scope: ApiKeyScope;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+function view(row: ApiKeyRow): ApiKeyView {
+  const { token_hash: _hash, ...rest } = row;
+  return { ...rest, scope: row.scope as ApiKeyScope };
+}
+
+/** Creates a key; the token is returned this once and only its hash is stored. */
+export async function createApiKey(
+  deps: AuthDeps,
+  input: { name: string; description?: string | null; scope: ApiKeyScope },
+): Promise<ApiKeyView & { token: string }> {
+  const { token, keyId } = generateApiKey(deps.org);
+  const row = await insertKey(deps, { ...input, token, keyId });
+  return { ...view(row), token };
+}
+
+export async function insertKey(
+  deps: AuthDeps,
+  input: { name: string; description?: string | null; scope: ApiKeyScope; token: string; keyId: string },
+): Promise<ApiKeyRow> {
+  const row: ApiKeyRow = {
+    id: randomUUID(),
+    key_id: input.keyId,
+    name: input.name,
+    description: input.description ?? null,
+    scope: input.scope,
+    token_hash: hashToken(input.token),
+    prefix: tokenPrefix(input.token),
+    created_at: deps.clock.now().toISOString(),
+    last_used_at: null,
+    revoked_at: null,
+  };
+  await deps.database.db.insert(apiKeys).values(row);
+  return row;
+}
+
+export async function listApiKeys(
+  deps: AuthDeps,
+  query: { limit: number; cursor?: string },
+): Promise<{ items: ApiKeyView[]; next_cursor: string | null }> {
+  const after: Cursor | undefined = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const rows = await deps.database.db
+    .select()
+    .from(apiKeys)
+    .where(
+      after
+        ? or(
+            lt(apiKeys.created_at, after.at),
+            and(eq(apiKeys.created_at, after.at), lt(apiKeys.id, after.id)),
+          )
+        : undefined,
+    )
+    .orderBy(desc(apiKeys.created_at), desc(apiKeys.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(view),
+    next_cursor:
+      rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+  };
+}
+
+export async function revokeApiKey(deps: AuthDeps, id: string): Promise<void> {
+  const result = await deps.database.db
+    .update(apiKeys)
+    .set({ revoked_at: deps.clock.now().toISOString() })
+    .where(and(or(eq(apiKeys.id, id), eq(apiKeys.key_id, id)), isNull(apiKeys.revoked_at)));
+  if (result.rowsAffected === 0) throw new NotFoundError("API key");
+}
+
+// last_used_at is advisory: write it at most once a minute per key, off the request's path.
+const LAST_USED_RESOLUTION_MS = 60_000;
+const lastUsedWrites = new Map<string, number>();
+
+/** Resolves a bearer token to a principal, or undefined when unknown or revoked. */
+export async function authenticate(deps: AuthDeps, token: string): Promise<Principal | undefined> {
+  const [row] = await deps.database.db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.token_hash, hashToken(token)), isNull(apiKeys.revoked_at)))
+    .limit(1);
+  if (!row) return undefined;
+  const now = deps.clock.now().getTime();
+  if (now - (lastUsedWrites.get(row.id) ?? 0) >= LAST_USED_RESOLUTION_MS) {
+    lastUsedWrites.set(row.id, now);
+    void deps.database.db
+      .update(apiKeys)
+      .set({ last_used_at: new Date(now).toISOString() })
+      .where(eq(apiKeys.id, row.id))
+      .catch(() => lastUsedWrites.delete(row.id));
+  }
+  const scope = row.scope as ApiKeyScope;
+  return { kind: "api_key", id: row.id, name: row.name, scope, capabilities: SCOPE_CAPABILITIES[scope] };
+}
+
+/**
+ * On first start (no key at all) creates the admin token: VERSIONER_BOOTSTRAP_TOKEN when set,
+ * a new random key otherwise. Returns the token only when it was generated here, to print once.
+ */
+export async function bootstrapAdmin(
+  deps: AuthDeps,
+  bootstrapToken: string | undefined,
+): Promise<{ created: boolean; generatedToken?: string }> {
+  return deps.database.writeLock.run(async () => {
+    const [{ value } = { value: 0 }] = await deps.database.db.select({ value: count() }).from(apiKeys);
+    if (value > 0) return { created: false };
+    if (bootstrapToken) {
+      await insertKey(deps, {
+        name: "bootstrap admin",
+        scope: "admin",
+        token: bootstrapToken,
+        keyId: "bootstrap",
+      });
+      return { created: true };
+    }
+    const key = await createApiKey(deps, { name: "bootstrap admin", scope: "admin" });
+    return { created: true, generatedToken: key.token };
+  });
+}

@@ -1,0 +1,88 @@
+import { type Deployment, normalizeStatus, type Status } from "@versioner/schema";
+import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
+import { deployments, environments, products, versions } from "../db/schema/index.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import { decodeCursor, toPage } from "../http/pagination.ts";
+import type { CatalogDeps } from "./products-service.ts";
+
+export interface DeploymentQuery {
+  product?: string;
+  environment?: string;
+  version?: string;
+  status?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+  cursor?: string;
+}
+
+const columns = {
+  deployment: deployments,
+  product_name: products.name,
+  version: versions.version,
+  environment_name: environments.name,
+};
+
+type Joined = {
+  deployment: typeof deployments.$inferSelect;
+  product_name: string;
+  version: string;
+  environment_name: string;
+};
+
+function view(row: Joined): Deployment {
+  return {
+    ...row.deployment,
+    status: row.deployment.status as Status,
+    product_name: row.product_name,
+    version: row.version,
+    environment_name: row.environment_name,
+  };
+}
+
+function joined() {
+  return (deps: CatalogDeps) =>
+    deps.database.db
+      .select(columns)
+      .from(deployments)
+      .innerJoin(products, eq(products.id, deployments.product_id))
+      .innerJoin(versions, eq(versions.id, deployments.version_id))
+      .innerJoin(environments, eq(environments.id, deployments.environment_id));
+}
+
+/** Newest first; filters by product and environment (name or id), version, status (any alias) and time. */
+export async function listDeployments(deps: CatalogDeps, query: DeploymentQuery) {
+  const where: SQL[] = [];
+  if (query.product) where.push(or(eq(products.name, query.product), eq(products.id, query.product)) as SQL);
+  if (query.environment) {
+    where.push(or(eq(environments.name, query.environment), eq(environments.id, query.environment)) as SQL);
+  }
+  if (query.version) where.push(eq(versions.version, query.version));
+  if (query.status) {
+    const status = normalizeStatus(query.status);
+    if (!status) throw ValidationError.field(["query", "status"], `Unknown status '${query.status}'`);
+    where.push(eq(deployments.status, status));
+  }
+  if (query.since) where.push(gte(deployments.created_at, query.since));
+  if (query.until) where.push(lte(deployments.created_at, query.until));
+  if (query.cursor) {
+    const after = decodeCursor(query.cursor);
+    where.push(
+      or(
+        lt(deployments.created_at, after.at),
+        and(eq(deployments.created_at, after.at), lt(deployments.id, after.id)),
+      ) as SQL,
+    );
+  }
+  const rows = await joined()(deps)
+    .where(and(...where))
+    .orderBy(desc(deployments.created_at), desc(deployments.id))
+    .limit(query.limit + 1);
+  return toPage(rows, query.limit, (row) => ({ at: row.deployment.created_at, id: row.deployment.id }), view);
+}
+
+export async function getDeployment(deps: CatalogDeps, id: string): Promise<Deployment> {
+  const [row] = await joined()(deps).where(eq(deployments.id, id)).limit(1);
+  if (!row) throw new NotFoundError(`Deployment '${id}'`);
+  return view(row);
+}

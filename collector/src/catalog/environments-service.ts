@@ -1,0 +1,124 @@
+import { randomUUID } from "node:crypto";
+import {
+  ENVIRONMENT_TYPES,
+  type Environment,
+  type EnvironmentType,
+  ERROR_CODES,
+  environmentTypeRank,
+  inferEnvironmentType,
+} from "@versioner/schema";
+import { desc, eq, or } from "drizzle-orm";
+import { environments } from "../db/schema/index.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
+import type { CatalogDeps } from "./products-service.ts";
+
+type EnvironmentRow = typeof environments.$inferSelect;
+
+function view(row: EnvironmentRow): Environment {
+  return { ...row, type: row.type as EnvironmentType };
+}
+
+/** Promotion order: by type (dev → production), then sort_order, then name. */
+export function compareEnvironments(a: EnvironmentRow, b: EnvironmentRow): number {
+  return (
+    environmentTypeRank(a.type as EnvironmentType) - environmentTypeRank(b.type as EnvironmentType) ||
+    a.sort_order - b.sort_order ||
+    a.name.localeCompare(b.name)
+  );
+}
+
+/** All environments in promotion order (there are few: no pagination). */
+export async function listEnvironments(
+  deps: CatalogDeps,
+  query: { type?: EnvironmentType },
+): Promise<Environment[]> {
+  const rows = await deps.database.db
+    .select()
+    .from(environments)
+    .where(query.type ? eq(environments.type, query.type) : undefined);
+  return rows.sort(compareEnvironments).map(view);
+}
+
+export async function findEnvironment(deps: CatalogDeps, ref: string): Promise<EnvironmentRow> {
+  const [row] = await deps.database.db
+    .select()
+    .from(environments)
+    .where(or(eq(environments.id, ref), eq(environments.name, ref)))
+    .limit(1);
+  if (!row) throw new NotFoundError(`Environment '${ref}'`);
+  return row;
+}
+
+export async function getEnvironment(deps: CatalogDeps, ref: string): Promise<Environment> {
+  return view(await findEnvironment(deps, ref));
+}
+
+export interface EnvironmentInput {
+  name?: string;
+  type?: EnvironmentType;
+  description?: string | null;
+  metadata?: Record<string, unknown>;
+  sort_order?: number;
+}
+
+/** Pre-creates an environment; the type is inferred from the name unless given. */
+export async function createEnvironment(
+  deps: CatalogDeps,
+  input: EnvironmentInput & { name: string },
+): Promise<Environment> {
+  return deps.database.writeLock.run(async () => {
+    await assertNameFree(deps, input.name);
+    const now = deps.clock.now().toISOString();
+    const [last] = await deps.database.db
+      .select({ sort_order: environments.sort_order })
+      .from(environments)
+      .orderBy(desc(environments.sort_order))
+      .limit(1);
+    const row: EnvironmentRow = {
+      id: randomUUID(),
+      name: input.name,
+      type: input.type ?? inferEnvironmentType(input.name),
+      description: input.description ?? null,
+      metadata: input.metadata ?? {},
+      sort_order: input.sort_order ?? (last?.sort_order ?? 0) + 10,
+      created_at: now,
+      updated_at: now,
+    };
+    await deps.database.db.insert(environments).values(row);
+    return view(row);
+  });
+}
+
+/** Edits or renames an environment; its deployments and state follow by id. */
+export async function updateEnvironment(
+  deps: CatalogDeps,
+  ref: string,
+  input: EnvironmentInput,
+): Promise<Environment> {
+  return deps.database.writeLock.run(async () => {
+    const current = await findEnvironment(deps, ref);
+    if (input.name !== undefined && input.name !== current.name) await assertNameFree(deps, input.name);
+    const next: EnvironmentRow = {
+      ...current,
+      name: input.name ?? current.name,
+      type: input.type ?? current.type,
+      description: input.description === undefined ? current.description : input.description,
+      metadata: input.metadata ?? current.metadata,
+      sort_order: input.sort_order ?? current.sort_order,
+      updated_at: deps.clock.now().toISOString(),
+    };
+    await deps.database.db.update(environments).set(next).where(eq(environments.id, current.id));
+    return view(next);
+  });
+}
+
+async function assertNameFree(deps: CatalogDeps, name: string): Promise<void> {
+  const [taken] = await deps.database.db
+    .select({ id: environments.id })
+    .from(environments)
+    .where(eq(environments.name, name))
+    .limit(1);
+  if (taken) throw new ConflictError(ERROR_CODES.NAME_TAKEN, `An environment named '${name}' already exists`);
+}
+
+export { ENVIRONMENT_TYPES };

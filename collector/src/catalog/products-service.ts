@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import { ERROR_CODES, type Product } from "@versioner/schema";
+import { and, asc, eq, gt, inArray, or } from "drizzle-orm";
+import type { Clock } from "../clock.ts";
+import type { Database } from "../db/client.ts";
+import { builds, currentState, deployments, events, products, versions } from "../db/schema/index.ts";
+import { ConflictError, DomainError, NotFoundError } from "../errors.ts";
+import { decodeCursor, toPage } from "../http/pagination.ts";
+
+export interface CatalogDeps {
+  database: Database;
+  clock: Clock;
+}
+
+type ProductRow = typeof products.$inferSelect;
+
+export async function listProducts(deps: CatalogDeps, query: { limit: number; cursor?: string }) {
+  // Products list alphabetically; the cursor holds the last name seen.
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const rows = await deps.database.db
+    .select()
+    .from(products)
+    .where(
+      after
+        ? or(gt(products.name, after.at), and(eq(products.name, after.at), gt(products.id, after.id)))
+        : undefined,
+    )
+    .orderBy(asc(products.name), asc(products.id))
+    .limit(query.limit + 1);
+  return toPage(
+    rows,
+    query.limit,
+    (row) => ({ at: row.name, id: row.id }),
+    (row): Product => row,
+  );
+}
+
+/** Finds a product by id or by name. */
+export async function findProduct(deps: CatalogDeps, ref: string): Promise<ProductRow> {
+  const [row] = await deps.database.db
+    .select()
+    .from(products)
+    .where(or(eq(products.id, ref), eq(products.name, ref)))
+    .limit(1);
+  if (!row) throw new NotFoundError(`Product '${ref}'`);
+  return row;
+}
+
+export async function createProduct(
+  deps: CatalogDeps,
+  input: { name: string; description?: string | null; extra_metadata?: Record<string, unknown> },
+): Promise<Product> {
+  return deps.database.writeLock.run(async () => {
+    await assertNameFree(deps, input.name);
+    const now = deps.clock.now().toISOString();
+    const row: ProductRow = {
+      id: randomUUID(),
+      name: input.name,
+      description: input.description ?? null,
+      extra_metadata: input.extra_metadata ?? {},
+      created_at: now,
+      updated_at: now,
+    };
+    await deps.database.db.insert(products).values(row);
+    return row;
+  });
+}
+
+/** Edits description and metadata, or renames; a rename keeps every version and deployment. */
+export async function updateProduct(
+  deps: CatalogDeps,
+  ref: string,
+  input: { name?: string; description?: string | null; extra_metadata?: Record<string, unknown> },
+): Promise<Product> {
+  return deps.database.writeLock.run(async () => {
+    const current = await findProduct(deps, ref);
+    if (input.name !== undefined && input.name !== current.name) await assertNameFree(deps, input.name);
+    const next: ProductRow = {
+      ...current,
+      name: input.name ?? current.name,
+      description: input.description === undefined ? current.description : input.description,
+      extra_metadata: input.extra_metadata ?? current.extra_metadata,
+      updated_at: deps.clock.now().toISOString(),
+    };
+    await deps.database.db.update(products).set(next).where(eq(products.id, current.id));
+    return next;
+  });
+}
+
+/**
+ * Deletes a product with its versions, builds, deployments, state cells and event log rows.
+ * `confirm` must repeat the product's name, so a wrong id cannot wipe history by accident.
+ */
+export async function deleteProduct(
+  deps: CatalogDeps,
+  ref: string,
+  confirm: string | undefined,
+): Promise<void> {
+  await deps.database.writeLock.run(async () => {
+    const product = await findProduct(deps, ref);
+    if (confirm !== product.name) {
+      throw new DomainError(
+        409,
+        ERROR_CODES.CONFIRMATION_REQUIRED,
+        `Deleting '${product.name}' removes all its versions and deployments. Repeat with ?confirm=${encodeURIComponent(product.name)}`,
+      );
+    }
+    const db = deps.database.db;
+    const versionIds = db
+      .select({ id: versions.id })
+      .from(versions)
+      .where(eq(versions.product_id, product.id));
+    await db.batch([
+      db.delete(events).where(eq(events.product_id, product.id)),
+      db.delete(currentState).where(eq(currentState.product_id, product.id)),
+      db.delete(deployments).where(eq(deployments.product_id, product.id)),
+      db.delete(builds).where(inArray(builds.version_id, versionIds)),
+      db.delete(versions).where(eq(versions.product_id, product.id)),
+      db.delete(products).where(eq(products.id, product.id)),
+    ]);
+  });
+}
+
+async function assertNameFree(deps: CatalogDeps, name: string): Promise<void> {
+  const [taken] = await deps.database.db
+    .select({ id: products.id })
+    .from(products)
+    .where(eq(products.name, name))
+    .limit(1);
+  if (taken) throw new ConflictError(ERROR_CODES.NAME_TAKEN, `A product named '${name}' already exists`);
+}

@@ -1,0 +1,66 @@
+import type { EnvironmentType, StateCell, StateResponse, Status } from "@versioner/schema";
+import { asc } from "drizzle-orm";
+import { currentState, environments, products } from "../db/schema/index.ts";
+import { compareEnvironments } from "./environments-service.ts";
+import type { CatalogDeps } from "./products-service.ts";
+
+/**
+ * The product × environment matrix, read from the current-state table the ingest
+ * transaction maintains: three small queries, whatever the size of the history.
+ */
+export async function getState(deps: CatalogDeps): Promise<StateResponse> {
+  const db = deps.database.db;
+  const [envRows, productRows, stateRows] = await Promise.all([
+    db.select().from(environments),
+    db.select({ id: products.id, name: products.name }).from(products).orderBy(asc(products.name)),
+    db.select().from(currentState),
+  ]);
+  const envs = envRows.sort(compareEnvironments);
+  const cells = new Map(stateRows.map((row) => [`${row.product_id}\u0000${row.environment_id}`, row]));
+  return {
+    environments: envs.map((e) => ({ id: e.id, name: e.name, type: e.type as EnvironmentType })),
+    products: productRows.map((product) => ({
+      id: product.id,
+      name: product.name,
+      cells: envs.map((env): StateCell => {
+        const row = cells.get(`${product.id}\u0000${env.id}`);
+        const lastStatus = row?.last_status as Status | undefined;
+        return {
+          environment_id: env.id,
+          environment_name: env.name,
+          current:
+            row?.current_deployment_id &&
+            row.current_version_id &&
+            row.current_version &&
+            row.current_deployed_at
+              ? {
+                  version: row.current_version,
+                  version_id: row.current_version_id,
+                  deployment_id: row.current_deployment_id,
+                  deployed_at: row.current_deployed_at,
+                  deployed_by: row.current_deployed_by,
+                }
+              : null,
+          in_progress:
+            row && (lastStatus === "pending" || lastStatus === "started")
+              ? {
+                  version: row.last_version,
+                  deployment_id: row.last_deployment_id,
+                  status: lastStatus,
+                  since: row.last_at,
+                }
+              : null,
+          failed:
+            row && (lastStatus === "failed" || lastStatus === "aborted")
+              ? {
+                  version: row.last_version,
+                  deployment_id: row.last_deployment_id,
+                  status: lastStatus,
+                  at: row.last_at,
+                }
+              : null,
+        };
+      }),
+    })),
+  };
+}

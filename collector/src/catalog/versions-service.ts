@@ -1,0 +1,67 @@
+import type { Build, Status, Version } from "@versioner/schema";
+import { and, desc, eq, like, lt, or, type SQL } from "drizzle-orm";
+import { builds, products, versions } from "../db/schema/index.ts";
+import { NotFoundError } from "../errors.ts";
+import { decodeCursor, toPage } from "../http/pagination.ts";
+import type { CatalogDeps } from "./products-service.ts";
+
+type VersionRow = typeof versions.$inferSelect;
+
+function view(row: { version: VersionRow; product_name: string }): Version {
+  return { ...row.version, product_name: row.product_name, status: row.version.status as Status | null };
+}
+
+/** Newest first; `scm_sha` matches a full SHA or an abbreviation of at least 7 characters. */
+export async function listVersions(
+  deps: CatalogDeps,
+  query: { product?: string; scm_sha?: string; limit: number; cursor?: string },
+) {
+  const where: SQL[] = [];
+  if (query.product) where.push(or(eq(products.name, query.product), eq(products.id, query.product)) as SQL);
+  if (query.scm_sha) {
+    const sha = query.scm_sha.toLowerCase();
+    where.push(
+      sha.length >= 7 && sha.length < 40 ? like(versions.scm_sha, `${sha}%`) : eq(versions.scm_sha, sha),
+    );
+  }
+  if (query.cursor) {
+    const after = decodeCursor(query.cursor);
+    where.push(
+      or(
+        lt(versions.created_at, after.at),
+        and(eq(versions.created_at, after.at), lt(versions.id, after.id)),
+      ) as SQL,
+    );
+  }
+  const rows = await deps.database.db
+    .select({ version: versions, product_name: products.name })
+    .from(versions)
+    .innerJoin(products, eq(products.id, versions.product_id))
+    .where(and(...where))
+    .orderBy(desc(versions.created_at), desc(versions.id))
+    .limit(query.limit + 1);
+  return toPage(rows, query.limit, (row) => ({ at: row.version.created_at, id: row.version.id }), view);
+}
+
+/** A version with its build records, newest first. */
+export async function getVersion(deps: CatalogDeps, id: string): Promise<Version & { builds: Build[] }> {
+  const [row] = await deps.database.db
+    .select({ version: versions, product_name: products.name })
+    .from(versions)
+    .innerJoin(products, eq(products.id, versions.product_id))
+    .where(eq(versions.id, id))
+    .limit(1);
+  if (!row) throw new NotFoundError(`Version '${id}'`);
+  const buildRows = await deps.database.db
+    .select()
+    .from(builds)
+    .where(eq(builds.version_id, id))
+    .orderBy(desc(builds.created_at), desc(builds.id));
+  return {
+    ...view(row),
+    builds: buildRows.map(({ extra_metadata: _m, updated_at: _u, ...b }) => ({
+      ...b,
+      status: b.status as Status,
+    })),
+  };
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const ConfigSchema = z.object({
+  DATABASE_URL: z.string().min(1).default("file:./data/versioner.db"),
+  DATABASE_AUTH_TOKEN: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  VERSIONER_ORG: z
+    .string()
+    .regex(/^[a-z0-9]{1,32}$/, "lowercase letters and digits, at most 32")
+    .default("default"),
+  VERSIONER_BOOTSTRAP_TOKEN: z.string().min(4, "at least 4 characters").max(256).optional(),
+  VERSIONER_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  VERSIONER_BATCH_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  VERSIONER_DEDUP_WINDOW_SECONDS: z.coerce.number().int().min(0).default(600),
+  VERSIONER_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  VERSIONER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  VERSIONER_PUBLIC_URL: z.url().optional(),
+  VERSIONER_TRUST_PROXY: bool.default(false),
+});
+
+export type RawConfig = z.output<typeof ConfigSchema>;
+
+/** Collector configuration, read once at start-up. */
+export interface Config {
+  databaseUrl: string;
+  databaseAuthToken?: string;
+  port: number;
+  host: string;
+  org: string;
+  bootstrapToken?: string;
+  bodyLimitBytes: number;
+  batchBodyLimitBytes: number;
+  dedupWindowSeconds: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  shutdownTimeoutMs: number;
+  publicUrl?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Validates the environment; throws a ConfigError listing every problem at once. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "config");
+        const value = name.includes("TOKEN") ? "" : ` (got ${JSON.stringify(env[name])})`;
+        return `${name}: ${issue.message}${value}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  return {
+    databaseUrl: c.DATABASE_URL,
+    databaseAuthToken: c.DATABASE_AUTH_TOKEN,
+    port: c.PORT,
+    host: c.HOST,
+    org: c.VERSIONER_ORG,
+    bootstrapToken: c.VERSIONER_BOOTSTRAP_TOKEN,
+    bodyLimitBytes: c.VERSIONER_BODY_LIMIT_BYTES,
+    batchBodyLimitBytes: c.VERSIONER_BATCH_BODY_LIMIT_BYTES,
+    dedupWindowSeconds: c.VERSIONER_DEDUP_WINDOW_SECONDS,
+    logLevel: c.VERSIONER_LOG_LEVEL,
+    shutdownTimeoutMs: c.VERSIONER_SHUTDOWN_TIMEOUT_MS,
+    publicUrl: c.VERSIONER_PUBLIC_URL,
+  };
+}

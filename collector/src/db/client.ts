@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Client, createClient } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { migrate } from "drizzle-orm/libsql/migrator";
+import * as schema from "./schema/index.ts";
+import { WriteLock } from "./write-lock.ts";
+
+export type Db = LibSQLDatabase<typeof schema>;
+
+/** The database handle every service receives: the drizzle instance plus the in-process write lock. */
+export interface Database {
+  db: Db;
+  client: Client;
+  /** Serialises read-plan-write sequences inside this process (SQLite has one writer anyway). */
+  writeLock: WriteLock;
+  url: string;
+  close(): void;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  authToken?: string;
+  /** Busy timeout for local files, so several processes on one file wait instead of failing. */
+  busyTimeoutMs?: number;
+}
+
+/** Opens the database, creating the folder of a local file and enabling WAL, then applies migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const url = normaliseUrl(options.url);
+  const local = url.startsWith("file:");
+  if (local) {
+    const path = url.slice("file:".length);
+    if (path !== ":memory:" && !path.startsWith(":")) await mkdir(dirname(path), { recursive: true });
+  }
+  const client = createClient({
+    url,
+    authToken: options.authToken,
+    timeout: options.busyTimeoutMs ?? 10_000,
+  });
+  if (local && !url.includes(":memory:")) await client.execute("PRAGMA journal_mode = WAL");
+  const db = drizzle(client, { schema });
+  await migrate(db, { migrationsFolder: findMigrationsFolder() });
+  return { db, client, writeLock: new WriteLock(), url, close: () => client.close() };
+}
+
+/** `:memory:` and bare paths are accepted as shorthands for `file:` URLs. */
+function normaliseUrl(url: string): string {
+  if (url === ":memory:") return "file::memory:";
+  if (/^(file|libsql|https?|wss?):/.test(url)) return url;
+  return `file:${url}`;
+}
+
+// The collector runs both from source (tests) and bundled (dist/server.js), so look upwards
+// for the committed migrations instead of assuming one layout.
+function findMigrationsFolder(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, "drizzle");
+    if (existsSync(join(candidate, "meta", "_journal.json"))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error("Cannot find the collector's drizzle migrations folder");
+}

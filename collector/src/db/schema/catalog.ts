@@ -1,0 +1,143 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+type Json = Record<string, unknown>;
+
+export const products = sqliteTable("products", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  description: text("description"),
+  extra_metadata: text("extra_metadata", { mode: "json" }).$type<Json>().notNull(),
+  created_at: text("created_at").notNull(),
+  updated_at: text("updated_at").notNull(),
+});
+
+export const versions = sqliteTable(
+  "versions",
+  {
+    id: text("id").primaryKey(),
+    product_id: text("product_id")
+      .notNull()
+      .references(() => products.id, { onDelete: "cascade" }),
+    version: text("version").notNull(),
+    scm_sha: text("scm_sha"),
+    scm_repository: text("scm_repository"),
+    scm_branch: text("scm_branch"),
+    scm_committed_at: text("scm_committed_at"),
+    build_number: text("build_number"),
+    build_url: text("build_url"),
+    source_system: text("source_system"),
+    invoke_id: text("invoke_id"),
+    built_by: text("built_by"),
+    built_by_email: text("built_by_email"),
+    built_by_name: text("built_by_name"),
+    status: text("status"),
+    started_at: text("started_at"),
+    completed_at: text("completed_at"),
+    extra_metadata: text("extra_metadata", { mode: "json" }).$type<Json>().notNull(),
+    created_at: text("created_at").notNull(),
+    updated_at: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("versions_product_version_uq").on(t.product_id, t.version),
+    index("versions_scm_sha_idx").on(t.scm_sha),
+    index("versions_product_created_idx").on(t.product_id, t.created_at, t.id),
+  ],
+);
+
+/** One row per build run of a version, so retries and re-runs stay visible. */
+export const builds = sqliteTable(
+  "builds",
+  {
+    id: text("id").primaryKey(),
+    version_id: text("version_id")
+      .notNull()
+      .references(() => versions.id, { onDelete: "cascade" }),
+    status: text("status").notNull(),
+    build_number: text("build_number"),
+    build_url: text("build_url"),
+    invoke_id: text("invoke_id"),
+    source_system: text("source_system"),
+    built_by: text("built_by"),
+    started_at: text("started_at"),
+    completed_at: text("completed_at"),
+    extra_metadata: text("extra_metadata", { mode: "json" }).$type<Json>().notNull(),
+    created_at: text("created_at").notNull(),
+    updated_at: text("updated_at").notNull(),
+  },
+  (t) => [index("builds_version_invoke_idx").on(t.version_id, t.invoke_id)],
+);
+
+export const environments = sqliteTable("environments", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  type: text("type").notNull(),
+  description: text("description"),
+  metadata: text("metadata", { mode: "json" }).$type<Json>().notNull(),
+  sort_order: integer("sort_order").notNull(),
+  created_at: text("created_at").notNull(),
+  updated_at: text("updated_at").notNull(),
+});
+
+export const deployments = sqliteTable(
+  "deployments",
+  {
+    id: text("id").primaryKey(),
+    product_id: text("product_id")
+      .notNull()
+      .references(() => products.id, { onDelete: "cascade" }),
+    version_id: text("version_id")
+      .notNull()
+      .references(() => versions.id, { onDelete: "cascade" }),
+    environment_id: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    status: text("status").notNull(),
+    deployed_by: text("deployed_by"),
+    deployed_by_email: text("deployed_by_email"),
+    deployed_by_name: text("deployed_by_name"),
+    deploy_url: text("deploy_url"),
+    source_system: text("source_system"),
+    invoke_id: text("invoke_id"),
+    started_at: text("started_at"),
+    completed_at: text("completed_at"),
+    extra_metadata: text("extra_metadata", { mode: "json" }).$type<Json>().notNull(),
+    created_at: text("created_at").notNull(),
+    updated_at: text("updated_at").notNull(),
+  },
+  (t) => [
+    index("deployments_lifecycle_idx").on(t.product_id, t.environment_id, t.version_id, t.invoke_id),
+    index("deployments_created_idx").on(t.created_at, t.id),
+    index("deployments_product_created_idx").on(t.product_id, t.created_at, t.id),
+    index("deployments_environment_created_idx").on(t.environment_id, t.created_at, t.id),
+    index("deployments_version_idx").on(t.version_id),
+  ],
+);
+
+/**
+ * What runs where: one row per product × environment, kept up to date by the ingest
+ * transaction so `GET /state` never aggregates deployment history.
+ */
+export const currentState = sqliteTable(
+  "current_state",
+  {
+    product_id: text("product_id")
+      .notNull()
+      .references(() => products.id, { onDelete: "cascade" }),
+    environment_id: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    current_deployment_id: text("current_deployment_id"),
+    current_version_id: text("current_version_id"),
+    current_version: text("current_version"),
+    current_deployed_at: text("current_deployed_at"),
+    current_deployed_by: text("current_deployed_by"),
+    last_deployment_id: text("last_deployment_id").notNull(),
+    last_version: text("last_version").notNull(),
+    last_status: text("last_status").notNull(),
+    last_at: text("last_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.product_id, t.environment_id] }),
+    index("current_state_environment_idx").on(t.environment_id),
+  ],
+);

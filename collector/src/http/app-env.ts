@@ -1,0 +1,20 @@
+import type { Principal } from "../auth/capabilities.ts";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/client.ts";
+import type { Logger } from "../logger.ts";
+
+/** Everything a request handler may use; built once by server.ts or a test. */
+export interface AppDeps {
+  database: Database;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    principal: Principal;
+  };
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from "node:crypto";
+import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { ERROR_CODES } from "@versioner/schema";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { createApiKeyRoutes } from "../auth/api-keys-routes.ts";
+import { authenticate } from "../auth/api-keys-service.ts";
+import { bearerToken } from "../auth/tokens.ts";
+import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
+import { DomainError, UnauthorizedError, ValidationError } from "../errors.ts";
+import { createHealthRoutes } from "../health/health-routes.ts";
+import { createIngestRoutes } from "../ingest/ingest-routes.ts";
+import type { AppDeps, AppEnv } from "./app-env.ts";
+import { toIssues } from "./validation.ts";
+
+/** Paths served without a token. */
+const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs"]);
+const BATCH_PATH = /^\/events\/batch\/?$/;
+
+/** Builds the collector's HTTP app around the given dependencies; tests pass their own database. */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    // `/products` and `/products/` are the same resource, as the hosted API's clients expect.
+    strict: false,
+    defaultHook: (result) => {
+      if (!result.success) {
+        const target = result.target === "json" ? "body" : result.target;
+        throw new ValidationError(toIssues(result.error, [target]));
+      }
+    },
+  });
+
+  app.use("*", async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    c.set("requestId", requestId);
+    c.header("X-Request-Id", requestId);
+    const started = performance.now();
+    await next();
+    deps.logger.info("request", {
+      request_id: requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      principal: c.get("principal")?.name,
+    });
+  });
+
+  app.use("*", async (c, next) => {
+    const limit = BATCH_PATH.test(c.req.path) ? deps.config.batchBodyLimitBytes : deps.config.bodyLimitBytes;
+    return bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw new DomainError(413, ERROR_CODES.PAYLOAD_TOO_LARGE, `Request body exceeds ${limit} bytes`);
+      },
+    })(c, next);
+  });
+
+  app.use("*", async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path.replace(/\/$/, "") || "/")) return next();
+    const token = bearerToken(c.req.header("authorization"));
+    if (!token) throw new UnauthorizedError("Missing bearer token: send 'Authorization: Bearer <token>'");
+    const principal = await authenticate({ ...deps, org: deps.config.org }, token);
+    if (!principal) throw new UnauthorizedError();
+    c.set("principal", principal);
+    await next();
+  });
+
+  app.route("/", createHealthRoutes(deps));
+  app.route("/", createIngestRoutes(deps));
+  app.route("/", createCatalogRoutes(deps));
+  app.route("/", createApiKeyRoutes(deps));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (sk_…) or a token",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Versioner collector",
+      version: "0.1.0",
+      description:
+        "Which version of which product runs in which environment, since when, and who put it there.",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new DomainError(404, ERROR_CODES.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`),
+    ),
+  );
+  app.onError((error, c) => {
+    if (error instanceof DomainError) return errorResponse(c, error);
+    if (error instanceof HTTPException) {
+      const malformed = error.status === 400;
+      return errorResponse(
+        c,
+        new DomainError(
+          malformed ? 400 : 400,
+          malformed ? ERROR_CODES.INVALID_JSON : ERROR_CODES.BAD_REQUEST,
+          malformed ? "Invalid JSON in request body" : error.message,
+        ),
+      );
+    }
+    deps.logger.error("unhandled error", { request_id: c.get("requestId"), error });
+    return c.json(
+      { detail: "Internal server error", code: ERROR_CODES.INTERNAL_ERROR, request_id: c.get("requestId") },
+      500,
+    );
+  });
+  return app;
+}
+
+function errorResponse(c: Context<AppEnv>, error: DomainError) {
+  return c.json({ detail: error.detail, code: error.code, request_id: c.get("requestId") }, error.status);
+}

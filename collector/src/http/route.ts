@@ -1,0 +1,63 @@
+import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { Capability } from "../auth/capabilities.ts";
+import { ForbiddenError } from "../errors.ts";
+import type { AppEnv } from "./app-env.ts";
+
+/** Checks the capability a route declared against the principal the auth middleware resolved. */
+export function requireCapability(capability: Capability): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = c.get("principal");
+    if (!principal.capabilities.has(capability)) {
+      throw new ForbiddenError(`This credential does not have the '${capability}' permission`);
+    }
+    await next();
+  };
+}
+
+export const ErrorResponseSchema = z
+  .object({
+    detail: z.unknown(),
+    code: z.string().openapi({ example: "NOT_FOUND" }),
+    request_id: z.string(),
+  })
+  .openapi("Error");
+
+const errorResponses = {
+  401: {
+    description: "Missing or invalid token",
+    content: { "application/json": { schema: ErrorResponseSchema } },
+  },
+  403: {
+    description: "The credential lacks the capability",
+    content: { "application/json": { schema: ErrorResponseSchema } },
+  },
+  422: { description: "Validation error", content: { "application/json": { schema: ErrorResponseSchema } } },
+} as const;
+
+type Protected<R extends RouteConfig> = R & { "x-capability": Capability };
+
+/**
+ * Every authenticated route is declared through this: the capability is enforced by middleware
+ * and published as `x-capability` in the OpenAPI document, where a test checks none is missing.
+ */
+export function protectedRoute<const R extends Omit<RouteConfig, "middleware">>(
+  capability: Capability,
+  config: R,
+): Protected<R & { middleware: MiddlewareHandler<AppEnv>[] }> {
+  return createRoute({
+    ...config,
+    security: [{ bearerAuth: [] }],
+    responses: { ...errorResponses, ...config.responses },
+    middleware: [requireCapability(capability)],
+    "x-capability": capability,
+  }) as Protected<R & { middleware: MiddlewareHandler<AppEnv>[] }>;
+}
+
+export function json<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { body: { required: true, content: { "application/json": { schema } } } };
+}

@@ -1,0 +1,94 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import {
+  BatchInput,
+  BatchResponse,
+  BuildEventInput,
+  BuildEventResponse,
+  DeploymentEventInput,
+  DeploymentEventResponse,
+  PreflightBlock,
+} from "@versioner/schema";
+import type { AppDeps, AppEnv } from "../http/app-env.ts";
+import { json, jsonBody, protectedRoute } from "../http/route.ts";
+import { ingestBatch, ingestBuild, ingestDeployment, type RawEvent } from "./ingest-service.ts";
+
+const IdempotencyHeader = z.object({
+  "idempotency-key": z.string().min(1).max(255).optional().openapi({
+    description: "Repeat a request with the same key to get the original response and write nothing",
+  }),
+});
+
+const conflict = json(
+  z.object({ detail: z.unknown(), code: z.string(), request_id: z.string() }),
+  "The version is registered with another SHA (VERSION_SHA_CONFLICT)",
+);
+
+function buildRoute(path: string, deprecated: boolean) {
+  return protectedRoute("deployments.record", {
+    method: "post",
+    path,
+    tags: ["Ingest"],
+    summary: deprecated ? "Record a build event (older name of /build-events/)" : "Record a build event",
+    deprecated,
+    request: { headers: IdempotencyHeader, ...jsonBody(BuildEventInput) },
+    responses: { 200: json(BuildEventResponse, "The build and version as recorded"), 409: conflict },
+  });
+}
+
+const deploymentRoute = protectedRoute("deployments.record", {
+  method: "post",
+  path: "/deployment-events",
+  tags: ["Ingest"],
+  summary: "Record a deployment event",
+  request: { headers: IdempotencyHeader, ...jsonBody(DeploymentEventInput) },
+  responses: {
+    200: json(DeploymentEventResponse, "The deployment as recorded"),
+    409: conflict,
+    423: json(z.object({ detail: PreflightBlock }), "Blocked by a no-deploy window"),
+    428: json(z.object({ detail: PreflightBlock }), "Blocked by a precondition (flow, approvals)"),
+  },
+});
+
+const batchRoute = protectedRoute("deployments.record", {
+  method: "post",
+  path: "/events/batch",
+  tags: ["Ingest"],
+  summary: "Record up to 1000 build and deployment events in one transaction, each reported separately",
+  request: jsonBody(BatchInput),
+  responses: { 200: json(BatchResponse, "One result per event, in order") },
+});
+
+export function createIngestRoutes(deps: AppDeps) {
+  const ingest = {
+    database: deps.database,
+    clock: deps.clock,
+    dedupWindowSeconds: deps.config.dedupWindowSeconds,
+  };
+  const app = new OpenAPIHono<AppEnv>();
+  for (const path of ["/build-events", "/version-events"]) {
+    app.openapi(buildRoute(path, path === "/version-events"), async (c) => {
+      const raw = (await c.req.json()) as RawEvent;
+      const result = await ingestBuild(
+        ingest,
+        c.req.valid("json"),
+        raw,
+        c.req.valid("header")["idempotency-key"],
+      );
+      if (result.replayed) c.header("Idempotent-Replayed", "true");
+      return c.json(result.body, 200);
+    });
+  }
+  app.openapi(deploymentRoute, async (c) => {
+    const raw = (await c.req.json()) as RawEvent;
+    const result = await ingestDeployment(
+      ingest,
+      c.req.valid("json"),
+      raw,
+      c.req.valid("header")["idempotency-key"],
+    );
+    if (result.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(result.body, 200);
+  });
+  app.openapi(batchRoute, async (c) => c.json(await ingestBatch(ingest, c.req.valid("json").events), 200));
+  return app;
+}

@@ -1,0 +1,563 @@
+import { randomUUID } from "node:crypto";
+import {
+  type BatchResponse,
+  type BuildEvent,
+  BuildEventInput,
+  type BuildEventResponse,
+  type DeploymentEvent,
+  DeploymentEventInput,
+  type DeploymentEventResponse,
+  ERROR_CODES,
+  type EventKind,
+  inferEnvironmentType,
+  type Status,
+  statusRank,
+} from "@versioner/schema";
+import { sql } from "drizzle-orm";
+import type { Clock } from "../clock.ts";
+import type { Database } from "../db/client.ts";
+import { builds, deployments, environments, events, products, versions } from "../db/schema/index.ts";
+import { ConflictError, DomainError } from "../errors.ts";
+import { parseOrThrow, toErrorBody } from "../http/validation.ts";
+import {
+  type DeploymentRow,
+  type EnvironmentRow,
+  type ProductRow,
+  UnitOfWork,
+  type VersionRow,
+} from "./unit-of-work.ts";
+
+export interface IngestDeps {
+  database: Database;
+  clock: Clock;
+  dedupWindowSeconds: number;
+}
+
+export interface IngestResult<T> {
+  body: T;
+  /** True when the event was a repeat and the original response was returned. */
+  replayed: boolean;
+}
+
+export type RawEvent = Record<string, unknown>;
+
+/** Records a build event: product and version auto-created, one build record per run. */
+export async function ingestBuild(
+  deps: IngestDeps,
+  event: BuildEvent,
+  raw: RawEvent,
+  idempotencyKey?: string,
+): Promise<IngestResult<BuildEventResponse>> {
+  return runInUnit(deps, (unit) => recordOne(deps, unit, "build", event, raw, idempotencyKey)) as Promise<
+    IngestResult<BuildEventResponse>
+  >;
+}
+
+/** Records a deployment event: product, version and environment auto-created; lifecycle advanced. */
+export async function ingestDeployment(
+  deps: IngestDeps,
+  event: DeploymentEvent,
+  raw: RawEvent,
+  idempotencyKey?: string,
+): Promise<IngestResult<DeploymentEventResponse>> {
+  return runInUnit(deps, (unit) =>
+    recordOne(deps, unit, "deployment", event, raw, idempotencyKey),
+  ) as Promise<IngestResult<DeploymentEventResponse>>;
+}
+
+export interface BatchItem {
+  kind: EventKind;
+  idempotency_key?: string;
+  event: RawEvent;
+}
+
+/**
+ * Records up to 1000 events in one transaction. Each event succeeds or fails on its own
+ * (a rejected event plans no writes); the accepted ones are applied together.
+ */
+export async function ingestBatch(deps: IngestDeps, items: BatchItem[]): Promise<BatchResponse> {
+  return runInUnit(deps, async (unit) => {
+    const results: BatchResponse["results"] = [];
+    for (const [index, item] of items.entries()) {
+      try {
+        const event =
+          item.kind === "build"
+            ? parseOrThrow(BuildEventInput, item.event, ["body", "events", index, "event"])
+            : parseOrThrow(DeploymentEventInput, item.event, ["body", "events", index, "event"]);
+        const result = await recordOne(deps, unit, item.kind, event, item.event, item.idempotency_key);
+        results.push({ index, status: 200, body: result.body });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        results.push({ index, status: error.status, body: toErrorBody(error) });
+      }
+    }
+    const accepted = results.filter((r) => r.status === 200).length;
+    return { results, accepted, rejected: results.length - accepted };
+  });
+}
+
+// Under the process's write lock: plan through a unit of work, then apply it in one batch.
+// A unique-index violation means another process wrote the same rows first; planning again
+// sees them (an idempotent repeat, or a real conflict reported as such).
+async function runInUnit<T>(deps: IngestDeps, plan: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+  return deps.database.writeLock.run(async () => {
+    for (let attempt = 1; ; attempt++) {
+      const unit = new UnitOfWork(deps.database.db);
+      const result = await plan(unit);
+      try {
+        await applyUnit(deps, unit);
+        return result;
+      } catch (error) {
+        if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+      }
+    }
+  });
+}
+
+async function applyUnit(deps: IngestDeps, unit: UnitOfWork): Promise<void> {
+  const [first, ...rest] = unit.statements;
+  if (first) await deps.database.db.batch([first, ...rest]);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const text = String((error as { cause?: unknown })?.cause ?? error);
+  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/.test(text);
+}
+
+async function recordOne(
+  deps: IngestDeps,
+  unit: UnitOfWork,
+  kind: EventKind,
+  event: BuildEvent | DeploymentEvent,
+  raw: RawEvent,
+  idempotencyKey: string | undefined,
+): Promise<IngestResult<BuildEventResponse | DeploymentEventResponse>> {
+  const now = deps.clock.now().toISOString();
+  const environmentName = "environment_name" in event ? event.environment_name : "";
+  // The spec's natural key, plus the SHA: an event naming another commit is not a repeat but a conflict.
+  const naturalKey = [
+    kind,
+    event.product_name,
+    event.version,
+    environmentName,
+    event.status,
+    event.invoke_id ?? "",
+    event.scm_sha?.toLowerCase() ?? "",
+  ].join("\u001f");
+
+  // 1. Repeats return the original response and write nothing.
+  const previous = idempotencyKey
+    ? await unit.eventByIdempotencyKey(idempotencyKey)
+    : await unit.eventByNaturalKey(
+        naturalKey,
+        new Date(deps.clock.now().getTime() - deps.dedupWindowSeconds * 1000).toISOString(),
+      );
+  if (previous) {
+    if (previous.kind !== kind) {
+      throw new DomainError(422, ERROR_CODES.VALIDATION_ERROR, [
+        {
+          loc: ["header", "Idempotency-Key"],
+          msg: `already used for a ${previous.kind} event`,
+          type: "value_error",
+        },
+      ]);
+    }
+    return { body: previous.response as unknown as BuildEventResponse, replayed: true };
+  }
+
+  // 2. Every check that can reject the event runs before anything is planned.
+  const existingProduct = await unit.productByName(event.product_name);
+  const existingVersion = existingProduct ? await unit.version(existingProduct.id, event.version) : undefined;
+  if (existingVersion) assertSameSha(existingVersion, event.product_name, event.scm_sha);
+
+  // 3. Plan the writes.
+  const product = existingProduct ?? planProduct(unit, event.product_name, now);
+  const version = existingVersion
+    ? planVersionUpdate(unit, existingVersion, event, kind, now)
+    : planVersionInsert(unit, product, event, kind, now);
+
+  const eventId = randomUUID();
+  let body: BuildEventResponse | DeploymentEventResponse;
+  let environmentId: string | null = null;
+  let recordId: string;
+  if (kind === "build") {
+    const build = await planBuild(unit, version, event as BuildEvent, now);
+    recordId = build.id;
+    body = {
+      id: build.id,
+      build_id: build.id,
+      event_id: eventId,
+      version_id: version.id,
+      product_id: product.id,
+      product_name: product.name,
+      version: version.version,
+      status: build.status as Status,
+      scm_sha: version.scm_sha,
+      build_number: build.build_number,
+      build_url: build.build_url,
+      started_at: build.started_at,
+      completed_at: build.completed_at,
+      created_at: build.created_at,
+      buttons: [],
+    };
+  } else {
+    const deploymentEvent = event as DeploymentEvent;
+    const environment =
+      (await unit.environmentByName(deploymentEvent.environment_name)) ??
+      (await planEnvironment(unit, deploymentEvent.environment_name, now));
+    environmentId = environment.id;
+    const deployment = await planDeployment(unit, product, version, environment, deploymentEvent, now);
+    await planState(unit, version, deployment);
+    recordId = deployment.id;
+    body = deploymentResponse(deployment, product, version, environment, eventId);
+  }
+
+  const eventRow = {
+    id: eventId,
+    kind,
+    idempotency_key: idempotencyKey ?? null,
+    natural_key: naturalKey,
+    has_invoke_id: event.invoke_id !== undefined,
+    product_id: product.id,
+    version_id: version.id,
+    environment_id: environmentId,
+    record_id: recordId,
+    status: event.status,
+    payload: raw,
+    response: body as unknown as Record<string, unknown>,
+    received_at: now,
+  };
+  unit.add(unit.db.insert(events).values(eventRow));
+  unit.rememberEvent(eventRow);
+  return { body, replayed: false };
+}
+
+/** SHAs match when equal, or when one is an abbreviation (≥7 characters) of the other. */
+export function sameSha(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y) return true;
+  const [short, long] = x.length < y.length ? [x, y] : [y, x];
+  return short.length >= 7 && long.startsWith(short);
+}
+
+function assertSameSha(version: VersionRow, productName: string, sha: string | undefined): void {
+  if (sha && version.scm_sha && !sameSha(version.scm_sha, sha)) {
+    throw new ConflictError(
+      ERROR_CODES.VERSION_SHA_CONFLICT,
+      `Version ${version.version} of ${productName} already exists with different SHA (registered ${version.scm_sha}, received ${sha})`,
+    );
+  }
+}
+
+function planProduct(unit: UnitOfWork, name: string, now: string): ProductRow {
+  const row: ProductRow = {
+    id: randomUUID(),
+    name,
+    description: null,
+    extra_metadata: {},
+    created_at: now,
+    updated_at: now,
+  };
+  unit.add(unit.db.insert(products).values(row));
+  unit.rememberProduct(row);
+  return row;
+}
+
+function planVersionInsert(
+  unit: UnitOfWork,
+  product: ProductRow,
+  event: BuildEvent | DeploymentEvent,
+  kind: EventKind,
+  now: string,
+): VersionRow {
+  const build = kind === "build" ? (event as BuildEvent) : undefined;
+  const row: VersionRow = {
+    id: randomUUID(),
+    product_id: product.id,
+    version: event.version,
+    scm_sha: event.scm_sha ?? null,
+    scm_repository: event.scm_repository ?? null,
+    scm_branch: event.scm_branch ?? null,
+    scm_committed_at: build?.scm_committed_at ?? null,
+    build_number: event.build_number ?? null,
+    build_url: event.build_url ?? null,
+    source_system: event.source_system ?? null,
+    invoke_id: build ? (event.invoke_id ?? null) : null,
+    built_by: build?.built_by ?? null,
+    built_by_email: build?.built_by_email ?? null,
+    built_by_name: build?.built_by_name ?? null,
+    // A version first seen in a deployment has no build status until a build event says one.
+    status: build ? build.status : null,
+    started_at: build ? startedAt(build, null, now) : null,
+    completed_at: build ? completedAt(build, null, now) : null,
+    extra_metadata: build?.extra_metadata ?? {},
+    created_at: now,
+    updated_at: now,
+  };
+  unit.add(unit.db.insert(versions).values(row));
+  unit.rememberVersion(row);
+  return row;
+}
+
+function planVersionUpdate(
+  unit: UnitOfWork,
+  current: VersionRow,
+  event: BuildEvent | DeploymentEvent,
+  kind: EventKind,
+  now: string,
+): VersionRow {
+  const next: VersionRow = { ...current };
+  // Identity never changes, but an abbreviated SHA may be completed by a longer one.
+  if (event.scm_sha && (!current.scm_sha || event.scm_sha.length > current.scm_sha.length))
+    next.scm_sha = event.scm_sha;
+  next.scm_repository = current.scm_repository ?? event.scm_repository ?? null;
+  next.scm_branch = current.scm_branch ?? event.scm_branch ?? null;
+  if (kind === "build") {
+    const build = event as BuildEvent;
+    const advance =
+      current.status === null || statusRank(build.status) >= statusRank(current.status as Status);
+    if (advance) {
+      next.status = build.status;
+      next.started_at = startedAt(build, current.started_at, now);
+      next.completed_at = completedAt(build, current.completed_at, now);
+    }
+    next.scm_repository = event.scm_repository ?? next.scm_repository;
+    next.scm_branch = event.scm_branch ?? next.scm_branch;
+    next.scm_committed_at = build.scm_committed_at ?? current.scm_committed_at;
+    next.build_number = build.build_number ?? current.build_number;
+    next.build_url = build.build_url ?? current.build_url;
+    next.source_system = build.source_system ?? current.source_system;
+    next.invoke_id = build.invoke_id ?? current.invoke_id;
+    next.built_by = build.built_by ?? current.built_by;
+    next.built_by_email = build.built_by_email ?? current.built_by_email;
+    next.built_by_name = build.built_by_name ?? current.built_by_name;
+    next.extra_metadata = { ...current.extra_metadata, ...build.extra_metadata };
+  }
+  if (JSON.stringify(next) === JSON.stringify(current)) return current;
+  next.updated_at = now;
+  const { id, ...changes } = next;
+  unit.add(unit.db.update(versions).set(changes).where(sql`${versions.id} = ${id}`));
+  unit.rememberVersion(next);
+  return next;
+}
+
+async function planBuild(unit: UnitOfWork, version: VersionRow, event: BuildEvent, now: string) {
+  const existing = await unit.buildToAdvance(version.id, event.invoke_id);
+  if (existing) {
+    if (statusRank(event.status) < statusRank(existing.status as Status)) return existing;
+    const next = {
+      ...existing,
+      status: event.status,
+      build_number: event.build_number ?? existing.build_number,
+      build_url: event.build_url ?? existing.build_url,
+      source_system: event.source_system ?? existing.source_system,
+      built_by: event.built_by ?? existing.built_by,
+      started_at: startedAt(event, existing.started_at, now),
+      completed_at: completedAt(event, existing.completed_at, now),
+      extra_metadata: { ...existing.extra_metadata, ...event.extra_metadata },
+      updated_at: now,
+    };
+    const { id, ...changes } = next;
+    unit.add(unit.db.update(builds).set(changes).where(sql`${builds.id} = ${id}`));
+    unit.rememberBuild(next);
+    return next;
+  }
+  const row = {
+    id: randomUUID(),
+    version_id: version.id,
+    status: event.status,
+    build_number: event.build_number ?? null,
+    build_url: event.build_url ?? null,
+    invoke_id: event.invoke_id ?? null,
+    source_system: event.source_system ?? null,
+    built_by: event.built_by ?? null,
+    started_at: startedAt(event, null, now),
+    completed_at: completedAt(event, null, now),
+    extra_metadata: event.extra_metadata ?? {},
+    created_at: now,
+    updated_at: now,
+  };
+  unit.add(unit.db.insert(builds).values(row));
+  unit.rememberBuild(row);
+  return row;
+}
+
+async function planEnvironment(unit: UnitOfWork, name: string, now: string): Promise<EnvironmentRow> {
+  const row: EnvironmentRow = {
+    id: randomUUID(),
+    name,
+    type: inferEnvironmentType(name),
+    description: null,
+    metadata: {},
+    sort_order: (await unit.maxSortOrder()) + 10,
+    created_at: now,
+    updated_at: now,
+  };
+  unit.add(unit.db.insert(environments).values(row));
+  unit.rememberEnvironment(row);
+  return row;
+}
+
+async function planDeployment(
+  unit: UnitOfWork,
+  product: ProductRow,
+  version: VersionRow,
+  environment: EnvironmentRow,
+  event: DeploymentEvent,
+  now: string,
+): Promise<DeploymentRow> {
+  const existing = await unit.deploymentToAdvance(product.id, environment.id, version.id, event.invoke_id);
+  if (existing) {
+    // Out-of-order events (a late "started" after "completed") are logged but never move a record back.
+    if (statusRank(event.status) < statusRank(existing.status as Status)) return existing;
+    const next: DeploymentRow = {
+      ...existing,
+      status: event.status,
+      deployed_by: event.deployed_by ?? existing.deployed_by,
+      deployed_by_email: event.deployed_by_email ?? existing.deployed_by_email,
+      deployed_by_name: event.deployed_by_name ?? existing.deployed_by_name,
+      deploy_url: event.deploy_url ?? existing.deploy_url,
+      source_system: event.source_system ?? existing.source_system,
+      started_at: startedAt(event, existing.started_at, now),
+      completed_at: completedAt(event, existing.completed_at, now),
+      extra_metadata: { ...existing.extra_metadata, ...event.extra_metadata },
+      updated_at: now,
+    };
+    const { id, ...changes } = next;
+    unit.add(unit.db.update(deployments).set(changes).where(sql`${deployments.id} = ${id}`));
+    unit.rememberDeployment(next);
+    return next;
+  }
+  const row: DeploymentRow = {
+    id: randomUUID(),
+    product_id: product.id,
+    version_id: version.id,
+    environment_id: environment.id,
+    status: event.status,
+    deployed_by: event.deployed_by ?? null,
+    deployed_by_email: event.deployed_by_email ?? null,
+    deployed_by_name: event.deployed_by_name ?? null,
+    deploy_url: event.deploy_url ?? null,
+    source_system: event.source_system ?? null,
+    invoke_id: event.invoke_id ?? null,
+    started_at: startedAt(event, null, now),
+    completed_at: completedAt(event, null, now),
+    extra_metadata: event.extra_metadata ?? {},
+    created_at: now,
+    updated_at: now,
+  };
+  unit.add(unit.db.insert(deployments).values(row));
+  unit.rememberDeployment(row);
+  return row;
+}
+
+/** When a deployment went live (completed), or its latest known moment otherwise. */
+export function deploymentTime(
+  row: Pick<DeploymentRow, "completed_at" | "started_at" | "created_at">,
+): string {
+  return row.completed_at ?? row.started_at ?? row.created_at;
+}
+
+// The upsert decides in SQL, so two collectors on one database cannot move the cell backwards:
+// "current" only moves to a later completed deployment, "last" only to a later attempt.
+async function planState(unit: UnitOfWork, version: VersionRow, deployment: DeploymentRow): Promise<void> {
+  const at = deploymentTime(deployment);
+  const completed = deployment.status === "completed";
+  const before = await unit.state(deployment.product_id, deployment.environment_id);
+  const takeCurrent =
+    completed &&
+    (!before?.current_deployed_at ||
+      at >= before.current_deployed_at ||
+      before.current_deployment_id === deployment.id);
+  const takeLast = !before || before.last_deployment_id === deployment.id || at >= before.last_at;
+  const row = {
+    product_id: deployment.product_id,
+    environment_id: deployment.environment_id,
+    current_deployment_id: takeCurrent ? deployment.id : (before?.current_deployment_id ?? null),
+    current_version_id: takeCurrent ? version.id : (before?.current_version_id ?? null),
+    current_version: takeCurrent ? version.version : (before?.current_version ?? null),
+    current_deployed_at: takeCurrent ? at : (before?.current_deployed_at ?? null),
+    current_deployed_by: takeCurrent ? deployment.deployed_by : (before?.current_deployed_by ?? null),
+    last_deployment_id: takeLast ? deployment.id : (before?.last_deployment_id ?? deployment.id),
+    last_version: takeLast ? version.version : (before?.last_version ?? version.version),
+    last_status: takeLast ? deployment.status : (before?.last_status ?? deployment.status),
+    last_at: takeLast ? at : (before?.last_at ?? at),
+  };
+  unit.rememberState(row);
+  const c = completed
+    ? { id: deployment.id, version_id: version.id, version: version.version, at, by: deployment.deployed_by }
+    : null;
+  unit.add(
+    unit.db.run(sql`
+      INSERT INTO current_state (product_id, environment_id, current_deployment_id, current_version_id, current_version,
+        current_deployed_at, current_deployed_by, last_deployment_id, last_version, last_status, last_at)
+      VALUES (${deployment.product_id}, ${deployment.environment_id}, ${c?.id ?? null}, ${c?.version_id ?? null},
+        ${c?.version ?? null}, ${c?.at ?? null}, ${c?.by ?? null}, ${deployment.id}, ${version.version},
+        ${deployment.status}, ${at})
+      ON CONFLICT (product_id, environment_id) DO UPDATE SET
+        current_deployment_id = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployment_id ELSE current_state.current_deployment_id END,
+        current_version_id = CASE WHEN ${takeNewCurrent} THEN excluded.current_version_id ELSE current_state.current_version_id END,
+        current_version = CASE WHEN ${takeNewCurrent} THEN excluded.current_version ELSE current_state.current_version END,
+        current_deployed_by = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployed_by ELSE current_state.current_deployed_by END,
+        current_deployed_at = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployed_at ELSE current_state.current_deployed_at END,
+        last_version = CASE WHEN ${takeNewLast} THEN excluded.last_version ELSE current_state.last_version END,
+        last_status = CASE WHEN ${takeNewLast} THEN excluded.last_status ELSE current_state.last_status END,
+        last_at = CASE WHEN ${takeNewLast} THEN excluded.last_at ELSE current_state.last_at END,
+        last_deployment_id = CASE WHEN ${takeNewLast} THEN excluded.last_deployment_id ELSE current_state.last_deployment_id END
+    `),
+  );
+}
+
+// Column order in the SET list matters: SQLite evaluates every CASE against the old row, so
+// these conditions see the values from before the update.
+const takeNewCurrent = sql.raw(
+  "excluded.current_deployed_at IS NOT NULL AND (current_state.current_deployed_at IS NULL OR excluded.current_deployed_at >= current_state.current_deployed_at OR excluded.current_deployment_id = current_state.current_deployment_id)",
+);
+const takeNewLast = sql.raw(
+  "excluded.last_deployment_id = current_state.last_deployment_id OR excluded.last_at >= current_state.last_at",
+);
+
+function startedAt(event: BuildEvent | DeploymentEvent, current: string | null, now: string): string | null {
+  if (event.started_at) return current ?? event.started_at;
+  if (current) return current;
+  return event.status === "started" ? now : null;
+}
+
+function completedAt(
+  event: BuildEvent | DeploymentEvent,
+  current: string | null,
+  now: string,
+): string | null {
+  if (event.status === "pending" || event.status === "started") return current;
+  return event.completed_at ?? now;
+}
+
+function deploymentResponse(
+  deployment: DeploymentRow,
+  product: ProductRow,
+  version: VersionRow,
+  environment: EnvironmentRow,
+  eventId: string,
+): DeploymentEventResponse {
+  return {
+    id: deployment.id,
+    deployment_id: deployment.id,
+    event_id: eventId,
+    product_id: product.id,
+    product_name: product.name,
+    version_id: version.id,
+    version: version.version,
+    environment_id: environment.id,
+    environment_name: environment.name,
+    status: deployment.status as Status,
+    deployed_at: deploymentTime(deployment),
+    completed_at: deployment.completed_at,
+    deployed_by: deployment.deployed_by,
+    deployed_by_email: deployment.deployed_by_email,
+    deployed_by_name: deployment.deployed_by_name,
+    deploy_url: deployment.deploy_url,
+    source_system: deployment.source_system,
+    extra_metadata: deployment.extra_metadata,
+  };
+}

@@ -1,0 +1,229 @@
+import { and, desc, eq, gte, isNull, or } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../db/client.ts";
+import {
+  builds,
+  currentState,
+  deployments,
+  environments,
+  events,
+  products,
+  versions,
+} from "../db/schema/index.ts";
+
+export type ProductRow = typeof products.$inferSelect;
+export type VersionRow = typeof versions.$inferSelect;
+export type BuildRow = typeof builds.$inferSelect;
+export type EnvironmentRow = typeof environments.$inferSelect;
+export type DeploymentRow = typeof deployments.$inferSelect;
+export type StateRow = typeof currentState.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+
+type Statement = BatchItem<"sqlite">;
+
+/**
+ * Reads through an overlay of the rows this unit has already planned, and collects the
+ * statements that one `db.batch` will apply atomically. A batch of events therefore sees
+ * its own earlier events (a product created by event 1 is found by event 2) before anything
+ * is written.
+ */
+export class UnitOfWork {
+  readonly statements: Statement[] = [];
+  readonly #products = new Map<string, ProductRow>();
+  readonly #versions = new Map<string, VersionRow>();
+  readonly #environments = new Map<string, EnvironmentRow>();
+  readonly #deployments = new Map<string, DeploymentRow>();
+  readonly #openDeployments = new Map<string, DeploymentRow | null>();
+  readonly #builds = new Map<string, BuildRow | null>();
+  readonly #state = new Map<string, StateRow | null>();
+  readonly #eventsByKey = new Map<string, EventRow>();
+  readonly #eventsByNaturalKey = new Map<string, EventRow>();
+  #maxSortOrder: number | undefined;
+
+  constructor(readonly db: Db) {}
+
+  add(statement: Statement): void {
+    this.statements.push(statement);
+  }
+
+  async productByName(name: string): Promise<ProductRow | undefined> {
+    const cached = this.#products.get(name);
+    if (cached) return cached;
+    const [row] = await this.db.select().from(products).where(eq(products.name, name)).limit(1);
+    if (row) this.#products.set(name, row);
+    return row;
+  }
+
+  rememberProduct(row: ProductRow): void {
+    this.#products.set(row.name, row);
+  }
+
+  async version(productId: string, version: string): Promise<VersionRow | undefined> {
+    const key = `${productId}\u0000${version}`;
+    const cached = this.#versions.get(key);
+    if (cached) return cached;
+    const [row] = await this.db
+      .select()
+      .from(versions)
+      .where(and(eq(versions.product_id, productId), eq(versions.version, version)))
+      .limit(1);
+    if (row) this.#versions.set(key, row);
+    return row;
+  }
+
+  rememberVersion(row: VersionRow): void {
+    this.#versions.set(`${row.product_id}\u0000${row.version}`, row);
+  }
+
+  async environmentByName(name: string): Promise<EnvironmentRow | undefined> {
+    const cached = this.#environments.get(name);
+    if (cached) return cached;
+    const [row] = await this.db.select().from(environments).where(eq(environments.name, name)).limit(1);
+    if (row) this.#environments.set(name, row);
+    return row;
+  }
+
+  rememberEnvironment(row: EnvironmentRow): void {
+    this.#environments.set(row.name, row);
+    this.#maxSortOrder = Math.max(this.#maxSortOrder ?? 0, row.sort_order);
+  }
+
+  async maxSortOrder(): Promise<number> {
+    if (this.#maxSortOrder === undefined) {
+      const [row] = await this.db
+        .select({ sort_order: environments.sort_order })
+        .from(environments)
+        .orderBy(desc(environments.sort_order))
+        .limit(1);
+      this.#maxSortOrder = row?.sort_order ?? 0;
+    }
+    return this.#maxSortOrder;
+  }
+
+  /**
+   * The deployment an event advances: with an invoke_id, the one with the same product,
+   * environment, version and invoke_id; without, the latest unfinished one that has none.
+   */
+  async deploymentToAdvance(
+    productId: string,
+    environmentId: string,
+    versionId: string,
+    invokeId: string | undefined,
+  ): Promise<DeploymentRow | undefined> {
+    const key = [productId, environmentId, versionId, invokeId ?? ""].join("\u0000");
+    if (this.#openDeployments.has(key)) {
+      const row = this.#openDeployments.get(key);
+      if (!row) return undefined;
+      if (invokeId === undefined && isFinished(row.status)) return undefined;
+      return this.#deployments.get(row.id) ?? row;
+    }
+    const base = and(
+      eq(deployments.product_id, productId),
+      eq(deployments.environment_id, environmentId),
+      eq(deployments.version_id, versionId),
+    );
+    const where =
+      invokeId === undefined
+        ? and(
+            base,
+            isNull(deployments.invoke_id),
+            or(eq(deployments.status, "pending"), eq(deployments.status, "started")),
+          )
+        : and(base, eq(deployments.invoke_id, invokeId));
+    const [row] = await this.db
+      .select()
+      .from(deployments)
+      .where(where)
+      .orderBy(desc(deployments.created_at), desc(deployments.id))
+      .limit(1);
+    this.#openDeployments.set(key, row ?? null);
+    if (row) this.#deployments.set(row.id, row);
+    return row;
+  }
+
+  rememberDeployment(row: DeploymentRow): void {
+    this.#deployments.set(row.id, row);
+    const key = [row.product_id, row.environment_id, row.version_id, row.invoke_id ?? ""].join("\u0000");
+    this.#openDeployments.set(key, row);
+  }
+
+  /** Same rule as deployments: by invoke_id, or the latest unfinished build without one. */
+  async buildToAdvance(versionId: string, invokeId: string | undefined): Promise<BuildRow | undefined> {
+    const key = `${versionId}\u0000${invokeId ?? ""}`;
+    if (this.#builds.has(key)) {
+      const row = this.#builds.get(key);
+      if (!row || (invokeId === undefined && isFinished(row.status))) return undefined;
+      return row;
+    }
+    const where =
+      invokeId === undefined
+        ? and(
+            eq(builds.version_id, versionId),
+            isNull(builds.invoke_id),
+            or(eq(builds.status, "pending"), eq(builds.status, "started")),
+          )
+        : and(eq(builds.version_id, versionId), eq(builds.invoke_id, invokeId));
+    const [row] = await this.db
+      .select()
+      .from(builds)
+      .where(where)
+      .orderBy(desc(builds.created_at), desc(builds.id))
+      .limit(1);
+    this.#builds.set(key, row ?? null);
+    return row;
+  }
+
+  rememberBuild(row: BuildRow): void {
+    this.#builds.set(`${row.version_id}\u0000${row.invoke_id ?? ""}`, row);
+  }
+
+  async state(productId: string, environmentId: string): Promise<StateRow | undefined> {
+    const key = `${productId}\u0000${environmentId}`;
+    if (this.#state.has(key)) return this.#state.get(key) ?? undefined;
+    const [row] = await this.db
+      .select()
+      .from(currentState)
+      .where(and(eq(currentState.product_id, productId), eq(currentState.environment_id, environmentId)))
+      .limit(1);
+    this.#state.set(key, row ?? null);
+    return row;
+  }
+
+  rememberState(row: StateRow): void {
+    this.#state.set(`${row.product_id}\u0000${row.environment_id}`, row);
+  }
+
+  async eventByIdempotencyKey(key: string): Promise<EventRow | undefined> {
+    const cached = this.#eventsByKey.get(key);
+    if (cached) return cached;
+    const [row] = await this.db.select().from(events).where(eq(events.idempotency_key, key)).limit(1);
+    return row;
+  }
+
+  /** The latest event with this natural key, if it carried an invoke_id or arrived after `since`. */
+  async eventByNaturalKey(naturalKey: string, since: string): Promise<EventRow | undefined> {
+    const cached = this.#eventsByNaturalKey.get(naturalKey);
+    if (cached && (cached.has_invoke_id || cached.received_at >= since)) return cached;
+    const [row] = await this.db
+      .select()
+      .from(events)
+      .where(
+        and(
+          eq(events.natural_key, naturalKey),
+          or(eq(events.has_invoke_id, true), gte(events.received_at, since)),
+        ),
+      )
+      .orderBy(desc(events.received_at))
+      .limit(1);
+    return row;
+  }
+
+  rememberEvent(row: EventRow): void {
+    if (row.idempotency_key) this.#eventsByKey.set(row.idempotency_key, row);
+    this.#eventsByNaturalKey.set(row.natural_key, row);
+  }
+}
+
+function isFinished(status: string): boolean {
+  return status !== "pending" && status !== "started";
+}

@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const SERVER_ENTRY = join(REPO_ROOT, "collector", "dist", "server.js");
+
+export interface RunningCollector {
+  url: string;
+  token: string;
+  port: number;
+  dbPath: string;
+  process: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then wait for exit; removes the temp folder unless keepData. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: a crash, for durability tests. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** Reuse a database file (to restart a collector on the same data). */
+  dbPath?: string;
+  token?: string;
+  keepData?: boolean;
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/** Starts the built collector (collector/dist/server.js) as a real process on a temp database. */
+export async function startCollector(options: StartOptions = {}): Promise<RunningCollector> {
+  const dir = options.dbPath ? dirname(options.dbPath) : mkdtempSync(join(tmpdir(), "versioner-e2e-"));
+  const dbPath = options.dbPath ?? join(dir, "versioner.db");
+  const token = options.token ?? "e2e-admin-token";
+  const port = await freePort();
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      DATABASE_URL: `file:${dbPath}`,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      VERSIONER_BOOTSTRAP_TOKEN: token,
+      VERSIONER_LOG_LEVEL: "warn",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url, exited, () => output);
+  return {
+    url,
+    token,
+    port,
+    dbPath,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      const code = await exited;
+      if (!options.keepData && !options.dbPath) rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+async function waitForHealth(
+  url: string,
+  exited: Promise<number | null>,
+  output: () => string,
+): Promise<void> {
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (done) throw new Error(`collector exited before becoming healthy:\n${output()}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`collector did not become healthy within 20 s:\n${output()}`);
+}
+
+/** fetch with the collector's token and JSON handling. */
+export async function api(
+  collector: Pick<RunningCollector, "url" | "token">,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${collector.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${collector.token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}

@@ -30,11 +30,11 @@ export function formatStateTable(state: StateResponse): string {
       .map((text, column) => text.padEnd(widths[column] ?? 0))
       .join("  ")
       .trimEnd();
-  const hasMarkers = rows.some((row) =>
-    row.some((text) => text.includes(IN_PROGRESS_MARKER) || text.includes(FAILED_MARKER)),
-  );
-  const legend = hasMarkers
-    ? [`\n${IN_PROGRESS_MARKER} deployment in progress   ${FAILED_MARKER} last attempt failed`]
-    : [];
+  const used = (marker: string) => rows.some((row) => row.some((text) => text.includes(marker)));
+  const notes = [
+    ...(used(IN_PROGRESS_MARKER) ? [`${IN_PROGRESS_MARKER} deployment in progress`] : []),
+    ...(used(FAILED_MARKER) ? [`${FAILED_MARKER} last attempt failed`] : []),
+  ];
+  const legend = notes.length > 0 ? [`\n${notes.join("   ")}`] : [];
   return `${[line(header), ...rows.map(line), ...legend].join("\n")}\n`;
 }

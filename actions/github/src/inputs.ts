@@ -1,0 +1,82 @@
+import { UsageError } from "@versioner/ci-env";
+
+/** Everything the step was asked to do, validated; the only product of reading `INPUT_*`. */
+export interface ActionSettings {
+  apiUrl: string;
+  apiKey: string;
+  eventType: "build" | "deployment";
+  /** Empty inputs are `undefined` so `VERSIONER_*` and CI detection can fill them. */
+  productName: string | undefined;
+  version: string | undefined;
+  environment: string | undefined;
+  status: string;
+  /** JSON text; parsed, merged over the detected `vi_gh_*` keys and checked by `@versioner/ci-env`. */
+  metadata: string | undefined;
+  failOnApiError: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The runner passes input `foo_bar` as `INPUT_FOO_BAR` (upper-cased, spaces → `_`), as @actions/core reads it. */
+function input(env: Env, name: string): string {
+  return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
+}
+
+function optional(value: string): string | undefined {
+  return value === "" ? undefined : value;
+}
+
+function parseBoolean(name: string, value: string, fallback: boolean): boolean {
+  if (value === "") return fallback;
+  const lower = value.toLowerCase();
+  if (lower === "true") return true;
+  if (lower === "false") return false;
+  throw new UsageError(`Input ${name} must be true or false, got '${value}'`);
+}
+
+/**
+ * Reads and validates every input. `api_url`/`api_key` fall back to `VERSIONER_API_URL`/`VERSIONER_API_KEY`.
+ * Throws a `UsageError` listing every problem at once.
+ */
+export function readSettings(env: Env): ActionSettings {
+  const problems: string[] = [];
+  const attempt = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (error) {
+      problems.push((error as Error).message);
+      return fallback;
+    }
+  };
+
+  const apiUrl = (input(env, "api_url") || env.VERSIONER_API_URL?.trim() || "").replace(/\/+$/, "");
+  if (!apiUrl) problems.push("Input api_url is required (or set VERSIONER_API_URL)");
+  else if (!/^https?:\/\/[^/\s]+/i.test(apiUrl)) {
+    problems.push(`Input api_url must start with http:// or https://, got '${apiUrl}'`);
+  }
+
+  const apiKey = input(env, "api_key") || env.VERSIONER_API_KEY?.trim() || "";
+  if (!apiKey) problems.push("Input api_key is required (or set VERSIONER_API_KEY)");
+
+  const eventType = (input(env, "event_type") || "deployment").toLowerCase();
+  if (eventType !== "build" && eventType !== "deployment") {
+    problems.push(`Input event_type must be build or deployment, got '${eventType}'`);
+  }
+
+  const settings: ActionSettings = {
+    apiUrl,
+    apiKey,
+    eventType: eventType === "build" ? "build" : "deployment",
+    productName: optional(input(env, "product_name")),
+    version: optional(input(env, "version")),
+    environment: optional(input(env, "environment")),
+    status: input(env, "status") || "success",
+    metadata: optional(input(env, "metadata")),
+    failOnApiError: attempt(
+      () => parseBoolean("fail_on_api_error", input(env, "fail_on_api_error"), true),
+      true,
+    ),
+  };
+  if (problems.length > 0) throw new UsageError(problems.join("; "));
+  return settings;
+}

@@ -1,0 +1,252 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ActionIo, run } from "./main.ts";
+
+// run() against a loopback stub collector: the scripted answers cover what the real collector
+// cannot be made to say on demand (preflight blocks, report-only rule results, auth failures).
+
+interface Reply {
+  status: number;
+  body: unknown;
+}
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: Record<string, unknown>;
+}
+
+let server: Server;
+let baseUrl: string;
+let nextReply: Reply;
+const received: Received[] = [];
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let text = "";
+    request.on("data", (chunk) => {
+      text += chunk;
+    });
+    request.on("end", () => {
+      received.push({
+        method: request.method ?? "",
+        url: request.url ?? "",
+        headers: request.headers,
+        body: JSON.parse(text || "{}"),
+      });
+      response.writeHead(nextReply.status, { "content-type": "application/json" });
+      response.end(JSON.stringify(nextReply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const deploymentResponse = {
+  id: "dep_1",
+  deployment_id: "dep_1",
+  event_id: "evt_1",
+  product_id: "prd_1",
+  product_name: "shop-api",
+  version_id: "ver_1",
+  version: "1.4.0",
+  environment_id: "env_1",
+  environment_name: "production",
+  status: "completed",
+  deployed_at: "2026-01-02T03:04:05.000Z",
+  completed_at: "2026-01-02T03:04:05.000Z",
+  deployed_by: "octocat",
+  deployed_by_email: null,
+  deployed_by_name: null,
+  deploy_url: null,
+  source_system: "github",
+  extra_metadata: {},
+};
+
+const buildResponse = {
+  id: "bld_1",
+  build_id: "bld_1",
+  version_id: "ver_1",
+  product_id: "prd_1",
+  product_name: "shop-api",
+  version: "1.4.0",
+  status: "completed",
+  scm_sha: "abc",
+  build_number: "7",
+  build_url: null,
+  started_at: null,
+  completed_at: null,
+  created_at: "2026-01-02T03:04:05.000Z",
+  buttons: [],
+};
+
+interface Step {
+  code: number;
+  stdout: string;
+  outputs: string;
+  summary: string;
+}
+
+async function step(inputs: Record<string, string>, reply: Reply): Promise<Step> {
+  nextReply = reply;
+  const dir = mkdtempSync(join(tmpdir(), "versioner-gha-main-"));
+  const outputs = join(dir, "output");
+  const summary = join(dir, "summary");
+  writeFileSync(outputs, "");
+  writeFileSync(summary, "");
+  const chunks: string[] = [];
+  const env: Record<string, string> = {
+    GITHUB_ACTIONS: "true",
+    GITHUB_REPOSITORY: "acme/shop-api",
+    GITHUB_SHA: "abc1234def5678",
+    GITHUB_RUN_ID: "99",
+    GITHUB_OUTPUT: outputs,
+    GITHUB_STEP_SUMMARY: summary,
+    INPUT_API_URL: baseUrl,
+    INPUT_API_KEY: "test-key-123",
+    INPUT_VERSION: "1.4.0",
+    INPUT_ENVIRONMENT: "production",
+  };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  const io: ActionIo = {
+    env,
+    write: (text) => chunks.push(text),
+    appendFile: (path, data) => writeFileSync(path, data, { flag: "a" }),
+    readFile: (path) => readFileSync(path, "utf8"),
+  };
+  const code = await run(io);
+  return {
+    code,
+    stdout: chunks.join(""),
+    outputs: readFileSync(outputs, "utf8"),
+    summary: readFileSync(summary, "utf8"),
+  };
+}
+
+describe("run", () => {
+  it("sends the resolved deployment with the key and an idempotency key, and sets the outputs", async () => {
+    const result = await step({ metadata: '{"ticket":"OPS-1"}' }, { status: 200, body: deploymentResponse });
+    expect(result.code).toBe(0);
+    const request = received.at(-1);
+    expect(request?.method).toBe("POST");
+    expect(request?.url).toBe("/deployment-events/");
+    expect(request?.headers.authorization).toBe("Bearer test-key-123");
+    expect(request?.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(request?.body).toMatchObject({
+      product_name: "shop-api",
+      version: "1.4.0",
+      environment_name: "production",
+      status: "completed",
+      scm_sha: "abc1234def5678",
+      source_system: "github",
+      extra_metadata: { ticket: "OPS-1" },
+    });
+    for (const [name, value] of Object.entries({
+      deployment_id: "dep_1",
+      version_id: "ver_1",
+      product_id: "prd_1",
+      environment_id: "env_1",
+      event_id: "evt_1",
+    })) {
+      expect(result.outputs).toMatch(new RegExp(`^${name}<<(\\S+)\\n${value}\\n\\1$`, "m"));
+    }
+    expect(result.stdout.split("\n")[0]).toBe("::add-mask::test-key-123");
+    expect(result.summary).toContain(`[View the deployment in Versioner](${baseUrl}/deployments/dep_1)`);
+  });
+
+  it("records a build and sets build_id, version_id, product_id and event_id", async () => {
+    const result = await step({ event_type: "build", environment: "" }, { status: 200, body: buildResponse });
+    expect(result.code).toBe(0);
+    expect(received.at(-1)?.url).toBe("/build-events/");
+    expect(result.outputs).toContain("build_id<<");
+    expect(result.outputs).toContain("event_id<<");
+    expect(result.outputs).not.toContain("deployment_id<<");
+    expect(result.summary).toContain(`(${baseUrl}/versions/ver_1)`);
+  });
+
+  it("turns failed report-only rules into warnings and still succeeds", async () => {
+    const extra_metadata = {
+      preflight_status: {
+        rules_evaluated: [
+          {
+            rule_name: "Soak time",
+            status: "report_only",
+            evaluation_result: "failed",
+            error_message: "2h < 24h",
+          },
+        ],
+      },
+    };
+    const result = await step({}, { status: 200, body: { ...deploymentResponse, extra_metadata } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '::warning title=Versioner%3A report-only rule::Report-only rule "Soak time" not satisfied: 2h < 24h',
+    );
+    expect(result.summary).toContain("- Soak time: 2h &lt; 24h");
+  });
+
+  it("fails on a preflight block even with fail_on_api_error=false, printing code, reason and retry_after", async () => {
+    const block = {
+      detail: {
+        error: "deployment_blocked",
+        code: "NO_DEPLOY_WINDOW",
+        message: "Friday freeze",
+        retry_after: "2026-01-05T08:00:00Z",
+        details: { rule_name: "Freeze" },
+      },
+      code: "CONFLICT",
+      request_id: "r1",
+    };
+    const result = await step({ fail_on_api_error: "false" }, { status: 423, body: block });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      '::error title=Versioner%3A deployment blocked (NO_DEPLOY_WINDOW)::Deployment blocked by rule "Freeze" (NO_DEPLOY_WINDOW): Friday freeze Retry after 2026-01-05T08:00:00Z.',
+    );
+    expect(result.summary).toContain("Versioner: deployment blocked");
+    expect(result.outputs).toBe("");
+  });
+
+  it("tolerates a rejecting collector when fail_on_api_error=false, and fails when true", async () => {
+    const unauthorized = {
+      status: 401,
+      body: { detail: "Invalid authentication credentials", code: "UNAUTHORIZED" },
+    };
+    const tolerated = await step({ fail_on_api_error: "false" }, unauthorized);
+    expect(tolerated.code).toBe(0);
+    expect(tolerated.stdout).toMatch(/^::warning title=Versioner%3A collector error \(ignored\)::.*401/m);
+    const failed = await step({}, unauthorized);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(
+      /^::error title=Versioner%3A collector error::.*Invalid authentication credentials/m,
+    );
+    expect(failed.stdout.split("\n").slice(1).join("\n")).not.toContain("test-key-123");
+  });
+
+  it("records a failure status, then marks the step failed", async () => {
+    const result = await step(
+      { status: "failure" },
+      { status: 200, body: { ...deploymentResponse, status: "failed" } },
+    );
+    expect(received.at(-1)?.body.status).toBe("failed");
+    expect(result.code).toBe(1);
+    expect(result.outputs).toContain("deployment_id<<");
+    expect(result.stdout).toContain("::error::The reported status is a failure ('failure')");
+  });
+
+  it("rejects invalid input before calling the collector", async () => {
+    const before = received.length;
+    const result = await step(
+      { environment: "", metadata: "[1]" },
+      { status: 200, body: deploymentResponse },
+    );
+    expect(result.code).toBe(1);
+    expect(received.length).toBe(before);
+    expect(result.stdout).toMatch(/environment_name is required/);
+    expect(result.stdout).toMatch(/metadata \(input\) must be a JSON object/);
+  });
+});

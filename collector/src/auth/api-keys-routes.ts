@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
 import { json, jsonBody, protectedRoute } from "../http/route.ts";
@@ -58,9 +59,11 @@ export function createApiKeyRoutes(deps: AppDeps) {
   const auth = { database: deps.database, clock: deps.clock, org: deps.config.org };
   return new OpenAPIHono<AppEnv>()
     .openapi(listRoute, async (c) => c.json(await listApiKeys(auth, c.req.valid("query")), 200))
-    .openapi(createRoute, async (c) => c.json(await createApiKey(auth, c.req.valid("json")), 201))
+    .openapi(createRoute, async (c) =>
+      c.json(await createApiKey(auth, actorFrom(c), c.req.valid("json")), 201),
+    )
     .openapi(revokeRoute, async (c) => {
-      await revokeApiKey(auth, c.req.valid("param").id);
+      await revokeApiKey(auth, actorFrom(c), c.req.valid("param").id);
       return c.body(null, 204);
     });
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { and, count, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
 import { type Cursor, decodeCursor, encodeCursor } from "../http/pagination.ts";
-import { type ApiKeyScope, type Principal, SCOPE_CAPABILITIES } from "./capabilities.ts";
+import { type ApiKeyScope, type Principal, SCOPE_CAPABILITIES, SYSTEM_PRINCIPAL } from "./capabilities.ts";
 import { generateApiKey, hashToken, tokenPrefix } from "./tokens.ts";
 
 export interface AuthDeps {
@@ -36,15 +37,17 @@ function view(row: ApiKeyRow): ApiKeyView {
 /** Creates a key; the token is returned this once and only its hash is stored. */
 export async function createApiKey(
   deps: AuthDeps,
+  actor: Actor,
   input: { name: string; description?: string | null; scope: ApiKeyScope },
 ): Promise<ApiKeyView & { token: string }> {
   const { token, keyId } = generateApiKey(deps.org);
-  const row = await insertKey(deps, { ...input, token, keyId });
+  const row = await insertKey(deps, actor, { ...input, token, keyId });
   return { ...view(row), token };
 }
 
 export async function insertKey(
   deps: AuthDeps,
+  actor: Actor,
   input: { name: string; description?: string | null; scope: ApiKeyScope; token: string; keyId: string },
 ): Promise<ApiKeyRow> {
   const row: ApiKeyRow = {
@@ -59,7 +62,22 @@ export async function insertKey(
     last_used_at: null,
     revoked_at: null,
   };
-  await deps.database.db.insert(apiKeys).values(row);
+  const db = deps.database.db;
+  await db.batch([
+    db.insert(apiKeys).values(row),
+    auditInsert(
+      db,
+      actor,
+      {
+        action: "api_key.create",
+        target_type: "api_key",
+        target_id: row.id,
+        target_name: row.name,
+        after: { ...view(row) },
+      },
+      row.created_at,
+    ),
+  ]);
   return row;
 }
 
@@ -90,13 +108,27 @@ export async function listApiKeys(
   };
 }
 
-export async function revokeApiKey(deps: AuthDeps, id: string): Promise<void> {
-  const result = await deps.database.db
-    .update(apiKeys)
-    .set({ revoked_at: deps.clock.now().toISOString() })
-    .where(and(or(eq(apiKeys.id, id), eq(apiKeys.key_id, id)), isNull(apiKeys.revoked_at)));
-  if (result.rowsAffected === 0) throw new NotFoundError("API key");
+export async function revokeApiKey(deps: AuthDeps, actor: Actor, id: string): Promise<void> {
+  const db = deps.database.db;
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(or(eq(apiKeys.id, id), eq(apiKeys.key_id, id)), isNull(apiKeys.revoked_at)))
+    .limit(1);
+  if (!row) throw new NotFoundError("API key");
+  const now = deps.clock.now().toISOString();
+  await db.batch([
+    db.update(apiKeys).set({ revoked_at: now }).where(eq(apiKeys.id, row.id)),
+    auditInsert(
+      db,
+      actor,
+      { action: "api_key.revoke", target_type: "api_key", target_id: row.id, target_name: row.name },
+      now,
+    ),
+  ]);
 }
+
+const SYSTEM_ACTOR: Actor = { principal: SYSTEM_PRINCIPAL, requestId: "bootstrap" };
 
 // last_used_at is advisory: write it at most once a minute per key, off the request's path.
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -135,7 +167,7 @@ export async function bootstrapAdmin(
     const [{ value } = { value: 0 }] = await deps.database.db.select({ value: count() }).from(apiKeys);
     if (value > 0) return { created: false };
     if (bootstrapToken) {
-      await insertKey(deps, {
+      await insertKey(deps, SYSTEM_ACTOR, {
         name: "bootstrap admin",
         scope: "admin",
         token: bootstrapToken,
@@ -143,7 +175,7 @@ export async function bootstrapAdmin(
       });
       return { created: true };
     }
-    const key = await createApiKey(deps, { name: "bootstrap admin", scope: "admin" });
+    const key = await createApiKey(deps, SYSTEM_ACTOR, { name: "bootstrap admin", scope: "admin" });
     return { created: true, generatedToken: key.token };
   });
 }

@@ -30,9 +30,18 @@ export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capabi
 
 /** Who is calling: resolved once per request by the auth middleware. */
 export interface Principal {
-  kind: "api_key";
+  kind: "api_key" | "user" | "system";
   id: string;
   name: string;
-  scope: ApiKeyScope;
+  /** Set for API keys. */
+  scope?: ApiKeyScope;
   capabilities: ReadonlySet<Capability>;
 }
+
+/** The collector itself, as the actor of changes nobody requested (bootstrap). */
+export const SYSTEM_PRINCIPAL: Principal = {
+  kind: "system",
+  id: "system",
+  name: "system",
+  capabilities: new Set<Capability>(CAPABILITIES),
+};

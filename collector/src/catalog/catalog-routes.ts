@@ -12,6 +12,7 @@ import {
   Timestamp,
   Version,
 } from "@versioner/schema";
+import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
 import { json, jsonBody, protectedRoute } from "../http/route.ts";
@@ -187,12 +188,14 @@ export function createCatalogRoutes(deps: AppDeps) {
   return new OpenAPIHono<AppEnv>()
     .openapi(routes.listProducts, async (c) => c.json(await listProducts(deps, c.req.valid("query")), 200))
     .openapi(routes.getProduct, async (c) => c.json(await findProduct(deps, c.req.valid("param").ref), 200))
-    .openapi(routes.createProduct, async (c) => c.json(await createProduct(deps, c.req.valid("json")), 201))
+    .openapi(routes.createProduct, async (c) =>
+      c.json(await createProduct(deps, actorFrom(c), c.req.valid("json")), 201),
+    )
     .openapi(routes.updateProduct, async (c) =>
-      c.json(await updateProduct(deps, c.req.valid("param").ref, c.req.valid("json")), 200),
+      c.json(await updateProduct(deps, actorFrom(c), c.req.valid("param").ref, c.req.valid("json")), 200),
     )
     .openapi(routes.deleteProduct, async (c) => {
-      await deleteProduct(deps, c.req.valid("param").ref, c.req.valid("query").confirm);
+      await deleteProduct(deps, actorFrom(c), c.req.valid("param").ref, c.req.valid("query").confirm);
       return c.body(null, 204);
     })
     .openapi(routes.listVersions, async (c) => c.json(await listVersions(deps, c.req.valid("query")), 200))
@@ -204,10 +207,10 @@ export function createCatalogRoutes(deps: AppDeps) {
       c.json(await getEnvironment(deps, c.req.valid("param").ref), 200),
     )
     .openapi(routes.createEnvironment, async (c) =>
-      c.json(await createEnvironment(deps, c.req.valid("json")), 201),
+      c.json(await createEnvironment(deps, actorFrom(c), c.req.valid("json")), 201),
     )
     .openapi(routes.updateEnvironment, async (c) =>
-      c.json(await updateEnvironment(deps, c.req.valid("param").ref, c.req.valid("json")), 200),
+      c.json(await updateEnvironment(deps, actorFrom(c), c.req.valid("param").ref, c.req.valid("json")), 200),
     )
     .openapi(routes.listDeployments, async (c) =>
       c.json(await listDeployments(deps, c.req.valid("query")), 200),

@@ -8,6 +8,7 @@ import {
   inferEnvironmentType,
 } from "@versioner/schema";
 import { desc, eq, or } from "drizzle-orm";
+import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { environments } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { CatalogDeps } from "./products-service.ts";
@@ -64,6 +65,7 @@ export interface EnvironmentInput {
 /** Pre-creates an environment; the type is inferred from the name unless given. */
 export async function createEnvironment(
   deps: CatalogDeps,
+  actor: Actor,
   input: EnvironmentInput & { name: string },
 ): Promise<Environment> {
   return deps.database.writeLock.run(async () => {
@@ -84,7 +86,22 @@ export async function createEnvironment(
       created_at: now,
       updated_at: now,
     };
-    await deps.database.db.insert(environments).values(row);
+    const db = deps.database.db;
+    await db.batch([
+      db.insert(environments).values(row),
+      auditInsert(
+        db,
+        actor,
+        {
+          action: "environment.create",
+          target_type: "environment",
+          target_id: row.id,
+          target_name: row.name,
+          after: row,
+        },
+        now,
+      ),
+    ]);
     return view(row);
   });
 }
@@ -92,6 +109,7 @@ export async function createEnvironment(
 /** Edits or renames an environment; its deployments and state follow by id. */
 export async function updateEnvironment(
   deps: CatalogDeps,
+  actor: Actor,
   ref: string,
   input: EnvironmentInput,
 ): Promise<Environment> {
@@ -107,7 +125,23 @@ export async function updateEnvironment(
       sort_order: input.sort_order ?? current.sort_order,
       updated_at: deps.clock.now().toISOString(),
     };
-    await deps.database.db.update(environments).set(next).where(eq(environments.id, current.id));
+    const db = deps.database.db;
+    await db.batch([
+      db.update(environments).set(next).where(eq(environments.id, current.id)),
+      auditInsert(
+        db,
+        actor,
+        {
+          action: "environment.update",
+          target_type: "environment",
+          target_id: current.id,
+          target_name: next.name,
+          before: current,
+          after: next,
+        },
+        next.updated_at,
+      ),
+    ]);
     return view(next);
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ERROR_CODES, type Product } from "@versioner/schema";
 import { and, asc, eq, gt, inArray, or } from "drizzle-orm";
+import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { builds, currentState, deployments, events, products, versions } from "../db/schema/index.ts";
@@ -48,6 +49,7 @@ export async function findProduct(deps: CatalogDeps, ref: string): Promise<Produ
 
 export async function createProduct(
   deps: CatalogDeps,
+  actor: Actor,
   input: { name: string; description?: string | null; extra_metadata?: Record<string, unknown> },
 ): Promise<Product> {
   return deps.database.writeLock.run(async () => {
@@ -61,7 +63,22 @@ export async function createProduct(
       created_at: now,
       updated_at: now,
     };
-    await deps.database.db.insert(products).values(row);
+    const db = deps.database.db;
+    await db.batch([
+      db.insert(products).values(row),
+      auditInsert(
+        db,
+        actor,
+        {
+          action: "product.create",
+          target_type: "product",
+          target_id: row.id,
+          target_name: row.name,
+          after: row,
+        },
+        now,
+      ),
+    ]);
     return row;
   });
 }
@@ -69,6 +86,7 @@ export async function createProduct(
 /** Edits description and metadata, or renames; a rename keeps every version and deployment. */
 export async function updateProduct(
   deps: CatalogDeps,
+  actor: Actor,
   ref: string,
   input: { name?: string; description?: string | null; extra_metadata?: Record<string, unknown> },
 ): Promise<Product> {
@@ -82,7 +100,23 @@ export async function updateProduct(
       extra_metadata: input.extra_metadata ?? current.extra_metadata,
       updated_at: deps.clock.now().toISOString(),
     };
-    await deps.database.db.update(products).set(next).where(eq(products.id, current.id));
+    const db = deps.database.db;
+    await db.batch([
+      db.update(products).set(next).where(eq(products.id, current.id)),
+      auditInsert(
+        db,
+        actor,
+        {
+          action: "product.update",
+          target_type: "product",
+          target_id: current.id,
+          target_name: next.name,
+          before: current,
+          after: next,
+        },
+        next.updated_at,
+      ),
+    ]);
     return next;
   });
 }
@@ -93,6 +127,7 @@ export async function updateProduct(
  */
 export async function deleteProduct(
   deps: CatalogDeps,
+  actor: Actor,
   ref: string,
   confirm: string | undefined,
 ): Promise<void> {
@@ -117,6 +152,18 @@ export async function deleteProduct(
       db.delete(builds).where(inArray(builds.version_id, versionIds)),
       db.delete(versions).where(eq(versions.product_id, product.id)),
       db.delete(products).where(eq(products.id, product.id)),
+      auditInsert(
+        db,
+        actor,
+        {
+          action: "product.delete",
+          target_type: "product",
+          target_id: product.id,
+          target_name: product.name,
+          before: product,
+        },
+        deps.clock.now().toISOString(),
+      ),
     ]);
   });
 }

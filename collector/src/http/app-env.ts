@@ -2,6 +2,7 @@ import type { Principal } from "../auth/capabilities.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
+import type { DomainEventBus } from "../events/domain-events.ts";
 import type { Logger } from "../logger.ts";
 
 /** Everything a request handler may use; built once by server.ts or a test. */
@@ -10,6 +11,8 @@ export interface AppDeps {
   config: Config;
   clock: Clock;
   logger: Logger;
+  /** In-transaction domain events; features subscribe in createApp. */
+  bus: DomainEventBus;
 }
 
 export interface AppEnv {

@@ -10,6 +10,7 @@ import { authenticate } from "../auth/api-keys-service.ts";
 import { bearerToken } from "../auth/tokens.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
 import { DomainError, UnauthorizedError, ValidationError } from "../errors.ts";
+import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
@@ -20,7 +21,8 @@ const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs"]);
 const BATCH_PATH = /^\/events\/batch\/?$/;
 
 /** Builds the collector's HTTP app around the given dependencies; tests pass their own database. */
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus }): OpenAPIHono<AppEnv> {
+  const deps: AppDeps = { ...options, bus: options.bus ?? new DomainEventBus() };
   const app = new OpenAPIHono<AppEnv>({
     // `/products` and `/products/` are the same resource, as the hosted API's clients expect.
     strict: false,

@@ -63,6 +63,7 @@ export function createIngestRoutes(deps: AppDeps) {
     database: deps.database,
     clock: deps.clock,
     dedupWindowSeconds: deps.config.dedupWindowSeconds,
+    bus: deps.bus,
   };
   const app = new OpenAPIHono<AppEnv>();
   for (const path of ["/build-events", "/version-events"]) {

@@ -18,6 +18,7 @@ import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { builds, deployments, environments, events, products, versions } from "../db/schema/index.ts";
 import { ConflictError, DomainError } from "../errors.ts";
+import type { DomainEventBus } from "../events/domain-events.ts";
 import { parseOrThrow, toErrorBody } from "../http/validation.ts";
 import {
   type DeploymentRow,
@@ -31,6 +32,8 @@ export interface IngestDeps {
   database: Database;
   clock: Clock;
   dedupWindowSeconds: number;
+  /** Receives `build.<status>` and `deployment.<status>` inside the ingest transaction. */
+  bus: DomainEventBus;
 }
 
 export interface IngestResult<T> {
@@ -183,6 +186,17 @@ async function recordOne(
   if (kind === "build") {
     const build = await planBuild(unit, version, event as BuildEvent, now);
     recordId = build.id;
+    await deps.bus.publish(
+      {
+        type: `build.${build.status}`,
+        occurred_at: now,
+        product_id: product.id,
+        product_name: product.name,
+        status: build.status,
+        data: { product, version, build },
+      },
+      unit,
+    );
     body = {
       id: build.id,
       build_id: build.id,
@@ -210,6 +224,20 @@ async function recordOne(
     await planState(unit, version, deployment);
     recordId = deployment.id;
     body = deploymentResponse(deployment, product, version, environment, eventId);
+    await deps.bus.publish(
+      {
+        type: `deployment.${deployment.status}`,
+        occurred_at: now,
+        product_id: product.id,
+        product_name: product.name,
+        environment_id: environment.id,
+        environment_name: environment.name,
+        environment_type: environment.type,
+        status: deployment.status,
+        data: { product, version, environment, deployment, response: body },
+      },
+      unit,
+    );
   }
 
   const eventRow = {

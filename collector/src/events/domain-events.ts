@@ -1,0 +1,45 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../db/client.ts";
+
+/**
+ * Something that happened in the domain, named as the notification event types of SPEC.md
+ * (`build.completed`, `deployment.failed`, `release.member_failed`, …).
+ */
+export interface DomainEvent {
+  type: string;
+  occurred_at: string;
+  product_id?: string;
+  product_name?: string;
+  environment_id?: string;
+  environment_name?: string;
+  environment_type?: string;
+  /** Canonical status of the build or deployment, when there is one. */
+  status?: string;
+  /** Everything a subscriber may need, e.g. the deployment, version and product rows. */
+  data: Record<string, unknown>;
+}
+
+/** The transaction a publisher is building: handlers read through `db` and add statements to it. */
+export interface EventTransaction {
+  db: Db;
+  add(statement: BatchItem<"sqlite">): void;
+}
+
+export type DomainEventHandler = (event: DomainEvent, tx: EventTransaction) => Promise<void> | void;
+
+/**
+ * In-process, in-transaction publish/subscribe. Handlers run while the publisher plans its
+ * writes and add their own statements to the same batch, so what they record (release
+ * progress, notification outbox rows) commits or fails with the event itself.
+ */
+export class DomainEventBus {
+  readonly #handlers: DomainEventHandler[] = [];
+
+  subscribe(handler: DomainEventHandler): void {
+    this.#handlers.push(handler);
+  }
+
+  async publish(event: DomainEvent, tx: EventTransaction): Promise<void> {
+    for (const handler of this.#handlers) await handler(event, tx);
+  }
+}

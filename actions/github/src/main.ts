@@ -151,6 +151,16 @@ async function record(
   return 0;
 }
 
+/** The collector URL for messages, without any credentials someone put in it. */
+function displayUrl(apiUrl: string): string {
+  try {
+    const url = new URL(apiUrl);
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return "the collector";
+  }
+}
+
 /** Runs the action once: reads the inputs, records the event, writes outputs, summary and annotations. */
 export async function run(io: ActionIo = processActionIo()): Promise<ExitCode> {
   const runner = createRunner(io);
@@ -173,7 +183,7 @@ export async function run(io: ActionIo = processActionIo()): Promise<ExitCode> {
       return 1;
     }
     if (error instanceof VersionerError) {
-      const reason = `Versioner could not record the ${settings.eventType}: ${error.message}`;
+      const reason = `Versioner could not record the ${settings.eventType} at ${displayUrl(settings.apiUrl)}: ${error.message}`;
       if (settings.failOnApiError) {
         runner.error(reason, { title: "Versioner: collector error" });
         runner.appendSummary(notRecordedSummary(settings.eventType, reason, true));

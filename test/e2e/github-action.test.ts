@@ -270,6 +270,7 @@ describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMaj
       "version_id",
     ]);
     expect(deploy.outputs.version_id).toBe(build.outputs.version_id);
+    expect(deploy.outputs.event_id).not.toBe(build.outputs.event_id);
     expect(deploy.outputs.product_id).toBe(build.outputs.product_id);
     expect(deploy.summary).toContain("Versioner: deployment recorded");
     expect(deploy.summary).toContain("| Environment | production |");

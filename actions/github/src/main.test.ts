@@ -71,6 +71,7 @@ const deploymentResponse = {
 const buildResponse = {
   id: "bld_1",
   build_id: "bld_1",
+  event_id: "evt_b1",
   version_id: "ver_1",
   product_id: "prd_1",
   product_name: "shop-api",
@@ -164,7 +165,7 @@ describe("run", () => {
     expect(result.code).toBe(0);
     expect(received.at(-1)?.url).toBe("/build-events/");
     expect(result.outputs).toContain("build_id<<");
-    expect(result.outputs).toContain("event_id<<");
+    expect(result.outputs).toMatch(/^event_id<<(\S+)\nevt_b1\n\1$/m);
     expect(result.outputs).not.toContain("deployment_id<<");
     expect(result.summary).toContain(`(${baseUrl}/versions/ver_1)`);
   });

@@ -99,8 +99,7 @@ async function record(
     runner.setOutput("build_id", response.build_id);
     runner.setOutput("version_id", response.version_id);
     runner.setOutput("product_id", response.product_id);
-    // A build has no separate event record: the build is the event.
-    runner.setOutput("event_id", response.id);
+    runner.setOutput("event_id", response.event_id);
     recorded = {
       kind: "build",
       productName: response.product_name,

@@ -49,6 +49,18 @@ const recordedCases = `
       throw new InterruptedException('Aborted by admin')
     }
   },
+  failedReportFails: {
+    shFailsWhen = { script, env -> env.VERSIONER_STATUS == 'failed' }
+    versionerDeploy(environment: 'production', productName: 'shop', credentialsId: 'versioner-api-key') {
+      error('helm upgrade failed')
+    }
+  },
+  startedReportFails: {
+    shFailsWhen = { script, env -> env.VERSIONER_STATUS == 'started' }
+    versionerDeploy(environment: 'production', productName: 'shop', credentialsId: 'versioner-api-key') {
+      echo 'must not run'
+    }
+  },
   keyFromEnvironment: {
     versionerTrackBuild(productName: 'shop', version: '1.4.0')
   },
@@ -153,6 +165,24 @@ describe.skipIf(!groovyAvailable())("Jenkins shared library (stubbed pipeline st
     expect(wrap.outcome).toBe("threw");
     expect(wrap.errorClass).toBe("java.lang.InterruptedException");
     expect(reportedStatuses(wrap)).toEqual(["started", "aborted"]);
+  });
+
+  it("versionerDeploy keeps the body's error when reporting failed fails too", () => {
+    const wrap = result("failedReportFails");
+    expect(wrap.outcome).toBe("threw");
+    expect(wrap.error).toBe("helm upgrade failed");
+    expect(reportedStatuses(wrap)).toEqual(["started", "failed"]);
+    expect(wrap.calls).toContainEqual({
+      step: "echo",
+      message: "versionerDeploy: could not report failed to Versioner: script returned exit code 1",
+    });
+  });
+
+  it("versionerDeploy does not run the body when reporting started fails (collector down, deploy blocked)", () => {
+    const wrap = result("startedReportFails");
+    expect(wrap.outcome).toBe("threw");
+    expect(reportedStatuses(wrap)).toEqual(["started"]);
+    expect(wrap.calls).not.toContainEqual({ step: "echo", message: "must not run" });
   });
 
   it("without credentialsId leaves the API key to the environment and binds no credentials", () => {

@@ -7,6 +7,7 @@
 // echo). <cases.groovy> evaluates to a map of case name -> closure; each case runs on its own and
 // its step calls, outcome and error are written to <result.json>. In `execute` mode `sh` really
 // runs its script with `sh -c`, in the environment withEnv/withCredentials built up.
+// A case may set `shFailsWhen = { script, env -> boolean }` to make matching shell calls fail.
 // Credentials come from the JSON object (credentialsId -> secret) in $STUB_CREDENTIALS_FILE.
 import groovy.json.JsonOutput
 import groovy.json.JsonSlurper
@@ -78,6 +79,11 @@ Closure shell = { String stepName, Object arg ->
   String script = arg instanceof Map ? arg.script.toString() : arg.toString()
   Map<String, String> overlay = currentOverlay()
   calls << [step: stepName, script: script, env: overlay]
+  // A case can make recorded shell calls fail: shFailsWhen = { script, env -> ... }
+  if (binding.hasVariable('shFailsWhen') && binding.getVariable('shFailsWhen')?.call(script, overlay)) {
+    calls[-1].status = 1
+    throw new StubAbortException('script returned exit code 1')
+  }
   if (!execute) return 0
   ProcessBuilder builder = new ProcessBuilder('sh', '-c', script).redirectErrorStream(true)
   builder.environment().putAll(overlay)
@@ -107,6 +113,7 @@ Map<String, Map> results = [:]
 cases.each { String name, Closure body ->
   calls = []
   overlays.clear()
+  binding.setVariable('shFailsWhen', null)
   Map result = [outcome: 'ok']
   try {
     def value = body()

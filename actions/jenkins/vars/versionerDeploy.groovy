@@ -25,7 +25,7 @@ def call(Map config = [:], Closure body) {
 }
 
 /** Reports the outcome of a failed or aborted body without hiding why the body stopped. */
-private void reportOutcome(Map config, String status) {
+void reportOutcome(Map config, String status) {
   try {
     versionerTrackDeployment(config + [status: status])
   } catch (Throwable reportError) {

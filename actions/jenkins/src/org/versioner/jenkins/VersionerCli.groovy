@@ -63,7 +63,7 @@ class VersionerCli implements Serializable {
     return value.toString()
   }
 
-  private void check(String stepName, Map config, List<String> required) {
+  void check(String stepName, Map config, List<String> required) {
     if (config.containsKey('apiKey')) {
       steps.error("${stepName}: apiKey is not an option; give credentialsId (a Secret text credential) " +
         'or set VERSIONER_API_KEY in the environment (environment { VERSIONER_API_KEY = credentials(...) })')
@@ -80,7 +80,8 @@ class VersionerCli implements Serializable {
     }
   }
 
-  private void withApiKey(Map config, Closure body) {
+  // Not private: CPS-transformed closures cannot always reach private methods.
+  void withApiKey(Map config, Closure body) {
     if (config.credentialsId) {
       steps.withCredentials([steps.string(credentialsId: config.credentialsId, variable: 'VERSIONER_API_KEY')]) {
         body()

@@ -65,7 +65,7 @@ describe("readSettings", () => {
         INPUT_FAIL_ON_API_ERROR: "maybe",
       });
     expect(read).toThrow(UsageError);
-    expect(read).toThrow(/api_url must start with http/);
+    expect(read).toThrow(/api_url must be an http:\/\/ or https:\/\/ URL/);
     expect(read).toThrow(/api_key is required \(or set VERSIONER_API_KEY\)/);
     expect(read).toThrow(/event_type must be build or deployment, got 'release'/);
     expect(read).toThrow(/fail_on_api_error must be true or false, got 'maybe'/);

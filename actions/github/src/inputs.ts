@@ -22,6 +22,15 @@ function input(env: Env, name: string): string {
   return (env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] ?? "").trim();
 }
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && /^https?:\/\//i.test(value);
+  } catch {
+    return false;
+  }
+}
+
 function optional(value: string): string | undefined {
   return value === "" ? undefined : value;
 }
@@ -51,9 +60,8 @@ export function readSettings(env: Env): ActionSettings {
 
   const apiUrl = (input(env, "api_url") || env.VERSIONER_API_URL?.trim() || "").replace(/\/+$/, "");
   if (!apiUrl) problems.push("Input api_url is required (or set VERSIONER_API_URL)");
-  else if (!/^https?:\/\/[^/\s]+/i.test(apiUrl)) {
-    problems.push(`Input api_url must start with http:// or https://, got '${apiUrl}'`);
-  }
+  else if (!isHttpUrl(apiUrl))
+    problems.push(`Input api_url must be an http:// or https:// URL, got '${apiUrl}'`);
 
   const apiKey = input(env, "api_key") || env.VERSIONER_API_KEY?.trim() || "";
   if (!apiKey) problems.push("Input api_key is required (or set VERSIONER_API_KEY)");

@@ -33,6 +33,12 @@ export function processActionIo(): ActionIo {
 /** Exit code of the step: 0 success (or a tolerated collector failure), 1 failed. */
 export type ExitCode = 0 | 1;
 
+/** The collector URL for messages and links, without any credentials someone put in it. */
+function publicUrl(apiUrl: string): string {
+  const url = new URL(apiUrl); // readSettings checked that it parses
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
 function trackInputs(settings: ActionSettings): TrackInputs {
   return {
     product_name: settings.productName,
@@ -106,7 +112,7 @@ async function record(
       version: response.version,
       status: response.status,
       sha: event.scm_sha ?? undefined,
-      link: `${settings.apiUrl}/versions/${encodeURIComponent(response.version_id)}`,
+      link: `${publicUrl(settings.apiUrl)}/versions/${encodeURIComponent(response.version_id)}`,
     };
   } else {
     const event = resolveDeploymentEvent(trackInputs(settings), env, ci);
@@ -128,7 +134,7 @@ async function record(
       environmentName: response.environment_name,
       status: response.status,
       sha: event.scm_sha ?? undefined,
-      link: `${settings.apiUrl}/deployments/${encodeURIComponent(response.deployment_id)}`,
+      link: `${publicUrl(settings.apiUrl)}/deployments/${encodeURIComponent(response.deployment_id)}`,
     };
   }
 
@@ -148,16 +154,6 @@ async function record(
     return 1;
   }
   return 0;
-}
-
-/** The collector URL for messages, without any credentials someone put in it. */
-function displayUrl(apiUrl: string): string {
-  try {
-    const url = new URL(apiUrl);
-    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
-  } catch {
-    return "the collector";
-  }
 }
 
 /** Runs the action once: reads the inputs, records the event, writes outputs, summary and annotations. */
@@ -182,7 +178,7 @@ export async function run(io: ActionIo = processActionIo()): Promise<ExitCode> {
       return 1;
     }
     if (error instanceof VersionerError) {
-      const reason = `Versioner could not record the ${settings.eventType} at ${displayUrl(settings.apiUrl)}: ${error.message}`;
+      const reason = `Versioner could not record the ${settings.eventType} at ${publicUrl(settings.apiUrl)}: ${error.message}`;
       if (settings.failOnApiError) {
         runner.error(reason, { title: "Versioner: collector error" });
         runner.appendSummary(notRecordedSummary(settings.eventType, reason, true));

@@ -100,11 +100,12 @@ describe("GitLab component templates", () => {
   });
 });
 
-describe.skipIf(!existsSync(cliBundle))("GitLab component run by gitlab-ci-local", () => {
+describe("GitLab component run by gitlab-ci-local", () => {
   let collector: RunningCollector;
   const projects: GitlabTestProject[] = [];
 
   beforeAll(async () => {
+    if (!existsSync(cliBundle)) throw new Error(`${cliBundle} is missing: npm run build -w @versioner/cli`);
     collector = await startCollector();
   });
 

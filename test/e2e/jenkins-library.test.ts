@@ -7,7 +7,6 @@ import { type RunningCollector, startCollector } from "../support/collector.ts";
 import { listBuilds, listDeployments } from "../support/collector-queries.ts";
 import {
   type CaseResult,
-  groovyAvailable,
   groovyString,
   jenkinsLibraryDir,
   runJenkinsCases,
@@ -84,7 +83,7 @@ function reportedStatuses(result: CaseResult): (string | undefined)[] {
   return shellCalls(result).map((call) => call.env.VERSIONER_STATUS);
 }
 
-describe.skipIf(!groovyAvailable())("Jenkins shared library (stubbed pipeline steps)", () => {
+describe("Jenkins shared library (stubbed pipeline steps)", () => {
   let results: Record<string, CaseResult>;
 
   beforeAll(async () => {
@@ -224,33 +223,32 @@ describe.skipIf(!groovyAvailable())("Jenkins shared library (stubbed pipeline st
   });
 });
 
-describe.skipIf(!groovyAvailable() || !existsSync(cliBundle))(
-  "Jenkins shared library running the CLI against a collector",
-  () => {
-    let collector: RunningCollector;
-    let results: Record<string, CaseResult>;
+describe("Jenkins shared library running the CLI against a collector", () => {
+  let collector: RunningCollector;
+  let results: Record<string, CaseResult>;
 
-    // What a Jenkins agent would have in the environment of a multibranch build.
-    const jenkinsEnv = {
-      JENKINS_URL: "https://jenkins.example.com/",
-      JOB_NAME: "acme/shop/main",
-      BUILD_NUMBER: "42",
-      BUILD_ID: "42",
-      BUILD_TAG: "jenkins-acme-shop-main-42",
-      BUILD_URL: "https://jenkins.example.com/job/acme/job/shop/job/main/42/",
-      GIT_URL: "git@github.com:acme/shop.git",
-      GIT_COMMIT: "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432",
-      GIT_BRANCH: "origin/main",
-    };
+  // What a Jenkins agent would have in the environment of a multibranch build.
+  const jenkinsEnv = {
+    JENKINS_URL: "https://jenkins.example.com/",
+    JOB_NAME: "acme/shop/main",
+    BUILD_NUMBER: "42",
+    BUILD_ID: "42",
+    BUILD_TAG: "jenkins-acme-shop-main-42",
+    BUILD_URL: "https://jenkins.example.com/job/acme/job/shop/job/main/42/",
+    GIT_URL: "git@github.com:acme/shop.git",
+    GIT_COMMIT: "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432",
+    GIT_BRANCH: "origin/main",
+  };
 
-    beforeAll(async () => {
-      collector = await startCollector();
-      const options = `apiUrl: ${groovyString(collector.url)}, credentialsId: 'versioner-api-key', cli: ${groovyString(`node ${cliBundle}`)}`;
-      results = await runJenkinsCases({
-        mode: "execute",
-        credentials: { "versioner-api-key": collector.token },
-        env: jenkinsEnv,
-        cases: `
+  beforeAll(async () => {
+    if (!existsSync(cliBundle)) throw new Error(`${cliBundle} is missing: npm run build -w @versioner/cli`);
+    collector = await startCollector();
+    const options = `apiUrl: ${groovyString(collector.url)}, credentialsId: 'versioner-api-key', cli: ${groovyString(`node ${cliBundle}`)}`;
+    results = await runJenkinsCases({
+      mode: "execute",
+      credentials: { "versioner-api-key": collector.token },
+      env: jenkinsEnv,
+      cases: `
 [
   build: { versionerTrackBuild(productName: 'shop', version: '3.1.0', ${options}) },
   deployCompleted: {
@@ -266,54 +264,53 @@ describe.skipIf(!groovyAvailable() || !existsSync(cliBundle))(
   },
 ]
 `,
-      });
     });
+  });
 
-    afterAll(async () => {
-      await collector?.stop();
+  afterAll(async () => {
+    await collector?.stop();
+  });
+
+  it("records the build with Jenkins metadata", async () => {
+    expect(results.build?.outcome, JSON.stringify(results.build)).toBe("ok");
+    const builds = await listBuilds(collector, "shop", "3.1.0");
+    expect(builds).toHaveLength(1);
+    expect(builds[0]).toMatchObject({ status: "completed", source_system: "jenkins", build_number: "42" });
+  });
+
+  it("versionerDeploy records started then completed as one deployment", async () => {
+    expect(results.deployCompleted?.outcome, JSON.stringify(results.deployCompleted)).toBe("ok");
+    const deployments = await listDeployments(collector, "shop", "production");
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]).toMatchObject({
+      status: "completed",
+      version: "3.1.0",
+      source_system: "jenkins",
+      invoke_id: "jenkins-acme-shop-main-42",
     });
-
-    it("records the build with Jenkins metadata", async () => {
-      expect(results.build?.outcome, JSON.stringify(results.build)).toBe("ok");
-      const builds = await listBuilds(collector, "shop", "3.1.0");
-      expect(builds).toHaveLength(1);
-      expect(builds[0]).toMatchObject({ status: "completed", source_system: "jenkins", build_number: "42" });
+    expect(deployments[0]?.started_at).toBeTruthy();
+    expect(deployments[0]?.completed_at).toBeTruthy();
+    expect(deployments[0]?.extra_metadata).toMatchObject({
+      change: "CHG-7",
+      vi_jenkins_job_name: "acme/shop/main",
     });
+  });
 
-    it("versionerDeploy records started then completed as one deployment", async () => {
-      expect(results.deployCompleted?.outcome, JSON.stringify(results.deployCompleted)).toBe("ok");
-      const deployments = await listDeployments(collector, "shop", "production");
-      expect(deployments).toHaveLength(1);
-      expect(deployments[0]).toMatchObject({
-        status: "completed",
-        version: "3.1.0",
-        source_system: "jenkins",
-        invoke_id: "jenkins-acme-shop-main-42",
-      });
-      expect(deployments[0]?.started_at).toBeTruthy();
-      expect(deployments[0]?.completed_at).toBeTruthy();
-      expect(deployments[0]?.extra_metadata).toMatchObject({
-        change: "CHG-7",
-        vi_jenkins_job_name: "acme/shop/main",
-      });
-    });
+  it("versionerDeploy records failed and rethrows when the body fails", async () => {
+    const failed = results.deployFailed;
+    expect(failed?.outcome).toBe("threw");
+    expect(failed?.error).toBe("script returned exit code 7");
+    const deployments = await listDeployments(collector, "shop", "staging");
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]).toMatchObject({ status: "failed", version: "3.1.0" });
+  });
 
-    it("versionerDeploy records failed and rethrows when the body fails", async () => {
-      const failed = results.deployFailed;
-      expect(failed?.outcome).toBe("threw");
-      expect(failed?.error).toBe("script returned exit code 7");
-      const deployments = await listDeployments(collector, "shop", "staging");
-      expect(deployments).toHaveLength(1);
-      expect(deployments[0]).toMatchObject({ status: "failed", version: "3.1.0" });
-    });
-
-    it("keeps the API key out of shell strings and output", () => {
-      for (const [name, caseResult] of Object.entries(results)) {
-        for (const call of shellCalls(caseResult)) {
-          expect(call.script, name).not.toContain(collector.token);
-          expect(call.output ?? "", name).not.toContain(collector.token);
-        }
+  it("keeps the API key out of shell strings and output", () => {
+    for (const [name, caseResult] of Object.entries(results)) {
+      for (const call of shellCalls(caseResult)) {
+        expect(call.script, name).not.toContain(collector.token);
+        expect(call.output ?? "", name).not.toContain(collector.token);
       }
-    });
-  },
-);
+    }
+  });
+});

@@ -42,8 +42,9 @@ function javaHome(): string | undefined {
   return java ? dirname(dirname(realpathSync(java))) : undefined;
 }
 
-export function groovyAvailable(): boolean {
-  return findOnPath("groovy") !== undefined && javaHome() !== undefined;
+function assertGroovyAvailable(): void {
+  if (!findOnPath("groovy")) throw new Error("groovy is not on PATH: apt-get install -y groovy");
+  if (!javaHome()) throw new Error("no Java runtime for groovy: apt-get install -y default-jre-headless");
 }
 
 /**
@@ -57,6 +58,7 @@ export async function runJenkinsCases(options: {
   credentials?: Record<string, string>;
   env?: Record<string, string>;
 }): Promise<Record<string, CaseResult>> {
+  assertGroovyAvailable();
   const dir = mkdtempSync(join(tmpdir(), "versioner-groovy-"));
   try {
     const casesFile = join(dir, "cases.groovy");

@@ -174,6 +174,24 @@ include:
     expect(jobs[1]?.rules).toEqual([{ if: '$CI_COMMIT_BRANCH == "main"', when: "manual" }]);
   });
 
+  it("the component project's own pipeline includes both components from the commit under test", async () => {
+    const componentProject = await createGitlabProject({
+      name: "versioner",
+      gitlabCi: readFileSync(join(gitlabComponentDir, ".gitlab-ci.yml"), "utf8"),
+      files: { "README.md": readFileSync(join(gitlabComponentDir, "README.md"), "utf8") },
+      templatesAt: "templates",
+    });
+    projects.push(componentProject);
+    const run = await componentProject.run(["--list-json"]);
+    expect(run.code, run.output).toBe(0);
+    const jobs = JSON.parse(run.stdout.slice(run.stdout.indexOf("["))) as { name: string; stage: string }[];
+    expect(jobs.map(({ name, stage }) => `${stage}:${name}`)).toEqual([
+      "test:smoke-build",
+      "test:smoke-deploy-component-test",
+      "release:create-release",
+    ]);
+  });
+
   it("records the build, a started→completed deployment, and a failed one for a failing deploy script", async () => {
     // The deploy script looks at the collector while it runs: `started` must already be recorded.
     const observer = `

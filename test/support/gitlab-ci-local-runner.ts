@@ -81,11 +81,15 @@ export async function createGitlabProject(options: {
   projectVariables?: Record<string, string>;
   /** More files of the project: path -> content. */
   files?: Record<string, string>;
+  /** Where the templates are copied to; `templates` makes the project the component project itself. */
+  templatesAt?: string;
 }): Promise<GitlabTestProject> {
   const root = mkdtempSync(join(tmpdir(), "versioner-gitlab-"));
   const dir = join(root, options.name);
   const home = join(root, "home");
-  cpSync(join(gitlabComponentDir, "templates"), join(dir, templatesPath), { recursive: true });
+  cpSync(join(gitlabComponentDir, "templates"), join(dir, options.templatesAt ?? templatesPath), {
+    recursive: true,
+  });
   mkdirSync(home, { recursive: true });
   writeFileSync(join(dir, ".gitlab-ci.yml"), options.gitlabCi);
   for (const [path, content] of Object.entries(options.files ?? {})) {

@@ -4,7 +4,17 @@ import { and, asc, eq, gt, inArray, or } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
-import { builds, currentState, deployments, events, products, versions } from "../db/schema/index.ts";
+import {
+  builds,
+  currentState,
+  deploymentButtons,
+  deployments,
+  events,
+  products,
+  releaseVersions,
+  variables,
+  versions,
+} from "../db/schema/index.ts";
 import { ConflictError, DomainError, NotFoundError } from "../errors.ts";
 import { decodeCursor, toPage } from "../http/pagination.ts";
 
@@ -122,7 +132,8 @@ export async function updateProduct(
 }
 
 /**
- * Deletes a product with its versions, builds, deployments, state cells and event log rows.
+ * Deletes a product with its versions, builds, deployments, state cells, event log rows,
+ * buttons, product variables and release memberships.
  * `confirm` must repeat the product's name, so a wrong id cannot wipe history by accident.
  */
 export async function deleteProduct(
@@ -147,6 +158,9 @@ export async function deleteProduct(
       .where(eq(versions.product_id, product.id));
     await db.batch([
       db.delete(events).where(eq(events.product_id, product.id)),
+      db.delete(releaseVersions).where(eq(releaseVersions.product_id, product.id)),
+      db.delete(deploymentButtons).where(eq(deploymentButtons.product_id, product.id)),
+      db.delete(variables).where(eq(variables.product_id, product.id)),
       db.delete(currentState).where(eq(currentState.product_id, product.id)),
       db.delete(deployments).where(eq(deployments.product_id, product.id)),
       db.delete(builds).where(inArray(builds.version_id, versionIds)),

@@ -1,5 +1,6 @@
 import type { EnvironmentType, StateCell, StateResponse, Status } from "@versioner/schema";
 import { asc } from "drizzle-orm";
+import { buttonsForState } from "../buttons/button-renderer.ts";
 import { currentState, environments, products } from "../db/schema/index.ts";
 import { compareEnvironments } from "./environments-service.ts";
 import type { CatalogDeps } from "./products-service.ts";
@@ -16,6 +17,7 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
     db.select().from(currentState),
   ]);
   const envs = envRows.sort(compareEnvironments);
+  const buttons = await buttonsForState(db, productRows, stateRows);
   const cells = new Map(stateRows.map((row) => [`${row.product_id}\u0000${row.environment_id}`, row]));
   return {
     environments: envs.map((e) => ({ id: e.id, name: e.name, type: e.type as EnvironmentType })),
@@ -59,6 +61,7 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
                   at: row.last_at,
                 }
               : null,
+          buttons: buttons.get(`${product.id}\u0000${env.id}`) ?? [],
         };
       }),
     })),

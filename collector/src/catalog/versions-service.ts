@@ -1,5 +1,6 @@
 import type { Build, Status, Version } from "@versioner/schema";
 import { and, desc, eq, like, lt, or, type SQL } from "drizzle-orm";
+import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import { builds, products, versions } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
 import { decodeCursor, toPage } from "../http/pagination.ts";
@@ -40,7 +41,14 @@ export async function listVersions(
     .where(and(...where))
     .orderBy(desc(versions.created_at), desc(versions.id))
     .limit(query.limit + 1);
-  return toPage(rows, query.limit, (row) => ({ at: row.version.created_at, id: row.version.id }), view);
+  const result = toPage(
+    rows,
+    query.limit,
+    (row) => ({ at: row.version.created_at, id: row.version.id }),
+    view,
+  );
+  const buttons = await buttonsForVersions(deps.database.db, result.items);
+  return { ...result, items: result.items.map((v) => ({ ...v, buttons: buttons.get(v.id) ?? [] })) };
 }
 
 /** A version with its build records, newest first. */
@@ -57,8 +65,11 @@ export async function getVersion(deps: CatalogDeps, id: string): Promise<Version
     .from(builds)
     .where(eq(builds.version_id, id))
     .orderBy(desc(builds.created_at), desc(builds.id));
+  const version = view(row);
+  const buttons = await buttonsForVersions(deps.database.db, [version]);
   return {
-    ...view(row),
+    ...version,
+    buttons: buttons.get(version.id) ?? [],
     builds: buildRows.map(({ extra_metadata: _m, updated_at: _u, ...b }) => ({
       ...b,
       status: b.status as Status,

@@ -9,6 +9,8 @@ import { createApiKeyRoutes } from "../auth/api-keys-routes.ts";
 import { authenticate } from "../auth/api-keys-service.ts";
 import { bearerToken } from "../auth/tokens.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
+import { createVariableRoutes } from "../variables/variables-routes.ts";
+import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { DomainError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
@@ -75,6 +77,8 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createIngestRoutes(deps));
   app.route("/", createCatalogRoutes(deps));
   app.route("/", createApiKeyRoutes(deps));
+  app.route("/", createVariableRoutes(deps));
+  app.route("/", createButtonRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

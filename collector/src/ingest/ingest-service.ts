@@ -14,6 +14,7 @@ import {
   statusRank,
 } from "@versioner/schema";
 import { sql } from "drizzle-orm";
+import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { builds, deployments, environments, events, products, versions } from "../db/schema/index.ts";
@@ -212,7 +213,12 @@ async function recordOne(
       started_at: build.started_at,
       completed_at: build.completed_at,
       created_at: build.created_at,
-      buttons: [],
+      // A product created by this event has no buttons yet: skip the lookup.
+      buttons: existingProduct
+        ? ((await buttonsForVersions(unit.db, [{ ...version, product_name: product.name }])).get(
+            version.id,
+          ) ?? [])
+        : [],
     };
   } else {
     const deploymentEvent = event as DeploymentEvent;

@@ -89,6 +89,8 @@ export const Version = z.object({
   extra_metadata: Json,
   created_at: Time,
   updated_at: Time,
+  /** Rendered deployment buttons for the environments this version could go to next. */
+  buttons: z.array(Button).optional(),
 });
 export type Version = z.infer<typeof Version>;
 
@@ -161,6 +163,8 @@ export const StateCell = z.object({
     .nullable(),
   /** The latest attempt when it failed or was aborted and nothing completed after it. */
   failed: z.object({ version: z.string(), deployment_id: Id, status: StatusOut, at: Time }).nullable(),
+  /** Buttons to promote the current version from this environment to the next ones. */
+  buttons: z.array(Button).optional(),
 });
 export type StateCell = z.infer<typeof StateCell>;
 

@@ -9,6 +9,10 @@ import { createApiKeyRoutes } from "../auth/api-keys-routes.ts";
 import { authenticate } from "../auth/api-keys-service.ts";
 import { bearerToken } from "../auth/tokens.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
+import { registerReleaseHandlers } from "../releases/release-progress.ts";
+import { createReleaseRoutes } from "../releases/releases-routes.ts";
+import { createVariableRoutes } from "../variables/variables-routes.ts";
+import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { createVariableRoutes } from "../variables/variables-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { DomainError, UnauthorizedError, ValidationError } from "../errors.ts";
@@ -77,6 +81,10 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createIngestRoutes(deps));
   app.route("/", createCatalogRoutes(deps));
   app.route("/", createApiKeyRoutes(deps));
+  registerReleaseHandlers(deps.bus);
+  app.route("/", createReleaseRoutes(deps));
+  app.route("/", createVariableRoutes(deps));
+  app.route("/", createButtonRoutes(deps));
   app.route("/", createVariableRoutes(deps));
   app.route("/", createButtonRoutes(deps));
 

@@ -5,3 +5,6 @@ export * from "./events.ts";
 export * from "./releases.ts";
 export * from "./variables.ts";
 export * from "./buttons.ts";
+export * from "./releases.ts";
+export * from "./variables.ts";
+export * from "./buttons.ts";

@@ -13,8 +13,6 @@ import { registerReleaseHandlers } from "../releases/release-progress.ts";
 import { createReleaseRoutes } from "../releases/releases-routes.ts";
 import { createVariableRoutes } from "../variables/variables-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
-import { createVariableRoutes } from "../variables/variables-routes.ts";
-import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { DomainError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
@@ -83,8 +81,6 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createApiKeyRoutes(deps));
   registerReleaseHandlers(deps.bus);
   app.route("/", createReleaseRoutes(deps));
-  app.route("/", createVariableRoutes(deps));
-  app.route("/", createButtonRoutes(deps));
   app.route("/", createVariableRoutes(deps));
   app.route("/", createButtonRoutes(deps));
 

@@ -5,6 +5,3 @@ export * from "./events.ts";
 export * from "./releases.ts";
 export * from "./variables.ts";
 export * from "./buttons.ts";
-export * from "./releases.ts";
-export * from "./variables.ts";
-export * from "./buttons.ts";

@@ -1,10 +1,15 @@
-// Bundles the collector into dist/server.js: workspace packages are inlined, npm
-// dependencies stay external (libSQL has a native module) and resolve from node_modules.
-import { readFileSync } from "node:fs";
+// Bundles the collector into dist/server.js: workspace packages (@versioner/*) are inlined,
+// every npm package stays external (libSQL has a native module) and resolves from node_modules.
 import { build } from "esbuild";
 
-const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
-const external = Object.keys(pkg.dependencies).filter((name) => !name.startsWith("@versioner/"));
+const externalNpmPackages = {
+  name: "external-npm-packages",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith("@versioner/") ? undefined : { path: args.path, external: true },
+    );
+  },
+};
 
 await build({
   entryPoints: ["src/server.ts"],
@@ -14,6 +19,6 @@ await build({
   target: "node20",
   format: "esm",
   sourcemap: true,
-  external: [...external, ...external.map((name) => `${name}/*`)],
+  plugins: [externalNpmPackages],
   logLevel: "warning",
 });

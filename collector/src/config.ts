@@ -29,6 +29,21 @@ const ConfigSchema = z.object({
   VERSIONER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   VERSIONER_PUBLIC_URL: z.url().optional(),
   VERSIONER_TRUST_PROXY: bool.default(false),
+  VERSIONER_ADMIN_EMAIL: z.email().default("admin@localhost"),
+  VERSIONER_SESSION_SECRET: z.string().min(32, "at least 32 characters").optional(),
+  VERSIONER_SECURE_COOKIES: bool.optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587")
+    .optional(),
+  SMTP_FROM: z.string().min(3).default("Versioner <versioner@localhost>"),
+  VERSIONER_NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1000),
+  VERSIONER_NOTIFY_MAX_DELAY_MS: z.coerce.number().int().min(1).default(3_600_000),
+  VERSIONER_NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(15),
+  VERSIONER_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  VERSIONER_NOTIFY_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  VERSIONER_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  VERSIONER_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
 });
 
 export type RawConfig = z.output<typeof ConfigSchema>;
@@ -47,6 +62,24 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   shutdownTimeoutMs: number;
   publicUrl?: string;
+  adminEmail: string;
+  sessionSecret?: string;
+  /** Mark session cookies Secure; defaults to true when VERSIONER_PUBLIC_URL is https. */
+  secureCookies: boolean;
+  notifications: NotificationConfig;
+}
+
+/** Outbound notifications (see docs/notifications.md). */
+export interface NotificationConfig {
+  smtpUrl?: string;
+  smtpFrom: string;
+  retryBaseMs: number;
+  maxDelayMs: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  pollMs: number;
+  concurrency: number;
+  allowPrivateAddresses: boolean;
 }
 
 export class ConfigError extends Error {
@@ -65,7 +98,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? "config");
-        const value = name.includes("TOKEN") ? "" : ` (got ${JSON.stringify(env[name])})`;
+        const value = /TOKEN|SECRET|SMTP_URL/.test(name) ? "" : ` (got ${JSON.stringify(env[name])})`;
         return `${name}: ${issue.message}${value}`;
       }),
     );
@@ -84,5 +117,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     logLevel: c.VERSIONER_LOG_LEVEL,
     shutdownTimeoutMs: c.VERSIONER_SHUTDOWN_TIMEOUT_MS,
     publicUrl: c.VERSIONER_PUBLIC_URL,
+    adminEmail: c.VERSIONER_ADMIN_EMAIL,
+    sessionSecret: c.VERSIONER_SESSION_SECRET,
+    secureCookies: c.VERSIONER_SECURE_COOKIES ?? c.VERSIONER_PUBLIC_URL?.startsWith("https:") ?? false,
+    notifications: {
+      smtpUrl: c.SMTP_URL,
+      smtpFrom: c.SMTP_FROM,
+      retryBaseMs: c.VERSIONER_NOTIFY_RETRY_BASE_MS,
+      maxDelayMs: c.VERSIONER_NOTIFY_MAX_DELAY_MS,
+      maxAttempts: c.VERSIONER_NOTIFY_MAX_ATTEMPTS,
+      timeoutMs: c.VERSIONER_NOTIFY_TIMEOUT_MS,
+      pollMs: c.VERSIONER_NOTIFY_POLL_MS,
+      concurrency: c.VERSIONER_NOTIFY_CONCURRENCY,
+      allowPrivateAddresses: c.VERSIONER_ALLOW_PRIVATE_WEBHOOKS,
+    },
   };
 }

@@ -6,6 +6,8 @@ export class DomainError extends Error {
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 423 | 428 | 429 | 503,
     readonly code: ErrorCode | string,
     readonly detail: unknown,
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(typeof detail === "string" ? detail : code);
   }

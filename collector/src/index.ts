@@ -1,4 +1,4 @@
-export { bootstrapAdmin } from "./auth/api-keys-service.ts";
+export { bootstrapAdmin } from "./auth/bootstrap.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export { type Config, ConfigError, loadConfig } from "./config.ts";
 export { type Database, openDatabase } from "./db/client.ts";

@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { bootstrapAdmin } from "./auth/api-keys-service.ts";
+import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const database = await openDatabase({ url: config.databaseUrl, authToken: config.databaseAuthToken });
   const clock = systemClock;
 
-  const boot = await bootstrapAdmin({ database, clock, org: config.org }, config.bootstrapToken);
+  const boot = await bootstrapAdmin(
+    { database, clock },
+    { token: config.bootstrapToken, email: config.adminEmail },
+  );
   if (boot.generatedToken) {
     // Printed once, outside the structured log: logs never carry tokens.
     process.stdout.write(

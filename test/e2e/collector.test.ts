@@ -33,7 +33,10 @@ describe("collector process over HTTP", () => {
     expect(deployment.body.status).toBe("completed");
     const state = await api(collector, "GET", "/state");
     const row = state.body.products.find((p: { name: string }) => p.name === "checkout");
-    expect(row.cells[0]).toMatchObject({ environment_name: "production", current: { version: "1.4.0", deployed_by: "ana" } });
+    expect(row.cells[0]).toMatchObject({
+      environment_name: "production",
+      current: { version: "1.4.0", deployed_by: "ana" },
+    });
   });
 
   it("answers the contract's error cases", async () => {
@@ -46,7 +49,12 @@ describe("collector process over HTTP", () => {
     expect(conflict.status).toBe(409);
     expect(conflict.body.code).toBe("VERSION_SHA_CONFLICT");
 
-    const event = { product_name: "checkout", version: "1.5.0", environment_name: "staging", status: "completed" };
+    const event = {
+      product_name: "checkout",
+      version: "1.5.0",
+      environment_name: "staging",
+      status: "completed",
+    };
     const key = { "Idempotency-Key": "e2e-retry-1" };
     const first = await api(collector, "POST", "/deployment-events", event, key);
     const second = await api(collector, "POST", "/deployment-events", event, key);
@@ -62,7 +70,9 @@ describe("collector process over HTTP", () => {
     expect(anonymous.status).toBe(401);
 
     const ingestKey = await api(collector, "POST", "/api-keys", { name: "ci", scope: "ingest" });
-    const forbidden = await api({ url: collector.url, token: ingestKey.body.token }, "POST", "/products", { name: "x" });
+    const forbidden = await api({ url: collector.url, token: ingestKey.body.token }, "POST", "/products", {
+      name: "x",
+    });
     expect(forbidden.status).toBe(403);
   });
 
@@ -79,7 +89,12 @@ describe("collector lifecycle", () => {
     const first = await startCollector({ dbPath });
     const events = Array.from({ length: 1000 }, (_, i) => ({
       kind: "deployment",
-      event: { product_name: `svc-${i % 20}`, version: `1.0.${i}`, environment_name: "prod", status: "completed" },
+      event: {
+        product_name: `svc-${i % 20}`,
+        version: `1.0.${i}`,
+        environment_name: "prod",
+        status: "completed",
+      },
     }));
     const inFlight = api(first, "POST", "/events/batch", { events });
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -101,12 +116,12 @@ describe("collector lifecycle", () => {
     const dir = mkdtempSync(join(tmpdir(), "versioner-bootstrap-"));
     const dbPath = join(dir, "versioner.db");
     const first = await startCollector({ dbPath, env: { VERSIONER_BOOTSTRAP_TOKEN: "" } });
-    const token = first.output().match(/sk_default_\w+_[0-9a-f]+/)?.[0];
+    const token = first.output().match(/pat_[0-9a-f]{48}/)?.[0];
     expect(token).toBeTruthy();
     expect((await api({ url: first.url, token: token ?? "" }, "GET", "/state")).status).toBe(200);
     await first.stop();
     const second = await startCollector({ dbPath, env: { VERSIONER_BOOTSTRAP_TOKEN: "" } });
-    expect(second.output()).not.toMatch(/sk_default_/);
+    expect(second.output()).not.toMatch(/pat_/);
     expect((await api({ url: second.url, token: token ?? "" }, "GET", "/state")).status).toBe(200);
     await second.stop();
   });

@@ -26,7 +26,7 @@ const CreateApiKey = z.object({
   scope: z.enum(API_KEY_SCOPES).default("ingest"),
 });
 
-const listRoute = protectedRoute("api_keys.manage", {
+const listRoute = protectedRoute("api_keys.read", {
   method: "get",
   path: "/api-keys",
   tags: ["API keys"],

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { and, count, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
 import { type Cursor, decodeCursor, encodeCursor } from "../http/pagination.ts";
-import { type ApiKeyScope, type Principal, SCOPE_CAPABILITIES, SYSTEM_PRINCIPAL } from "./capabilities.ts";
+import type { ApiKeyScope } from "./capabilities.ts";
 import { generateApiKey, hashToken, tokenPrefix } from "./tokens.ts";
 
 export interface AuthDeps {
@@ -126,56 +126,4 @@ export async function revokeApiKey(deps: AuthDeps, actor: Actor, id: string): Pr
       now,
     ),
   ]);
-}
-
-const SYSTEM_ACTOR: Actor = { principal: SYSTEM_PRINCIPAL, requestId: "bootstrap" };
-
-// last_used_at is advisory: write it at most once a minute per key, off the request's path.
-const LAST_USED_RESOLUTION_MS = 60_000;
-const lastUsedWrites = new Map<string, number>();
-
-/** Resolves a bearer token to a principal, or undefined when unknown or revoked. */
-export async function authenticate(deps: AuthDeps, token: string): Promise<Principal | undefined> {
-  const [row] = await deps.database.db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.token_hash, hashToken(token)), isNull(apiKeys.revoked_at)))
-    .limit(1);
-  if (!row) return undefined;
-  const now = deps.clock.now().getTime();
-  if (now - (lastUsedWrites.get(row.id) ?? 0) >= LAST_USED_RESOLUTION_MS) {
-    lastUsedWrites.set(row.id, now);
-    void deps.database.db
-      .update(apiKeys)
-      .set({ last_used_at: new Date(now).toISOString() })
-      .where(eq(apiKeys.id, row.id))
-      .catch(() => lastUsedWrites.delete(row.id));
-  }
-  const scope = row.scope as ApiKeyScope;
-  return { kind: "api_key", id: row.id, name: row.name, scope, capabilities: SCOPE_CAPABILITIES[scope] };
-}
-
-/**
- * On first start (no key at all) creates the admin token: VERSIONER_BOOTSTRAP_TOKEN when set,
- * a new random key otherwise. Returns the token only when it was generated here, to print once.
- */
-export async function bootstrapAdmin(
-  deps: AuthDeps,
-  bootstrapToken: string | undefined,
-): Promise<{ created: boolean; generatedToken?: string }> {
-  return deps.database.writeLock.run(async () => {
-    const [{ value } = { value: 0 }] = await deps.database.db.select({ value: count() }).from(apiKeys);
-    if (value > 0) return { created: false };
-    if (bootstrapToken) {
-      await insertKey(deps, SYSTEM_ACTOR, {
-        name: "bootstrap admin",
-        scope: "admin",
-        token: bootstrapToken,
-        keyId: "bootstrap",
-      });
-      return { created: true };
-    }
-    const key = await createApiKey(deps, SYSTEM_ACTOR, { name: "bootstrap admin", scope: "admin" });
-    return { created: true, generatedToken: key.token };
-  });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, createTestApp, type TestApp, unique } from "../testing/test-app.ts";
-import { bootstrapAdmin } from "./api-keys-service.ts";
+import { bootstrapAdmin } from "./bootstrap.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -112,8 +112,8 @@ describe("authentication", () => {
 
   it("bootstraps an admin only on an empty database, idempotently", async () => {
     const again = await bootstrapAdmin(
-      { database: t.database, clock: t.clock, org: "default" },
-      "another-token",
+      { database: t.database, clock: t.clock },
+      { token: "another-token", email: "x@y.z" },
     );
     expect(again.created).toBe(false);
     expect((await t.call("GET", "/state", undefined, { token: "another-token" })).status).toBe(401);

@@ -15,6 +15,8 @@ export const CAPABILITIES = [
   "api_keys.manage",
   "tokens.create",
   "users.manage",
+  "api_keys.read",
+  "audit.read",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -28,6 +30,54 @@ export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capabi
   admin: new Set<Capability>(CAPABILITIES),
 };
 
+export const ROLES = [
+  "admin",
+  "release_manager",
+  "product",
+  "developer",
+  "sre",
+  "qa",
+  "security",
+  "compliance",
+  "billing",
+  "viewer",
+] as const;
+export type Role = (typeof ROLES)[number];
+
+const ALL_ROLES: readonly Role[] = ROLES;
+
+/** Which roles hold each capability: the permission matrix of SPEC.md, plus audit and key listing. */
+export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
+  "catalog.read": ALL_ROLES,
+  "products.write": ["admin", "release_manager"],
+  "environments.write": ["admin", "release_manager", "sre"],
+  "releases.manage": ["admin", "release_manager", "product", "developer"],
+  "deployments.record": ["admin", "release_manager", "developer", "sre"],
+  "rules.manage": ["admin", "release_manager", "sre"],
+  "variables.manage": ["admin", "release_manager", "sre"],
+  "versions.approve": ["admin", "release_manager", "product", "sre", "qa", "security", "compliance"],
+  "notifications.manage": ["admin", "sre"],
+  "api_keys.manage": ["admin"],
+  "tokens.create": [
+    "admin",
+    "release_manager",
+    "product",
+    "developer",
+    "sre",
+    "qa",
+    "security",
+    "compliance",
+  ],
+  "users.manage": ["admin"],
+  // Developers may see which CI keys exist (never their secrets); only admins manage them.
+  "api_keys.read": ["admin", "developer"],
+  "audit.read": ["admin", "compliance", "security"],
+};
+
+export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(
+  ROLES.map((role) => [role, new Set(CAPABILITIES.filter((cap) => CAPABILITY_ROLES[cap].includes(role)))]),
+) as unknown as Record<Role, ReadonlySet<Capability>>;
+
 /** Who is calling: resolved once per request by the auth middleware. */
 export interface Principal {
   kind: "api_key" | "user" | "system";
@@ -35,6 +85,10 @@ export interface Principal {
   name: string;
   /** Set for API keys. */
   scope?: ApiKeyScope;
+  /** Set for users (through a personal token or a session). */
+  role?: Role;
+  /** How a user authenticated: cookie sessions need a CSRF token on writes. */
+  via?: "token" | "session";
   capabilities: ReadonlySet<Capability>;
 }
 

@@ -19,5 +19,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     principal: Principal;
+    /** Set when the request was authenticated by a session cookie. */
+    csrfToken?: string;
   };
 }

@@ -4,29 +4,41 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { ERROR_CODES } from "@versioner/schema";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { getSignedCookie } from "hono/cookie";
 import { HTTPException } from "hono/http-exception";
+import { createAuditRoutes } from "../audit/audit-routes.ts";
 import { createApiKeyRoutes } from "../auth/api-keys-routes.ts";
-import { authenticate } from "../auth/api-keys-service.ts";
+import { authenticateSession, authenticateToken } from "../auth/authenticate.ts";
+import { createPersonalTokenRoutes } from "../auth/personal-tokens-routes.ts";
+import { createSessionRoutes } from "../auth/session-routes.ts";
+import { SESSION_COOKIE, sessionSigningSecret } from "../auth/sessions-service.ts";
 import { bearerToken } from "../auth/tokens.ts";
-import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
-import { registerReleaseHandlers } from "../releases/release-progress.ts";
-import { createReleaseRoutes } from "../releases/releases-routes.ts";
-import { createVariableRoutes } from "../variables/variables-routes.ts";
+import { createUserRoutes } from "../auth/users-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
-import { DomainError, UnauthorizedError, ValidationError } from "../errors.ts";
+import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
+import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
+import { registerReleaseHandlers } from "../releases/release-progress.ts";
+import { createReleaseRoutes } from "../releases/releases-routes.ts";
+import { createVariableRoutes } from "../variables/variables-routes.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { toIssues } from "./validation.ts";
 
-/** Paths served without a token. */
-const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs"]);
+/** Paths served without a token: liveness, the API description, and sign-in itself. */
+const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login"]);
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const BATCH_PATH = /^\/events\/batch\/?$/;
 
 /** Builds the collector's HTTP app around the given dependencies; tests pass their own database. */
 export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus }): OpenAPIHono<AppEnv> {
   const deps: AppDeps = { ...options, bus: options.bus ?? new DomainEventBus() };
+  let secretPromise: Promise<string> | undefined;
+  const signingSecret = () => {
+    secretPromise ??= sessionSigningSecret(deps, deps.config.sessionSecret);
+    return secretPromise;
+  };
   const app = new OpenAPIHono<AppEnv>({
     // `/products` and `/products/` are the same resource, as the hosted API's clients expect.
     strict: false,
@@ -68,10 +80,22 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.use("*", async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path.replace(/\/$/, "") || "/")) return next();
     const token = bearerToken(c.req.header("authorization"));
-    if (!token) throw new UnauthorizedError("Missing bearer token: send 'Authorization: Bearer <token>'");
-    const principal = await authenticate({ ...deps, org: deps.config.org }, token);
-    if (!principal) throw new UnauthorizedError();
-    c.set("principal", principal);
+    if (token) {
+      const principal = await authenticateToken(deps, token);
+      if (!principal) throw new UnauthorizedError();
+      c.set("principal", principal);
+      return next();
+    }
+    const secret = await getSignedCookie(c, await signingSecret(), SESSION_COOKIE);
+    if (!secret) throw new UnauthorizedError("Missing bearer token: send 'Authorization: Bearer <token>'");
+    const session = await authenticateSession(deps, secret);
+    if (!session) throw new UnauthorizedError("The session has ended; sign in again");
+    // A cookie is sent by the browser on its own; a write must also prove it comes from our page.
+    if (!SAFE_METHODS.has(c.req.method) && c.req.header("x-csrf-token") !== session.csrfToken) {
+      throw new ForbiddenError("Missing or wrong X-CSRF-Token header for a cookie-authenticated write");
+    }
+    c.set("principal", session.principal);
+    c.set("csrfToken", session.csrfToken);
     await next();
   });
 
@@ -83,6 +107,10 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createReleaseRoutes(deps));
   app.route("/", createVariableRoutes(deps));
   app.route("/", createButtonRoutes(deps));
+  app.route("/", createUserRoutes(deps));
+  app.route("/", createPersonalTokenRoutes(deps));
+  app.route("/", createSessionRoutes(deps, signingSecret));
+  app.route("/", createAuditRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -129,5 +157,6 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
 }
 
 function errorResponse(c: Context<AppEnv>, error: DomainError) {
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json({ detail: error.detail, code: error.code, request_id: c.get("requestId") }, error.status);
 }

@@ -1,20 +1,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bootstrapAdmin } from "../auth/api-keys-service.ts";
+import { bootstrapAdmin } from "../auth/bootstrap.ts";
 import type { Clock } from "../clock.ts";
 import { loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
 
-/** A clock tests move by hand. */
+/** A clock tests move by hand; each reading also ticks 1 ms, so successive events are ordered as in life. */
 export class ManualClock implements Clock {
   #now: number;
   constructor(start = "2026-03-01T10:00:00.000Z") {
     this.#now = Date.parse(start);
   }
   now(): Date {
+    this.#now += 1;
     return new Date(this.#now);
   }
   advance(ms: number): void {
@@ -49,7 +50,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const clock = new ManualClock();
   const logLines: string[] = [];
   const logger = createLogger(config.logLevel, (line) => logLines.push(line));
-  await bootstrapAdmin({ database, clock, org: config.org }, ADMIN_TOKEN);
+  await bootstrapAdmin({ database, clock }, { token: ADMIN_TOKEN, email: config.adminEmail });
   const app = createApp({ database, config, clock, logger });
   return {
     app,

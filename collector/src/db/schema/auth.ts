@@ -1,4 +1,4 @@
-import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** API keys and the bootstrap token. Only a SHA-256 hash of the secret is stored. */
 export const apiKeys = sqliteTable(
@@ -22,3 +22,67 @@ export const apiKeys = sqliteTable(
     index("api_keys_created_idx").on(t.created_at, t.id),
   ],
 );
+
+/** People. One role each; passwords (for the dashboard) stored only as scrypt hashes. */
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    role: text("role").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    password_hash: text("password_hash"),
+    failed_logins: integer("failed_logins").notNull().default(0),
+    locked_until: text("locked_until"),
+    created_at: text("created_at").notNull(),
+    updated_at: text("updated_at").notNull(),
+    last_seen_at: text("last_seen_at"),
+  },
+  (t) => [uniqueIndex("users_email_uq").on(t.email), index("users_role_idx").on(t.role, t.active)],
+);
+
+/** Personal access tokens (`pat_…`): act with their user's current role. Stored as SHA-256. */
+export const personalTokens = sqliteTable(
+  "personal_tokens",
+  {
+    id: text("id").primaryKey(),
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    token_hash: text("token_hash").notNull(),
+    prefix: text("prefix").notNull(),
+    expires_at: text("expires_at"),
+    created_at: text("created_at").notNull(),
+    last_used_at: text("last_used_at"),
+    revoked_at: text("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("personal_tokens_hash_uq").on(t.token_hash),
+    index("personal_tokens_user_idx").on(t.user_id),
+  ],
+);
+
+/** Dashboard sessions; the cookie carries the session secret, the table only its hash. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    secret_hash: text("secret_hash").notNull(),
+    csrf_token: text("csrf_token").notNull(),
+    created_at: text("created_at").notNull(),
+    expires_at: text("expires_at").notNull(),
+    revoked_at: text("revoked_at"),
+  },
+  (t) => [uniqueIndex("sessions_secret_uq").on(t.secret_hash), index("sessions_user_idx").on(t.user_id)],
+);
+
+/** Collector-wide values generated once (e.g. the cookie-signing secret). */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

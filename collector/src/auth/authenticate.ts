@@ -1,0 +1,86 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { apiKeys, personalTokens, sessions, users } from "../db/schema/index.ts";
+import {
+  type ApiKeyScope,
+  type Principal,
+  ROLE_CAPABILITIES,
+  type Role,
+  SCOPE_CAPABILITIES,
+} from "./capabilities.ts";
+import { hashToken } from "./tokens.ts";
+import type { UsersDeps } from "./users-service.ts";
+
+// last_used_at / last_seen_at are advisory: written at most once a minute per row, off the request's path.
+const TOUCH_RESOLUTION_MS = 60_000;
+const touched = new Map<string, number>();
+
+function touch(key: string, now: number, write: () => Promise<unknown>): void {
+  if (now - (touched.get(key) ?? 0) < TOUCH_RESOLUTION_MS) return;
+  touched.set(key, now);
+  void write().catch(() => touched.delete(key));
+}
+
+function userPrincipal(user: typeof users.$inferSelect, via: "token" | "session"): Principal {
+  const role = user.role as Role;
+  return { kind: "user", id: user.id, name: user.email, role, via, capabilities: ROLE_CAPABILITIES[role] };
+}
+
+/**
+ * Resolves a bearer token: an API key first, then a personal token whose user is active. A
+ * user's role is read on every request, so a demotion or deactivation applies at once.
+ */
+export async function authenticateToken(deps: UsersDeps, token: string): Promise<Principal | undefined> {
+  const db = deps.database.db;
+  const hash = hashToken(token);
+  const now = deps.clock.now();
+  const [key] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.token_hash, hash), isNull(apiKeys.revoked_at)))
+    .limit(1);
+  if (key) {
+    touch(key.id, now.getTime(), () =>
+      db.update(apiKeys).set({ last_used_at: now.toISOString() }).where(eq(apiKeys.id, key.id)),
+    );
+    const scope = key.scope as ApiKeyScope;
+    return { kind: "api_key", id: key.id, name: key.name, scope, capabilities: SCOPE_CAPABILITIES[scope] };
+  }
+  const [row] = await db
+    .select({ token: personalTokens, user: users })
+    .from(personalTokens)
+    .innerJoin(users, eq(users.id, personalTokens.user_id))
+    .where(and(eq(personalTokens.token_hash, hash), isNull(personalTokens.revoked_at)))
+    .limit(1);
+  if (!row || !row.user.active) return undefined;
+  if (row.token.expires_at && row.token.expires_at <= now.toISOString()) return undefined;
+  touch(row.token.id, now.getTime(), () =>
+    db.batch([
+      db
+        .update(personalTokens)
+        .set({ last_used_at: now.toISOString() })
+        .where(eq(personalTokens.id, row.token.id)),
+      db.update(users).set({ last_seen_at: now.toISOString() }).where(eq(users.id, row.user.id)),
+    ]),
+  );
+  return userPrincipal(row.user, "token");
+}
+
+/** Resolves a session cookie's secret to its user and the CSRF token writes must echo. */
+export async function authenticateSession(
+  deps: UsersDeps,
+  secret: string,
+): Promise<{ principal: Principal; csrfToken: string } | undefined> {
+  const db = deps.database.db;
+  const now = deps.clock.now();
+  const [row] = await db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.user_id))
+    .where(and(eq(sessions.secret_hash, hashToken(secret)), isNull(sessions.revoked_at)))
+    .limit(1);
+  if (!row || !row.user.active || row.session.expires_at <= now.toISOString()) return undefined;
+  touch(row.session.id, now.getTime(), () =>
+    db.update(users).set({ last_seen_at: now.toISOString() }).where(eq(users.id, row.user.id)),
+  );
+  return { principal: userPrincipal(row.user, "session"), csrfToken: row.session.csrf_token };
+}

@@ -1,0 +1,108 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { sessions, settings, users } from "../db/schema/index.ts";
+import { DomainError, UnauthorizedError } from "../errors.ts";
+import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.ts";
+import { hashToken } from "./tokens.ts";
+import { normaliseEmail, type UsersDeps, type UserView, userView } from "./users-service.ts";
+
+export const SESSION_COOKIE = "versioner_session";
+export const SESSION_TTL_MS = 12 * 3600_000;
+
+/** Failures before a lockout, and the lockout's first length and cap (it doubles each further failure). */
+export const LOCKOUT_AFTER = 5;
+const LOCKOUT_BASE_MS = 30_000;
+const LOCKOUT_MAX_MS = 15 * 60_000;
+
+export interface NewSession {
+  /** The cookie's value: a random secret whose hash identifies the session. */
+  secret: string;
+  csrf_token: string;
+  expires_at: string;
+  user: UserView;
+}
+
+/**
+ * Checks email and password and opens a session. Repeated failures lock the account for a
+ * growing time (429 with Retry-After); the error never says whether the email exists.
+ */
+export async function login(
+  deps: UsersDeps,
+  input: { email: string; password: string },
+): Promise<NewSession> {
+  const db = deps.database.db;
+  const now = deps.clock.now();
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normaliseEmail(input.email)))
+    .limit(1);
+  if (user?.locked_until && user.locked_until > now.toISOString()) throw lockedOut(user.locked_until, now);
+  const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+  if (!user || !user.active || !user.password_hash || !ok) {
+    if (user) {
+      const failures = user.failed_logins + 1;
+      const lockMs =
+        failures >= LOCKOUT_AFTER
+          ? Math.min(LOCKOUT_MAX_MS, LOCKOUT_BASE_MS * 2 ** (failures - LOCKOUT_AFTER))
+          : 0;
+      const lockedUntil = lockMs ? new Date(now.getTime() + lockMs).toISOString() : null;
+      await db
+        .update(users)
+        .set({ failed_logins: failures, locked_until: lockedUntil })
+        .where(eq(users.id, user.id));
+      if (lockedUntil) throw lockedOut(lockedUntil, now);
+    }
+    throw new UnauthorizedError("Invalid email or password");
+  }
+  const secret = randomBytes(32).toString("hex");
+  const csrf = randomBytes(24).toString("hex");
+  const expires = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
+  await db.batch([
+    db
+      .update(users)
+      .set({ failed_logins: 0, locked_until: null, last_seen_at: now.toISOString() })
+      .where(eq(users.id, user.id)),
+    db.insert(sessions).values({
+      id: randomUUID(),
+      user_id: user.id,
+      secret_hash: hashToken(secret),
+      csrf_token: csrf,
+      created_at: now.toISOString(),
+      expires_at: expires,
+      revoked_at: null,
+    }),
+  ]);
+  return { secret, csrf_token: csrf, expires_at: expires, user: userView(user) };
+}
+
+function lockedOut(until: string, now: Date): DomainError {
+  const seconds = Math.max(1, Math.ceil((Date.parse(until) - now.getTime()) / 1000));
+  return new DomainError(429, "RATE_LIMITED", `Too many failed sign-ins; try again in ${seconds} s`, {
+    "Retry-After": String(seconds),
+  });
+}
+
+export async function logout(deps: UsersDeps, secret: string): Promise<void> {
+  await deps.database.db
+    .update(sessions)
+    .set({ revoked_at: deps.clock.now().toISOString() })
+    .where(eq(sessions.secret_hash, hashToken(secret)));
+}
+
+/** The secret that signs session cookies: from config, or generated once and kept in the database. */
+export async function sessionSigningSecret(deps: UsersDeps, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  const db = deps.database.db;
+  const [row] = await db.select().from(settings).where(eq(settings.key, "session_signing_secret")).limit(1);
+  if (row) return row.value;
+  const value = randomBytes(32).toString("hex");
+  await db.insert(settings).values({ key: "session_signing_secret", value }).onConflictDoNothing();
+  const [stored] = await db
+    .select()
+    .from(settings)
+    .where(eq(settings.key, "session_signing_secret"))
+    .limit(1);
+  if (!stored) throw new Error("could not store the session signing secret");
+  return stored.value;
+}

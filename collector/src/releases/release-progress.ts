@@ -1,5 +1,5 @@
 import type { EnvironmentType, Status } from "@versioner/schema";
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { compareEnvironments } from "../catalog/environments-service.ts";
 import type { CatalogDeps } from "../catalog/products-service.ts";
 import type { Db } from "../db/client.ts";
@@ -32,8 +32,10 @@ export function cellStatus(status: string | undefined): CellStatus {
 
 const cellKey = (versionId: string, environmentId: string) => `${versionId}\u0000${environmentId}`;
 
-function isLater(a: DeploymentRow, b: DeploymentRow): boolean {
-  return a.created_at > b.created_at || (a.created_at === b.created_at && a.id > b.id);
+// A deployment planned in this transaction was received after every stored one of the same
+// time, so it wins ties.
+function isLaterOrSame(planned: DeploymentRow, stored: DeploymentRow): boolean {
+  return planned.created_at >= stored.created_at;
 }
 
 /** The latest deployment of each (version, environment), optionally limited to some environments. */
@@ -53,7 +55,8 @@ async function latestDeployments(
         environmentIds ? inArray(deployments.environment_id, environmentIds) : undefined,
       ),
     )
-    .orderBy(desc(deployments.created_at), desc(deployments.id));
+    // rowid follows insertion order: it breaks ties between deployments of the same millisecond.
+    .orderBy(desc(deployments.created_at), desc(sql`rowid`));
   for (const row of rows) {
     const key = cellKey(row.version_id, row.environment_id);
     if (!latest.has(key)) latest.set(key, row);
@@ -227,7 +230,7 @@ async function isComplete(tx: EventTransaction, release: ReleaseRow, state: Plan
   const latest = await latestDeployments(tx.db, versionIds, targetIds);
   for (const [key, row] of state.deployments) {
     const stored = latest.get(key);
-    if (!stored || stored.id === row.id || isLater(row, stored)) latest.set(key, row);
+    if (!stored || stored.id === row.id || isLaterOrSame(row, stored)) latest.set(key, row);
   }
   return versionIds.every((versionId) =>
     targetIds.every((envId) => latest.get(cellKey(versionId, envId))?.status === "completed"),

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
 import { createApp } from "./http/app.ts";
 import { createLogger } from "./logger.ts";
+import { DeliveryWorker } from "./notifications/delivery-worker.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
       database: redactUrl(config.databaseUrl),
     });
   });
+  const notifications = new DeliveryWorker({ database, config: config.notifications, clock, logger });
+  notifications.start();
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -52,8 +55,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
-    // close() stops accepting and resolves once in-flight requests have finished.
-    server.close(() => {
+    // close() stops accepting and resolves once in-flight requests have finished; the worker
+    // stops claiming and finishes the sends it started (unsent rows stay in the outbox).
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    void Promise.all([closed, notifications.stop()]).then(() => {
       database.close();
       logger.info("stopped");
       process.exit(0);

@@ -20,6 +20,8 @@ import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from 
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
+import { createNotificationRoutes } from "../notifications/notification-routes.ts";
+import { createOutboxWriter } from "../notifications/outbox-writer.ts";
 import { registerReleaseHandlers } from "../releases/release-progress.ts";
 import { createReleaseRoutes } from "../releases/releases-routes.ts";
 import { createVariableRoutes } from "../variables/variables-routes.ts";
@@ -103,6 +105,8 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createIngestRoutes(deps));
   app.route("/", createCatalogRoutes(deps));
   app.route("/", createApiKeyRoutes(deps));
+  deps.bus.subscribe(createOutboxWriter(deps));
+  app.route("/", createNotificationRoutes(deps));
   registerReleaseHandlers(deps.bus);
   app.route("/", createReleaseRoutes(deps));
   app.route("/", createVariableRoutes(deps));

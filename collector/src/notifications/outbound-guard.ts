@@ -1,0 +1,134 @@
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import { BlockList, isIP } from "node:net";
+
+/** Why an outbound URL is refused; the message names the address, never the URL (it may hold a token). */
+export class OutboundRefusedError extends Error {
+  override readonly name = "OutboundRefusedError";
+}
+
+// Loopback, private, link-local (cloud metadata lives there), CGNAT, multicast and other
+// special-purpose ranges: a webhook must never reach the collector's own network.
+const blocked = new BlockList();
+for (const [network, prefix] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const) {
+  blocked.addSubnet(network, prefix, "ipv4");
+}
+for (const [network, prefix] of [
+  ["::", 128],
+  ["::1", 128],
+  ["fc00::", 7], // unique-local, includes AWS's fd00:ec2::254 metadata address
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const) {
+  blocked.addSubnet(network, prefix, "ipv6");
+}
+
+/** True when an IP address is loopback, private, link-local, metadata or otherwise not public. */
+export function isBlockedAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return blocked.check(address, "ipv4");
+  if (family !== 6) return true;
+  const embedded = embeddedIpv4(address);
+  if (embedded) return blocked.check(embedded, "ipv4");
+  return blocked.check(address, "ipv6");
+}
+
+// IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) addresses reach an IPv4 host.
+function embeddedIpv4(address: string): string | undefined {
+  const lower = address.toLowerCase();
+  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (dotted) return dotted[1];
+  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  if (!hex?.[1] || !hex[2]) return undefined;
+  const high = Number.parseInt(hex[1], 16);
+  const low = Number.parseInt(hex[2], 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join(".");
+}
+
+/** Hostname without IPv6 brackets. */
+export function bareHost(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, "");
+}
+
+/**
+ * Syntax and literal-address checks, cheap enough for request validation: http(s) only, no
+ * credentials in the URL's user part, and no literal private address unless allowed.
+ */
+export function checkOutboundUrl(raw: string, allowPrivate: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new OutboundRefusedError("is not a valid URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new OutboundRefusedError("must be an http:// or https:// URL");
+  }
+  const host = bareHost(url);
+  if (!allowPrivate && isIP(host) && isBlockedAddress(host)) {
+    throw new OutboundRefusedError(
+      `points to ${host}, a loopback, private, link-local or metadata address (set VERSIONER_ALLOW_PRIVATE_WEBHOOKS=true to allow)`,
+    );
+  }
+  return url;
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * A `lookup` for http.request that refuses a host when any address it resolves to is blocked.
+ * Checking the addresses the socket will actually use closes the DNS-rebinding gap that a
+ * check-then-connect would leave.
+ */
+export function guardedLookup(
+  hostname: string,
+  options: { all?: boolean; family?: number | string },
+  callback: LookupCallback,
+): void {
+  dnsLookup(hostname, { all: true, family: Number(options.family) || 0 }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const refused = addresses.find((entry) => isBlockedAddress(entry.address));
+    if (refused || addresses.length === 0) {
+      const reason = new OutboundRefusedError(
+        `${hostname} resolves to ${refused?.address ?? "nothing"}, a loopback, private, link-local or metadata address (set VERSIONER_ALLOW_PRIVATE_WEBHOOKS=true to allow)`,
+      ) as NodeJS.ErrnoException;
+      reason.code = "EREFUSED_PRIVATE";
+      return callback(reason, []);
+    }
+    if (options.all) return callback(null, addresses);
+    const [first] = addresses;
+    // `addresses` is non-empty here (checked above).
+    return callback(null, first?.address ?? "", first?.family);
+  });
+}
+
+/** Resolves a URL's host and refuses it when it reaches a blocked address (for channel creation). */
+export async function assertPublicHost(url: URL): Promise<void> {
+  const host = bareHost(url);
+  if (isIP(host)) {
+    if (isBlockedAddress(host)) throw new OutboundRefusedError(`points to ${host}, a non-public address`);
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    guardedLookup(host, { all: true }, (error) => {
+      // An unresolvable host is not refused here: DNS may be down; delivery retries will say so.
+      if (error && error instanceof OutboundRefusedError) reject(error);
+      else resolve();
+    });
+  });
+}

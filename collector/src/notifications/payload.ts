@@ -1,0 +1,214 @@
+import { z } from "@hono/zod-openapi";
+import type { DomainEvent } from "../events/domain-events.ts";
+
+/** The event types a channel may subscribe to (SPEC.md, Notifications). */
+export const NOTIFICATION_EVENT_TYPES = [
+  "build.pending",
+  "build.started",
+  "build.completed",
+  "build.failed",
+  "build.aborted",
+  "deployment.pending",
+  "deployment.started",
+  "deployment.completed",
+  "deployment.failed",
+  "deployment.aborted",
+  "deployment.preflight_failed",
+  "release.created",
+  "release.in_progress",
+  "release.completed",
+  "release.cancelled",
+  "release.member_failed",
+  "version.approved",
+] as const;
+export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
+
+const NOTIFIABLE = new Set<string>(NOTIFICATION_EVENT_TYPES);
+export function isNotifiable(type: string): type is NotificationEventType {
+  return NOTIFIABLE.has(type);
+}
+
+const Text = z.string().nullable();
+const ButtonOut = z.object({ name: z.string(), url: z.string(), environment_name: Text });
+
+/**
+ * The webhook body, and the facts every other message kind is rendered from. One flat object:
+ * fields that do not apply to an event type are null, so receivers can use one parser. Adding a
+ * field is compatible; renaming or removing one is not (the schema is versioned by `schema`).
+ */
+export const NotificationPayload = z
+  .object({
+    schema: z.literal("versioner.notification/v1"),
+    id: z.string().describe("Event id: the same for every channel and on replays, so receivers can dedupe"),
+    event_type: z.string().describe("e.g. deployment.completed"),
+    subject: z.enum(["build", "deployment", "release", "version"]),
+    occurred_at: z.string().describe("RFC 3339 UTC"),
+    status: Text.describe("Canonical status of the build, deployment or release"),
+    is_successful: z.boolean().nullable().describe("true for completed, false for failed/aborted, else null"),
+    product_name: Text,
+    product_id: Text,
+    version: Text,
+    version_id: Text,
+    environment: Text.describe("Environment name"),
+    environment_id: Text,
+    environment_type: Text.describe("dev | test | staging | production"),
+    deployment_id: Text,
+    build_id: Text,
+    deployer: Text.describe("deployed_by (deployments) or built_by (builds)"),
+    deployer_name: Text,
+    deployer_email: Text,
+    deployed_at: Text.describe("When the deployment completed, or its latest known moment"),
+    repo_name: Text.describe("scm_repository"),
+    commit_sha: Text,
+    branch: Text,
+    build_number: Text,
+    build_url: Text,
+    deploy_url: Text,
+    source_url: Text.describe("deploy_url, else build_url"),
+    source_system: Text,
+    previous_version: Text.describe("The version running in the environment before this deployment"),
+    compare_url: Text.describe("Commit compare link from the previous version, when the host is known"),
+    release: z
+      .object({ id: z.string(), name: z.string(), status: Text })
+      .nullable()
+      .describe("For release.* events"),
+    buttons: z.array(ButtonOut).describe('Deployment buttons ("ready to deploy") for build.completed'),
+  })
+  .loose();
+export type NotificationPayload = z.infer<typeof NotificationPayload>;
+
+/** The JSON Schema published in docs/notifications.md (a test keeps the two equal). */
+export function payloadJsonSchema(): Record<string, unknown> {
+  return {
+    $id: "https://versioner.dev/schemas/notification-v1.json",
+    title: "Versioner notification",
+    ...z.toJSONSchema(NotificationPayload, { target: "draft-2020-12" }),
+  };
+}
+
+type Row = Record<string, unknown>;
+
+function row(data: Row, key: string): Row | undefined {
+  const value = data[key];
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Row) : undefined;
+}
+
+function text(source: Row | undefined, key: string): string | null {
+  const value = source?.[key];
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return String(value);
+  return null;
+}
+
+function buttonsOf(data: Row): NotificationPayload["buttons"] {
+  const raw = data.buttons ?? row(data, "response")?.buttons;
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((item) => {
+    const button = item as Row;
+    const name = text(button, "name");
+    const url = text(button, "url");
+    return name && url ? [{ name, url, environment_name: text(button, "environment_name") }] : [];
+  });
+}
+
+export interface PayloadContext {
+  eventId: string;
+  /** The version and SHA running in the environment before this deployment, if any. */
+  previous?: { version: string; scm_sha: string | null } | null;
+}
+
+/** Turns a domain event into the stable payload, reading only what publishers put in `data`. */
+export function buildPayload(event: DomainEvent, context: PayloadContext): NotificationPayload {
+  const data = event.data;
+  const product = row(data, "product");
+  const version = row(data, "version");
+  const environment = row(data, "environment");
+  const deployment = row(data, "deployment");
+  const build = row(data, "build");
+  const release = row(data, "release");
+  const subject = event.type.split(".")[0] as NotificationPayload["subject"];
+  const status = event.status ?? text(deployment ?? build ?? release, "status");
+  const deployUrl = text(deployment, "deploy_url");
+  const buildUrl = text(build, "build_url") ?? text(version, "build_url");
+  const repo = text(version, "scm_repository");
+  const sha = text(version, "scm_sha");
+  const sourceSystem = text(deployment ?? build, "source_system") ?? text(version, "source_system");
+  const previous = context.previous ?? null;
+  const releaseId = text(release, "id");
+  const releaseName = text(release, "name");
+  const productId = event.product_id ?? text(product, "id");
+  return {
+    schema: "versioner.notification/v1",
+    id: context.eventId,
+    event_type: event.type,
+    subject: ["build", "deployment", "release", "version"].includes(subject) ? subject : "deployment",
+    occurred_at: event.occurred_at,
+    status,
+    is_successful: successOf(status),
+    product_name: event.product_name ?? text(product, "name"),
+    product_id: productId,
+    version: text(version, "version"),
+    version_id: text(version, "id"),
+    environment: event.environment_name ?? text(environment, "name"),
+    environment_id: event.environment_id ?? text(environment, "id"),
+    environment_type: event.environment_type ?? text(environment, "type"),
+    deployment_id: text(deployment, "id"),
+    build_id: text(build, "id"),
+    deployer: deployment
+      ? text(deployment, "deployed_by")
+      : (text(build, "built_by") ?? text(version, "built_by")),
+    deployer_name: deployment ? text(deployment, "deployed_by_name") : text(version, "built_by_name"),
+    deployer_email: deployment ? text(deployment, "deployed_by_email") : text(version, "built_by_email"),
+    deployed_at: deployment
+      ? (text(deployment, "completed_at") ?? text(deployment, "started_at") ?? text(deployment, "created_at"))
+      : null,
+    repo_name: repo,
+    commit_sha: sha,
+    branch: text(version, "scm_branch"),
+    build_number: text(build, "build_number") ?? text(version, "build_number"),
+    build_url: buildUrl,
+    deploy_url: deployUrl,
+    source_url: deployUrl ?? buildUrl,
+    source_system: sourceSystem,
+    previous_version: previous?.version ?? null,
+    compare_url:
+      previous?.scm_sha && sha && repo && previous.scm_sha !== sha
+        ? compareUrl(repo, previous.scm_sha, sha, sourceSystem)
+        : null,
+    release:
+      releaseId && releaseName ? { id: releaseId, name: releaseName, status: text(release, "status") } : null,
+    buttons: buttonsOf(data),
+  };
+}
+
+function successOf(status: string | null): boolean | null {
+  if (status === "completed") return true;
+  if (status === "failed" || status === "aborted") return false;
+  return null;
+}
+
+/**
+ * GitHub `…/compare/a...b`, GitLab `…/-/compare/a...b`. A repository given as a URL keeps its
+ * host (GitHub Enterprise, self-managed GitLab); `owner/name` is github.com or gitlab.com when the
+ * reporting CI says which. Other hosts get no link rather than a wrong one.
+ */
+export function compareUrl(
+  repository: string,
+  from: string,
+  to: string,
+  sourceSystem: string | null,
+): string | null {
+  const range = `${encodeURIComponent(from)}...${encodeURIComponent(to)}`;
+  const trimmed = repository.replace(/\.git$/, "").replace(/\/+$/, "");
+  if (/^https?:\/\//.test(trimmed)) {
+    const url = new URL(trimmed);
+    const gitlab = url.hostname.includes("gitlab") || sourceSystem === "gitlab";
+    const github = url.hostname.includes("github") || sourceSystem === "github";
+    if (!gitlab && !github) return null;
+    return `${url.origin}${url.pathname}${gitlab ? "/-/compare/" : "/compare/"}${range}`;
+  }
+  if (!/^[\w.-]+(\/[\w.-]+)+$/.test(trimmed)) return null;
+  if (sourceSystem === "gitlab") return `https://gitlab.com/${trimmed}/-/compare/${range}`;
+  if (sourceSystem === "github") return `https://github.com/${trimmed}/compare/${range}`;
+  return null;
+}

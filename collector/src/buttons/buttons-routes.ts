@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { Button, Name } from "@versioner/schema";
+import { ValidationError } from "../errors.ts";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { json, jsonBody, protectedRoute } from "../http/route.ts";
@@ -115,10 +116,9 @@ export function createButtonRoutes(deps: AppDeps) {
     .openapi(routes.list, async (c) => c.json(await listButtons(deps, c.req.valid("query")), 200))
     .openapi(routes.create, async (c) => {
       const { product_name, product_id, ...input } = c.req.valid("json");
-      return c.json(
-        await createButton(deps, actorFrom(c), { ...input, product: product_id ?? product_name ?? "" }),
-        201,
-      );
+      const product = product_id ?? product_name;
+      if (!product) throw ValidationError.field(["body", "product_name"], "Field required", "missing");
+      return c.json(await createButton(deps, actorFrom(c), { ...input, product }), 201);
     })
     .openapi(routes.preview, async (c) => {
       const body = c.req.valid("json");

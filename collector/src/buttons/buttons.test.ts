@@ -174,6 +174,11 @@ describe("button management", () => {
       url_template: "https://x/{vi_nope}",
     });
     expect(badBuiltIn.status).toBe(422);
+    const noProduct = await t.call("POST", "/deployment-buttons", {
+      name: "x",
+      url_template: "https://x.example.com",
+    });
+    expect(noProduct.body.detail[0].loc).toEqual(["body", "product_name"]);
     const unknownEnv = await t.call("PATCH", `/deployment-buttons/${id}`, { environments: ["no-such-env"] });
     expect(unknownEnv.status).toBe(422);
     expect(unknownEnv.body.detail[0].loc).toEqual(["body", "environments", 0]);

@@ -48,6 +48,9 @@ const ConfigSchema = z.object({
 
 export type RawConfig = z.output<typeof ConfigSchema>;
 
+/** Every environment variable the collector reads (README.md documents each; a test checks). */
+export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape);
+
 /** Collector configuration, read once at start-up. */
 export interface Config {
   databaseUrl: string;

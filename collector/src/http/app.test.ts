@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CAPABILITIES } from "../auth/capabilities.ts";
-import { loadConfig } from "../config.ts";
+import { CONFIG_VARIABLES, loadConfig } from "../config.ts";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 
 let t: TestApp;
@@ -81,6 +82,11 @@ describe("configuration", () => {
       expect(message).toContain("VERSIONER_BOOTSTRAP_TOKEN");
       expect(message).not.toContain('"x"');
     }
+  });
+
+  it("documents every variable it reads in README.md's configuration table", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    for (const name of CONFIG_VARIABLES) expect(readme, name).toContain(`| \`${name}\` |`);
   });
 
   it("defaults to the embedded database on port 8080", () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { BuildNumber, Metadata, Name, OptionalText, OptionalTimestamp } from "./fields.ts";
-import { StatusInput } from "./status.ts";
+import { BuildNumber, Metadata, Name, OptionalText, OptionalTimestamp, StatusInput } from "./fields.ts";
+import { EVENT_KINDS, MAX_BATCH_EVENTS } from "./vocabulary.ts";
 
 const sharedFields = {
   product_name: Name,
@@ -40,12 +40,6 @@ export const DeploymentEventInput = z.object({
 });
 export type DeploymentEventInput = z.input<typeof DeploymentEventInput>;
 export type DeploymentEvent = z.output<typeof DeploymentEventInput>;
-
-export const EVENT_KINDS = ["build", "deployment"] as const;
-export type EventKind = (typeof EVENT_KINDS)[number];
-
-/** Largest number of events in one `POST /events/batch`. */
-export const MAX_BATCH_EVENTS = 1000;
 
 /** One item of a batch: `kind` says which event body it carries; `idempotency_key` is optional. */
 export const BatchItemInput = z.object({

@@ -1,7 +1,5 @@
 import { z } from "zod";
-
-/** Largest serialized `extra_metadata` object accepted (100 KB). */
-export const MAX_METADATA_BYTES = 100 * 1024;
+import { MAX_METADATA_BYTES, normalizeStatus, STATUS_ALIASES, STATUSES } from "./vocabulary.ts";
 
 /** A required, trimmed, non-empty name (product, version, environment). */
 export const Name = z.string().trim().min(1, "must not be empty").max(255);
@@ -41,3 +39,16 @@ export const BuildNumber = z
   .refine((value) => value === undefined || value.length <= 255, {
     message: "must be at most 255 characters",
   });
+
+/** A status field that accepts every alias and yields the canonical value. */
+export const StatusInput = z.string().transform((value, ctx) => {
+  const status = normalizeStatus(value);
+  if (status === null) {
+    ctx.addIssue({
+      code: "custom",
+      message: `Unknown status '${value}'. Use one of ${STATUSES.join(", ")} or an alias (${Object.keys(STATUS_ALIASES).join(", ")})`,
+    });
+    return z.NEVER;
+  }
+  return status;
+});

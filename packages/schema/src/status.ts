@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /** Canonical lifecycle statuses shared by builds and deployments. */
 export const STATUSES = ["pending", "started", "completed", "failed", "aborted"] as const;
 export type Status = (typeof STATUSES)[number];
@@ -46,16 +44,3 @@ export function isTerminal(status: Status): boolean {
 export function statusRank(status: Status): number {
   return status === "pending" ? 0 : status === "started" ? 1 : 2;
 }
-
-/** A status field that accepts every alias and yields the canonical value. */
-export const StatusInput = z.string().transform((value, ctx) => {
-  const status = normalizeStatus(value);
-  if (status === null) {
-    ctx.addIssue({
-      code: "custom",
-      message: `Unknown status '${value}'. Use one of ${STATUSES.join(", ")} or an alias (${Object.keys(STATUS_ALIASES).join(", ")})`,
-    });
-    return z.NEVER;
-  }
-  return status;
-});

@@ -107,8 +107,29 @@ describe("resolveBuildEvent", () => {
   it("rejects an unknown status and a bad timestamp", () => {
     expect(() => resolveBuildEvent({ status: "exploded" }, gitlab, ci(gitlab))).toThrow(/status 'exploded'/);
     expect(() => resolveBuildEvent({ started_at: "yesterday" }, gitlab, ci(gitlab))).toThrow(
-      /started_at: must be an RFC 3339/,
+      /started_at must be an RFC 3339 date-time/,
     );
+  });
+
+  it.each([
+    ["2026-01-02T03:04:05+02:00", "2026-01-02T01:04:05.000Z"],
+    ["2024-02-29T23:59:59.5Z", "2024-02-29T23:59:59.500Z"],
+  ])("accepts the timestamp %s and sends it in UTC", (completed_at, sent) => {
+    expect(resolveBuildEvent({ completed_at }, gitlab, ci(gitlab)).completed_at).toBe(sent);
+  });
+
+  it.each(["2026-02-30T00:00:00Z", "2026-01-02T03:04Z", "2026-01-02 03:04:05Z", "2026-01-02T03:04:05"])(
+    "rejects the timestamp %s, naming the field",
+    (completed_at) => {
+      expect(() => resolveBuildEvent({ completed_at }, gitlab, ci(gitlab))).toThrow(
+        /completed_at must be an RFC 3339 date-time/,
+      );
+    },
+  );
+
+  it("leaves field lengths to the collector, which validates every event in full", () => {
+    const long = "x".repeat(300);
+    expect(resolveBuildEvent({ product_name: long }, gitlab, ci(gitlab)).product_name).toBe(long);
   });
 
   it("detects from the environment when no context is passed", () => {

@@ -1,11 +1,14 @@
+// Only the zod-free vocabulary at run time: loading the zod schemas cost the GitHub Action ~30 ms
+// of its cold start. The collector validates every event in full anyway (422 with the fields).
+import type { BuildEventInput, DeploymentEventInput } from "@versioner/schema";
 import {
-  BuildEventInput,
-  DeploymentEventInput,
+  EVENT_TEXT_FIELDS,
+  EVENT_TIMESTAMP_FIELDS,
+  type EventKind,
   MAX_METADATA_BYTES,
   normalizeStatus,
   STATUSES,
-} from "@versioner/schema";
-import type { z } from "zod";
+} from "@versioner/schema/vocabulary";
 import { detectCi } from "./detect.ts";
 import { definedOnly, pick } from "./env-values.ts";
 import { repositoryName } from "./repository.ts";
@@ -19,36 +22,7 @@ import { UsageError } from "./usage-error.ts";
  */
 export type TrackInputs = Partial<Record<string, string | Record<string, unknown> | undefined>>;
 
-type EventKind = "build" | "deployment";
 type Resolved = Record<string, string | Record<string, unknown> | undefined>;
-
-const SHARED_FIELDS = [
-  "product_name",
-  "version",
-  "status",
-  "scm_sha",
-  "scm_repository",
-  "scm_branch",
-  "build_number",
-  "build_url",
-  "source_system",
-  "invoke_id",
-  "started_at",
-  "completed_at",
-] as const;
-
-/** Text fields of each event kind, in the order they are resolved. */
-export const EVENT_TEXT_FIELDS: Readonly<Record<EventKind, readonly string[]>> = {
-  build: [...SHARED_FIELDS, "scm_committed_at", "built_by", "built_by_email", "built_by_name"],
-  deployment: [
-    ...SHARED_FIELDS,
-    "environment_name",
-    "deploy_url",
-    "deployed_by",
-    "deployed_by_email",
-    "deployed_by_name",
-  ],
-};
 
 // Extra spellings accepted besides VERSIONER_<FIELD>, as the hosted CLI and action use them.
 const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
@@ -123,6 +97,24 @@ function parseMetadata(
   return parsed as Record<string, unknown>;
 }
 
+// RFC 3339 with seconds and an offset, the form the collector accepts. The calendar check catches
+// 2026-02-30, which `Date` silently rolls over to March.
+const RFC_3339 =
+  /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+function isRfc3339(value: string): boolean {
+  const match = RFC_3339.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth;
+}
+
+/**
+ * Builds the event and checks what a CI step can get wrong locally: required fields, the status
+ * vocabulary, timestamps, the metadata object and its size. Field lengths and everything else are
+ * left to the collector, which validates every event in full and answers 422 naming the fields.
+ */
 function resolve(kind: EventKind, inputs: TrackInputs, env: Env, ci: CiContext): Resolved {
   const problems: string[] = [];
   const fromCi = detected(kind, ci);
@@ -154,6 +146,12 @@ function resolve(kind: EventKind, inputs: TrackInputs, env: Env, ci: CiContext):
   } else {
     event.status = canonical;
   }
+  for (const field of EVENT_TIMESTAMP_FIELDS) {
+    const value = event[field];
+    if (typeof value !== "string") continue;
+    if (isRfc3339(value)) event[field] = new Date(value).toISOString();
+    else problems.push(`${field} must be an RFC 3339 date-time, e.g. 2026-01-02T03:04:05Z (got '${value}')`);
+  }
 
   const explicitMetadata = inputs.metadata ?? inputs.extra_metadata;
   const user =
@@ -171,28 +169,22 @@ function resolve(kind: EventKind, inputs: TrackInputs, env: Env, ci: CiContext):
   if (Object.keys(metadata).length > 0) event.extra_metadata = metadata;
 
   if (problems.length > 0) throw new UsageError(`Invalid input: ${problems.join("; ")}`);
-  return event;
-}
-
-function validated<T extends z.ZodType<object>>(schema: T, event: Resolved): z.output<T> {
-  const result = schema.safeParse(event);
-  // Zod keeps optional keys with undefined values; drop them so the body holds only what is known.
-  if (result.success) return definedOnly(result.data) as z.output<T>;
-  const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "event"}: ${issue.message}`);
-  throw new UsageError(`Invalid input: ${problems.join("; ")}`);
+  return definedOnly(event);
 }
 
 /**
  * Builds a `POST /build-events/` body. Precedence per field: explicit input > `VERSIONER_<FIELD>`
  * env > CI detection > default (product: repository name; version: short SHA; status: completed).
- * Detected `vi_*` metadata is merged under the user's metadata. Throws `UsageError` naming the fields.
+ * Detected `vi_*` metadata is merged under the user's metadata. Throws `UsageError` naming the fields
+ * for what can be checked locally (required fields, status, timestamps, metadata); the collector
+ * validates the rest (field lengths) and the client surfaces that as `ValidationError`.
  */
 export function resolveBuildEvent(
   inputs: TrackInputs,
   env: Env,
   ci: CiContext = detectCi(env),
 ): BuildEventInput {
-  return validated(BuildEventInput, resolve("build", inputs, env, ci));
+  return resolve("build", inputs, env, ci) as BuildEventInput;
 }
 
 /** Builds a `POST /deployment-events/` body; same precedence as `resolveBuildEvent`, and `environment_name` is required. */
@@ -201,5 +193,5 @@ export function resolveDeploymentEvent(
   env: Env,
   ci: CiContext = detectCi(env),
 ): DeploymentEventInput {
-  return validated(DeploymentEventInput, resolve("deployment", inputs, env, ci));
+  return resolve("deployment", inputs, env, ci) as DeploymentEventInput;
 }

@@ -1,31 +1,17 @@
 // Bundles the action into the single committed file the runner executes (`dist/index.js`).
-// `node build.mjs [--outfile <path>]`: the staleness test builds to a temporary file and compares bytes.
-import { writeFileSync } from "node:fs";
+// `node build.mjs [--outfile <path>] [--analyze]`: the staleness test builds to a temporary file and
+// compares bytes; `--analyze` prints what each module contributes to the bundle.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
+import { analyzeMetafile, build } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { outfile: { type: "string" } } });
+const { values } = parseArgs({ options: { outfile: { type: "string" }, analyze: { type: "boolean" } } });
 const outfile = resolve(values.outfile ?? resolve(here, "dist/index.js"));
 
-// zod re-exports its ~40 translations as the `z.locales` / `z.core.locales` namespaces; esbuild
-// keeps a namespace whole once `z` is imported, so half the bundle was never-called locale code.
-// Nothing here calls `z.locales.*` (English messages come from zod's direct import of en.js).
-const dropZodLocales = {
-  name: "drop-zod-locales",
-  setup(build) {
-    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
-        ? { path: "zod-locales", namespace: "empty" }
-        : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "export {};", loader: "js" }));
-  },
-};
-
-await build({
+const result = await build({
   // A fixed working directory keeps every path esbuild might embed independent of the caller's cwd.
   absWorkingDir: here,
   entryPoints: ["src/index.ts"],
@@ -42,8 +28,22 @@ await build({
   sourcemap: false,
   charset: "utf8",
   logLevel: "warning",
-  plugins: [dropZodLocales],
+  metafile: true,
+  write: false,
 });
 
+// Start-up time is this step's overhead (see the README): zod alone cost ~200 KB and ~30 ms, and the
+// step needs only the zod-free `@versioner/schema/vocabulary`; the collector validates every event.
+const heavy = Object.keys(result.metafile.inputs).filter((path) => /node_modules[\\/]zod[\\/]/.test(path));
+if (heavy.length > 0) {
+  throw new Error(
+    `zod is bundled into the action (${heavy[0]}, …): import @versioner/schema/vocabulary or types only`,
+  );
+}
+if (values.analyze) process.stdout.write(await analyzeMetafile(result.metafile));
+
+mkdirSync(dirname(outfile), { recursive: true });
+// `write: false` leaves exactly one output file: the bundle.
+writeFileSync(outfile, result.outputFiles[0].contents);
 // The workspace is `"type": "module"`; this marker makes Node load the bundle as CommonJS.
 writeFileSync(resolve(dirname(outfile), "package.json"), '{ "type": "commonjs" }\n');

@@ -74,7 +74,8 @@ export const notificationsSection = {
           "ratio (3 channels / none)": `${round(ratio, 3)}${ratio > 0.5 ? " (above the 0.5 bar)" : " (BELOW the 0.5 bar)"}`,
           "p99 ms, none / 3 channels": `${round(base.p99_ms, 2)} / ${round(withChannels.p99_ms, 2)}`,
           "outbox drained after the load in (s)": round(drainSeconds, 1),
-          "failed deliveries": failed.items.length === 0 ? 0 : "some (see /notification-deliveries?status=failed)",
+          "failed deliveries":
+            failed.items.length === 0 ? 0 : "some (see /notification-deliveries?status=failed)",
         },
         extra: { rows },
       };

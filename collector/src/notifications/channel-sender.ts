@@ -14,6 +14,19 @@ export interface SendableChannel {
   secrets: { url?: string; secret?: string; headers?: Record<string, string> };
 }
 
+/** A stored channel row as the sender sees it (settings and secrets are JSON columns). */
+export function sendable(row: {
+  kind: string;
+  settings: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+}): SendableChannel {
+  return {
+    kind: row.kind,
+    settings: row.settings as SendableChannel["settings"],
+    secrets: row.secrets as SendableChannel["secrets"],
+  };
+}
+
 export interface Delivery {
   id: string;
   payload: NotificationPayload;

@@ -15,7 +15,7 @@ import {
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { type ChannelRow, hubFor, type SubscriptionRow } from "./channel-directory.ts";
-import { ChannelSender } from "./channel-sender.ts";
+import { ChannelSender, sendable } from "./channel-sender.ts";
 import { assertPublicHost, checkOutboundUrl, OutboundRefusedError } from "./outbound-guard.ts";
 import { buildPayload, NOTIFICATION_EVENT_TYPES } from "./payload.ts";
 
@@ -332,7 +332,7 @@ export async function testChannel(deps: NotificationDeps, id: string): Promise<T
   const sender = new ChannelSender(deps.config.notifications);
   const started = performance.now();
   try {
-    const outcome = await sender.send(row as never, { id: `test-${randomUUID()}`, payload: sample }, now);
+    const outcome = await sender.send(sendable(row), { id: `test-${randomUUID()}`, payload: sample }, now);
     return {
       ok: outcome.ok,
       response_code: outcome.response_code,

@@ -6,7 +6,7 @@ import type { Database } from "../db/client.ts";
 import { notificationAttempts, notificationChannels, notificationDeliveries } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
 import { hubFor } from "./channel-directory.ts";
-import { ChannelSender, type SendableChannel } from "./channel-sender.ts";
+import { ChannelSender, sendable } from "./channel-sender.ts";
 import type { SendOutcome } from "./http-sender.ts";
 import type { NotificationPayload } from "./payload.ts";
 import { nextDelayMs } from "./retry-policy.ts";
@@ -162,7 +162,7 @@ export class DeliveryWorker {
     let outcome: SendOutcome;
     try {
       outcome = await this.#sender.send(
-        channel as unknown as SendableChannel,
+        sendable(channel),
         { id: row.id, payload: row.payload as unknown as NotificationPayload },
         started,
       );
@@ -208,28 +208,26 @@ export class DeliveryWorker {
         : outcome.error;
     const db = database.db;
     const d = notificationDeliveries;
-    const statements = [
-      db
-        .update(d)
-        .set({
-          status,
-          attempts: attempt,
-          next_attempt_at: next,
-          lease_owner: null,
-          lease_until: null,
-          last_error: error,
-          last_response_code: outcome.response_code,
-          updated_at: now,
-          delivered_at: outcome.ok ? now : null,
-        })
-        // Fenced: if the lease was lost (a send outlived it), the newer owner's outcome stands.
-        .where(sql`${d.id} = ${row.id} AND ${d.lease_owner} = ${this.owner}`),
-    ] as const;
+    const update = db
+      .update(d)
+      .set({
+        status,
+        attempts: attempt,
+        next_attempt_at: next,
+        lease_owner: null,
+        lease_until: null,
+        last_error: error,
+        last_response_code: outcome.response_code,
+        updated_at: now,
+        delivered_at: outcome.ok ? now : null,
+      })
+      // Fenced: if the lease was lost (a send outlived it), the newer owner's outcome stands.
+      .where(sql`${d.id} = ${row.id} AND ${d.lease_owner} = ${this.owner}`);
     if (finalStatus) {
-      await statements[0];
+      await update;
     } else {
       await db.batch([
-        ...statements,
+        update,
         db.insert(notificationAttempts).values({
           id: randomUUID(),
           delivery_id: row.id,

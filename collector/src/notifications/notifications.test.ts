@@ -207,3 +207,61 @@ describe("outbox", () => {
     });
   });
 });
+
+describe("release and build events", () => {
+  it("queues release.* events the releases feature publishes, with the release in the payload", async () => {
+    const product = unique("rel-svc");
+    const hook = await channel({
+      kind: "webhook",
+      url: "http://127.0.0.1:9/r",
+      subscriptions: [{ event_types: ["release.*"] }],
+    });
+    t.clock.advance(1000);
+    await t.call("POST", "/build-events/", { product_name: product, version: "3.0.0", status: "completed" });
+    const name = unique("spring");
+    expect((await t.call("POST", "/releases", { name, target_environments: ["production"] })).status).toBe(
+      201,
+    );
+    expect(
+      (await t.call("POST", `/releases/${name}/versions`, { product_name: product, version: "3.0.0" }))
+        .status,
+    ).toBe(201);
+    await deploy(product, "production", "failed", { version: "3.0.0" });
+    const types = (await deliveriesOf(hook.id)).map((d) => d.event_type).sort();
+    expect(types).toEqual(["release.created", "release.in_progress", "release.member_failed"]);
+    const failed = (await deliveriesOf(hook.id)).find((d) => d.event_type === "release.member_failed");
+    const detail = (await t.call("GET", `/notification-deliveries/${failed.id}`)).body;
+    expect(detail.payload).toMatchObject({
+      subject: "release",
+      release: { name },
+      product_name: product,
+      version: "3.0.0",
+      environment: "production",
+      is_successful: null,
+    });
+  });
+
+  it("carries the deployment buttons on build.completed", async () => {
+    const product = unique("buttons");
+    const hook = await channel({
+      kind: "webhook",
+      url: "http://127.0.0.1:9/b",
+      subscriptions: [{ event_types: ["build.completed"], products: [product] }],
+    });
+    t.clock.advance(1000);
+    await t.call("POST", "/build-events/", { product_name: product, version: "0.9.0", status: "completed" });
+    const button = await t.call("POST", "/deployment-buttons", {
+      product_name: product,
+      name: "Deploy",
+      url_template: "https://deploy.example.com/?v={vi_version}&env={vi_environment_name}",
+    });
+    expect(button.status, JSON.stringify(button.body)).toBe(201);
+    t.clock.advance(1000);
+    await t.call("POST", "/build-events/", { product_name: product, version: "1.0.0", status: "completed" });
+    const [latest] = await deliveriesOf(hook.id);
+    const detail = (await t.call("GET", `/notification-deliveries/${latest.id}`)).body;
+    expect(detail.payload.version).toBe("1.0.0");
+    expect(detail.payload.buttons.length).toBeGreaterThan(0);
+    expect(detail.payload.buttons[0].url).toContain("v=1.0.0");
+  });
+});

@@ -6,7 +6,7 @@ const doc = readFileSync(new URL("../../../docs/access-control.md", import.meta.
 
 describe("docs/access-control.md", () => {
   it("shows exactly the permission matrix the collector enforces", () => {
-    const header = doc.split("\n").find((line) => line.startsWith("| capability |"));
+    const header = doc.split("\n").find((line) => /^\|\s*capability\s*\|/.test(line));
     expect(
       header
         ?.split("|")
@@ -16,7 +16,7 @@ describe("docs/access-control.md", () => {
     const rows = new Map(
       doc
         .split("\n")
-        .filter((line) => /^\| `[a-z_.]+` \|/.test(line))
+        .filter((line) => /^\|\s*`[a-z_.]+`\s*\|/.test(line))
         .map((line) => {
           const cells = line.split("|").map((cell) => cell.trim());
           return [cells[1]?.replaceAll("`", ""), cells.slice(3, -1)] as const;

@@ -21,13 +21,8 @@ import { builds, deployments, environments, events, products, versions } from ".
 import { ConflictError, DomainError } from "../errors.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
 import { parseOrThrow, toErrorBody } from "../http/validation.ts";
-import {
-  type DeploymentRow,
-  type EnvironmentRow,
-  type ProductRow,
-  UnitOfWork,
-  type VersionRow,
-} from "./unit-of-work.ts";
+import { groupCommitterFor } from "./group-commit.ts";
+import type { DeploymentRow, EnvironmentRow, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
 
 export interface IngestDeps {
   database: Database;
@@ -100,32 +95,10 @@ export async function ingestBatch(deps: IngestDeps, items: BatchItem[]): Promise
   });
 }
 
-// Under the process's write lock: plan through a unit of work, then apply it in one batch.
-// A unique-index violation means another process wrote the same rows first; planning again
-// sees them (an idempotent repeat, or a real conflict reported as such).
-async function runInUnit<T>(deps: IngestDeps, plan: (unit: UnitOfWork) => Promise<T>): Promise<T> {
-  return deps.database.writeLock.run(async () => {
-    for (let attempt = 1; ; attempt++) {
-      const unit = new UnitOfWork(deps.database.db);
-      const result = await plan(unit);
-      try {
-        await applyUnit(deps, unit);
-        return result;
-      } catch (error) {
-        if (attempt >= 3 || !isUniqueViolation(error)) throw error;
-      }
-    }
-  });
-}
-
-async function applyUnit(deps: IngestDeps, unit: UnitOfWork): Promise<void> {
-  const [first, ...rest] = unit.statements;
-  if (first) await deps.database.db.batch([first, ...rest]);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const text = String((error as { cause?: unknown })?.cause ?? error);
-  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/.test(text);
+// Planned through a unit of work and applied in one batch, possibly together with the events of
+// concurrent requests (group-commit.ts).
+function runInUnit<T>(deps: IngestDeps, plan: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+  return groupCommitterFor(deps.database).submit(plan);
 }
 
 async function recordOne(

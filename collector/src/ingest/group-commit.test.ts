@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { GroupCommitter } from "./group-commit.ts";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+function countBatches(): { count: number; restore(): void } {
+  const db = t.database.db;
+  const original = db.batch.bind(db);
+  const counter = {
+    count: 0,
+    restore: () => {
+      db.batch = original;
+    },
+  };
+  db.batch = ((statements: Parameters<typeof original>[0]) => {
+    counter.count += 1;
+    return original(statements);
+  }) as unknown as typeof db.batch;
+  return counter;
+}
+
+describe("group commit", () => {
+  it("commits concurrent events together, each with its own outcome", async () => {
+    const product = unique("group");
+    await t.call("POST", "/build-events", {
+      product_name: product,
+      version: "1",
+      status: "completed",
+      scm_sha: "a".repeat(40),
+    });
+    const batches = countBatches();
+    try {
+      const requests = Array.from({ length: 30 }, (_, i) =>
+        t.call("POST", "/deployment-events", {
+          product_name: product,
+          version: i === 7 ? "1" : `2.${i}`,
+          environment_name: `env-${i % 3}`,
+          status: "completed",
+          // Event 7 names version 1 with another commit: refused, and only it.
+          ...(i === 7 ? { scm_sha: "b".repeat(40) } : {}),
+        }),
+      );
+      const results = await Promise.all(requests);
+      expect(results.map((r) => r.status)).toEqual(results.map((_, i) => (i === 7 ? 409 : 200)));
+      expect(batches.count).toBeLessThan(30);
+    } finally {
+      batches.restore();
+    }
+    const list = await t.call("GET", `/deployments?product=${product}&limit=500`);
+    expect(list.body.items).toHaveLength(29);
+  });
+
+  it("falls back to one transaction per request when a plan fails unexpectedly", async () => {
+    const committer = new GroupCommitter(t.database);
+    const ok = (name: string) => async (unit: Parameters<Parameters<GroupCommitter["submit"]>[0]>[0]) => {
+      unit.add(t.database.db.run(`INSERT INTO settings (key, value) VALUES ('${name}', 'x')`));
+      return name;
+    };
+    const a = unique("ga");
+    const b = unique("gb");
+    const results = await Promise.allSettled([
+      committer.submit(ok(a)),
+      committer.submit(async () => {
+        throw new Error("boom");
+      }),
+      committer.submit(ok(b)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const rows = await t.database.client.execute({
+      sql: "SELECT key FROM settings WHERE key IN (?, ?)",
+      args: [a, b],
+    });
+    expect(rows.rows).toHaveLength(2);
+  });
+});

@@ -1,0 +1,110 @@
+import type { Database } from "../db/client.ts";
+import { DomainError } from "../errors.ts";
+import { UnitOfWork } from "./unit-of-work.ts";
+
+type Plan = (unit: UnitOfWork) => Promise<unknown>;
+
+interface Task {
+  plan: Plan;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** Largest number of requests whose events share one transaction. */
+const MAX_GROUP = 256;
+
+/**
+ * Group commit for ingest. Requests queue their plan; whoever finds the queue idle drains it:
+ * every waiting request is planned, in arrival order, into one unit of work and applied as one
+ * transaction. Without concurrency a request commits alone, as before; under load, N requests
+ * share one commit (and its fsync) instead of queueing for N. A plan that rejects its event
+ * (a DomainError) has planned nothing, so the others still commit; any other failure makes the
+ * group fall back to one transaction per request, so one bad request cannot fail its neighbours.
+ */
+export class GroupCommitter {
+  readonly #queue: Task[] = [];
+  #draining = false;
+
+  constructor(readonly database: Database) {}
+
+  submit<T>(plan: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ plan, resolve: resolve as (value: unknown) => void, reject });
+      void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, MAX_GROUP);
+        await this.database.writeLock.run(() => this.#commit(group));
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #commit(group: Task[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const unit = new UnitOfWork(this.database.db);
+      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      let poisoned: unknown;
+      for (const task of group) {
+        try {
+          outcomes.push({ ok: true, value: await task.plan(unit) });
+        } catch (error) {
+          if (!(error instanceof DomainError)) {
+            poisoned = error;
+            break;
+          }
+          outcomes.push({ ok: false, error });
+        }
+      }
+      try {
+        if (poisoned !== undefined) throw poisoned;
+        await apply(this.database, unit);
+      } catch (error) {
+        // A unique-index violation means another process wrote the same rows first: planning
+        // again sees them (a repeat, or a real conflict reported as such).
+        if (isUniqueViolation(error) && attempt < 3) continue;
+        if (group.length > 1) {
+          for (const task of group) await this.#commit([task]);
+          return;
+        }
+        for (const task of group) task.reject(error);
+        return;
+      }
+      group.forEach((task, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) task.resolve(outcome.value);
+        else task.reject(outcome?.error);
+      });
+      return;
+    }
+  }
+}
+
+async function apply(database: Database, unit: UnitOfWork): Promise<void> {
+  const [first, ...rest] = unit.statements;
+  if (first) await database.db.batch([first, ...rest]);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const text = String((error as { cause?: unknown })?.cause ?? error);
+  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/.test(text);
+}
+
+const committers = new WeakMap<Database, GroupCommitter>();
+
+/** The one committer of a database in this process. */
+export function groupCommitterFor(database: Database): GroupCommitter {
+  let committer = committers.get(database);
+  if (!committer) {
+    committer = new GroupCommitter(database);
+    committers.set(database, committer);
+  }
+  return committer;
+}

@@ -1,15 +1,16 @@
-import { and, desc, eq, gte, isNull, or } from "drizzle-orm";
+import { desc } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
 import {
-  builds,
-  currentState,
-  deployments,
+  type builds,
+  type currentState,
+  type deployments,
   environments,
-  events,
-  products,
-  versions,
+  type events,
+  type products,
+  type versions,
 } from "../db/schema/index.ts";
+import { type PreparedReads, preparedReads } from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
 export type VersionRow = typeof versions.$inferSelect;
@@ -40,7 +41,11 @@ export class UnitOfWork {
   readonly #eventsByNaturalKey = new Map<string, EventRow>();
   #maxSortOrder: number | undefined;
 
-  constructor(readonly db: Db) {}
+  readonly #reads: PreparedReads;
+
+  constructor(readonly db: Db) {
+    this.#reads = preparedReads(db);
+  }
 
   add(statement: Statement): void {
     this.statements.push(statement);
@@ -49,7 +54,7 @@ export class UnitOfWork {
   async productByName(name: string): Promise<ProductRow | undefined> {
     const cached = this.#products.get(name);
     if (cached) return cached;
-    const [row] = await this.db.select().from(products).where(eq(products.name, name)).limit(1);
+    const [row] = await this.#reads.productByName.all({ name });
     if (row) this.#products.set(name, row);
     return row;
   }
@@ -62,11 +67,7 @@ export class UnitOfWork {
     const key = `${productId}\u0000${version}`;
     const cached = this.#versions.get(key);
     if (cached) return cached;
-    const [row] = await this.db
-      .select()
-      .from(versions)
-      .where(and(eq(versions.product_id, productId), eq(versions.version, version)))
-      .limit(1);
+    const [row] = await this.#reads.version.all({ product_id: productId, version });
     if (row) this.#versions.set(key, row);
     return row;
   }
@@ -78,7 +79,7 @@ export class UnitOfWork {
   async environmentByName(name: string): Promise<EnvironmentRow | undefined> {
     const cached = this.#environments.get(name);
     if (cached) return cached;
-    const [row] = await this.db.select().from(environments).where(eq(environments.name, name)).limit(1);
+    const [row] = await this.#reads.environmentByName.all({ name });
     if (row) this.#environments.set(name, row);
     return row;
   }
@@ -117,25 +118,11 @@ export class UnitOfWork {
       if (invokeId === undefined && isFinished(row.status)) return undefined;
       return this.#deployments.get(row.id) ?? row;
     }
-    const base = and(
-      eq(deployments.product_id, productId),
-      eq(deployments.environment_id, environmentId),
-      eq(deployments.version_id, versionId),
-    );
-    const where =
+    const ids = { product_id: productId, environment_id: environmentId, version_id: versionId };
+    const [row] =
       invokeId === undefined
-        ? and(
-            base,
-            isNull(deployments.invoke_id),
-            or(eq(deployments.status, "pending"), eq(deployments.status, "started")),
-          )
-        : and(base, eq(deployments.invoke_id, invokeId));
-    const [row] = await this.db
-      .select()
-      .from(deployments)
-      .where(where)
-      .orderBy(desc(deployments.created_at), desc(deployments.id))
-      .limit(1);
+        ? await this.#reads.openDeploymentWithoutInvoke.all(ids)
+        : await this.#reads.deploymentByInvoke.all({ ...ids, invoke_id: invokeId });
     this.#openDeployments.set(key, row ?? null);
     if (row) this.#deployments.set(row.id, row);
     return row;
@@ -155,20 +142,10 @@ export class UnitOfWork {
       if (!row || (invokeId === undefined && isFinished(row.status))) return undefined;
       return row;
     }
-    const where =
+    const [row] =
       invokeId === undefined
-        ? and(
-            eq(builds.version_id, versionId),
-            isNull(builds.invoke_id),
-            or(eq(builds.status, "pending"), eq(builds.status, "started")),
-          )
-        : and(eq(builds.version_id, versionId), eq(builds.invoke_id, invokeId));
-    const [row] = await this.db
-      .select()
-      .from(builds)
-      .where(where)
-      .orderBy(desc(builds.created_at), desc(builds.id))
-      .limit(1);
+        ? await this.#reads.openBuildWithoutInvoke.all({ version_id: versionId })
+        : await this.#reads.buildByInvoke.all({ version_id: versionId, invoke_id: invokeId });
     this.#builds.set(key, row ?? null);
     return row;
   }
@@ -180,11 +157,7 @@ export class UnitOfWork {
   async state(productId: string, environmentId: string): Promise<StateRow | undefined> {
     const key = `${productId}\u0000${environmentId}`;
     if (this.#state.has(key)) return this.#state.get(key) ?? undefined;
-    const [row] = await this.db
-      .select()
-      .from(currentState)
-      .where(and(eq(currentState.product_id, productId), eq(currentState.environment_id, environmentId)))
-      .limit(1);
+    const [row] = await this.#reads.state.all({ product_id: productId, environment_id: environmentId });
     this.#state.set(key, row ?? null);
     return row;
   }
@@ -196,7 +169,7 @@ export class UnitOfWork {
   async eventByIdempotencyKey(key: string): Promise<EventRow | undefined> {
     const cached = this.#eventsByKey.get(key);
     if (cached) return cached;
-    const [row] = await this.db.select().from(events).where(eq(events.idempotency_key, key)).limit(1);
+    const [row] = await this.#reads.eventByIdempotencyKey.all({ key });
     return row;
   }
 
@@ -204,17 +177,7 @@ export class UnitOfWork {
   async eventByNaturalKey(naturalKey: string, since: string): Promise<EventRow | undefined> {
     const cached = this.#eventsByNaturalKey.get(naturalKey);
     if (cached && (cached.has_invoke_id || cached.received_at >= since)) return cached;
-    const [row] = await this.db
-      .select()
-      .from(events)
-      .where(
-        and(
-          eq(events.natural_key, naturalKey),
-          or(eq(events.has_invoke_id, true), gte(events.received_at, since)),
-        ),
-      )
-      .orderBy(desc(events.received_at))
-      .limit(1);
+    const [row] = await this.#reads.eventByNaturalKey.all({ natural_key: naturalKey, since });
     return row;
   }
 

@@ -1,9 +1,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { Timestamp } from "@versioner/schema";
-import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import { auditLog } from "../db/schema/index.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
-import { decodeCursor, PageQuery, toPage } from "../http/pagination.ts";
+import { afterCursor, PageQuery, toPage } from "../http/pagination.ts";
 import { json, protectedRoute } from "../http/route.ts";
 
 const Entry = z
@@ -59,12 +59,7 @@ export async function listAuditLog(deps: Pick<AppDeps, "database">, query: z.out
   if (query.target_id) where.push(eq(auditLog.target_id, query.target_id));
   if (query.since) where.push(gte(auditLog.at, query.since));
   if (query.until) where.push(lte(auditLog.at, query.until));
-  if (query.cursor) {
-    const after = decodeCursor(query.cursor);
-    where.push(
-      or(lt(auditLog.at, after.at), and(eq(auditLog.at, after.at), lt(auditLog.id, after.id))) as SQL,
-    );
-  }
+  if (query.cursor) where.push(afterCursor(query.cursor, auditLog.at, auditLog.id));
   const rows = await deps.database.db
     .select()
     .from(auditLog)

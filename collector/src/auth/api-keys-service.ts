@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, or } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { apiKeys } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
-import { type Cursor, decodeCursor, encodeCursor } from "../http/pagination.ts";
+import { afterCursor, toPage } from "../http/pagination.ts";
 import type { ApiKeyScope } from "./capabilities.ts";
 import { generateApiKey, hashToken, tokenPrefix } from "./tokens.ts";
 
@@ -85,27 +85,13 @@ export async function listApiKeys(
   deps: AuthDeps,
   query: { limit: number; cursor?: string },
 ): Promise<{ items: ApiKeyView[]; next_cursor: string | null }> {
-  const after: Cursor | undefined = query.cursor ? decodeCursor(query.cursor) : undefined;
   const rows = await deps.database.db
     .select()
     .from(apiKeys)
-    .where(
-      after
-        ? or(
-            lt(apiKeys.created_at, after.at),
-            and(eq(apiKeys.created_at, after.at), lt(apiKeys.id, after.id)),
-          )
-        : undefined,
-    )
+    .where(query.cursor ? afterCursor(query.cursor, apiKeys.created_at, apiKeys.id) : undefined)
     .orderBy(desc(apiKeys.created_at), desc(apiKeys.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(view),
-    next_cursor:
-      rows.length > query.limit && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
-  };
+  return toPage(rows, query.limit, (row) => ({ at: row.created_at, id: row.id }), view);
 }
 
 export async function revokeApiKey(deps: AuthDeps, actor: Actor, id: string): Promise<void> {

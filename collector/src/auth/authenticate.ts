@@ -51,7 +51,7 @@ export async function authenticateToken(deps: UsersDeps, token: string): Promise
     .innerJoin(users, eq(users.id, personalTokens.user_id))
     .where(and(eq(personalTokens.token_hash, hash), isNull(personalTokens.revoked_at)))
     .limit(1);
-  if (!row || !row.user.active) return undefined;
+  if (!row?.user.active) return undefined;
   if (row.token.expires_at && row.token.expires_at <= now.toISOString()) return undefined;
   touch(row.token.id, now.getTime(), () =>
     db.batch([
@@ -78,7 +78,7 @@ export async function authenticateSession(
     .innerJoin(users, eq(users.id, sessions.user_id))
     .where(and(eq(sessions.secret_hash, hashToken(secret)), isNull(sessions.revoked_at)))
     .limit(1);
-  if (!row || !row.user.active || row.session.expires_at <= now.toISOString()) return undefined;
+  if (!row?.user.active || row.session.expires_at <= now.toISOString()) return undefined;
   touch(row.session.id, now.getTime(), () =>
     db.update(users).set({ last_seen_at: now.toISOString() }).where(eq(users.id, row.user.id)),
   );

@@ -39,7 +39,7 @@ export async function login(
     .limit(1);
   if (user?.locked_until && user.locked_until > now.toISOString()) throw lockedOut(user.locked_until, now);
   const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
-  if (!user || !user.active || !user.password_hash || !ok) {
+  if (!user?.active || !user.password_hash || !ok) {
     if (user) {
       const failures = user.failed_logins + 1;
       const lockMs =

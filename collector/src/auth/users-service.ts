@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, count, eq, gt, isNull, or } from "drizzle-orm";
+import { and, asc, count, eq, isNull, or } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { personalTokens, sessions, users } from "../db/schema/index.ts";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
-import { decodeCursor, toPage } from "../http/pagination.ts";
+import { afterCursor, toPage } from "../http/pagination.ts";
 import type { Role } from "./capabilities.ts";
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords.ts";
 
@@ -60,15 +60,10 @@ function assertPassword(password: string, field: string): void {
 }
 
 export async function listUsers(deps: UsersDeps, query: { limit: number; cursor?: string }) {
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   const rows = await deps.database.db
     .select()
     .from(users)
-    .where(
-      after
-        ? or(gt(users.email, after.at), and(eq(users.email, after.at), gt(users.id, after.id)))
-        : undefined,
-    )
+    .where(query.cursor ? afterCursor(query.cursor, users.email, users.id, "asc") : undefined)
     .orderBy(asc(users.email), asc(users.id))
     .limit(query.limit + 1);
   return toPage(rows, query.limit, (row) => ({ at: row.email, id: row.id }), userView);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type Button, ERROR_CODES } from "@versioner/schema";
 import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
-import { findEnvironment } from "../catalog/environments-service.ts";
+import { environmentIdsByName, findEnvironment } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
 import { deploymentButtons, environments, products, versions } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
@@ -116,19 +116,6 @@ async function assertTemplate(deps: CatalogDeps, productId: string, template: st
   }
 }
 
-async function environmentIds(deps: CatalogDeps, names: string[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (const [index, name] of names.entries()) {
-    try {
-      ids.push((await findEnvironment(deps, name)).id);
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      throw ValidationError.field(["body", "environments", index], `Unknown environment '${name}'`);
-    }
-  }
-  return [...new Set(ids)];
-}
-
 // At most one enabled button per product and environment, so each environment gets one link.
 async function assertNoOverlap(deps: CatalogDeps, row: ButtonRow): Promise<void> {
   if (!row.enabled) return;
@@ -186,7 +173,7 @@ export async function createButton(
       product_id: product.id,
       name: input.name,
       url_template: input.url_template,
-      environment_ids: await environmentIds(deps, input.environments ?? []),
+      environment_ids: await environmentIdsByName(deps, input.environments ?? [], ["body", "environments"]),
       enabled: input.enabled ?? true,
       created_at: now,
       updated_at: now,
@@ -229,7 +216,7 @@ export async function updateButton(
       environment_ids:
         input.environments === undefined
           ? current.environment_ids
-          : await environmentIds(deps, input.environments),
+          : await environmentIdsByName(deps, input.environments, ["body", "environments"]),
       enabled: input.enabled ?? current.enabled,
       updated_at: deps.clock.now().toISOString(),
     };

@@ -1,8 +1,8 @@
 import { type Deployment, normalizeStatus, type Status } from "@versioner/schema";
-import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lte, or, type SQL } from "drizzle-orm";
 import { deployments, environments, products, versions } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { decodeCursor, toPage } from "../http/pagination.ts";
+import { afterCursor, toPage } from "../http/pagination.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
 export interface DeploymentQuery {
@@ -65,15 +65,7 @@ export async function listDeployments(deps: CatalogDeps, query: DeploymentQuery)
   }
   if (query.since) where.push(gte(deployments.created_at, query.since));
   if (query.until) where.push(lte(deployments.created_at, query.until));
-  if (query.cursor) {
-    const after = decodeCursor(query.cursor);
-    where.push(
-      or(
-        lt(deployments.created_at, after.at),
-        and(eq(deployments.created_at, after.at), lt(deployments.id, after.id)),
-      ) as SQL,
-    );
-  }
+  if (query.cursor) where.push(afterCursor(query.cursor, deployments.created_at, deployments.id));
   const rows = await joined()(deps)
     .where(and(...where))
     .orderBy(desc(deployments.created_at), desc(deployments.id))

@@ -10,7 +10,7 @@ import {
 import { desc, eq, or } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { environments } from "../db/schema/index.ts";
-import { ConflictError, NotFoundError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
 type EnvironmentRow = typeof environments.$inferSelect;
@@ -48,6 +48,27 @@ export async function findEnvironment(deps: CatalogDeps, ref: string): Promise<E
     .limit(1);
   if (!row) throw new NotFoundError(`Environment '${ref}'`);
   return row;
+}
+
+/**
+ * Resolves environment names (or ids) to ids, without repeats; an unknown one is a 422 whose
+ * `loc` points at it (`[...loc, index]`).
+ */
+export async function environmentIdsByName(
+  deps: CatalogDeps,
+  names: string[],
+  loc: Array<string | number>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const [index, name] of names.entries()) {
+    try {
+      ids.push((await findEnvironment(deps, name)).id);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      throw ValidationError.field([...loc, index], `Unknown environment '${name}'`);
+    }
+  }
+  return [...new Set(ids)];
 }
 
 export async function getEnvironment(deps: CatalogDeps, ref: string): Promise<Environment> {

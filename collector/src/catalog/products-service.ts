@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ERROR_CODES, type Product } from "@versioner/schema";
-import { and, asc, eq, gt, inArray, or } from "drizzle-orm";
+import { asc, eq, inArray, or } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
@@ -16,7 +16,7 @@ import {
   versions,
 } from "../db/schema/index.ts";
 import { ConflictError, DomainError, NotFoundError } from "../errors.ts";
-import { decodeCursor, toPage } from "../http/pagination.ts";
+import { afterCursor, toPage } from "../http/pagination.ts";
 
 export interface CatalogDeps {
   database: Database;
@@ -27,15 +27,10 @@ type ProductRow = typeof products.$inferSelect;
 
 export async function listProducts(deps: CatalogDeps, query: { limit: number; cursor?: string }) {
   // Products list alphabetically; the cursor holds the last name seen.
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   const rows = await deps.database.db
     .select()
     .from(products)
-    .where(
-      after
-        ? or(gt(products.name, after.at), and(eq(products.name, after.at), gt(products.id, after.id)))
-        : undefined,
-    )
+    .where(query.cursor ? afterCursor(query.cursor, products.name, products.id, "asc") : undefined)
     .orderBy(asc(products.name), asc(products.id))
     .limit(query.limit + 1);
   return toPage(

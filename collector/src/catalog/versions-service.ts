@@ -1,9 +1,9 @@
 import type { Build, Status, Version } from "@versioner/schema";
-import { and, desc, eq, like, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, like, or, type SQL } from "drizzle-orm";
 import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import { builds, products, versions } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
-import { decodeCursor, toPage } from "../http/pagination.ts";
+import { afterCursor, toPage } from "../http/pagination.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
 type VersionRow = typeof versions.$inferSelect;
@@ -25,15 +25,7 @@ export async function listVersions(
       sha.length >= 7 && sha.length < 40 ? like(versions.scm_sha, `${sha}%`) : eq(versions.scm_sha, sha),
     );
   }
-  if (query.cursor) {
-    const after = decodeCursor(query.cursor);
-    where.push(
-      or(
-        lt(versions.created_at, after.at),
-        and(eq(versions.created_at, after.at), lt(versions.id, after.id)),
-      ) as SQL,
-    );
-  }
+  if (query.cursor) where.push(afterCursor(query.cursor, versions.created_at, versions.id));
   const rows = await deps.database.db
     .select({ version: versions, product_name: products.name })
     .from(versions)

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { and, type Column, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import { ValidationError } from "../errors.ts";
 
 export const DEFAULT_LIMIT = 50;
@@ -49,4 +50,14 @@ export function toPage<T, U>(
     items: page.map(view),
     next_cursor: rows.length > limit && last ? encodeCursor(position(last)) : null,
   };
+}
+
+/**
+ * The keyset condition "after this cursor" for a list ordered by (key, id), newest first by
+ * default (`desc`) or alphabetically (`asc`): rows strictly past the last row of the previous page.
+ */
+export function afterCursor(value: string, key: Column, id: Column, order: "asc" | "desc" = "desc"): SQL {
+  const after = decodeCursor(value);
+  const past = order === "desc" ? lt : gt;
+  return or(past(key, after.at), and(eq(key, after.at), past(id, after.id))) as SQL;
 }

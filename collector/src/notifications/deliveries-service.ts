@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, type SQL } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { notificationAttempts, notificationDeliveries } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
-import { decodeCursor, toPage } from "../http/pagination.ts";
+import { afterCursor, toPage } from "../http/pagination.ts";
 import { hubFor } from "./channel-directory.ts";
 import type { NotificationDeps } from "./channels-service.ts";
 
@@ -51,10 +51,7 @@ export async function listDeliveries(deps: NotificationDeps, query: DeliveryQuer
   if (query.channel) where.push(eq(d.channel_id, query.channel));
   if (query.status) where.push(eq(d.status, query.status));
   if (query.event_type) where.push(eq(d.event_type, query.event_type));
-  if (query.cursor) {
-    const after = decodeCursor(query.cursor);
-    where.push(or(lt(d.created_at, after.at), and(eq(d.created_at, after.at), lt(d.id, after.id))) as SQL);
-  }
+  if (query.cursor) where.push(afterCursor(query.cursor, d.created_at, d.id));
   const rows = await deps.database.db
     .select()
     .from(d)

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { ERROR_CODES } from "@versioner/schema";
-import { and, asc, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, or, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
-import { findEnvironment } from "../catalog/environments-service.ts";
+import { environmentIdsByName } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
 import { environments, products, releases, releaseVersions, versions } from "../db/schema/index.ts";
 import { ConflictError, DomainError, NotFoundError, ValidationError } from "../errors.ts";
 import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
-import { decodeCursor, toPage } from "../http/pagination.ts";
+import { afterCursor, toPage } from "../http/pagination.ts";
 
 export const RELEASE_STATUSES = ["draft", "in_progress", "completed", "cancelled"] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
@@ -69,15 +69,7 @@ export async function listReleases(
 ) {
   const where: SQL[] = [];
   if (query.status) where.push(eq(releases.status, query.status));
-  if (query.cursor) {
-    const after = decodeCursor(query.cursor);
-    where.push(
-      or(
-        lt(releases.created_at, after.at),
-        and(eq(releases.created_at, after.at), lt(releases.id, after.id)),
-      ) as SQL,
-    );
-  }
+  if (query.cursor) where.push(afterCursor(query.cursor, releases.created_at, releases.id));
   const rows = await deps.database.db
     .select()
     .from(releases)
@@ -176,7 +168,10 @@ export async function createRelease(
       name: input.name,
       description: input.description ?? null,
       status: "draft",
-      target_environment_ids: await targetIds(deps, input.target_environments ?? []),
+      target_environment_ids: await environmentIdsByName(deps, input.target_environments ?? [], [
+        "body",
+        "target_environments",
+      ]),
       extra_metadata: input.extra_metadata ?? {},
       started_at: null,
       completed_at: null,
@@ -225,7 +220,7 @@ export async function updateRelease(
       target_environment_ids:
         input.target_environments === undefined
           ? current.target_environment_ids
-          : await targetIds(deps, input.target_environments),
+          : await environmentIdsByName(deps, input.target_environments, ["body", "target_environments"]),
       updated_at: deps.clock.now().toISOString(),
     };
     const db = deps.database.db;
@@ -437,19 +432,6 @@ async function resolveVersion(deps: CatalogDeps, input: MemberInput) {
     .limit(1);
   if (!row) throw new NotFoundError(`Version '${input.version}' of '${product.name}'`);
   return row;
-}
-
-async function targetIds(deps: CatalogDeps, names: string[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (const [index, name] of names.entries()) {
-    try {
-      ids.push((await findEnvironment(deps, name)).id);
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      throw ValidationError.field(["body", "target_environments", index], `Unknown environment '${name}'`);
-    }
-  }
-  return [...new Set(ids)];
 }
 
 function assertOpen(release: ReleaseRow, what: string): void {

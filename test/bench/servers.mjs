@@ -1,0 +1,172 @@
+// The processes under load: the built collector on a fresh embedded database, and the two baselines.
+// Every child and temp folder is registered here so run.mjs can clean up on success, error or signal.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const COLLECTOR_ENTRY = fileURLToPath(new URL("../../collector/dist/server.js", import.meta.url));
+const BASELINES = {
+  "node:http": fileURLToPath(new URL("./baseline-node-http.mjs", import.meta.url)),
+  hono: fileURLToPath(new URL("./baseline-hono.mjs", import.meta.url)),
+};
+const STARTUP_TIMEOUT_MS = 20_000;
+
+const liveChildren = new Set();
+const tempDirs = new Set();
+
+/** A temp folder removed by cleanup(), whatever happens. */
+export function makeTempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+function track(child) {
+  liveChildren.add(child);
+  const exited = new Promise((resolve) =>
+    child.once("exit", (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`)),
+  );
+  exited.then(() => liveChildren.delete(child));
+  return exited;
+}
+
+/** Resident and peak resident memory of a process, in MiB, from /proc (Linux only; null elsewhere). */
+export function readMemory(pid) {
+  const file = `/proc/${pid}/status`;
+  if (!existsSync(file)) return { rss_mb: null, peak_rss_mb: null };
+  const status = readFileSync(file, "utf8");
+  const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+  return { rss_mb: round(kib("VmRSS") / 1024), peak_rss_mb: round(kib("VmHWM") / 1024) };
+}
+
+function round(value) {
+  return Number.isFinite(value) ? Math.round(value * 10) / 10 : null;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function collectOutput(child) {
+  let output = "";
+  const append = (chunk) => {
+    // Keep the tail only: a crash report matters, megabytes of warnings do not.
+    output = (output + chunk).slice(-20_000);
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  return () => output;
+}
+
+/** Starts collector/dist/server.js on a fresh embedded libSQL file; resolves once /health answers. */
+export async function startCollector({ token = "bench-admin-token", env = {} } = {}) {
+  if (!existsSync(COLLECTOR_ENTRY)) {
+    throw new Error(`${COLLECTOR_ENTRY} is missing: run \`npm run build -w @versioner/collector\` first`);
+  }
+  const dir = makeTempDir("versioner-bench-");
+  const port = await freePort();
+  // BENCH_COLLECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the collector (README.md).
+  const nodeArgs = process.env.BENCH_COLLECTOR_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, COLLECTOR_ENTRY], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      DATABASE_URL: `file:${join(dir, "versioner.db")}`,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      VERSIONER_BOOTSTRAP_TOKEN: token,
+      VERSIONER_LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = track(child);
+  const output = collectOutput(child);
+  const url = `http://127.0.0.1:${port}`;
+  let gone = false;
+  exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (gone) throw new Error(`the collector exited before becoming healthy:\n${output()}`);
+    if (Date.now() > deadline) throw new Error(`the collector was not healthy within 20 s:\n${output()}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    name: "collector",
+    url,
+    token,
+    pid: child.pid,
+    output,
+    /** Why the collector is gone (exit code or signal) or null while it runs: for error messages. */
+    exitedWith: () =>
+      gone
+        ? `exited with ${child.signalCode ? `signal ${child.signalCode}` : `code ${child.exitCode}`}`
+        : null,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+      tempDirs.delete(dir);
+    },
+  };
+}
+
+/** Starts one baseline ("node:http" or "hono") in its own process; resolves once it printed its port. */
+export async function startBaseline(name, { getBodyFile } = {}) {
+  const child = spawn(process.execPath, [BASELINES[name]], {
+    env: { PATH: process.env.PATH ?? "", ...(getBodyFile ? { BENCH_GET_BODY_FILE: getBodyFile } : {}) },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const exited = track(child);
+  const output = collectOutput(child);
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} baseline did not start:\n${output()}`)), 10_000);
+    child.stdout.once("data", (chunk) => {
+      clearTimeout(timer);
+      resolve(Number.parseInt(String(chunk), 10));
+    });
+    exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${name} baseline exited at start:\n${output()}`));
+    });
+  });
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    token: "unused",
+    pid: child.pid,
+    output,
+    async stop() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Synchronous last resort (process 'exit', signals): kill what is still running, remove temp folders. */
+export function cleanupNow() {
+  for (const child of liveChildren) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}

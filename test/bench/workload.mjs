@@ -1,0 +1,114 @@
+// What the bench sends: deployment events that are all distinct (so the collector's idempotency never
+// turns one into a replay), batch bodies built from them, and the seed behind the /state figure.
+
+export const STATE_PRODUCTS = 200;
+export const STATE_ENVIRONMENTS = ["production", "staging", "qa", "dev", "test", "uat", "preview", "sandbox"];
+export const STATE_DEPLOYMENTS = 100_000;
+export const BATCH_SIZE = 500;
+
+const INGEST_PRODUCTS = 20;
+const INGEST_ENVIRONMENTS = ["production", "staging", "qa", "dev"];
+
+/** The n-th deployment event of a live-ingest run: a new version and invoke_id every time. */
+function ingestEvent(n) {
+  return {
+    product_name: `bench-service-${n % INGEST_PRODUCTS}`,
+    version: `2.0.${n}`,
+    environment_name: INGEST_ENVIRONMENTS[n % INGEST_ENVIRONMENTS.length],
+    status: "success",
+    scm_sha: n.toString(16).padStart(40, "0"),
+    scm_branch: "main",
+    invoke_id: `bench-${n}`,
+    source_system: "github",
+    deploy_url: `https://github.com/acme/bench/actions/runs/${n}`,
+    deployed_by: "octocat",
+  };
+}
+
+/** (a) One deployment event per POST /deployment-events/. */
+export function singleEventRequest(n) {
+  return { method: "POST", path: "/deployment-events/", body: JSON.stringify(ingestEvent(n)) };
+}
+
+function batchBody(events) {
+  return JSON.stringify({ events: events.map((event) => ({ kind: "deployment", event })) });
+}
+
+/** (b) The n-th POST /events/batch of BATCH_SIZE distinct deployment events. */
+export function batchRequest(n) {
+  const events = [];
+  for (let i = 0; i < BATCH_SIZE; i++) events.push(ingestEvent(n * BATCH_SIZE + i));
+  return { method: "POST", path: "/events/batch", body: batchBody(events) };
+}
+
+/**
+ * The n-th event of the /state seed: products × environments filled round-robin, a new version
+ * per sweep, and a few failed or still-running last attempts so every kind of cell marker occurs.
+ */
+function seedEvent(n) {
+  const cells = STATE_PRODUCTS * STATE_ENVIRONMENTS.length;
+  const sweep = Math.floor(n / cells);
+  const status = n % 97 === 5 ? "failed" : n % 89 === 7 ? "started" : "success";
+  return {
+    product_name: `product-${String(n % STATE_PRODUCTS).padStart(3, "0")}`,
+    version: `1.${sweep}.0`,
+    environment_name: STATE_ENVIRONMENTS[Math.floor(n / STATE_PRODUCTS) % STATE_ENVIRONMENTS.length],
+    status,
+    scm_sha: ((sweep + 1) * 7919).toString(16).padStart(40, "0"),
+    invoke_id: `seed-${n}`,
+    source_system: "gitlab",
+    deployed_by: `dev-${n % 13}`,
+  };
+}
+
+/**
+ * (c) Seeds STATE_DEPLOYMENTS deployments through POST /events/batch, `concurrency` batches in flight,
+ * sending no new batch once `budgetSeconds` have passed (so a slow collector cannot blow the bench's
+ * time budget; `complete` says whether the full seed went in). Throws if any event was rejected.
+ */
+export async function seedState(
+  collector,
+  { concurrency = 2, budgetSeconds = Number.POSITIVE_INFINITY, onProgress } = {},
+) {
+  const batches = Math.ceil(STATE_DEPLOYMENTS / BATCH_SIZE);
+  let nextBatch = 0;
+  let sent = 0;
+  let accepted = 0;
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const worker = async () => {
+    while (nextBatch < batches && elapsed() < budgetSeconds) {
+      const batch = nextBatch++;
+      const events = [];
+      const end = Math.min(STATE_DEPLOYMENTS, (batch + 1) * BATCH_SIZE);
+      for (let n = batch * BATCH_SIZE; n < end; n++) events.push(seedEvent(n));
+      const response = await fetch(`${collector.url}/events/batch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${collector.token}`, "content-type": "application/json" },
+        body: batchBody(events),
+      }).catch((error) => {
+        throw new Error(`seeding batch ${batch}: ${error.cause?.message ?? error.message}`, { cause: error });
+      });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`seeding batch ${batch} failed with ${response.status}: ${text}`);
+      const result = JSON.parse(text);
+      if (result.rejected > 0) {
+        const first = result.results.find((item) => item.status >= 300);
+        throw new Error(`seeding batch ${batch}: ${result.rejected} rejected, e.g. ${JSON.stringify(first)}`);
+      }
+      accepted += result.accepted;
+      sent++;
+      if (sent % 20 === 0) onProgress?.(accepted, elapsed());
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = elapsed();
+  return {
+    deployments: accepted,
+    target: STATE_DEPLOYMENTS,
+    complete: accepted === STATE_DEPLOYMENTS,
+    batches: sent,
+    seconds,
+    events_per_second: accepted / seconds,
+  };
+}

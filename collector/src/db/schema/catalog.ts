@@ -64,7 +64,7 @@ export const builds = sqliteTable(
     created_at: text("created_at").notNull(),
     updated_at: text("updated_at").notNull(),
   },
-  (t) => [index("builds_version_invoke_idx").on(t.version_id, t.invoke_id)],
+  (t) => [index("builds_version_invoke_idx").on(t.version_id, t.invoke_id, t.created_at, t.id)],
 );
 
 export const environments = sqliteTable("environments", {
@@ -105,7 +105,16 @@ export const deployments = sqliteTable(
     updated_at: text("updated_at").notNull(),
   },
   (t) => [
-    index("deployments_lifecycle_idx").on(t.product_id, t.environment_id, t.version_id, t.invoke_id),
+    // Equality on the lifecycle key and the newest-first order in one index: the lookup of the
+    // deployment an event advances stays a seek however long the history grows.
+    index("deployments_lifecycle_idx").on(
+      t.product_id,
+      t.environment_id,
+      t.version_id,
+      t.invoke_id,
+      t.created_at,
+      t.id,
+    ),
     index("deployments_created_idx").on(t.created_at, t.id),
     index("deployments_product_created_idx").on(t.product_id, t.created_at, t.id),
     index("deployments_environment_created_idx").on(t.environment_id, t.created_at, t.id),

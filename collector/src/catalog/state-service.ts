@@ -1,7 +1,8 @@
 import type { EnvironmentType, StateCell, StateResponse, Status } from "@versioner/schema";
-import { asc } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { buttonsForState } from "../buttons/button-renderer.ts";
-import { currentState, environments, products } from "../db/schema/index.ts";
+import type { Database } from "../db/client.ts";
+import { currentState, environments, products, settings } from "../db/schema/index.ts";
 import { compareEnvironments } from "./environments-service.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
@@ -66,4 +67,33 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
       }),
     })),
   };
+}
+
+/** The serialized matrix and the change generation it was built at. */
+export interface StateDocument {
+  generation: string;
+  body: string;
+}
+
+const documents = new WeakMap<Database, StateDocument>();
+
+/**
+ * `/state` as JSON text, rebuilt only when something it shows has changed. Triggers bump the
+ * `state_generation` counter in every transaction that touches products, environments, state
+ * cells, versions, buttons or variables (migration 0001), so the check is one tiny read and is
+ * right across processes. The generation is read before the matrix: a change landing in between
+ * makes the stored document newer than its generation, which only costs one extra rebuild.
+ */
+export async function getStateDocument(deps: CatalogDeps): Promise<StateDocument> {
+  const [row] = await deps.database.db
+    .select({ value: settings.value })
+    .from(settings)
+    .where(eq(settings.key, "state_generation"))
+    .limit(1);
+  const generation = row?.value ?? "none";
+  const cached = documents.get(deps.database);
+  if (cached && cached.generation === generation) return cached;
+  const document = { generation, body: JSON.stringify(await getState(deps)) };
+  documents.set(deps.database, document);
+  return document;
 }

@@ -24,6 +24,7 @@ describe("docs/integrations/cli.md", () => {
   });
 
   it("documents every exit code", () => {
-    for (const code of new Set(Object.values(EXIT))) expect(doc).toMatch(new RegExp(`^\\|\\s*${code}\\s*\\|`, "m"));
+    for (const code of new Set(Object.values(EXIT)))
+      expect(doc).toMatch(new RegExp(`^\\|\\s*${code}\\s*\\|`, "m"));
   });
 });

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,10 +97,27 @@ describe("collector lifecycle", () => {
         status: "completed",
       },
     }));
-    const inFlight = api(first, "POST", "/events/batch", { events });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    first.process.kill("SIGTERM");
-    const response = await inFlight;
+    // SIGTERM once the whole request has been handed to the connection: a request already sent
+    // counts as in flight, and shutdown must finish it rather than drop it.
+    const response = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = request(
+        `${first.url}/events/batch`,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${first.token}`, "content-type": "application/json" },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (chunk) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        },
+      );
+      req.on("error", reject);
+      req.on("finish", () => first.process.kill("SIGTERM"));
+      req.end(JSON.stringify({ events }));
+    });
     expect(response.status).toBe(200);
     expect(response.body.accepted).toBe(1000);
     expect(await first.stop()).toBe(0);

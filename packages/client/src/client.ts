@@ -9,6 +9,7 @@ import type {
   StateResponse,
   ValidationIssue,
 } from "@versioner/schema";
+import { PREFLIGHT_STATUSES } from "@versioner/schema/vocabulary";
 import packageJson from "../package.json" with { type: "json" };
 import {
   ApiError,
@@ -249,7 +250,7 @@ export class VersionerClient {
     const { detail, code } = errorParts(body);
     const describe = (text: string) => this.#redact(`HTTP ${status}${code ? ` ${code}` : ""}: ${text}`);
 
-    if ([409, 423, 428].includes(status) && isPreflightBlock(detail)) {
+    if (PREFLIGHT_STATUSES.includes(status) && isPreflightBlock(detail)) {
       return new PreflightBlockedError(status, {
         code: detail.code,
         message: this.#redact(detail.message),

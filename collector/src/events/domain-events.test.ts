@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog } from "../db/schema/index.ts";
+import { ConflictError } from "../errors.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
@@ -11,6 +12,7 @@ let t: TestApp;
 let app: ReturnType<typeof createApp>;
 const seen: DomainEvent[] = [];
 let failNext = false;
+let rejectNext = false;
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -31,6 +33,10 @@ beforeAll(async () => {
         target_id: event.product_name ?? null,
       }),
     );
+    if (rejectNext) {
+      rejectNext = false;
+      throw new ConflictError("CONFLICT", "a subscriber refused");
+    }
     if (failNext) {
       failNext = false;
       tx.add(tx.db.run(sql`INSERT INTO no_such_table VALUES (1)`));
@@ -107,6 +113,25 @@ describe("domain events published by ingest", () => {
     });
     expect(status).toBe(500);
     expect(await rowsFor(product)).toEqual([]);
+    const products = await t.database.client.execute({
+      sql: "SELECT id FROM products WHERE name = ?",
+      args: [product],
+    });
+    expect(products.rows).toHaveLength(0);
+  });
+
+  it("fails the whole request when a subscriber throws a domain error, keeping nothing of the event", async () => {
+    const product = unique("bus-refused");
+    rejectNext = true;
+    const status = await post("/events/batch", {
+      events: [
+        {
+          kind: "deployment",
+          event: { product_name: product, version: "1", environment_name: "dev", status: "completed" },
+        },
+      ],
+    });
+    expect(status).toBe(500);
     const products = await t.database.client.execute({
       sql: "SELECT id FROM products WHERE name = ?",
       args: [product],

@@ -1,5 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
+import { DomainError } from "../errors.ts";
 
 /**
  * Something that happened in the domain, named as the notification event types of SPEC.md
@@ -39,7 +40,21 @@ export class DomainEventBus {
     this.#handlers.push(handler);
   }
 
+  /**
+   * Runs every handler. A handler's DomainError is rethrown as a plain Error: the publisher has
+   * already planned writes, and ingest treats a DomainError as "this event was rejected before
+   * anything was planned", which would keep half an event.
+   */
   async publish(event: DomainEvent, tx: EventTransaction): Promise<void> {
-    for (const handler of this.#handlers) await handler(event, tx);
+    for (const handler of this.#handlers) {
+      try {
+        await handler(event, tx);
+      } catch (error) {
+        if (error instanceof DomainError) {
+          throw new Error(`A ${event.type} handler failed: ${error.message}`, { cause: error });
+        }
+        throw error;
+      }
+    }
   }
 }

@@ -13,7 +13,12 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9]{1,32}$/, "lowercase letters and digits, at most 32")
     .default("default"),
-  VERSIONER_BOOTSTRAP_TOKEN: z.string().min(4, "at least 4 characters").max(256).optional(),
+  VERSIONER_BOOTSTRAP_TOKEN: z
+    .string()
+    .min(4, "at least 4 characters")
+    .max(256)
+    .refine((token) => !token.startsWith("sk_"), "must not start with sk_ (reserved for API keys)")
+    .optional(),
   VERSIONER_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -45,8 +50,6 @@ const ConfigSchema = z.object({
   VERSIONER_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   VERSIONER_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
 });
-
-export type RawConfig = z.output<typeof ConfigSchema>;
 
 /** Every environment variable the collector reads (README.md documents each; a test checks). */
 export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape);

@@ -7,7 +7,7 @@ import {
   type Role,
   SCOPE_CAPABILITIES,
 } from "./capabilities.ts";
-import { hashToken } from "./tokens.ts";
+import { API_KEY_PREFIX, hashToken } from "./tokens.ts";
 import type { UsersDeps } from "./users-service.ts";
 
 // last_used_at / last_seen_at are advisory: written at most once a minute per row, off the request's path.
@@ -26,19 +26,21 @@ function userPrincipal(user: typeof users.$inferSelect, via: "token" | "session"
 }
 
 /**
- * Resolves a bearer token: an API key first, then a personal token whose user is active. A
- * user's role is read on every request, so a demotion or deactivation applies at once.
+ * Resolves a bearer token: API keys are always `sk_…`; anything else (`pat_…`, or the bootstrap
+ * token chosen by the operator) is a personal token, valid while its user is active. A user's
+ * role is read on every request, so a demotion or deactivation applies at once.
  */
 export async function authenticateToken(deps: UsersDeps, token: string): Promise<Principal | undefined> {
   const db = deps.database.db;
   const hash = hashToken(token);
   const now = deps.clock.now();
-  const [key] = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.token_hash, hash), isNull(apiKeys.revoked_at)))
-    .limit(1);
-  if (key) {
+  if (token.startsWith(API_KEY_PREFIX)) {
+    const [key] = await db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.token_hash, hash), isNull(apiKeys.revoked_at)))
+      .limit(1);
+    if (!key) return undefined;
     touch(key.id, now.getTime(), () =>
       db.update(apiKeys).set({ last_used_at: now.toISOString() }).where(eq(apiKeys.id, key.id)),
     );

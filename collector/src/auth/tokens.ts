@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 /**
  * Tokens are 160+ random bits, so a fast SHA-256 is the right hash: a lookup by hash needs
@@ -8,16 +8,13 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-export function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, "hex");
-  const y = Buffer.from(b, "hex");
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+/** Every API key starts with this; no other credential does (authentication relies on it). */
+export const API_KEY_PREFIX = "sk_";
 
 /** A new API key `sk_<org>_<keyid>_<secret>` with its key id. */
 export function generateApiKey(org: string): { token: string; keyId: string } {
   const keyId = `k${randomBytes(4).toString("hex")}`;
-  return { token: `sk_${org}_${keyId}_${randomBytes(24).toString("hex")}`, keyId };
+  return { token: `${API_KEY_PREFIX}${org}_${keyId}_${randomBytes(24).toString("hex")}`, keyId };
 }
 
 /** What listings show of a token: enough to tell keys apart, never enough to use one. */

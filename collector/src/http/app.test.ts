@@ -90,6 +90,12 @@ describe("configuration", () => {
       expect(readme, name).toMatch(new RegExp(`\\|\\s*\`${name}\`\\s*\\|`));
   });
 
+  it("refuses a bootstrap token shaped like an API key", () => {
+    expect(() => loadConfig({ VERSIONER_BOOTSTRAP_TOKEN: "sk_mine_1234" })).toThrowError(
+      /reserved for API keys/,
+    );
+  });
+
   it("defaults to the embedded database on port 8080", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({

@@ -69,15 +69,18 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
     });
   });
 
-  app.use("*", async (c, next) => {
-    const limit = BATCH_PATH.test(c.req.path) ? deps.config.batchBodyLimitBytes : deps.config.bodyLimitBytes;
-    return bodyLimit({
-      maxSize: limit,
+  const limitTo = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
       onError: () => {
-        throw new DomainError(413, ERROR_CODES.PAYLOAD_TOO_LARGE, `Request body exceeds ${limit} bytes`);
+        throw new DomainError(413, ERROR_CODES.PAYLOAD_TOO_LARGE, `Request body exceeds ${maxSize} bytes`);
       },
-    })(c, next);
-  });
+    });
+  const bodyLimitFor = {
+    batch: limitTo(deps.config.batchBodyLimitBytes),
+    other: limitTo(deps.config.bodyLimitBytes),
+  };
+  app.use("*", (c, next) => (BATCH_PATH.test(c.req.path) ? bodyLimitFor.batch : bodyLimitFor.other)(c, next));
 
   app.use("*", async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path.replace(/\/$/, "") || "/")) return next();
@@ -141,14 +144,19 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.onError((error, c) => {
     if (error instanceof DomainError) return errorResponse(c, error);
     if (error instanceof HTTPException) {
+      // Hono's JSON validator throws a 400 for a body that does not parse; keep any other status.
       const malformed = error.status === 400;
-      return errorResponse(
-        c,
-        new DomainError(
-          malformed ? 400 : 400,
-          malformed ? ERROR_CODES.INVALID_JSON : ERROR_CODES.BAD_REQUEST,
-          malformed ? "Invalid JSON in request body" : error.message,
-        ),
+      return c.json(
+        {
+          detail: malformed ? "Invalid JSON in request body" : error.message,
+          code: malformed
+            ? ERROR_CODES.INVALID_JSON
+            : error.status < 500
+              ? ERROR_CODES.BAD_REQUEST
+              : ERROR_CODES.INTERNAL_ERROR,
+          request_id: c.get("requestId"),
+        },
+        error.status,
       );
     }
     deps.logger.error("unhandled error", { request_id: c.get("requestId"), error });

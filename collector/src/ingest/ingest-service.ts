@@ -109,7 +109,8 @@ async function recordOne(
   raw: RawEvent,
   idempotencyKey: string | undefined,
 ): Promise<IngestResult<BuildEventResponse | DeploymentEventResponse>> {
-  const now = deps.clock.now().toISOString();
+  const received = deps.clock.now();
+  const now = received.toISOString();
   const environmentName = "environment_name" in event ? event.environment_name : "";
   // The spec's natural key, plus the SHA: an event naming another commit is not a repeat but a conflict.
   const naturalKey = [
@@ -127,7 +128,7 @@ async function recordOne(
     ? await unit.eventByIdempotencyKey(idempotencyKey)
     : await unit.eventByNaturalKey(
         naturalKey,
-        new Date(deps.clock.now().getTime() - deps.dedupWindowSeconds * 1000).toISOString(),
+        new Date(received.getTime() - deps.dedupWindowSeconds * 1000).toISOString(),
       );
   if (previous) {
     if (previous.kind !== kind) {
@@ -240,7 +241,7 @@ async function recordOne(
 }
 
 /** SHAs match when equal, or when one is an abbreviation (≥7 characters) of the other. */
-export function sameSha(a: string, b: string): boolean {
+function sameSha(a: string, b: string): boolean {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
   if (x === y) return true;

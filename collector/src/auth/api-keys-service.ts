@@ -45,7 +45,7 @@ export async function createApiKey(
   return { ...view(row), token };
 }
 
-export async function insertKey(
+async function insertKey(
   deps: AuthDeps,
   actor: Actor,
   input: { name: string; description?: string | null; scope: ApiKeyScope; token: string; keyId: string },

@@ -23,7 +23,7 @@ function view(row: TokenRow): PersonalTokenView {
   return rest;
 }
 
-export function generatePersonalToken(): string {
+function generatePersonalToken(): string {
   return `pat_${randomBytes(24).toString("hex")}`;
 }
 

@@ -11,11 +11,11 @@ export interface Cursor {
   id: string;
 }
 
-export function encodeCursor(cursor: Cursor): string {
+function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString("base64url");
 }
 
-export function decodeCursor(value: string): Cursor {
+function decodeCursor(value: string): Cursor {
   try {
     const [at, id] = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as unknown[];
     if (typeof at === "string" && typeof id === "string") return { at, id };

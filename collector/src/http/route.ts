@@ -5,7 +5,7 @@ import { ForbiddenError } from "../errors.ts";
 import type { AppEnv } from "./app-env.ts";
 
 /** Checks the capability a route declared against the principal the auth middleware resolved. */
-export function requireCapability(capability: Capability): MiddlewareHandler<AppEnv> {
+function requireCapability(capability: Capability): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const principal = c.get("principal");
     if (!principal.capabilities.has(capability)) {
@@ -15,7 +15,7 @@ export function requireCapability(capability: Capability): MiddlewareHandler<App
   };
 }
 
-export const ErrorResponseSchema = z
+const ErrorResponseSchema = z
   .object({
     detail: z.unknown(),
     code: z.string().openapi({ example: "NOT_FOUND" }),

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ValidationIssue } from "@versioner/schema";
+import type { ValidationIssue } from "@versioner/schema";
 import type { z } from "zod";
 import { type DomainError, ValidationError } from "../errors.ts";
 
@@ -29,5 +29,3 @@ export function parseOrThrow<T extends z.ZodType>(
 export function toErrorBody(error: DomainError): { detail: unknown; code: string } {
   return { detail: error.detail, code: error.code };
 }
-
-export { ERROR_CODES };

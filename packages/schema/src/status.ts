@@ -35,12 +35,7 @@ export function normalizeStatus(input: string): Status | null {
   return STATUS_ALIASES[input.trim().toLowerCase()] ?? null;
 }
 
-/** Terminal statuses end a build or deployment; a later event never moves a record out of them to a non-terminal one. */
-export function isTerminal(status: Status): boolean {
-  return status === "completed" || status === "failed" || status === "aborted";
-}
-
-/** Ordering used to keep a lifecycle from going backwards when events arrive out of order. */
+/** Ordering used to keep a lifecycle from going backwards when events arrive out of order; the terminal statuses (completed, failed, aborted) share the top rank. */
 export function statusRank(status: Status): number {
   return status === "pending" ? 0 : status === "started" ? 1 : 2;
 }

@@ -13,7 +13,8 @@ export interface CommandLine {
   values: Record<string, string | boolean>;
 }
 
-const SCOPE: Partial<Record<Command, FlagScope>> = {
+/** The flag scope of each command that takes command-specific flags. */
+export const COMMAND_SCOPE: Partial<Record<Command, FlagScope>> = {
   "track build": "build",
   "track deployment": "deployment",
   state: "state",
@@ -71,7 +72,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   }
   if (values.help === true) return { command: "help", topic: command, values };
 
-  const scope = SCOPE[command];
+  const scope = COMMAND_SCOPE[command];
   for (const name of Object.keys(values)) {
     const flag = flagByName(name);
     if (scope && flag && !flag.scopes.includes(scope)) {

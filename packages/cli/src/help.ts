@@ -1,4 +1,4 @@
-import type { Command } from "./command-line.ts";
+import { type Command, COMMAND_SCOPE } from "./command-line.ts";
 import { FLAGS, type FlagScope } from "./flags.ts";
 
 const SUMMARY: Readonly<Record<string, string>> = {
@@ -6,13 +6,6 @@ const SUMMARY: Readonly<Record<string, string>> = {
   "track deployment": "Record a deployment of a version to an environment",
   state: "Print the product × environment matrix of current versions",
   "ci-env": "Print the CI metadata detected from the environment",
-};
-
-const SCOPE: Readonly<Record<string, FlagScope>> = {
-  "track build": "build",
-  "track deployment": "deployment",
-  state: "state",
-  "ci-env": "ci-env",
 };
 
 function flagLines(scope: FlagScope): string[] {
@@ -34,8 +27,8 @@ function flagLines(scope: FlagScope): string[] {
 
 /** Help text for the whole CLI or one command. */
 export function helpText(topic?: Command): string {
-  if (topic && topic in SCOPE) {
-    const scope = SCOPE[topic] as FlagScope;
+  const scope = topic && COMMAND_SCOPE[topic];
+  if (scope) {
     return [
       `Usage: versioner ${topic} [flags]`,
       "",

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type RunningCollector, startCollector } from "../support/collector.ts";
-import { type HttpReceiver, startHttpReceiver, startSmtpReceiver, waitFor } from "../support/receivers.ts";
+import { type HttpReceiver, startHttpReceiver, startSmtpReceiver } from "../support/receivers.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 // Short retry base and poll interval keep retries fast; the rules are the production ones.
 const FAST = {

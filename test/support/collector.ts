@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitFor } from "./wait-for.ts";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const SERVER_ENTRY = join(REPO_ROOT, "collector", "dist", "server.js");
@@ -72,7 +73,7 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, exited, () => output);
+  await waitForHealth(url, child, () => output);
   return {
     url,
     token,
@@ -93,27 +94,16 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
   };
 }
 
-async function waitForHealth(
-  url: string,
-  exited: Promise<number | null>,
-  output: () => string,
-): Promise<void> {
-  let done = false;
-  void exited.then(() => {
-    done = true;
-  });
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (done) throw new Error(`collector exited before becoming healthy:\n${output()}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  try {
+    await waitFor("/health to answer", async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error("the process exited first");
+      const res = await fetch(`${url}/health`).catch(() => undefined); // refused: not listening yet
+      return res?.ok;
+    });
+  } catch (error) {
+    throw new Error(`collector did not become healthy: ${(error as Error).message}\n${output()}`);
   }
-  throw new Error(`collector did not become healthy within 20 s:\n${output()}`);
 }
 
 /** fetch with the collector's token and JSON handling. */

@@ -173,8 +173,9 @@ export async function buttonsForVersions(
     .select({ environment_id: currentState.environment_id, version_id: currentState.current_version_id })
     .from(currentState)
     .where(inArray(currentState.product_id, [...new Set(withButtons.map((v) => v.product_id))]));
+  const runningByVersion = groupEnvironments(cells, (cell) => cell.version_id);
   for (const version of withButtons) {
-    const running = new Set(cells.filter((c) => c.version_id === version.id).map((c) => c.environment_id));
+    const running = runningByVersion.get(version.id) ?? new Set<string>();
     const next = nextEnvironments(scope.environments, furthestRank(scope.environments, running), running);
     result.set(
       version.id,
@@ -184,9 +185,26 @@ export async function buttonsForVersions(
   return result;
 }
 
+/** The environments of each key's cells, grouped in one pass (never one scan of the cells per cell). */
+function groupEnvironments<T extends { environment_id: string }>(
+  cells: T[],
+  key: (cell: T) => string | null,
+): Map<string, Set<string>> {
+  const groups = new Map<string, Set<string>>();
+  for (const cell of cells) {
+    const k = key(cell);
+    if (k === null) continue;
+    const group = groups.get(k) ?? new Set<string>();
+    group.add(cell.environment_id);
+    groups.set(k, group);
+  }
+  return groups;
+}
+
 /**
  * `/state` buttons: for each cell with a current version, the buttons to take that version from
- * this cell's environment to the next ones (see nextEnvironments). Loaded once per request.
+ * this cell's environment to the next ones (see nextEnvironments). Loaded once per request; cells
+ * of one version in environments of one type (prod-eu, prod-us) share one rendering.
  */
 export async function buttonsForState(
   db: Db,
@@ -203,25 +221,25 @@ export async function buttonsForState(
   const versionById = new Map(versionRows.map((v) => [v.id, v]));
   const productById = new Map(productRows.map((p) => [p.id, p]));
   const envById = new Map(scope.environments.map((e) => [e.id, e]));
+  const versionKey = (productId: string, versionId: string) => `${productId}\u0000${versionId}`;
+  const runningByVersion = groupEnvironments(shown, (c) =>
+    versionKey(c.product_id, c.current_version_id as string),
+  );
+  const rendered = new Map<string, Button[]>();
   for (const cell of shown) {
     const version = versionById.get(cell.current_version_id as string);
     const product = productById.get(cell.product_id);
     const env = envById.get(cell.environment_id);
     if (!version || !product || !env) continue;
-    const running = new Set(
-      cells
-        .filter((c) => c.product_id === cell.product_id && c.current_version_id === version.id)
-        .map((c) => c.environment_id),
-    );
-    const next = nextEnvironments(
-      scope.environments,
-      environmentTypeRank(env.type as EnvironmentType),
-      running,
-    );
-    result.set(
-      `${cell.product_id}\u0000${cell.environment_id}`,
-      renderButtons(scope, product, version, next),
-    );
+    const rank = environmentTypeRank(env.type as EnvironmentType);
+    const key = `${versionKey(product.id, version.id)}\u0000${rank}`;
+    let buttons = rendered.get(key);
+    if (!buttons) {
+      const running = runningByVersion.get(versionKey(product.id, version.id)) ?? new Set<string>();
+      buttons = renderButtons(scope, product, version, nextEnvironments(scope.environments, rank, running));
+      rendered.set(key, buttons);
+    }
+    result.set(`${cell.product_id}\u0000${cell.environment_id}`, buttons);
   }
   return result;
 }

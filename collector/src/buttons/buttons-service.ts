@@ -8,7 +8,13 @@ import { deploymentButtons, environments, products, versions } from "../db/schem
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { loadVariables, variableLookup } from "../variables/variables-service.ts";
 import { type ButtonRow, renderTemplate } from "./button-renderer.ts";
-import { BUILT_IN_VARIABLES, RenderError, secretMessage, templateVariables } from "./render-url.ts";
+import {
+  BUILT_IN_VARIABLES,
+  RESERVED_PREFIX,
+  RenderError,
+  secretMessage,
+  templateVariables,
+} from "./render-url.ts";
 
 export interface ButtonView {
   id: string;
@@ -106,7 +112,7 @@ async function assertTemplate(deps: CatalogDeps, productId: string, template: st
   const builtIns: readonly string[] = BUILT_IN_VARIABLES;
   const lookup = variableLookup(await loadVariables(deps.database.db, [productId]));
   for (const key of keys) {
-    if (key.startsWith("vi_") && !builtIns.includes(key)) {
+    if (key.startsWith(RESERVED_PREFIX) && !builtIns.includes(key)) {
       throw ValidationError.field(
         loc,
         `Unknown built-in variable '${key}' (built-ins: ${builtIns.join(", ")})`,

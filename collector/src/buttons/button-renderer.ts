@@ -38,7 +38,7 @@ export interface ButtonScope {
  * some, the environments and variables to render them: the common no-button case costs one
  * indexed query.
  */
-export async function loadButtonScope(db: Db, productIds?: string[]): Promise<ButtonScope | null> {
+async function loadButtonScope(db: Db, productIds?: string[]): Promise<ButtonScope | null> {
   if (productIds?.length === 0) return null;
   const rows = await db
     .select()
@@ -63,7 +63,7 @@ export async function loadButtonScope(db: Db, productIds?: string[]): Promise<Bu
   };
 }
 
-export function builtIns(
+function builtIns(
   product: RenderableProduct,
   version: RenderableVersion,
   environment: Pick<EnvironmentRow, "id" | "name">,
@@ -100,7 +100,7 @@ export function renderTemplate(
   });
 }
 
-export function appliesTo(button: ButtonRow, environmentId: string): boolean {
+function appliesTo(button: ButtonRow, environmentId: string): boolean {
   return button.environment_ids.length === 0 || button.environment_ids.includes(environmentId);
 }
 
@@ -109,7 +109,7 @@ export function appliesTo(button: ButtonRow, environmentId: string): boolean {
  * `fromRank` where it does not run yet, and those of the next type that exists after it.
  * `fromRank` -1 (runs nowhere) gives the first type that exists (usually dev).
  */
-export function nextEnvironments(
+function nextEnvironments(
   envs: EnvironmentRow[],
   fromRank: number,
   running: ReadonlySet<string>,
@@ -121,7 +121,7 @@ export function nextEnvironments(
 }
 
 /** The highest type rank among the environments where a version runs, or -1. */
-export function furthestRank(envs: EnvironmentRow[], running: ReadonlySet<string>): number {
+function furthestRank(envs: EnvironmentRow[], running: ReadonlySet<string>): number {
   let furthest = -1;
   for (const env of envs) {
     if (running.has(env.id)) furthest = Math.max(furthest, environmentTypeRank(env.type as EnvironmentType));
@@ -133,7 +133,7 @@ export function furthestRank(envs: EnvironmentRow[], running: ReadonlySet<string
  * The rendered buttons of a version for the given environments. A button that cannot render
  * (a variable missing or turned secret) is left out here; the preview endpoint explains why.
  */
-export function renderButtons(
+function renderButtons(
   scope: ButtonScope,
   product: RenderableProduct,
   version: RenderableVersion,

@@ -17,7 +17,7 @@ export interface ChannelRoute {
  * process invalidate it at once; a change made through another collector on the same database
  * is seen within this time.
  */
-export const CHANNEL_CACHE_TTL_MS = 5_000;
+const CHANNEL_CACHE_TTL_MS = 5_000;
 
 /**
  * Per-database state of the notifications feature inside one process: the cached channel list the
@@ -35,11 +35,11 @@ export class NotificationHub {
   constructor(private readonly database: Database) {}
 
   /** Enabled channels with their subscriptions, cached for CHANNEL_CACHE_TTL_MS. */
-  async routes(db: Db = this.database.db): Promise<ChannelRoute[]> {
+  async routes(): Promise<ChannelRoute[]> {
     if (this.#routes && Date.now() - this.#loadedAt < CHANNEL_CACHE_TTL_MS) return this.#routes;
     if (!this.#loading) {
       const generation = this.#generation;
-      this.#loading = loadRoutes(db).finally(() => {
+      this.#loading = loadRoutes(this.database.db).finally(() => {
         this.#loading = undefined;
       });
       const routes = await this.#loading;

@@ -38,7 +38,7 @@ export function signature(secret: string, timestamp: string, body: string): stri
 }
 
 /** The exact request a webhook channel receives. */
-export function webhookRequest(
+function webhookRequest(
   channel: SendableChannel,
   delivery: Delivery,
   now: Date,

@@ -79,7 +79,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 
 /** `https://hooks.slack.com/…`: enough to recognise a URL, never its token-bearing path. */
-export function urlHint(url: string | undefined): string | null {
+function urlHint(url: string | undefined): string | null {
   if (!url) return null;
   try {
     const parsed = new URL(url);

@@ -23,7 +23,7 @@ const STATUS_EMOJI: Record<string, string> = {
   approved: "👍",
 };
 
-export function emojiFor(payload: NotificationPayload): string {
+function emojiFor(payload: NotificationPayload): string {
   const action = payload.event_type.split(".")[1] ?? "";
   if (payload.event_type === "release.completed") return "🎉";
   if (payload.subject === "build" && action === "started") return "🔨";
@@ -70,7 +70,7 @@ function subjectLine(payload: NotificationPayload): string {
 }
 
 /** `2026-03-01 10:00 UTC`: readable and unambiguous across time zones. */
-export function formatTime(iso: string | null): string | null {
+function formatTime(iso: string | null): string | null {
   if (!iso) return null;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;

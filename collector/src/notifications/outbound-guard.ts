@@ -57,7 +57,7 @@ function embeddedIpv4(address: string): string | undefined {
 }
 
 /** Hostname without IPv6 brackets. */
-export function bareHost(url: URL): string {
+function bareHost(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, "");
 }
 

@@ -23,7 +23,7 @@ export const CELL_STATUSES = ["deployed", "in_progress", "failed", "not_deployed
 export type CellStatus = (typeof CELL_STATUSES)[number];
 
 /** A member version's state in one environment, from its latest deployment attempt there. */
-export function cellStatus(status: string | undefined): CellStatus {
+function cellStatus(status: string | undefined): CellStatus {
   if (status === "completed") return "deployed";
   if (status === "pending" || status === "started") return "in_progress";
   if (status === "failed" || status === "aborted") return "failed";

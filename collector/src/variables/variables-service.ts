@@ -13,7 +13,7 @@ export type VariableRow = typeof variables.$inferSelect;
 /** What the API shows in place of a secret value. */
 export const MASK = "********";
 
-export const ORG_SCOPE = "org";
+const ORG_SCOPE = "org";
 
 export interface VariableView {
   id: string;
@@ -80,7 +80,7 @@ async function findVariable(db: Db, scopeId: string, key: string, label: string)
 }
 
 /** Key rule of SPEC.md: `^[a-z][a-z0-9_]*$`, and `vi_` is reserved for the built-ins. */
-export function assertValidKey(key: string): void {
+function assertValidKey(key: string): void {
   if (!VARIABLE_KEY.test(key)) {
     throw ValidationError.field(
       ["body", "key"],

@@ -1,4 +1,4 @@
-import { type Command, COMMAND_SCOPE } from "./command-line.ts";
+import { COMMAND_SCOPE, type Command } from "./command-line.ts";
 import { FLAGS, type FlagScope } from "./flags.ts";
 
 const SUMMARY: Readonly<Record<string, string>> = {

@@ -146,10 +146,18 @@ describe("versioner track (in-process)", () => {
     expect(noKey.stderr).toMatch(/VERSIONER_API_KEY/);
   });
 
+  // Exit 1 is also what an unreachable collector and a parse error give: the message and the silent
+  // collector prove the value itself was rejected up front (`--timeout -3` would be a parse error).
   it("rejects a bad --fail-on-api-error and --timeout", async () => {
-    const env = { ...gitlab, VERSIONER_API_URL: "http://127.0.0.1:9", VERSIONER_API_KEY: API_KEY };
-    expect(await invoke(["track", "build", "--fail-on-api-error", "maybe"], env)).toMatchObject({ code: 1 });
-    expect(await invoke(["track", "build", "--timeout", "-3"], env)).toMatchObject({ code: 1 });
+    const { url, requests } = await collector();
+    const env = { ...gitlab, VERSIONER_API_URL: url, VERSIONER_API_KEY: API_KEY };
+    const badFlag = await invoke(["track", "build", "--fail-on-api-error", "maybe"], env);
+    expect(badFlag).toMatchObject({ code: 1 });
+    expect(badFlag.stderr).toMatch(/--fail-on-api-error must be true or false, not 'maybe'/);
+    const badTimeout = await invoke(["track", "build", "--timeout=-3"], env);
+    expect(badTimeout).toMatchObject({ code: 1 });
+    expect(badTimeout.stderr).toMatch(/timeout must be a positive number of seconds, not '-3'/);
+    expect(requests).toHaveLength(0);
   });
 });
 

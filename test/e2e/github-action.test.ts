@@ -2,12 +2,12 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCollector } from "../support/collector.ts";
+import { freePort, type RunningCollector, startCollector } from "../support/collector.ts";
+import { collectorGet, listDeployments } from "../support/collector-queries.ts";
 
 // The committed bundle, run the way the Actions runner runs a `node24` action: `node dist/index.js`
 // with every declared input as INPUT_<NAME> (defaults filled in), the GITHUB_* context, an event
@@ -79,17 +79,8 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
-
 describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMajor }) => {
-  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let collector: RunningCollector;
   let workDir: string;
   const defaults = declaredInputDefaults();
 
@@ -174,24 +165,6 @@ describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMaj
     };
   }
 
-  async function api<T>(path: string): Promise<T> {
-    const response = await fetch(`${collector.url}${path}`, {
-      headers: { authorization: `Bearer ${collector.token}` },
-    });
-    expect(response.status, `GET ${path}`).toBe(200);
-    return (await response.json()) as T;
-  }
-
-  interface DeploymentItem {
-    id: string;
-    version: string;
-    status: string;
-    deployed_by: string | null;
-    deployed_by_email: string | null;
-    deploy_url: string | null;
-    source_system: string | null;
-    extra_metadata: Record<string, unknown>;
-  }
   interface StateCell {
     environment_name: string;
     current: { version: string; deployment_id: string } | null;
@@ -202,7 +175,7 @@ describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMaj
   }
 
   async function stateCell(product: string, environment: string): Promise<StateCell | undefined> {
-    const state = await api<State>("/state");
+    const state = await collectorGet<State>(collector, "/state");
     return state.products
       .find((candidate) => candidate.name === product)
       ?.cells.find((cell) => cell.environment_name === environment);
@@ -284,11 +257,9 @@ describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMaj
       version: SHA.slice(0, 7),
       deployment_id: deploy.outputs.deployment_id,
     });
-    const deployments = await api<{ items: DeploymentItem[] }>(
-      `/deployments?product=${encodeURIComponent(product)}&environment=production`,
-    );
-    expect(deployments.items).toHaveLength(1);
-    expect(deployments.items[0]).toMatchObject({
+    const deployments = await listDeployments(collector, product, "production");
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]).toMatchObject({
       id: deploy.outputs.deployment_id,
       status: "completed",
       deployed_by: "octocat",

@@ -1,15 +1,17 @@
 // Read helpers for the CI wrapper end-to-end tests: what the collector recorded, through its API.
+import { api } from "./collector.ts";
 
-/** GET a collector endpoint as the bootstrap admin and return its JSON. */
+/** GET a collector endpoint as the bootstrap admin and return its JSON; throws on any other status than 2xx. */
 export async function collectorGet<T>(collector: { url: string; token: string }, path: string): Promise<T> {
-  const response = await fetch(`${collector.url}${path}`, {
-    headers: { authorization: `Bearer ${collector.token}` },
-  });
-  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+  const response = await api(collector, "GET", path);
+  if (response.status < 200 || response.status >= 300) {
+    throw new Error(`GET ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body as T;
 }
 
 export interface DeploymentItem {
+  id: string;
   status: string;
   version: string;
   environment_name: string;
@@ -17,6 +19,9 @@ export interface DeploymentItem {
   invoke_id: string | null;
   started_at: string | null;
   completed_at: string | null;
+  deployed_by: string | null;
+  deployed_by_email: string | null;
+  deploy_url: string | null;
   source_system: string | null;
   extra_metadata: Record<string, unknown>;
 }

@@ -1,10 +1,11 @@
 import { UsageError } from "@versioner/ci-env";
+import type { EventKind } from "@versioner/schema/vocabulary";
 
 /** Everything the step was asked to do, validated; the only product of reading `INPUT_*`. */
 export interface ActionSettings {
   apiUrl: string;
   apiKey: string;
-  eventType: "build" | "deployment";
+  eventType: EventKind;
   /** Empty inputs are `undefined` so `VERSIONER_*` and CI detection can fill them. */
   productName: string | undefined;
   version: string | undefined;

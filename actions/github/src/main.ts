@@ -8,6 +8,7 @@ import {
   UsageError,
 } from "@versioner/ci-env";
 import { PreflightBlockedError, VersionerClient, VersionerError } from "@versioner/client";
+import type { EventKind } from "@versioner/schema/vocabulary";
 import { httpFetch } from "./http-transport.ts";
 import { type ActionSettings, readSettings } from "./inputs.ts";
 import {
@@ -63,7 +64,7 @@ async function blockedAware<T>(request: Promise<T>): Promise<T | PreflightBlocke
 function reportBlocked(
   runner: Runner,
   error: PreflightBlockedError,
-  kind: "build" | "deployment",
+  kind: EventKind,
   productName: string,
   environmentName?: string,
 ): ExitCode {

@@ -1,8 +1,9 @@
 // What the step tells people: job-summary markdown and annotation text, as pure functions of the outcome.
+import type { EventKind } from "@versioner/schema/vocabulary";
 
 /** What was recorded, as the summary shows it. */
 export interface RecordedEvent {
-  kind: "build" | "deployment";
+  kind: EventKind;
   productName: string;
   version: string;
   environmentName?: string;
@@ -101,7 +102,7 @@ export function recordedSummary(event: RecordedEvent, violations: readonly Repor
   return `${parts.join("\n")}\n`;
 }
 
-export function blockedMessage(kind: "build" | "deployment", block: BlockedEvent): string {
+export function blockedMessage(kind: EventKind, block: BlockedEvent): string {
   const rule = typeof block.details?.rule_name === "string" ? ` by rule "${block.details.rule_name}"` : "";
   const retry = block.retryAfter ? ` Retry after ${block.retryAfter}.` : "";
   const what = kind === "build" ? "Build" : "Deployment";
@@ -109,7 +110,7 @@ export function blockedMessage(kind: "build" | "deployment", block: BlockedEvent
 }
 
 export function blockedSummary(
-  kind: "build" | "deployment",
+  kind: EventKind,
   block: BlockedEvent,
   productName: string,
   environmentName: string | undefined,
@@ -131,7 +132,7 @@ export function blockedSummary(
   return `${parts.join("\n")}\n`;
 }
 
-export function notRecordedSummary(kind: "build" | "deployment", reason: string, failed: boolean): string {
+export function notRecordedSummary(kind: EventKind, reason: string, failed: boolean): string {
   const icon = failed ? "❌" : "⚠️";
   const tail = failed ? "" : "\n\n`fail_on_api_error` is false, so the step goes on.";
   return `### ${icon} Versioner: ${kind} not recorded\n\n${cell(reason)}${tail}\n`;

@@ -7,12 +7,11 @@ import {
   UsageError,
 } from "@versioner/ci-env";
 import { PreflightBlockedError, UnreachableError, VersionerError } from "@versioner/client";
+import type { EventKind } from "@versioner/schema/vocabulary";
 import { parseBoolean } from "../command-line.ts";
 import { createClient } from "../connection.ts";
 import { FLAGS } from "../flags.ts";
 import { EXIT, type Io } from "../io.ts";
-
-type Kind = "build" | "deployment";
 
 function trackInputs(values: Record<string, string | boolean>): TrackInputs {
   const inputs: TrackInputs = {};
@@ -42,7 +41,7 @@ function printBlocked(error: PreflightBlockedError, io: Io): void {
 }
 
 function summaryLine(
-  kind: Kind,
+  kind: EventKind,
   event: { product_name: string; version: string; status: string },
   env?: string,
 ) {
@@ -52,7 +51,7 @@ function summaryLine(
 
 /** `versioner track build|deployment`: resolves the event, sends it and maps the outcome to an exit code. */
 export async function trackCommand(
-  kind: Kind,
+  kind: EventKind,
   values: Record<string, string | boolean>,
   io: Io,
 ): Promise<number> {

@@ -68,14 +68,8 @@ function reportBlocked(
   productName: string,
   environmentName?: string,
 ): ExitCode {
-  const block = {
-    code: error.code,
-    message: error.message,
-    retryAfter: error.retryAfter,
-    details: error.details,
-  };
-  runner.error(blockedMessage(kind, block), { title: `Versioner: ${kind} blocked (${error.code})` });
-  runner.appendSummary(blockedSummary(kind, block, productName, environmentName));
+  runner.error(blockedMessage(kind, error), { title: `Versioner: ${kind} blocked (${error.code})` });
+  runner.appendSummary(blockedSummary(kind, error, productName, environmentName));
   return 1;
 }
 

@@ -74,8 +74,7 @@ export function reportOnlyViolations(extraMetadata: unknown): ReportOnlyViolatio
 
 export function recordedNotice(event: RecordedEvent): string {
   const where = event.environmentName ? ` to ${event.environmentName}` : "";
-  const what = event.kind === "build" ? "build" : "deployment";
-  return `Versioner recorded ${what} of ${event.productName} ${event.version}${where} (${event.status})`;
+  return `Versioner recorded ${event.kind} of ${event.productName} ${event.version}${where} (${event.status})`;
 }
 
 export function recordedSummary(event: RecordedEvent, violations: readonly ReportOnlyViolation[]): string {

@@ -36,6 +36,27 @@ function view(row: DeliveryRow): DeliveryView {
   return { ...rest, status: rest.status as DeliveryStatus };
 }
 
+/** A delivery due now and never attempted: what the outbox writer queues and a replay queues again. */
+export function pendingDelivery(
+  fields: Pick<DeliveryRow, "channel_id" | "event_id" | "event_type" | "payload" | "replay_of">,
+  now: string,
+): DeliveryRow {
+  return {
+    id: randomUUID(),
+    ...fields,
+    status: "pending",
+    attempts: 0,
+    next_attempt_at: now,
+    lease_owner: null,
+    lease_until: null,
+    last_error: null,
+    last_response_code: null,
+    created_at: now,
+    updated_at: now,
+    delivered_at: null,
+  };
+}
+
 export interface DeliveryQuery {
   channel?: string;
   status?: string;
@@ -105,21 +126,8 @@ export async function replayDelivery(
     .limit(1);
   if (!original) throw new NotFoundError(`Notification delivery '${id}'`);
   const now = deps.clock.now().toISOString();
-  const row: DeliveryRow = {
-    ...original,
-    id: randomUUID(),
-    status: "pending",
-    attempts: 0,
-    next_attempt_at: now,
-    lease_owner: null,
-    lease_until: null,
-    last_error: null,
-    last_response_code: null,
-    replay_of: original.id,
-    created_at: now,
-    updated_at: now,
-    delivered_at: null,
-  };
+  const { channel_id, event_id, event_type, payload } = original;
+  const row = pendingDelivery({ channel_id, event_id, event_type, payload, replay_of: original.id }, now);
   await db.batch([
     db.insert(notificationDeliveries).values(row),
     auditInsert(

@@ -6,6 +6,7 @@ import type { Database, Db } from "../db/client.ts";
 import { currentState, notificationDeliveries, versions } from "../db/schema/index.ts";
 import type { DomainEvent, DomainEventHandler } from "../events/domain-events.ts";
 import { hubFor } from "./channel-directory.ts";
+import { pendingDelivery } from "./deliveries-service.ts";
 import { buildPayload, isNotifiable, type NotificationPayload, type PayloadContext } from "./payload.ts";
 import { subscriptionMatches } from "./subscription-match.ts";
 
@@ -36,26 +37,14 @@ export function createOutboxWriter(deps: OutboxWriterDeps): DomainEventHandler {
     if (event.type === "build.completed") payload.buttons = await readyToDeploy(tx.db, event);
     const now = deps.clock.now().toISOString();
     for (const route of matching) {
-      tx.add(
-        tx.db.insert(notificationDeliveries).values({
-          id: randomUUID(),
-          channel_id: route.id,
-          event_id: context.eventId,
-          event_type: event.type,
-          payload,
-          status: "pending",
-          attempts: 0,
-          next_attempt_at: now,
-          lease_owner: null,
-          lease_until: null,
-          last_error: null,
-          last_response_code: null,
-          replay_of: null,
-          created_at: now,
-          updated_at: now,
-          delivered_at: null,
-        }),
-      );
+      const row = {
+        channel_id: route.id,
+        event_id: context.eventId,
+        event_type: event.type,
+        payload,
+        replay_of: null,
+      };
+      tx.add(tx.db.insert(notificationDeliveries).values(pendingDelivery(row, now)));
     }
     hub.wakeAfterCommit();
   };

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type RunningCollector, startCollector } from "../support/collector.ts";
 import { collectorGet, listDeployments } from "../support/collector-queries.ts";
+import { startHttpReceiver } from "../support/receivers.ts";
 
 // The committed bundle, run the way the Actions runner runs a `node24` action: `node dist/index.js`
 // with every declared input as INPUT_<NAME> (defaults filled in), the GITHUB_* context, an event
@@ -329,10 +330,16 @@ describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMaj
   }, 60_000);
 
   it("fails on invalid input without calling the collector", async () => {
-    const result = await runStep({ api_url: collector.url, api_key: collector.token, event_type: "release" });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(
-      /^::error title=Versioner%3A invalid input::.*event_type must be build or deployment/m,
-    );
+    const standIn = await startHttpReceiver();
+    try {
+      const result = await runStep({ api_url: standIn.url, api_key: collector.token, event_type: "release" });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(
+        /^::error title=Versioner%3A invalid input::.*event_type must be build or deployment/m,
+      );
+      expect(standIn.received).toEqual([]);
+    } finally {
+      await standIn.close();
+    }
   });
 });

@@ -40,12 +40,13 @@ function printBlocked(error: PreflightBlockedError, io: Io): void {
   io.stderr(`${lines.join("\n")}\n`);
 }
 
-function summaryLine(
-  kind: EventKind,
-  event: { product_name: string; version: string; status: string },
-  env?: string,
-) {
-  const target = kind === "deployment" && env ? ` to ${env}` : "";
+function summaryLine(event: {
+  product_name: string;
+  version: string;
+  status: string;
+  environment_name?: string;
+}) {
+  const target = event.environment_name ? ` to ${event.environment_name}` : "";
   return `${event.product_name} ${event.version}${target} (${event.status})`;
 }
 
@@ -70,11 +71,11 @@ export async function trackCommand(
     let description: string;
     if (kind === "build") {
       const event = resolveBuildEvent(inputs, io.env, ci);
-      description = summaryLine(kind, { ...event, status: String(event.status) });
+      description = summaryLine(event);
       response = await client.trackBuild(event, options);
     } else {
       const event = resolveDeploymentEvent(inputs, io.env, ci);
-      description = summaryLine(kind, { ...event, status: String(event.status) }, event.environment_name);
+      description = summaryLine(event);
       response = await client.trackDeployment(event, options);
     }
     if (values.json) io.stdout(`${JSON.stringify(response, null, 2)}\n`);

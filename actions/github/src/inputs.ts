@@ -1,4 +1,4 @@
-import { UsageError } from "@versioner/ci-env";
+import { type Env, UsageError } from "@versioner/ci-env";
 import type { EventKind } from "@versioner/schema/vocabulary";
 
 /** Everything the step was asked to do, validated; the only product of reading `INPUT_*`. */
@@ -15,8 +15,6 @@ export interface ActionSettings {
   metadata: string | undefined;
   failOnApiError: boolean;
 }
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** The runner passes input `foo_bar` as `INPUT_FOO_BAR` (upper-cased, spaces → `_`), as @actions/core reads it. */
 function input(env: Env, name: string): string {
@@ -36,29 +34,12 @@ function optional(value: string): string | undefined {
   return value === "" ? undefined : value;
 }
 
-function parseBoolean(name: string, value: string, fallback: boolean): boolean {
-  if (value === "") return fallback;
-  const lower = value.toLowerCase();
-  if (lower === "true") return true;
-  if (lower === "false") return false;
-  throw new UsageError(`Input ${name} must be true or false, got '${value}'`);
-}
-
 /**
  * Reads and validates every input. `api_url`/`api_key` fall back to `VERSIONER_API_URL`/`VERSIONER_API_KEY`.
  * Throws a `UsageError` listing every problem at once.
  */
 export function readSettings(env: Env): ActionSettings {
   const problems: string[] = [];
-  const attempt = <T>(read: () => T, fallback: T): T => {
-    try {
-      return read();
-    } catch (error) {
-      problems.push((error as Error).message);
-      return fallback;
-    }
-  };
-
   const apiUrl = (input(env, "api_url") || env.VERSIONER_API_URL?.trim() || "").replace(/\/+$/, "");
   if (!apiUrl) problems.push("Input api_url is required (or set VERSIONER_API_URL)");
   else if (!isHttpUrl(apiUrl))
@@ -72,6 +53,12 @@ export function readSettings(env: Env): ActionSettings {
     problems.push(`Input event_type must be build or deployment, got '${eventType}'`);
   }
 
+  const failOnApiErrorInput = input(env, "fail_on_api_error");
+  const failOnApiError = (failOnApiErrorInput || "true").toLowerCase();
+  if (failOnApiError !== "true" && failOnApiError !== "false") {
+    problems.push(`Input fail_on_api_error must be true or false, got '${failOnApiErrorInput}'`);
+  }
+
   const settings: ActionSettings = {
     apiUrl,
     apiKey,
@@ -81,10 +68,7 @@ export function readSettings(env: Env): ActionSettings {
     environment: optional(input(env, "environment")),
     status: input(env, "status") || "success",
     metadata: optional(input(env, "metadata")),
-    failOnApiError: attempt(
-      () => parseBoolean("fail_on_api_error", input(env, "fail_on_api_error"), true),
-      true,
-    ),
+    failOnApiError: failOnApiError !== "false",
   };
   if (problems.length > 0) throw new UsageError(problems.join("; "));
   return settings;

@@ -2,14 +2,12 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ciFreeEnv } from "../support/ci-free-env.ts";
-import { api, REPO_ROOT, type RunningCollector, startCollector } from "../support/collector.ts";
+import { api, CLI_ENTRY, type RunningCollector, startCollector } from "../support/collector.ts";
 
 const run = promisify(execFile);
-const CLI = join(REPO_ROOT, "packages", "cli", "dist", "versioner.mjs");
 
 /**
  * A proxy in front of the real collector that fails the way networks do: the first attempt gets a
@@ -50,7 +48,7 @@ function flakyProxy(target: string): Promise<{ server: Server; url: string; keys
 describe("CLI retries against the real collector", () => {
   let collector: RunningCollector;
   beforeAll(async () => {
-    expect(existsSync(CLI), "build the CLI first (npm run build)").toBe(true);
+    expect(existsSync(CLI_ENTRY), "build the CLI first (npm run build)").toBe(true);
     collector = await startCollector();
   });
   afterAll(async () => {
@@ -63,7 +61,7 @@ describe("CLI retries against the real collector", () => {
       const { stdout } = await run(
         process.execPath,
         [
-          CLI,
+          CLI_ENTRY,
           "track",
           "deployment",
           "--product",

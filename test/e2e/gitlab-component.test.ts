@@ -2,9 +2,9 @@
 // project and run by gitlab-ci-local's shell executor, calling the workspace CLI against a live
 // collector.
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningCollector, startCollector } from "../support/collector.ts";
+import { CLI_ENTRY, type RunningCollector, startCollector } from "../support/collector.ts";
 import { listBuilds, listDeployments } from "../support/collector-queries.ts";
 import {
   createGitlabProject,
@@ -14,8 +14,7 @@ import {
   templatesPath,
 } from "../support/gitlab-ci-local-runner.ts";
 
-const cliBundle = resolve(gitlabComponentDir, "../../packages/cli/dist/versioner.mjs");
-const cli = `node ${cliBundle}`;
+const cli = `node ${CLI_ENTRY}`;
 const templates = ["track-build", "track-deployment"] as const;
 
 /** The `spec: inputs:` of a template: input name -> its keys (description, default, type...). */
@@ -105,7 +104,7 @@ describe("GitLab component run by gitlab-ci-local", () => {
   const projects: GitlabTestProject[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(cliBundle)) throw new Error(`${cliBundle} is missing: npm run build -w @versioner/cli`);
+    if (!existsSync(CLI_ENTRY)) throw new Error(`${CLI_ENTRY} is missing: npm run build -w @versioner/cli`);
     collector = await startCollector();
   });
 

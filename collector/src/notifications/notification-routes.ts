@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { ENVIRONMENT_TYPES, Name } from "@versioner/schema";
+import { ENVIRONMENT_TYPES, Name, page } from "@versioner/schema";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
@@ -183,9 +183,7 @@ const routes = {
         event_type: z.string().optional(),
       }),
     },
-    responses: {
-      200: json(z.object({ items: z.array(Delivery), next_cursor: z.string().nullable() }), "A page"),
-    },
+    responses: { 200: json(page(Delivery), "A page") },
   }),
   delivery: protectedRoute("notifications.manage", {
     method: "get",
@@ -226,10 +224,8 @@ export function createNotificationRoutes(deps: AppDeps) {
     })
     .openapi(routes.test, async (c) => c.json(await testChannel(deps, c.req.valid("param").id), 200))
     .openapi(routes.deliveries, async (c) => c.json(await listDeliveries(deps, c.req.valid("query")), 200))
-    .openapi(routes.delivery, async (c) =>
-      c.json((await getDelivery(deps, c.req.valid("param").id)) as never, 200),
-    )
+    .openapi(routes.delivery, async (c) => c.json(await getDelivery(deps, c.req.valid("param").id), 200))
     .openapi(routes.replay, async (c) =>
-      c.json((await replayDelivery(deps, actorFrom(c), c.req.valid("param").id)) as never, 202),
+      c.json(await replayDelivery(deps, actorFrom(c), c.req.valid("param").id), 202),
     );
 }

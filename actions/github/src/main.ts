@@ -27,7 +27,7 @@ export interface ActionIo extends RunnerIo {
   readFile(path: string): string;
 }
 
-export function processActionIo(): ActionIo {
+function processActionIo(): ActionIo {
   return { ...processRunnerIo(), readFile: (path) => readFileSync(path, "utf8") };
 }
 

@@ -22,7 +22,6 @@ export interface RunnerIo {
 
 /** Talks to the GitHub Actions runner: workflow commands on stdout, outputs and summary through files. */
 export interface Runner {
-  info(message: string): void;
   notice(message: string, properties?: AnnotationProperties): void;
   warning(message: string, properties?: AnnotationProperties): void;
   error(message: string, properties?: AnnotationProperties): void;
@@ -39,16 +38,16 @@ export function processRunnerIo(): RunnerIo {
   };
 }
 
-export function escapeData(value: string): string {
+function escapeData(value: string): string {
   return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 
-export function escapeProperty(value: string): string {
+function escapeProperty(value: string): string {
   return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
 /** `::name key=value,...::message`, escaped as the runner expects. */
-export function formatCommand(
+function formatCommand(
   name: string,
   properties: Readonly<Record<string, string | number | undefined>>,
   message: string,
@@ -76,7 +75,6 @@ export function createRunner(io: RunnerIo = processRunnerIo()): Runner {
   const command = (name: string, properties: AnnotationProperties, message: string) =>
     io.write(`${formatCommand(name, { ...properties }, message)}${EOL}`);
   return {
-    info: (message) => io.write(`${message}${EOL}`),
     notice: (message, properties = {}) => command("notice", properties, message),
     warning: (message, properties = {}) => command("warning", properties, message),
     error: (message, properties = {}) => command("error", properties, message),

@@ -17,7 +17,7 @@ import type { CiContext, Env, Provider } from "./types.ts";
  * Every provider in detection order. Jenkins comes after the CIs that set a `…=true` marker because
  * `JENKINS_URL` can leak into other environments; generic always matches, so it is last.
  */
-export const PROVIDERS: readonly Provider[] = [
+const PROVIDERS: readonly Provider[] = [
   { id: "github", sourceSystem: "github", ...github },
   { id: "gitlab", sourceSystem: "gitlab", ...gitlab },
   { id: "circleci", sourceSystem: "circleci", ...circleci },

@@ -1,9 +1,9 @@
 import type { StateResponse } from "@versioner/schema";
 
 /** Marker after a version whose environment has a deployment in progress. */
-export const IN_PROGRESS_MARKER = "▶";
+const IN_PROGRESS_MARKER = "▶";
 /** Marker after a version whose latest deployment attempt failed or was aborted. */
-export const FAILED_MARKER = "✗";
+const FAILED_MARKER = "✗";
 
 /**
  * Renders `GET /state` as an aligned text table: one row per product, one column per environment,

@@ -17,4 +17,4 @@ export {
   VersionerError,
   type VersionerErrorKind,
 } from "./errors.ts";
-export { backoffDelay, parseRetryAfter } from "./retry-delay.ts";
+export { parseRetryAfter } from "./retry-delay.ts";

@@ -10,7 +10,6 @@ interface MinimalResponse {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
   text(): Promise<string>;
-  json(): Promise<unknown>;
 }
 
 function headerGetter(headers: IncomingHttpHeaders): MinimalResponse["headers"] {
@@ -21,20 +20,6 @@ function headerGetter(headers: IncomingHttpHeaders): MinimalResponse["headers"] 
       return Array.isArray(value) ? value.join(", ") : value;
     },
   };
-}
-
-function requestHeaders(init: RequestInit | undefined): Record<string, string> {
-  const headers = init?.headers;
-  if (headers === undefined) return {};
-  if (Array.isArray(headers)) return Object.fromEntries(headers);
-  if (typeof (headers as Headers).forEach === "function") {
-    const out: Record<string, string> = {};
-    (headers as Headers).forEach((value, key) => {
-      out[key] = value;
-    });
-    return out;
-  }
-  return { ...(headers as Record<string, string>) };
 }
 
 /** Like fetch's "fetch failed": the socket error (ECONNREFUSED, ECONNRESET, …) travels as `cause`. */
@@ -58,7 +43,8 @@ async function httpRequest(input: string | URL | Request, init?: RequestInit): P
       url,
       {
         method: init?.method ?? "GET",
-        headers: requestHeaders(init),
+        // VersionerClient always passes a plain record, never a Headers object or pairs.
+        headers: init?.headers as Record<string, string> | undefined,
         signal: init?.signal ?? undefined,
         // One request per process: no pooled socket to keep the step alive after the answer.
         agent: false,
@@ -78,7 +64,6 @@ async function httpRequest(input: string | URL | Request, init?: RequestInit): P
             status,
             headers: headerGetter(res.headers),
             text: async () => text,
-            json: async () => JSON.parse(text) as unknown,
           });
         });
       },
@@ -89,8 +74,8 @@ async function httpRequest(input: string | URL | Request, init?: RequestInit): P
 }
 
 /**
- * A `fetch` for `VersionerClient` over node:http/node:https. Only string bodies are supported,
- * which is all the client sends (JSON text).
+ * A `fetch` for `VersionerClient` over node:http/node:https. Only string bodies and plain-record
+ * headers are supported, which is all the client sends.
  */
 // The client reads only status, headers.get and text() (see MinimalResponse); building a real
 // Response would load undici, the very cost this module avoids.

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,9 +84,19 @@ describe("collector process over HTTP", () => {
 });
 
 describe("collector lifecycle", () => {
+  // Collectors started on a given dbPath leave its folder alone: these tests remove their own.
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  function tempDbPath(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return join(dir, "versioner.db");
+  }
+
   it("finishes in-flight requests on SIGTERM, exits 0, and keeps every acknowledged event across a restart", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "versioner-lifecycle-"));
-    const dbPath = join(dir, "versioner.db");
+    const dbPath = tempDbPath("versioner-lifecycle-");
     const first = await startCollector({ dbPath });
     const events = Array.from({ length: 1000 }, (_, i) => ({
       kind: "deployment",
@@ -131,8 +141,7 @@ describe("collector lifecycle", () => {
   });
 
   it("prints a generated admin token once on first start and never again", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "versioner-bootstrap-"));
-    const dbPath = join(dir, "versioner.db");
+    const dbPath = tempDbPath("versioner-bootstrap-");
     const first = await startCollector({ dbPath, env: { VERSIONER_BOOTSTRAP_TOKEN: "" } });
     const token = first.output().match(/pat_[0-9a-f]{48}/)?.[0];
     expect(token).toBeTruthy();

@@ -71,7 +71,14 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  await waitForHealth(url, child, () => output);
+  try {
+    await waitForHealth(url, child, () => output);
+  } catch (error) {
+    child.kill("SIGKILL");
+    await exited;
+    if (!options.dbPath) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url,
     token,

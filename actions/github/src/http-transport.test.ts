@@ -1,30 +1,23 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type LoopbackServer, sendJson, startLoopbackServer } from "@versioner/client/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { httpFetch } from "./http-transport.ts";
 
-let server: Server;
+let server: LoopbackServer;
 let baseUrl: string;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk) => {
-      body += chunk;
-    });
-    request.on("end", () => {
-      if (request.url === "/slow") return; // never answers
-      response.writeHead(201, { "content-type": "application/json", "retry-after": "3" });
-      response.end(JSON.stringify({ method: request.method, auth: request.headers.authorization, body }));
-    });
+  server = await startLoopbackServer((request, response) => {
+    if (request.url === "/slow") return; // never answers
+    sendJson(
+      response,
+      201,
+      { method: request.method, auth: request.headers.authorization, body: request.body },
+      { "retry-after": "3" },
+    );
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = server.url;
 });
-afterAll(() => {
-  server.closeAllConnections();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 it("sends method, headers and body; exposes status, headers and text", async () => {
   const response = await httpFetch(`${baseUrl}/x`, {
@@ -40,11 +33,9 @@ it("sends method, headers and body; exposes status, headers and text", async () 
 });
 
 it("reports a refused connection like fetch does, with the socket code as cause", async () => {
-  const closed = createServer();
-  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-  const port = (closed.address() as AddressInfo).port;
-  await new Promise((resolve) => closed.close(resolve));
-  const error = await httpFetch(`http://127.0.0.1:${port}/`).catch((caught: unknown) => caught);
+  const closed = await startLoopbackServer(() => {});
+  await closed.close();
+  const error = await httpFetch(`${closed.url}/`).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(TypeError);
   expect(((error as Error).cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
 });

@@ -1,51 +1,28 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type LoopbackServer,
+  type RecordedRequest,
+  sendJson,
+  startLoopbackServer,
+} from "@versioner/client/testing";
+import { afterEach, describe, expect, it } from "vitest";
 import { type ActionIo, run } from "./main.ts";
 
-// run() against a loopback stub collector: the scripted answers cover what the real collector
-// cannot be made to say on demand (preflight blocks, report-only rule results, auth failures).
+// run() against a loopback stub collector, one per step: the scripted answers cover what the real
+// collector cannot be made to say on demand (preflight blocks, report-only rule results, auth failures).
 
 interface Reply {
   status: number;
   body: unknown;
 }
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  body: Record<string, unknown>;
-}
 
-let server: Server;
-let baseUrl: string;
-let nextReply: Reply;
-const received: Received[] = [];
-
-beforeAll(async () => {
-  server = createServer((request, response) => {
-    let text = "";
-    request.on("data", (chunk) => {
-      text += chunk;
-    });
-    request.on("end", () => {
-      received.push({
-        method: request.method ?? "",
-        url: request.url ?? "",
-        headers: request.headers,
-        body: JSON.parse(text || "{}"),
-      });
-      response.writeHead(nextReply.status, { "content-type": "application/json" });
-      response.end(JSON.stringify(nextReply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+let server: LoopbackServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const deploymentResponse = {
   id: "dep_1",
@@ -91,10 +68,14 @@ interface Step {
   stdout: string;
   outputs: string;
   summary: string;
+  /** The stub collector's URL and what it received. */
+  apiUrl: string;
+  requests: RecordedRequest[];
 }
 
 async function step(inputs: Record<string, string>, reply: Reply): Promise<Step> {
-  nextReply = reply;
+  await server?.close(); // a test may take several steps
+  server = await startLoopbackServer((_req, res) => sendJson(res, reply.status, reply.body));
   const dir = mkdtempSync(join(tmpdir(), "versioner-gha-main-"));
   const outputs = join(dir, "output");
   const summary = join(dir, "summary");
@@ -108,7 +89,7 @@ async function step(inputs: Record<string, string>, reply: Reply): Promise<Step>
     GITHUB_RUN_ID: "99",
     GITHUB_OUTPUT: outputs,
     GITHUB_STEP_SUMMARY: summary,
-    INPUT_API_URL: baseUrl,
+    INPUT_API_URL: server.url,
     INPUT_API_KEY: "test-key-123",
     INPUT_VERSION: "1.4.0",
     INPUT_ENVIRONMENT: "production",
@@ -126,19 +107,27 @@ async function step(inputs: Record<string, string>, reply: Reply): Promise<Step>
     stdout: chunks.join(""),
     outputs: readFileSync(outputs, "utf8"),
     summary: readFileSync(summary, "utf8"),
+    apiUrl: server.url,
+    requests: server.requests,
   };
+}
+
+/** The JSON body of the last request the stub collector received. */
+function lastBody(result: Step): Record<string, unknown> | undefined {
+  const body = result.requests.at(-1)?.body;
+  return body === undefined ? undefined : JSON.parse(body);
 }
 
 describe("run", () => {
   it("sends the resolved deployment with the key and an idempotency key, and sets the outputs", async () => {
     const result = await step({ metadata: '{"ticket":"OPS-1"}' }, { status: 200, body: deploymentResponse });
     expect(result.code).toBe(0);
-    const request = received.at(-1);
+    const request = result.requests.at(-1);
     expect(request?.method).toBe("POST");
     expect(request?.url).toBe("/deployment-events/");
     expect(request?.headers.authorization).toBe("Bearer test-key-123");
     expect(request?.headers["idempotency-key"]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(request?.body).toMatchObject({
+    expect(lastBody(result)).toMatchObject({
       product_name: "shop-api",
       version: "1.4.0",
       environment_name: "production",
@@ -157,17 +146,19 @@ describe("run", () => {
       expect(result.outputs).toMatch(new RegExp(`^${name}<<(\\S+)\\n${value}\\n\\1$`, "m"));
     }
     expect(result.stdout.split("\n")[0]).toBe("::add-mask::test-key-123");
-    expect(result.summary).toContain(`[View the deployment in Versioner](${baseUrl}/deployments/dep_1)`);
+    expect(result.summary).toContain(
+      `[View the deployment in Versioner](${result.apiUrl}/deployments/dep_1)`,
+    );
   });
 
   it("records a build and sets build_id, version_id, product_id and event_id", async () => {
     const result = await step({ event_type: "build", environment: "" }, { status: 200, body: buildResponse });
     expect(result.code).toBe(0);
-    expect(received.at(-1)?.url).toBe("/build-events/");
+    expect(result.requests.at(-1)?.url).toBe("/build-events/");
     expect(result.outputs).toContain("build_id<<");
     expect(result.outputs).toMatch(/^event_id<<(\S+)\nevt_b1\n\1$/m);
     expect(result.outputs).not.toContain("deployment_id<<");
-    expect(result.summary).toContain(`(${baseUrl}/versions/ver_1)`);
+    expect(result.summary).toContain(`(${result.apiUrl}/versions/ver_1)`);
   });
 
   it("turns failed report-only rules into warnings and still succeeds", async () => {
@@ -233,20 +224,19 @@ describe("run", () => {
       { status: "failure" },
       { status: 200, body: { ...deploymentResponse, status: "failed" } },
     );
-    expect(received.at(-1)?.body.status).toBe("failed");
+    expect(lastBody(result)?.status).toBe("failed");
     expect(result.code).toBe(1);
     expect(result.outputs).toContain("deployment_id<<");
     expect(result.stdout).toContain("::error::The reported status is a failure ('failure')");
   });
 
   it("rejects invalid input before calling the collector", async () => {
-    const before = received.length;
     const result = await step(
       { environment: "", metadata: "[1]" },
       { status: 200, body: deploymentResponse },
     );
     expect(result.code).toBe(1);
-    expect(received.length).toBe(before);
+    expect(result.requests).toHaveLength(0);
     expect(result.stdout).toMatch(/environment_name is required/);
     expect(result.stdout).toMatch(/metadata \(input\) must be a JSON object/);
   });

@@ -1,4 +1,4 @@
-import { metadataFrom, pick } from "../env-values.ts";
+import { branchFromRef, metadataFrom, pick } from "../env-values.ts";
 import { normalizeRepository } from "../repository.ts";
 import type { CiFields, Env } from "../types.ts";
 
@@ -9,10 +9,8 @@ export function detect(env: Env): boolean {
 
 // The Git plugin reports the remote-tracking name (`origin/main`, `refs/remotes/origin/main`).
 function branchName(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  return value
-    .replace(/^refs\/heads\//, "")
-    .replace(/^(?:refs\/)?remotes\/[^/]+\//, "")
+  return branchFromRef(value)
+    ?.replace(/^(?:refs\/)?remotes\/[^/]+\//, "")
     .replace(/^origin\//, "");
 }
 

@@ -77,7 +77,9 @@ export function median(values) {
  * Runs the same workload against every server, interleaved (A, B, C, A, B, C…) so drift hits all
  * alike. Each server is first warmed up with runs of growing size until one lasts warmupSeconds; its
  * rate there sizes its rounds to last about `seconds` each. `itemsPerRequest` turns requests/s into
- * events/s. Returns one row per server: medians over rounds, memory, and every round's figures.
+ * events/s. A server may have `settle()`, awaited after each of its runs so that work it does after
+ * answering (an outbox draining) is not charged to the next variant; what it returns is kept per round
+ * as settle_seconds. Returns one row per server: medians over rounds, memory, and every round's figures.
  */
 export async function compareInterleaved(servers, workload, settings, log) {
   const { rounds, seconds, warmupSeconds } = settings;
@@ -92,6 +94,7 @@ export async function compareInterleaved(servers, workload, settings, log) {
           "with an error: its figures would not mean anything",
       );
     }
+    if (server.settle) figures.settle_seconds = await server.settle();
     return figures;
   };
   const amounts = new Map();
@@ -130,6 +133,7 @@ export async function compareInterleaved(servers, workload, settings, log) {
         p99_ms: run.p99_ms,
         requests: run.ok,
         seconds: run.seconds,
+        ...(run.settle_seconds === undefined ? {} : { settle_seconds: run.settle_seconds }),
       })),
     };
   });

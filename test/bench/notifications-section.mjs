@@ -2,7 +2,9 @@
 // against a collector with no channels and one with 3 channels (Slack, Teams and a signed webhook)
 // subscribed to every deployment event, all pointing at a loopback receiver (the node:http baseline,
 // which parses each JSON body and answers 200). The issue's bar: the ratio stays above 0.5.
-import { compareInterleaved } from "./load.mjs";
+// The outbox is drained after every run of the 3-channel collector, so its deliveries never compete
+// for the CPU while the collector without channels is measured.
+import { compareInterleaved, median } from "./load.mjs";
 import { startBaseline, startCollector } from "./servers.mjs";
 import { singleEventRequest } from "./workload.mjs";
 
@@ -56,14 +58,14 @@ export const notificationsSection = {
       const rows = await compareInterleaved(
         [
           { ...none, name: "none" },
-          { ...subscribed, name: "3 channels" },
+          { ...subscribed, name: "3 channels", settle: () => drain(subscribed) },
         ],
         { unit: "req/s", connections: 10, request: singleEventRequest },
         context.settings,
         context.log,
       );
       const [base, withChannels] = rows;
-      const drainSeconds = await drain(subscribed);
+      const drainSeconds = median(withChannels.rounds.map((run) => run.settle_seconds));
       const failed = await call(subscribed, "GET", "/notification-deliveries?status=failed&limit=1");
       const ratio = withChannels.throughput / base.throughput;
       const round = (value, digits = 0) => (value === null ? null : Number(value.toFixed(digits)));
@@ -73,7 +75,7 @@ export const notificationsSection = {
           "ingest, 3 channels (req/s)": round(withChannels.throughput),
           "ratio (3 channels / none)": `${round(ratio, 3)}${ratio > 0.5 ? " (above the 0.5 bar)" : " (BELOW the 0.5 bar)"}`,
           "p99 ms, none / 3 channels": `${round(base.p99_ms, 2)} / ${round(withChannels.p99_ms, 2)}`,
-          "outbox drained after the load in (s)": round(drainSeconds, 1),
+          "outbox drained after a round in (s, median)": round(drainSeconds, 1),
           "failed deliveries":
             failed.items.length === 0 ? 0 : "some (see /notification-deliveries?status=failed)",
         },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { detectCi } from "./detect.ts";
+import { runGit } from "./git.ts";
 import type { CiContext, Env } from "./types.ts";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -457,18 +458,9 @@ describe("detectCi", () => {
     expect(detectCi({ JENKINS_URL: "http://j/", GITLAB_CI: "true" }).provider).toBe("gitlab");
   });
 
-  it("does not call git unless asked", () => {
-    const calls: string[][] = [];
-    detectCi(
-      {},
-      {
-        runGit: (args) => {
-          calls.push([...args]);
-          return "x";
-        },
-      },
-    );
-    expect(calls).toEqual([]);
+  it("does not call git unless asked, even inside a repository", () => {
+    const context = detectCi({}, { cwd: import.meta.dirname });
+    expect(context).toEqual({ provider: "generic", source_system: "generic", metadata: {} });
   });
 
   it("fills the commit time from git for the detected SHA when the CI does not tell", () => {
@@ -476,8 +468,7 @@ describe("detectCi", () => {
     const context = detectCi(
       { CIRCLECI: "true", CIRCLE_SHA1: SHA },
       {
-        git: true,
-        runGit: (args) => {
+        git: (args) => {
           calls.push([...args]);
           return "2026-05-06T07:08:09+02:00";
         },
@@ -490,7 +481,7 @@ describe("detectCi", () => {
   it("keeps the CI's commit time over git's", () => {
     const context = detectCi(
       { GITLAB_CI: "true", CI_COMMIT_TIMESTAMP: "2026-01-01T00:00:00Z" },
-      { git: true, runGit: () => "2000-01-01T00:00:00Z" },
+      { git: () => "2000-01-01T00:00:00Z" },
     );
     expect(context.scm_committed_at).toBe("2026-01-01T00:00:00Z");
   });
@@ -502,7 +493,7 @@ describe("detectCi", () => {
       "config --get remote.origin.url": "https://user:secret@git.example.com/acme/tool.git",
       [`log -1 --format=%cI ${SHA}`]: "2026-02-03T04:05:06Z",
     };
-    const context = detectCi({}, { git: true, runGit: (args) => answers[args.join(" ")] });
+    const context = detectCi({}, { git: (args) => answers[args.join(" ")] });
     expect(context).toEqual({
       provider: "generic",
       source_system: "generic",
@@ -515,15 +506,12 @@ describe("detectCi", () => {
   });
 
   it("ignores a detached HEAD and a failing git", () => {
-    const context = detectCi(
-      {},
-      { git: true, runGit: (args) => (args[1] === "--abbrev-ref" ? "HEAD" : undefined) },
-    );
+    const context = detectCi({}, { git: (args) => (args[1] === "--abbrev-ref" ? "HEAD" : undefined) });
     expect(context).toEqual({ provider: "generic", source_system: "generic", metadata: {} });
   });
 
   it("really runs git in a repository", () => {
-    const context = detectCi({}, { git: true, cwd: import.meta.dirname });
+    const context = detectCi({}, { git: runGit, cwd: import.meta.dirname });
     expect(context.scm_committed_at ?? "").toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 });

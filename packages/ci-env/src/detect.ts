@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { definedOnly } from "./env-values.ts";
-import { type GitRunner, runGit } from "./git.ts";
+import type { GitRunner } from "./git.ts";
 import * as azure from "./providers/azure.ts";
 import * as bitbucket from "./providers/bitbucket.ts";
 import * as buildkite from "./providers/buildkite.ts";
@@ -34,14 +34,13 @@ export interface DetectOptions {
   /** Working directory for git (default: the process's). */
   cwd?: string;
   /**
-   * Ask local git for what the CI did not tell (commit time; for the generic provider also sha,
-   * branch and repository). Off by default so detection is pure; the CLI turns it on.
+   * Asks local git, through this runner (`runGit`, or a stand-in in tests), for what the CI did not
+   * tell: commit time; for the generic provider also sha, branch and repository. Absent by default so
+   * detection is pure, and a caller that never asks (the GitHub Action) never loads node:child_process.
    */
-  git?: boolean;
+  git?: GitRunner;
   /** Reads a UTF-8 file (the GitHub event payload). Default: `fs.readFileSync`. */
   readFile?: (path: string) => string;
-  /** Replaces the git runner (tests). */
-  runGit?: GitRunner;
 }
 
 /** Detects the CI system from `env` and reads its build, commit and actor metadata. Never throws. */
@@ -56,7 +55,7 @@ export function detectCi(env: Env, options: DetectOptions = {}): CiContext {
     ...definedOnly(fields),
     metadata: fields.metadata,
   };
-  if (options.git) fillFromGit(context, options.runGit ?? runGit, options.cwd);
+  if (options.git) fillFromGit(context, options.git, options.cwd);
   return context;
 }
 

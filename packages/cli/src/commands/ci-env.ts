@@ -1,9 +1,9 @@
-import { detectCi } from "@versioner/ci-env";
+import { detectCi, runGit } from "@versioner/ci-env";
 import { EXIT, type Io } from "../io.ts";
 
 /** `versioner ci-env`: prints what CI detection found (no secrets: only CI metadata variables are read). */
 export function ciEnvCommand(values: Record<string, string | boolean>, io: Io): number {
-  const context = detectCi(io.env, { git: true, ...(io.cwd ? { cwd: io.cwd } : {}) });
+  const context = detectCi(io.env, { git: runGit, ...(io.cwd ? { cwd: io.cwd } : {}) });
   if (values.json) {
     io.stdout(`${JSON.stringify(context, null, 2)}\n`);
     return EXIT.ok;

@@ -3,6 +3,7 @@ import {
   detectCi,
   resolveBuildEvent,
   resolveDeploymentEvent,
+  runGit,
   type TrackInputs,
   UsageError,
 } from "@versioner/ci-env";
@@ -57,7 +58,7 @@ export async function trackCommand(
   io: Io,
 ): Promise<number> {
   const tolerate = !failOnApiError(values, io);
-  const ci: CiContext = detectCi(io.env, { git: true, ...(io.cwd ? { cwd: io.cwd } : {}) });
+  const ci: CiContext = detectCi(io.env, { git: runGit, ...(io.cwd ? { cwd: io.cwd } : {}) });
   const inputs = trackInputs(values);
   const client = createClient(values, io, { requireKey: true });
   const idempotencyKey =

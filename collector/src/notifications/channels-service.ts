@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ERROR_CODES, normalizeStatus } from "@versioner/schema";
 import { asc, eq, inArray } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
@@ -221,22 +220,19 @@ export async function updateChannel(
       secrets: secrets as Record<string, unknown>,
       updated_at: now,
     };
-    const db = deps.database.db;
-    const statements: BatchItem<"sqlite">[] = [
-      db.update(notificationChannels).set(next).where(eq(notificationChannels.id, id)),
-    ];
-    let subRows: SubscriptionRow[] | undefined;
-    if (subscriptions) {
-      subRows = subscriptionRows(id, subscriptions);
-      statements.push(
-        db.delete(notificationSubscriptions).where(eq(notificationSubscriptions.channel_id, id)),
-      );
-      for (const sub of subRows) statements.push(db.insert(notificationSubscriptions).values(sub));
-    }
+    const subRows = subscriptions && subscriptionRows(id, subscriptions);
     const result = subRows
       ? view(next, subRows)
       : { ...view(next, []), subscriptions: current.view.subscriptions };
-    statements.push(
+    const db = deps.database.db;
+    await db.batch([
+      db.update(notificationChannels).set(next).where(eq(notificationChannels.id, id)),
+      ...(subRows
+        ? [
+            db.delete(notificationSubscriptions).where(eq(notificationSubscriptions.channel_id, id)),
+            ...subRows.map((sub) => db.insert(notificationSubscriptions).values(sub)),
+          ]
+        : []),
       auditInsert(
         db,
         actor,
@@ -255,9 +251,7 @@ export async function updateChannel(
         },
         now,
       ),
-    );
-    const [first, ...rest] = statements;
-    if (first) await db.batch([first, ...rest]);
+    ]);
     hubFor(deps.database).invalidate();
     return result;
   });

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { median } from "./load.mjs";
 
 const BUNDLE = fileURLToPath(new URL("../../actions/github/dist/index.js", import.meta.url));
 const RUNS = 25;
@@ -84,12 +85,6 @@ function timeSpawn(command, args, env) {
       else reject(new Error(`${command} ${args.join(" ")} exited with ${code}: ${stderr}`));
     });
   });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function round(value) {

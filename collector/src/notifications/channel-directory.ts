@@ -99,12 +99,7 @@ async function loadRoutes(db: Db): Promise<ChannelRoute[]> {
     .select()
     .from(notificationSubscriptions)
     .orderBy(asc(notificationSubscriptions.channel_id), asc(notificationSubscriptions.position));
-  const byChannel = new Map<string, SubscriptionRow[]>();
-  for (const subscription of subscriptions) {
-    const list = byChannel.get(subscription.channel_id) ?? [];
-    list.push(subscription);
-    byChannel.set(subscription.channel_id, list);
-  }
+  const byChannel = subscriptionsByChannel(subscriptions);
   return channels
     .filter((channel) => channel.enabled)
     .map((channel) => ({
@@ -112,4 +107,15 @@ async function loadRoutes(db: Db): Promise<ChannelRoute[]> {
       kind: channel.kind,
       subscriptions: byChannel.get(channel.id) ?? [],
     }));
+}
+
+/** Subscriptions grouped by channel id, keeping their order. */
+export function subscriptionsByChannel(subscriptions: SubscriptionRow[]): Map<string, SubscriptionRow[]> {
+  const byChannel = new Map<string, SubscriptionRow[]>();
+  for (const subscription of subscriptions) {
+    const list = byChannel.get(subscription.channel_id) ?? [];
+    list.push(subscription);
+    byChannel.set(subscription.channel_id, list);
+  }
+  return byChannel;
 }

@@ -13,7 +13,12 @@ import {
 } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import { type ChannelRow, hubFor, type SubscriptionRow } from "./channel-directory.ts";
+import {
+  type ChannelRow,
+  hubFor,
+  type SubscriptionRow,
+  subscriptionsByChannel,
+} from "./channel-directory.ts";
 import { ChannelSender, sendable } from "./channel-sender.ts";
 import { assertPublicHost, checkOutboundUrl, OutboundRefusedError } from "./outbound-guard.ts";
 import { buildPayload, NOTIFICATION_EVENT_TYPES } from "./payload.ts";
@@ -125,12 +130,8 @@ export async function listChannels(deps: NotificationDeps): Promise<ChannelView[
     .select()
     .from(notificationSubscriptions)
     .orderBy(asc(notificationSubscriptions.position));
-  return rows.map((row) =>
-    view(
-      row,
-      subs.filter((s) => s.channel_id === row.id),
-    ),
-  );
+  const byChannel = subscriptionsByChannel(subs);
+  return rows.map((row) => view(row, byChannel.get(row.id) ?? []));
 }
 
 export async function findChannel(

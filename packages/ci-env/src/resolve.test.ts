@@ -159,7 +159,7 @@ describe("resolveDeploymentEvent", () => {
     expect(resolveDeploymentEvent({}, env, ci(env)).environment_name).toBe("review/x");
     const both = { ...env, VERSIONER_ENVIRONMENT_NAME: "prod" };
     expect(resolveDeploymentEvent({}, both, ci(both)).environment_name).toBe("prod");
-    expect(resolveDeploymentEvent({ environment: "qa" }, both, ci(both)).environment_name).toBe("qa");
+    expect(resolveDeploymentEvent({ environment_name: "qa" }, both, ci(both)).environment_name).toBe("qa");
   });
 
   it("requires an environment", () => {

@@ -29,10 +29,6 @@ const ENV_ALIASES: Readonly<Record<string, readonly string[]>> = {
   product_name: ["VERSIONER_PRODUCT"],
   environment_name: ["VERSIONER_ENVIRONMENT"],
 };
-const INPUT_ALIASES: Readonly<Record<string, readonly string[]>> = {
-  product_name: ["product"],
-  environment_name: ["environment"],
-};
 
 /** The `VERSIONER_*` variables that override one field, most specific first. */
 export function envNamesFor(field: string): string[] {
@@ -68,11 +64,8 @@ function detected(kind: EventKind, ci: CiContext): Record<string, string | undef
 }
 
 function explicitText(inputs: TrackInputs, field: string): string | undefined {
-  for (const key of [field, ...(INPUT_ALIASES[field] ?? [])]) {
-    const value = inputs[key];
-    if (typeof value === "string" && value.trim()) return value.trim();
-  }
-  return undefined;
+  const value = inputs[field];
+  return typeof value === "string" && value.trim() ? value.trim() : undefined;
 }
 
 function parseMetadata(

@@ -1,13 +1,14 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type RunningCollector, startCollector } from "../support/collector.ts";
 import { collectorGet, listDeployments } from "../support/collector-queries.ts";
+import { executablesOnPath } from "../support/executables-on-path.ts";
 import { startHttpReceiver } from "../support/receivers.ts";
 
 // The committed bundle, run the way the Actions runner runs a `node24` action: `node dist/index.js`
@@ -26,17 +27,7 @@ const NODE_24 = join(
  * node_modules/.bin/node), so look past node_modules directories.
  */
 function machineNode(): string {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir || dir.includes("node_modules")) continue;
-    const candidate = join(dir, "node");
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return process.execPath;
+  return executablesOnPath("node").find((node) => !node.includes("node_modules")) ?? process.execPath;
 }
 
 const RUNTIMES = [

@@ -1,11 +1,12 @@
 // Runs GitLab CI pipelines locally with gitlab-ci-local (shell executor) from a throwaway Git
 // project that vendors the Versioner component templates, as a component user would include them.
 import { execFile, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ciFreeEnv } from "./ci-free-env.ts";
+import { executablesOnPath } from "./executables-on-path.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../..");
@@ -24,11 +25,7 @@ let gitlabCiLocalNode: string | undefined;
  */
 function nodeForGitlabCiLocal(): string {
   if (gitlabCiLocalNode) return gitlabCiLocalNode;
-  const candidates = [process.execPath];
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(dir, "node");
-    if (dir && existsSync(candidate) && !candidates.includes(candidate)) candidates.push(candidate);
-  }
+  const candidates = [...new Set([process.execPath, ...executablesOnPath("node")])];
   for (const candidate of candidates) {
     const probe = spawnSync(candidate, ["-e", "require('re2')"], { cwd: repoRoot, stdio: "ignore" });
     if (probe.status === 0) {

@@ -4,9 +4,10 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ciFreeEnv } from "./ci-free-env.ts";
+import { executablesOnPath } from "./executables-on-path.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const jenkinsLibraryDir = resolve(here, "../../actions/jenkins");
@@ -26,24 +27,16 @@ export interface CaseResult {
   calls: StepCall[];
 }
 
-function findOnPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(dir, command);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /** JAVA_HOME for Debian's groovy launcher, which needs one (default-java is not always installed). */
 function javaHome(): string | undefined {
   const current = process.env.JAVA_HOME;
   if (current && existsSync(join(current, "bin", "java"))) return current;
-  const java = findOnPath("java");
+  const [java] = executablesOnPath("java");
   return java ? dirname(dirname(realpathSync(java))) : undefined;
 }
 
 function assertGroovyAvailable(): void {
-  if (!findOnPath("groovy")) throw new Error("groovy is not on PATH: apt-get install -y groovy");
+  if (!executablesOnPath("groovy")[0]) throw new Error("groovy is not on PATH: apt-get install -y groovy");
   if (!javaHome()) throw new Error("no Java runtime for groovy: apt-get install -y default-jre-headless");
 }
 

@@ -22,12 +22,8 @@ function input(env: Env, name: string): string {
 }
 
 function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === "http:" || url.protocol === "https:") && /^https?:\/\//i.test(value);
-  } catch {
-    return false;
-  }
+  // A value that starts with http(s):// and parses has an http: or https: protocol.
+  return /^https?:\/\//i.test(value) && URL.canParse(value);
 }
 
 function optional(value: string): string | undefined {

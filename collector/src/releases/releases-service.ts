@@ -6,7 +6,7 @@ import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { environmentIdsByName } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
 import { environments, products, releases, releaseVersions, versions } from "../db/schema/index.ts";
-import { ConflictError, DomainError, NotFoundError, ValidationError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
 import { afterCursor, toPage } from "../http/pagination.ts";
 
@@ -436,8 +436,7 @@ async function resolveVersion(deps: CatalogDeps, input: MemberInput) {
 
 function assertOpen(release: ReleaseRow, what: string): void {
   if (!OPEN_STATUSES.includes(release.status as ReleaseStatus)) {
-    throw new DomainError(
-      409,
+    throw new ConflictError(
       ERROR_CODES.RELEASE_CLOSED,
       `Release '${release.name}' is ${release.status} and can no longer be ${what}`,
     );

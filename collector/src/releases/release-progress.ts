@@ -168,23 +168,18 @@ export function registerReleaseHandlers(bus: DomainEventBus): void {
           inArray(releases.status, [...OPEN_STATUSES]),
         ),
       );
+    const at = event.occurred_at;
+    const member = { product: data.product, version: data.version, environment, deployment };
+    const context = {
+      product_id: data.product.id,
+      product_name: data.product.name,
+      environment_id: environment.id,
+      environment_name: environment.name,
+      environment_type: environment.type,
+    };
     for (const { release: stored } of rows) {
       let release = state.releases.get(stored.id) ?? stored;
       if (!OPEN_STATUSES.includes(release.status as ReleaseStatus)) continue;
-      const at = event.occurred_at;
-      const member = {
-        product: data.product,
-        version: data.version,
-        environment,
-        deployment,
-      };
-      const context = {
-        product_id: data.product.id,
-        product_name: data.product.name,
-        environment_id: environment.id,
-        environment_name: environment.name,
-        environment_type: environment.type,
-      };
       if (release.status === "draft") {
         release = { ...release, status: "in_progress", started_at: at, updated_at: at };
         tx.add(setStatus(tx, release));

@@ -1,4 +1,5 @@
-import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig, type z } from "@hono/zod-openapi";
+import { ErrorBody } from "@versioner/schema";
 import type { MiddlewareHandler } from "hono";
 import type { Capability } from "../auth/capabilities.ts";
 import { ForbiddenError } from "../errors.ts";
@@ -15,13 +16,7 @@ function requireCapability(capability: Capability): MiddlewareHandler<AppEnv> {
   };
 }
 
-const ErrorResponseSchema = z
-  .object({
-    detail: z.unknown(),
-    code: z.string().openapi({ example: "NOT_FOUND" }),
-    request_id: z.string(),
-  })
-  .openapi("Error");
+const ErrorResponseSchema = ErrorBody.openapi("Error");
 
 const errorResponses = {
   401: {
@@ -60,4 +55,9 @@ export function json<T extends z.ZodType>(schema: T, description: string) {
 
 export function jsonBody<T extends z.ZodType>(schema: T) {
   return { body: { required: true, content: { "application/json": { schema } } } };
+}
+
+/** A response of the error contract (`{detail, code, request_id}`), for routes that document one. */
+export function errorJson(description: string) {
+  return json(ErrorResponseSchema, description);
 }

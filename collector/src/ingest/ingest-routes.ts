@@ -9,7 +9,7 @@ import {
   PreflightBlock,
 } from "@versioner/schema";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
-import { json, jsonBody, protectedRoute } from "../http/route.ts";
+import { errorJson, json, jsonBody, protectedRoute } from "../http/route.ts";
 import { ingestBatch, ingestBuild, ingestDeployment, type RawEvent } from "./ingest-service.ts";
 
 const IdempotencyHeader = z.object({
@@ -18,10 +18,7 @@ const IdempotencyHeader = z.object({
   }),
 });
 
-const conflict = json(
-  z.object({ detail: z.unknown(), code: z.string(), request_id: z.string() }),
-  "The version is registered with another SHA (VERSION_SHA_CONFLICT)",
-);
+const conflict = errorJson("The version is registered with another SHA (VERSION_SHA_CONFLICT)");
 
 function buildRoute(path: string, deprecated: boolean) {
   return protectedRoute("deployments.record", {

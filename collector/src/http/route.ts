@@ -1,4 +1,4 @@
-import { createRoute, type RouteConfig, type z } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import { ErrorBody } from "@versioner/schema";
 import type { MiddlewareHandler } from "hono";
 import type { Capability } from "../auth/capabilities.ts";
@@ -16,7 +16,8 @@ function requireCapability(capability: Capability): MiddlewareHandler<AppEnv> {
   };
 }
 
-const ErrorResponseSchema = ErrorBody.openapi("Error");
+// Plain zod schemas from @versioner/schema have no .openapi(); rebuild the object with its shape.
+const ErrorResponseSchema = z.object(ErrorBody.shape).openapi("Error");
 
 const errorResponses = {
   401: {

@@ -10,7 +10,7 @@ export interface ReceivedRequest {
 export interface HttpReceiver {
   url: string;
   received: ReceivedRequest[];
-  /** Status codes to answer with, in order; 200 once they run out. */
+  /** Status codes to answer with, in order (the array given to startReceiver); 200 once they run out. */
   script: Array<number | { status: number; headers?: Record<string, string> }>;
   close(): Promise<void>;
 }
@@ -18,7 +18,6 @@ export interface HttpReceiver {
 /** A loopback HTTP endpoint that records every request, standing in for Slack, Teams or a webhook. */
 export async function startReceiver(script: HttpReceiver["script"] = []): Promise<HttpReceiver> {
   const received: ReceivedRequest[] = [];
-  const receiver = { script } as HttpReceiver;
   const server: Server = createServer((req, res) => {
     let body = "";
     req.setEncoding("utf8");
@@ -27,7 +26,7 @@ export async function startReceiver(script: HttpReceiver["script"] = []): Promis
     });
     req.on("end", () => {
       received.push({ headers: req.headers, body, json: body ? JSON.parse(body) : undefined });
-      const next = receiver.script.shift() ?? 200;
+      const next = script.shift() ?? 200;
       const { status, headers } = typeof next === "number" ? { status: next, headers: {} } : next;
       res.writeHead(status, { "content-type": "text/plain", ...headers });
       res.end(status < 300 ? "ok" : `status ${status}`);
@@ -35,8 +34,10 @@ export async function startReceiver(script: HttpReceiver["script"] = []): Promis
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  receiver.url = `http://127.0.0.1:${port}/hook/secret-token-path`;
-  receiver.received = received;
-  receiver.close = () => new Promise((resolve) => server.close(() => resolve()));
-  return receiver;
+  return {
+    url: `http://127.0.0.1:${port}/hook/secret-token-path`,
+    received,
+    script,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

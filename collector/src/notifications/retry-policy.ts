@@ -27,7 +27,6 @@ export function nextDelayMs(
   retryAfterMs: number | null,
   random: () => number = Math.random,
 ): number {
-  const backoff = retryDelayMs(policy, failedAttempts, random);
-  if (retryAfterMs === null) return backoff;
-  return Math.min(6 * 3_600_000, Math.max(retryAfterMs, 0));
+  if (retryAfterMs !== null) return Math.min(6 * 3_600_000, Math.max(retryAfterMs, 0));
+  return retryDelayMs(policy, failedAttempts, random);
 }

@@ -161,17 +161,6 @@ async function recordOne(
   if (kind === "build") {
     const build = await planBuild(unit, version, event as BuildEvent, now);
     recordId = build.id;
-    await deps.bus.publish(
-      {
-        type: `build.${build.status}`,
-        occurred_at: now,
-        product_id: product.id,
-        product_name: product.name,
-        status: build.status,
-        data: { product, version, build },
-      },
-      unit,
-    );
     body = {
       id: build.id,
       build_id: build.id,
@@ -194,12 +183,30 @@ async function recordOne(
           ) ?? [])
         : [],
     };
+    await deps.bus.publish(
+      {
+        type: `build.${build.status}`,
+        occurred_at: now,
+        product_id: product.id,
+        product_name: product.name,
+        status: build.status,
+        data: { product, version, build, response: body },
+      },
+      unit,
+    );
   } else {
     const deploymentEvent = event as DeploymentEvent;
     const environment =
       (await unit.environmentByName(deploymentEvent.environment_name)) ??
       (await planEnvironment(unit, deploymentEvent.environment_name, now));
     environmentId = environment.id;
+    // The version running there before this event, read through the unit so a batch's earlier
+    // events count (and before planState moves the cell).
+    const before = await unit.state(product.id, environment.id);
+    const previousVersion =
+      before?.current_version && before.current_version_id !== version.id
+        ? ((await unit.version(product.id, before.current_version)) ?? null)
+        : null;
     const deployment = await planDeployment(unit, product, version, environment, deploymentEvent, now);
     await planState(unit, version, deployment);
     recordId = deployment.id;
@@ -214,7 +221,14 @@ async function recordOne(
         environment_name: environment.name,
         environment_type: environment.type,
         status: deployment.status,
-        data: { product, version, environment, deployment, response: body },
+        data: {
+          product,
+          version,
+          environment,
+          deployment,
+          response: body,
+          previous_version: previousVersion,
+        },
       },
       unit,
     );

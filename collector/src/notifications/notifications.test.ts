@@ -208,6 +208,32 @@ describe("outbox", () => {
   });
 });
 
+describe("previous version within one batch", () => {
+  it("names the deployment just before it in the same batch as the previous version", async () => {
+    const product = unique("batched");
+    const hook = await channel({
+      kind: "webhook",
+      url: "http://127.0.0.1:9/c",
+      subscriptions: [{ event_types: ["deployment.completed"], products: [product] }],
+    });
+    const event = (version: string) => ({
+      kind: "deployment",
+      event: { product_name: product, version, environment_name: "production", status: "completed" },
+    });
+    await t.call("POST", "/events/batch", { events: [event("1.0.0")] });
+    t.clock.advance(1000);
+    const res = await t.call("POST", "/events/batch", { events: [event("1.1.0"), event("1.2.0")] });
+    expect(res.body.accepted).toBe(2);
+    const payloads = await Promise.all(
+      (await deliveriesOf(hook.id)).map(
+        async (d: { id: string }) => (await t.call("GET", `/notification-deliveries/${d.id}`)).body.payload,
+      ),
+    );
+    const previousOf = Object.fromEntries(payloads.map((p) => [p.version, p.previous_version]));
+    expect(previousOf).toEqual({ "1.0.0": null, "1.1.0": "1.0.0", "1.2.0": "1.1.0" });
+  });
+});
+
 describe("release and build events", () => {
   it("queues release.* events the releases feature publishes, with the release in the payload", async () => {
     const product = unique("rel-svc");

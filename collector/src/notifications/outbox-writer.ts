@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
-import { buttonsForVersions, type RenderableVersion } from "../buttons/button-renderer.ts";
+import type { BuildEventResponse } from "@versioner/schema";
 import type { Clock } from "../clock.ts";
-import type { Database, Db } from "../db/client.ts";
-import { currentState, notificationDeliveries, versions } from "../db/schema/index.ts";
+import type { Database } from "../db/client.ts";
+import { notificationDeliveries } from "../db/schema/index.ts";
 import type { DomainEvent, DomainEventHandler } from "../events/domain-events.ts";
 import { hubFor } from "./channel-directory.ts";
 import { pendingDelivery } from "./deliveries-service.ts";
-import { buildPayload, isNotifiable, type NotificationPayload, type PayloadContext } from "./payload.ts";
+import { buildPayload, isNotifiable, type PayloadContext } from "./payload.ts";
 import { subscriptionMatches } from "./subscription-match.ts";
 
 export interface OutboxWriterDeps {
@@ -31,10 +30,12 @@ export function createOutboxWriter(deps: OutboxWriterDeps): DomainEventHandler {
     if (matching.length === 0) return;
     const context: PayloadContext = {
       eventId: randomUUID(),
-      previous: event.type.startsWith("deployment.") ? await previousDeployment(tx.db, event) : null,
+      previous: previousVersion(event),
     };
     const payload = buildPayload(event, context);
-    if (event.type === "build.completed") payload.buttons = await readyToDeploy(tx.db, event);
+    // "Ready to deploy": the buttons ingest rendered for the new version's build response.
+    if (event.type === "build.completed")
+      payload.buttons = (event.data.response as BuildEventResponse).buttons;
     const now = deps.clock.now().toISOString();
     for (const route of matching) {
       const row = {
@@ -61,29 +62,11 @@ function changedTheRecord(event: DomainEvent): boolean {
   return record.updated_at === event.occurred_at;
 }
 
-// The committed state, read before this event's batch applies: the version this deployment replaces.
-async function previousDeployment(db: Db, event: DomainEvent): Promise<PayloadContext["previous"]> {
-  if (!event.product_id || !event.environment_id) return null;
-  const [row] = await db
-    .select({ version: versions.version, scm_sha: versions.scm_sha, version_id: versions.id })
-    .from(currentState)
-    .innerJoin(versions, eq(versions.id, currentState.current_version_id))
-    .where(
-      and(
-        eq(currentState.product_id, event.product_id),
-        eq(currentState.environment_id, event.environment_id),
-      ),
-    )
-    .limit(1);
-  const current = (event.data.version as { id?: unknown } | undefined)?.id;
-  if (!row || row.version_id === current) return null;
-  return { version: row.version, scm_sha: row.scm_sha };
-}
-
-/** The deployment buttons of a freshly built version ("ready to deploy"), as version responses show them. */
-async function readyToDeploy(db: Db, event: DomainEvent): Promise<NotificationPayload["buttons"]> {
-  const version = event.data.version as RenderableVersion | undefined;
-  if (!version?.id || !event.product_name) return [];
-  const rendered = await buttonsForVersions(db, [{ ...version, product_name: event.product_name }]);
-  return rendered.get(version.id) ?? [];
+/** The version the deployment replaces, as ingest saw it (a batch's earlier events included). */
+function previousVersion(event: DomainEvent): PayloadContext["previous"] {
+  const previous = event.data.previous_version as
+    | { version: string; scm_sha: string | null }
+    | null
+    | undefined;
+  return previous ? { version: previous.version, scm_sha: previous.scm_sha } : null;
 }

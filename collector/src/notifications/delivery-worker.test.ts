@@ -219,4 +219,28 @@ describe("replay and test", () => {
     const failed = await t.call("POST", `/notification-channels/${bad.id}/test`);
     expect(failed.body).toMatchObject({ ok: false, response_code: 403, error: "HTTP 403" });
   });
+
+  it("survives a failure to record a delivery and keeps it for a later claim", async () => {
+    // A database of its own: this test breaks a table.
+    const own = await createTestApp({
+      VERSIONER_ALLOW_PRIVATE_WEBHOOKS: "true",
+      VERSIONER_LOG_LEVEL: "silent",
+    });
+    try {
+      const r = await receiver();
+      const product = unique("unrecorded");
+      await createChannel(own, {
+        kind: "webhook",
+        url: r.url,
+        subscriptions: [{ event_types: ["deployment.completed"], products: [product] }],
+      });
+      await deployTo(own, product, "production");
+      await own.database.client.execute("DROP TABLE notification_attempts");
+      await expect(testWorker(own, "worker-broken").runOnce()).resolves.toBe(1);
+      const [delivery] = await own.database.db.select().from(notificationDeliveries);
+      expect(delivery).toMatchObject({ status: "pending", lease_owner: "worker-broken" });
+    } finally {
+      own.close();
+    }
+  });
 });

@@ -134,7 +134,26 @@ export class DeliveryWorker {
       .returning();
   }
 
+  /**
+   * Never rejects: its promise runs detached from any caller, and an unhandled rejection would end
+   * the process. A delivery that fails here (the database refusing a write, say) stays leased and
+   * is claimed again when its lease ends, so nothing is lost.
+   */
   async #process(row: DeliveryRow): Promise<void> {
+    try {
+      await this.#deliver(row);
+    } catch (error) {
+      this.deps.logger.error(
+        "notification worker: delivery not recorded; it will be retried when its lease ends",
+        {
+          delivery_id: row.id,
+          error,
+        },
+      );
+    }
+  }
+
+  async #deliver(row: DeliveryRow): Promise<void> {
     const db = this.deps.database.db;
     const [channel] = await db
       .select()

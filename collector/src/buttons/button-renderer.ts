@@ -201,6 +201,11 @@ function groupEnvironments<T extends { environment_id: string }>(
   return groups;
 }
 
+/** The key of a product × environment cell in the maps `/state` is built from. */
+export function cellKey(productId: string, environmentId: string): string {
+  return `${productId}\u0000${environmentId}`;
+}
+
 /**
  * `/state` buttons: for each cell with a current version, the buttons to take that version from
  * this cell's environment to the next ones (see nextEnvironments). Loaded once per request; cells
@@ -239,7 +244,7 @@ export async function buttonsForState(
       buttons = renderButtons(scope, product, version, nextEnvironments(scope.environments, rank, running));
       rendered.set(key, buttons);
     }
-    result.set(`${cell.product_id}\u0000${cell.environment_id}`, buttons);
+    result.set(cellKey(cell.product_id, cell.environment_id), buttons);
   }
   return result;
 }

@@ -1,6 +1,6 @@
 import type { EnvironmentType, StateCell, StateResponse, Status } from "@versioner/schema";
 import { asc, eq } from "drizzle-orm";
-import { buttonsForState } from "../buttons/button-renderer.ts";
+import { buttonsForState, cellKey } from "../buttons/button-renderer.ts";
 import type { Database } from "../db/client.ts";
 import { currentState, environments, products, settings } from "../db/schema/index.ts";
 import { compareEnvironments } from "./environments-service.ts";
@@ -19,14 +19,14 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
   ]);
   const envs = envRows.sort(compareEnvironments);
   const buttons = await buttonsForState(db, productRows, stateRows);
-  const cells = new Map(stateRows.map((row) => [`${row.product_id}\u0000${row.environment_id}`, row]));
+  const cells = new Map(stateRows.map((row) => [cellKey(row.product_id, row.environment_id), row]));
   return {
     environments: envs.map((e) => ({ id: e.id, name: e.name, type: e.type as EnvironmentType })),
     products: productRows.map((product) => ({
       id: product.id,
       name: product.name,
       cells: envs.map((env): StateCell => {
-        const row = cells.get(`${product.id}\u0000${env.id}`);
+        const row = cells.get(cellKey(product.id, env.id));
         const lastStatus = row?.last_status as Status | undefined;
         return {
           environment_id: env.id,
@@ -62,7 +62,7 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
                   at: row.last_at,
                 }
               : null,
-          buttons: buttons.get(`${product.id}\u0000${env.id}`) ?? [],
+          buttons: buttons.get(cellKey(product.id, env.id)) ?? [],
         };
       }),
     })),

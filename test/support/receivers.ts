@@ -1,57 +1,12 @@
-import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 
-export interface ReceivedRequest {
-  headers: IncomingHttpHeaders;
-  body: string;
-  json: any;
-  /** The status this receiver answered with. */
-  status: number;
-}
-
-/**
- * A loopback HTTP endpoint standing in for Slack, Teams or a webhook consumer. It answers with the
- * statuses in `script`, in order, then with `fallback` (200 unless changed).
- */
-export interface HttpReceiver {
-  url: string;
-  received: ReceivedRequest[];
-  script: number[];
-  fallback: number;
-  close(): Promise<void>;
-}
-
-export async function startHttpReceiver(script: number[] = []): Promise<HttpReceiver> {
-  const receiver = { received: [] as ReceivedRequest[], script: [...script], fallback: 200 } as HttpReceiver;
-  const server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      const status = receiver.script.shift() ?? receiver.fallback;
-      receiver.received.push({
-        headers: req.headers,
-        body,
-        json: body ? JSON.parse(body) : undefined,
-        status,
-      });
-      res.writeHead(status, { "content-type": "text/plain" });
-      res.end(status < 300 ? "ok" : `answered ${status}`);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  receiver.url = `http://127.0.0.1:${port}/services/T000/B000/secret-token`;
-  receiver.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return receiver;
-}
+// The HTTP stand-in for Slack, Teams and webhook consumers is the collector's own test receiver.
+export {
+  type HttpReceiver,
+  type ReceivedRequest,
+  startReceiver as startHttpReceiver,
+} from "@versioner/collector/testing/http-receiver";
 
 export interface ReceivedMail {
   from: string | false;

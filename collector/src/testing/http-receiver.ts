@@ -5,17 +5,23 @@ export interface ReceivedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   json: any;
+  /** The status this receiver answered with. */
+  status: number;
 }
 
+/**
+ * A loopback HTTP endpoint standing in for Slack, Teams or a webhook consumer (used by the
+ * collector's tests and the end-to-end tests). It answers with the statuses in `script`, in order,
+ * then with `fallback` (200 unless changed).
+ */
 export interface HttpReceiver {
   url: string;
   received: ReceivedRequest[];
-  /** Status codes to answer with, in order (the array given to startReceiver); 200 once they run out. */
   script: Array<number | { status: number; headers?: Record<string, string> }>;
+  fallback: number;
   close(): Promise<void>;
 }
 
-/** A loopback HTTP endpoint that records every request, standing in for Slack, Teams or a webhook. */
 export async function startReceiver(script: HttpReceiver["script"] = []): Promise<HttpReceiver> {
   const received: ReceivedRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -25,19 +31,26 @@ export async function startReceiver(script: HttpReceiver["script"] = []): Promis
       body += chunk;
     });
     req.on("end", () => {
-      received.push({ headers: req.headers, body, json: body ? JSON.parse(body) : undefined });
-      const next = script.shift() ?? 200;
+      const next = receiver.script.shift() ?? receiver.fallback;
       const { status, headers } = typeof next === "number" ? { status: next, headers: {} } : next;
+      received.push({ headers: req.headers, body, json: body ? JSON.parse(body) : undefined, status });
       res.writeHead(status, { "content-type": "text/plain", ...headers });
-      res.end(status < 300 ? "ok" : `status ${status}`);
+      res.end(status < 300 ? "ok" : `answered ${status}`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook/secret-token-path`,
+  const receiver: HttpReceiver = {
+    // The path stands for the secret part of a Slack or Teams webhook URL.
+    url: `http://127.0.0.1:${port}/services/T000/B000/secret-token`,
     received,
-    script,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    script: [...script],
+    fallback: 200,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
+  return receiver;
 }

@@ -207,13 +207,14 @@ export class DeliveryWorker {
   ): Promise<void> {
     const { config, clock, logger, database } = this.deps;
     const attempt = row.attempts + (finalStatus ? 0 : 1);
-    const now = clock.now().toISOString();
+    const recordedAt = clock.now();
+    const now = recordedAt.toISOString();
     const exhausted = attempt >= config.maxAttempts;
     const retry = !outcome.ok && outcome.retryable && !exhausted && !finalStatus;
     const status = finalStatus ?? (outcome.ok ? "delivered" : retry ? "pending" : "failed");
     const next = retry
       ? new Date(
-          clock.now().getTime() +
+          recordedAt.getTime() +
             nextDelayMs(
               { baseMs: config.retryBaseMs, maxDelayMs: config.maxDelayMs, maxAttempts: config.maxAttempts },
               attempt,

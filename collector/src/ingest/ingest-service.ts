@@ -201,9 +201,10 @@ async function recordOne(
       (await planEnvironment(unit, deploymentEvent.environment_name, now));
     environmentId = environment.id;
     // The version running there before this event, read through the unit so a batch's earlier
-    // events count (and before planState moves the cell).
+    // events count (and before planState moves the cell). Only notifications need its row, so
+    // subscribers load it on demand, while this event is being published.
     const before = await unit.state(product.id, environment.id);
-    const previousVersion =
+    const previousVersion = async () =>
       before?.current_version && before.current_version_id !== version.id
         ? ((await unit.version(product.id, before.current_version)) ?? null)
         : null;

@@ -30,7 +30,7 @@ export function createOutboxWriter(deps: OutboxWriterDeps): DomainEventHandler {
     if (matching.length === 0) return;
     const context: PayloadContext = {
       eventId: randomUUID(),
-      previous: previousVersion(event),
+      previous: await previousVersion(event),
     };
     const payload = buildPayload(event, context);
     // "Ready to deploy": the buttons ingest rendered for the new version's build response.
@@ -62,11 +62,14 @@ function changedTheRecord(event: DomainEvent): boolean {
   return record.updated_at === event.occurred_at;
 }
 
-/** The version the deployment replaces, as ingest saw it (a batch's earlier events included). */
-function previousVersion(event: DomainEvent): PayloadContext["previous"] {
-  const previous = event.data.previous_version as
-    | { version: string; scm_sha: string | null }
-    | null
-    | undefined;
+/**
+ * The version the deployment replaces, as ingest saw it (a batch's earlier events included).
+ * Ingest publishes a loader rather than the row: only a matching channel pays for the lookup.
+ */
+async function previousVersion(event: DomainEvent): Promise<PayloadContext["previous"]> {
+  const load = event.data.previous_version as PreviousVersionLoader | undefined;
+  const previous = load ? await load() : null;
   return previous ? { version: previous.version, scm_sha: previous.scm_sha } : null;
 }
+
+type PreviousVersionLoader = () => Promise<{ version: string; scm_sha: string | null } | null>;

@@ -80,6 +80,10 @@ interface Secrets {
 const RESERVED_HEADER =
   /^(host|content-length|content-type|transfer-encoding|connection|user-agent|x-versioner-.*)$/i;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// RFC 9110 field-value: visible characters, spaces and tabs; no CR/LF (header injection) or NUL.
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const MAX_HEADERS = 20;
+const MAX_HEADER_VALUE_LENGTH = 4096;
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 
 /** `https://hooks.slack.com/…`: enough to recognise a URL, never its token-bearing path. */
@@ -401,9 +405,19 @@ async function validateTarget(
   if (input.headers !== undefined) {
     if (input.headers === null) delete secrets.headers;
     else {
-      for (const name of Object.keys(input.headers)) {
+      const entries = Object.entries(input.headers);
+      if (entries.length > MAX_HEADERS) {
+        throw ValidationError.field(["body", "headers"], `at most ${MAX_HEADERS} headers`);
+      }
+      for (const [name, value] of entries) {
         if (!HEADER_NAME.test(name) || RESERVED_HEADER.test(name)) {
           throw ValidationError.field(["body", "headers", name], "is not a header name a channel may set");
+        }
+        if (!HEADER_VALUE.test(value) || value.length > MAX_HEADER_VALUE_LENGTH) {
+          throw ValidationError.field(
+            ["body", "headers", name],
+            `value must be at most ${MAX_HEADER_VALUE_LENGTH} visible characters, spaces or tabs (no line breaks or control characters)`,
+          );
         }
       }
       secrets.headers = input.headers;

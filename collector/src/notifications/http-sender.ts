@@ -40,38 +40,46 @@ export function postJson(
   }
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
-    const req = send(
-      url,
-      {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "Versioner-Notifications/1",
-          ...headers,
-          "content-length": String(Buffer.byteLength(body)),
+    // Node refuses a header it cannot send (a stored value with a line break) by throwing here:
+    // that is the channel's configuration, so the outcome is final, not a crash or a retry loop.
+    let req: ReturnType<typeof send>;
+    try {
+      req = send(
+        url,
+        {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "user-agent": "Versioner-Notifications/1",
+            ...headers,
+            "content-length": String(Buffer.byteLength(body)),
+          },
+          timeout: options.timeoutMs,
+          ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
         },
-        timeout: options.timeoutMs,
-        ...(options.allowPrivate ? {} : { lookup: guardedLookup }),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on("data", (chunk: Buffer) => {
-          if (size < EXCERPT_BYTES) chunks.push(chunk);
-          size += chunk.length;
-        });
-        res.on("end", () => {
-          clearTimeout(overall);
-          resolve(
-            classify(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).subarray(0, EXCERPT_BYTES)),
-          );
-        });
-        res.on("error", (error) => {
-          clearTimeout(overall);
-          resolve(failure(true, res.statusCode ?? null, describeError(error)));
-        });
-      },
-    );
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            if (size < EXCERPT_BYTES) chunks.push(chunk);
+            size += chunk.length;
+          });
+          res.on("end", () => {
+            clearTimeout(overall);
+            resolve(
+              classify(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).subarray(0, EXCERPT_BYTES)),
+            );
+          });
+          res.on("error", (error) => {
+            clearTimeout(overall);
+            resolve(failure(true, res.statusCode ?? null, describeError(error)));
+          });
+        },
+      );
+    } catch (error) {
+      resolve(failure(false, null, describeError(error)));
+      return;
+    }
     // `timeout` covers idle sockets; this bounds the whole exchange, a slow drip included.
     const overall = setTimeout(
       () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)),

@@ -59,6 +59,17 @@ describe("channels", () => {
       [{ kind: "webhook", url: "http://127.0.0.1:9", headers: { "X-Versioner-Signature": "x" } }, "headers"],
       [{ kind: "email", recipients: ["ops@example.com"] }, "kind"],
       [{ kind: "slack", url: "http://127.0.0.1:9", secret: "x" }, "secret"],
+      [{ kind: "webhook", url: "http://127.0.0.1:9", headers: { "X-Key": "b\r\nX-Injected: 1" } }, "X-Key"],
+      [{ kind: "webhook", url: "http://127.0.0.1:9", headers: { "X-Key": "nul\u0000byte" } }, "X-Key"],
+      [
+        {
+          kind: "webhook",
+          url: "http://127.0.0.1:9",
+          headers: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`X-H${i}`, "v"])),
+        },
+        "headers",
+      ],
+      [{ kind: "webhook", url: "http://user:pass@127.0.0.1:9/hook" }, "url"],
     ];
     for (const [body, field] of cases) {
       const res = await t.call("POST", "/notification-channels", { name: unique("bad"), ...body });

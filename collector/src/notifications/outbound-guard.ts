@@ -30,6 +30,8 @@ for (const [network, prefix] of [
   ["fc00::", 7], // unique-local, includes AWS's fd00:ec2::254 metadata address
   ["fe80::", 10],
   ["ff00::", 8],
+  ["64:ff9b:1::", 48], // local-use NAT64 (RFC 8215): its IPv4 hosts are the operator's own
+  ["100::", 64], // discard-only
 ] as const) {
   blocked.addSubnet(network, prefix, "ipv6");
 }
@@ -44,16 +46,48 @@ export function isBlockedAddress(address: string): boolean {
   return blocked.check(address, "ipv6");
 }
 
-// IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) addresses reach an IPv4 host.
+/**
+ * The IPv4 address an IPv6 address carries, for every form that reaches an IPv4 host or hides one:
+ * IPv4-compatible (::a.b.c.d), IPv4-mapped (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d),
+ * NAT64 (64:ff9b::/96), 6to4 (2002:AABB:CCDD::) and Teredo (2001:0::/32, client address inverted).
+ * `::` and `::1` are left to the IPv6 list.
+ */
 function embeddedIpv4(address: string): string | undefined {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return dotted[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (!hex?.[1] || !hex[2]) return undefined;
-  const high = Number.parseInt(hex[1], 16);
-  const low = Number.parseInt(hex[2], 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join(".");
+  const h = ipv6Hextets(address);
+  if (!h) return undefined;
+  const dotted = (high: number, low: number) => [high >> 8, high & 255, low >> 8, low & 255].join(".");
+  const zeros = (from: number, to: number) => h.slice(from, to).every((part) => part === 0);
+  const last = dotted(h[6] ?? 0, h[7] ?? 0);
+  if (zeros(0, 5) && (h[5] === 0 || h[5] === 0xffff)) {
+    return h[5] === 0 && (h[6] ?? 0) === 0 ? undefined : last; // ::/96 and ::ffff:0:0/96
+  }
+  if (zeros(0, 4) && h[4] === 0xffff && h[5] === 0) return last; // ::ffff:0:0:0/96
+  if (h[0] === 0x64 && h[1] === 0xff9b && zeros(2, 6)) return last; // 64:ff9b::/96
+  if (h[0] === 0x2002) return dotted(h[1] ?? 0, h[2] ?? 0);
+  if (h[0] === 0x2001 && h[1] === 0) return dotted((h[6] ?? 0) ^ 0xffff, (h[7] ?? 0) ^ 0xffff);
+  return undefined;
+}
+
+/** The eight 16-bit groups of an IPv6 address (with `::` and a trailing dotted quad expanded). */
+function ipv6Hextets(address: string): number[] | undefined {
+  let text = address.toLowerCase().replace(/%.*$/, "");
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = "", tail, extra] = text.split("::");
+  if (extra !== undefined) return undefined;
+  const parse = (part: string) =>
+    part === "" ? [] : part.split(":").map((group) => Number.parseInt(group, 16));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...left, ...Array<number>(tail === undefined ? 0 : missing).fill(0), ...right];
+  return groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff)
+    ? groups
+    : undefined;
 }
 
 /** Hostname without IPv6 brackets. */
@@ -74,6 +108,11 @@ export function checkOutboundUrl(raw: string, allowPrivate: boolean): URL {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new OutboundRefusedError("must be an http:// or https:// URL");
+  }
+  if (url.username || url.password) {
+    throw new OutboundRefusedError(
+      "must not carry credentials (user:password@); use a header or the secret instead",
+    );
   }
   const host = bareHost(url);
   if (!allowPrivate && isIP(host) && isBlockedAddress(host)) {

@@ -122,5 +122,6 @@ describe("permission matrix", () => {
         }
       }
     }
-  });
+    // Every operation × every role: it grows with the API, so it gets more than the default 5 s.
+  }, 60_000);
 });

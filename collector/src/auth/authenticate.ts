@@ -84,5 +84,8 @@ export async function authenticateSession(
   touch(row.session.id, now.getTime(), () =>
     db.update(users).set({ last_seen_at: now.toISOString() }).where(eq(users.id, row.user.id)),
   );
-  return { principal: userPrincipal(row.user, "session"), csrfToken: row.session.csrf_token };
+  return {
+    principal: { ...userPrincipal(row.user, "session"), sessionId: row.session.id },
+    csrfToken: row.session.csrf_token,
+  };
 }

@@ -89,6 +89,8 @@ export interface Principal {
   role?: Role;
   /** How a user authenticated: cookie sessions need a CSRF token on writes. */
   via?: "token" | "session";
+  /** The session a cookie-authenticated request belongs to. */
+  sessionId?: string;
   capabilities: ReadonlySet<Capability>;
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
-import { sessions, settings, users } from "../db/schema/index.ts";
+import { eq, sql } from "drizzle-orm";
+import { loginThrottle, sessions, settings, users } from "../db/schema/index.ts";
 import { DomainError, UnauthorizedError } from "../errors.ts";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.ts";
 import { hashToken } from "./tokens.ts";
@@ -23,8 +23,9 @@ export interface NewSession {
 }
 
 /**
- * Checks email and password and opens a session. Repeated failures lock the account for a
- * growing time (429 with Retry-After); the error never says whether the email exists.
+ * Checks email and password and opens a session. Repeated failures for an email lock it for a
+ * growing time (429 with Retry-After), whether or not a user has that email: neither the error
+ * nor the lockout says whether the email exists.
  */
 export async function login(
   deps: UsersDeps,
@@ -32,37 +33,44 @@ export async function login(
 ): Promise<NewSession> {
   const db = deps.database.db;
   const now = deps.clock.now();
-  const [user] = await db
-    .select()
-    .from(users)
-    .where(eq(users.email, normaliseEmail(input.email)))
-    .limit(1);
-  if (user?.locked_until && user.locked_until > now.toISOString()) throw lockedOut(user.locked_until, now);
+  const email = normaliseEmail(input.email);
+  const emailHash = hashToken(email);
+  const [[user], [throttle]] = await Promise.all([
+    db.select().from(users).where(eq(users.email, email)).limit(1),
+    db.select().from(loginThrottle).where(eq(loginThrottle.email_hash, emailHash)).limit(1),
+  ]);
+  if (throttle?.locked_until && throttle.locked_until > now.toISOString()) {
+    throw lockedOut(throttle.locked_until, now);
+  }
   const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
   if (!user?.active || !user.password_hash || !ok) {
-    if (user) {
-      const failures = user.failed_logins + 1;
-      const lockMs =
-        failures >= LOCKOUT_AFTER
-          ? Math.min(LOCKOUT_MAX_MS, LOCKOUT_BASE_MS * 2 ** (failures - LOCKOUT_AFTER))
-          : 0;
-      const lockedUntil = lockMs ? new Date(now.getTime() + lockMs).toISOString() : null;
-      await db
-        .update(users)
-        .set({ failed_logins: failures, locked_until: lockedUntil })
-        .where(eq(users.id, user.id));
-      if (lockedUntil) throw lockedOut(lockedUntil, now);
-    }
+    const failures = (throttle?.failures ?? 0) + 1;
+    const lockMs =
+      failures >= LOCKOUT_AFTER
+        ? Math.min(LOCKOUT_MAX_MS, LOCKOUT_BASE_MS * 2 ** (failures - LOCKOUT_AFTER))
+        : 0;
+    const lockedUntil = lockMs ? new Date(now.getTime() + lockMs).toISOString() : null;
+    const row = { failures, locked_until: lockedUntil, updated_at: now.toISOString() };
+    await db
+      .insert(loginThrottle)
+      .values({ email_hash: emailHash, ...row })
+      .onConflictDoUpdate({
+        target: loginThrottle.email_hash,
+        set: {
+          failures: sql`${loginThrottle.failures} + 1`,
+          locked_until: lockedUntil,
+          updated_at: row.updated_at,
+        },
+      });
+    if (lockedUntil) throw lockedOut(lockedUntil, now);
     throw new UnauthorizedError("Invalid email or password");
   }
   const secret = randomBytes(32).toString("hex");
   const csrf = randomBytes(24).toString("hex");
   const expires = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
   await db.batch([
-    db
-      .update(users)
-      .set({ failed_logins: 0, locked_until: null, last_seen_at: now.toISOString() })
-      .where(eq(users.id, user.id)),
+    db.update(users).set({ last_seen_at: now.toISOString() }).where(eq(users.id, user.id)),
+    db.delete(loginThrottle).where(eq(loginThrottle.email_hash, emailHash)),
     db.insert(sessions).values({
       id: randomUUID(),
       user_id: user.id,

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, count, eq, isNull, or } from "drizzle-orm";
+import { and, asc, count, eq, isNull, ne, or } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
-import { personalTokens, sessions, users } from "../db/schema/index.ts";
+import { loginThrottle, personalTokens, sessions, users } from "../db/schema/index.ts";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
 import { afterCursor, toPage } from "../http/pagination.ts";
 import type { Role } from "./capabilities.ts";
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords.ts";
+import { hashToken } from "./tokens.ts";
 
 export interface UsersDeps {
   database: Database;
@@ -45,7 +46,7 @@ export function userView(row: UserRow): UserView {
 
 /** What the audit log keeps of a user: never the password hash. */
 function auditable(row: UserRow): Record<string, unknown> {
-  const { password_hash: _p, failed_logins: _f, locked_until: _l, ...rest } = row;
+  const { password_hash: _p, ...rest } = row;
   return rest;
 }
 
@@ -102,8 +103,6 @@ export async function createUser(
       role: input.role,
       active: true,
       password_hash: passwordHash,
-      failed_logins: 0,
-      locked_until: null,
       created_at: now,
       updated_at: now,
       last_seen_at: null,
@@ -173,8 +172,6 @@ export async function updateUser(
       role: input.role ?? current.role,
       active: input.active ?? current.active,
       password_hash: passwordHash ?? current.password_hash,
-      failed_logins: passwordHash ? 0 : current.failed_logins,
-      locked_until: passwordHash ? null : current.locked_until,
       updated_at: now,
     };
     const db = deps.database.db;
@@ -199,6 +196,24 @@ export async function updateUser(
         now,
       ),
     ];
+    if (passwordHash) {
+      // A new password ends every other session of the user (a stolen cookie dies with the old
+      // password) and lifts a sign-in lockout; the session that made the change stays open.
+      const keep = self ? actor.principal.sessionId : undefined;
+      statements.push(
+        db.delete(loginThrottle).where(eq(loginThrottle.email_hash, hashToken(current.email))),
+        db
+          .update(sessions)
+          .set({ revoked_at: now })
+          .where(
+            and(
+              eq(sessions.user_id, current.id),
+              isNull(sessions.revoked_at),
+              keep ? ne(sessions.id, keep) : undefined,
+            ),
+          ),
+      );
+    }
     // A deactivated user's tokens and sessions die with the account, and stay dead if it is reactivated.
     if (!next.active && current.active) {
       statements.push(

@@ -217,7 +217,61 @@ describe("sessions", () => {
     expect((await signIn(user.email, "wrong again!!")).status).toBe(429);
     t.clock.advance(61_000);
     expect((await signIn(user.email)).status).toBe(200);
-    expect((await signIn(`${unique("nobody")}@x.test`)).status).toBe(401);
+  });
+
+  it("locks out an unknown email exactly like a real one, so the lockout reveals nothing", async () => {
+    const real = (await newUser("viewer")).email;
+    const unknown = `${unique("nobody")}@x.test`;
+    const answers = async (email: string) => {
+      const statuses: Array<[number, string | null]> = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await signIn(email, "wrong password!");
+        statuses.push([res.status, res.headers.get("retry-after")]);
+      }
+      return statuses;
+    };
+    const forReal = await answers(real);
+    expect(forReal.map(([status]) => status)).toEqual([401, 401, 401, 401, 429, 429]);
+    expect(await answers(unknown)).toEqual(forReal);
+    // The counter is per normalised email, as sign-in reads it.
+    expect((await signIn(unknown.toUpperCase(), "wrong password!")).status).toBe(429);
+  });
+
+  it("ends the user's other sessions when the password changes, and lifts a lockout", async () => {
+    const user = await newUser("developer");
+    const cookieOf = async () => {
+      const session = await signIn(user.email);
+      expect(session.status).toBe(200);
+      return {
+        cookie: session.setCookie.split(";")[0] ?? "",
+        "x-csrf-token": session.body.csrf_token as string,
+      };
+    };
+    const stateWith = async (headers: Record<string, string>) =>
+      (await t.call("GET", "/state", undefined, { token: null, headers })).status;
+    const [laptop, phone, stolen] = [await cookieOf(), await cookieOf(), await cookieOf()];
+    const changed = await t.call(
+      "PUT",
+      "/users/me/password",
+      { current_password: PASSWORD, new_password: "a brand new password" },
+      { token: null, headers: laptop },
+    );
+    expect(changed.status).toBe(204);
+    expect(await stateWith(laptop)).toBe(200);
+    expect(await stateWith(phone)).toBe(401);
+    expect(await stateWith(stolen)).toBe(401);
+
+    // An admin's reset ends every session of that user, and lifts the lockout of their email.
+    const next = await signIn(user.email, "a brand new password");
+    const nextCookie = { cookie: next.setCookie.split(";")[0] ?? "" };
+    for (let i = 0; i < 5; i++) await signIn(user.email, "wrong password!");
+    expect((await signIn(user.email, "a brand new password")).status).toBe(429);
+    expect((await t.call("PATCH", `/users/${user.id}`, { password: "the admin's choice 1" })).status).toBe(
+      200,
+    );
+    expect(await stateWith(nextCookie)).toBe(401);
+    expect(await stateWith(laptop)).toBe(401);
+    expect((await signIn(user.email, "the admin's choice 1")).status).toBe(200);
   });
 
   it("lets users set and change their own password", async () => {

@@ -33,8 +33,6 @@ export const users = sqliteTable(
     role: text("role").notNull(),
     active: integer("active", { mode: "boolean" }).notNull(),
     password_hash: text("password_hash"),
-    failed_logins: integer("failed_logins").notNull().default(0),
-    locked_until: text("locked_until"),
     created_at: text("created_at").notNull(),
     updated_at: text("updated_at").notNull(),
     last_seen_at: text("last_seen_at"),
@@ -85,4 +83,15 @@ export const sessions = sqliteTable(
 export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
+});
+
+/**
+ * Failed sign-ins by email (a SHA-256 of the normalised address), whether or not a user has it:
+ * an unknown address is locked out exactly like a real one, so the lockout reveals nothing.
+ */
+export const loginThrottle = sqliteTable("login_throttle", {
+  email_hash: text("email_hash").primaryKey(),
+  failures: integer("failures").notNull(),
+  locked_until: text("locked_until"),
+  updated_at: text("updated_at").notNull(),
 });

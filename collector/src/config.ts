@@ -32,6 +32,10 @@ const ConfigSchema = z.object({
   VERSIONER_DEDUP_WINDOW_SECONDS: z.coerce.number().int().min(0).default(600),
   VERSIONER_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   VERSIONER_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  VERSIONER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  VERSIONER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  VERSIONER_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  VERSIONER_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(256),
   VERSIONER_PUBLIC_URL: z.url().optional(),
   VERSIONER_TRUST_PROXY: bool.default(false),
   VERSIONER_ADMIN_EMAIL: z.email().default("admin@localhost"),
@@ -67,6 +71,7 @@ export interface Config {
   dedupWindowSeconds: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   shutdownTimeoutMs: number;
+  connections: ConnectionLimits;
   publicUrl?: string;
   adminEmail: string;
   sessionSecret?: string;
@@ -92,6 +97,17 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
+}
+
+/** How long a client may take, and how many connections one address may hold (0: no cap). */
+export interface ConnectionLimits {
+  /** Until a request's headers are complete, counted from the connection's first byte or its opening. */
+  headersTimeoutMs: number;
+  /** Until a request (headers and body) is complete. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection between requests. */
+  keepAliveTimeoutMs: number;
+  maxPerAddress: number;
 }
 
 /** Validates the environment; throws a ConfigError listing every problem at once. */
@@ -122,6 +138,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     dedupWindowSeconds: c.VERSIONER_DEDUP_WINDOW_SECONDS,
     logLevel: c.VERSIONER_LOG_LEVEL,
     shutdownTimeoutMs: c.VERSIONER_SHUTDOWN_TIMEOUT_MS,
+    connections: {
+      headersTimeoutMs: c.VERSIONER_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: Math.max(c.VERSIONER_REQUEST_TIMEOUT_MS, c.VERSIONER_HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutMs: c.VERSIONER_KEEP_ALIVE_TIMEOUT_MS,
+      maxPerAddress: c.VERSIONER_MAX_CONNECTIONS_PER_ADDRESS,
+    },
     publicUrl: c.VERSIONER_PUBLIC_URL,
     adminEmail: c.VERSIONER_ADMIN_EMAIL,
     sessionSecret: c.VERSIONER_SESSION_SECRET,

@@ -1,9 +1,11 @@
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
 import { createApp } from "./http/app.ts";
+import { connectionServerOptions, guardConnections } from "./http/connection-guard.ts";
 import { createLogger } from "./logger.ts";
 import { DeliveryWorker } from "./notifications/delivery-worker.ts";
 
@@ -36,12 +38,21 @@ async function main(): Promise<void> {
   }
 
   const app = createApp({ database, config, clock, logger });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info("collector listening", {
-      url: `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`,
-      database: redactUrl(config.databaseUrl),
-    });
-  });
+  const server = serve(
+    {
+      fetch: app.fetch,
+      port: config.port,
+      hostname: config.host,
+      serverOptions: connectionServerOptions(config.connections),
+    },
+    (info) => {
+      logger.info("collector listening", {
+        url: `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`,
+        database: redactUrl(config.databaseUrl),
+      });
+    },
+  );
+  guardConnections(server as Server, config.connections, logger);
   const notifications = new DeliveryWorker({ database, config: config.notifications, clock, logger });
   notifications.start();
 

@@ -27,6 +27,8 @@ export interface StartOptions {
   /** Reuse a database file (to restart a collector on the same data). */
   dbPath?: string;
   token?: string;
+  /** Run the process under this open-files limit (`ulimit -n`). */
+  fdLimit?: number;
 }
 
 /** A free TCP port on loopback. */
@@ -50,7 +52,11 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
   const dbPath = options.dbPath ?? join(dir, "versioner.db");
   const token = options.token ?? "e2e-admin-token";
   const port = await freePort();
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
+  // `ulimit` needs a shell; `exec` keeps the collector the spawned process (signals reach it).
+  const [command, args] = options.fdLimit
+    ? ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$1"`, process.execPath, SERVER_ENTRY]]
+    : [process.execPath, [SERVER_ENTRY]];
+  const child = spawn(command, args, {
     env: {
       PATH: process.env.PATH ?? "",
       DATABASE_URL: `file:${dbPath}`,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RateLimits } from "./http/rate-limit.ts";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -36,6 +37,10 @@ const ConfigSchema = z.object({
   VERSIONER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   VERSIONER_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   VERSIONER_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(256),
+  VERSIONER_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
+  VERSIONER_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(500),
+  VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS: z.coerce.number().int().min(0).default(4),
+  VERSIONER_LARGE_REQUEST_BYTES: z.coerce.number().int().min(1).default(1_048_576),
   VERSIONER_PUBLIC_URL: z.url().optional(),
   VERSIONER_TRUST_PROXY: bool.default(false),
   VERSIONER_ADMIN_EMAIL: z.email().default("admin@localhost"),
@@ -72,6 +77,7 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   shutdownTimeoutMs: number;
   connections: ConnectionLimits;
+  rateLimits: RateLimits;
   publicUrl?: string;
   adminEmail: string;
   sessionSecret?: string;
@@ -143,6 +149,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       requestTimeoutMs: Math.max(c.VERSIONER_REQUEST_TIMEOUT_MS, c.VERSIONER_HEADERS_TIMEOUT_MS),
       keepAliveTimeoutMs: c.VERSIONER_KEEP_ALIVE_TIMEOUT_MS,
       maxPerAddress: c.VERSIONER_MAX_CONNECTIONS_PER_ADDRESS,
+    },
+    rateLimits: {
+      perSecond: c.VERSIONER_RATE_LIMIT_PER_SECOND,
+      burst: c.VERSIONER_RATE_LIMIT_BURST,
+      maxConcurrentLarge: c.VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS,
+      largeRequestBytes: c.VERSIONER_LARGE_REQUEST_BYTES,
     },
     publicUrl: c.VERSIONER_PUBLIC_URL,
     adminEmail: c.VERSIONER_ADMIN_EMAIL,

@@ -86,6 +86,9 @@ export async function startCollector({ token = "bench-admin-token", env = {} } =
       HOST: "127.0.0.1",
       VERSIONER_BOOTSTRAP_TOKEN: token,
       VERSIONER_LOG_LEVEL: "warn",
+      // The bench measures the engine with one token at full speed, not the limiter.
+      VERSIONER_RATE_LIMIT_PER_SECOND: "0",
+      VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -64,6 +64,9 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
       HOST: "127.0.0.1",
       VERSIONER_BOOTSTRAP_TOKEN: token,
       VERSIONER_LOG_LEVEL: "warn",
+      // End-to-end tests send bursts with one token; the rate-limit tests turn it back on.
+      VERSIONER_RATE_LIMIT_PER_SECOND: "0",
+      VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS: "0",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

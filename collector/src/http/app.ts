@@ -26,6 +26,7 @@ import { registerReleaseHandlers } from "../releases/release-progress.ts";
 import { createReleaseRoutes } from "../releases/releases-routes.ts";
 import { createVariableRoutes } from "../variables/variables-routes.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
+import { RateLimiter, type Refusal } from "./rate-limit.ts";
 import { toIssues } from "./validation.ts";
 
 /** Paths served without a token: liveness, the API description, and sign-in itself. */
@@ -104,6 +105,26 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
     await next();
   });
 
+  // After authentication, so the limit is per credential; public paths (health, sign-in) are not counted.
+  const limiter = new RateLimiter(deps.config.rateLimits, deps.logger);
+  app.use("*", async (c, next) => {
+    const principal = c.get("principal");
+    if (!principal) return next();
+    const key = `${principal.kind}:${principal.id}`;
+    const refused = limiter.take(key);
+    if (refused) throw rateLimited(refused);
+    const length = c.req.header("content-length");
+    const slot = SAFE_METHODS.has(c.req.method)
+      ? undefined
+      : limiter.enterLarge(key, length === undefined ? undefined : Number(length));
+    if (slot && "reason" in slot) throw rateLimited(slot);
+    try {
+      await next();
+    } finally {
+      slot?.release();
+    }
+  });
+
   app.route("/", createHealthRoutes(deps));
   app.route("/", createIngestRoutes(deps));
   app.route("/", createCatalogRoutes(deps));
@@ -171,4 +192,14 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
 function errorResponse(c: Context<AppEnv>, error: DomainError) {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json({ detail: error.detail, code: error.code, request_id: c.get("requestId") }, error.status);
+}
+
+function rateLimited(refusal: Refusal): DomainError {
+  const detail =
+    refusal.reason === "rate"
+      ? `Too many requests for this credential; retry in ${refusal.retryAfterSeconds} s`
+      : `Too many large requests are being read at once; retry in ${refusal.retryAfterSeconds} s`;
+  return new DomainError(429, ERROR_CODES.RATE_LIMITED, detail, {
+    "Retry-After": String(refusal.retryAfterSeconds),
+  });
 }

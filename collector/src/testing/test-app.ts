@@ -45,7 +45,14 @@ export interface TestApp {
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), "versioner-test-"));
   const path = join(dir, "versioner.db");
-  const config = loadConfig({ DATABASE_URL: `file:${path}`, VERSIONER_LOG_LEVEL: "info", ...env });
+  // Tests send bursts with one credential; the rate limit has its own tests, which turn it on.
+  const config = loadConfig({
+    DATABASE_URL: `file:${path}`,
+    VERSIONER_LOG_LEVEL: "info",
+    VERSIONER_RATE_LIMIT_PER_SECOND: "0",
+    VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS: "0",
+    ...env,
+  });
   const database = await openDatabase({ url: config.databaseUrl });
   const clock = new ManualClock();
   const logLines: string[] = [];

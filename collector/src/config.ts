@@ -37,6 +37,19 @@ const ConfigSchema = z.object({
   VERSIONER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   VERSIONER_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   VERSIONER_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(256),
+  VERSIONER_SECRET_KEY: z
+    .string()
+    .min(32, "at least 32 characters (e.g. openssl rand -base64 32)")
+    .optional(),
+  VERSIONER_SECRET_KEY_PREVIOUS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((key) => key.trim())
+        .filter(Boolean),
+    )
+    .optional(),
   VERSIONER_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   VERSIONER_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(500),
   VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS: z.coerce.number().int().min(0).default(4),
@@ -78,6 +91,9 @@ export interface Config {
   shutdownTimeoutMs: number;
   connections: ConnectionLimits;
   rateLimits: RateLimits;
+  /** Seals secrets at rest; unset: a key file beside a local database (see db/secret-box.ts). */
+  secretKey?: string;
+  previousSecretKeys: string[];
   publicUrl?: string;
   adminEmail: string;
   sessionSecret?: string;
@@ -150,6 +166,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       keepAliveTimeoutMs: c.VERSIONER_KEEP_ALIVE_TIMEOUT_MS,
       maxPerAddress: c.VERSIONER_MAX_CONNECTIONS_PER_ADDRESS,
     },
+    secretKey: c.VERSIONER_SECRET_KEY,
+    previousSecretKeys: c.VERSIONER_SECRET_KEY_PREVIOUS ?? [],
     rateLimits: {
       perSecond: c.VERSIONER_RATE_LIMIT_PER_SECOND,
       burst: c.VERSIONER_RATE_LIMIT_BURST,

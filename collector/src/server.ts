@@ -4,6 +4,7 @@ import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
+import { resealSecrets } from "./db/reseal-secrets.ts";
 import { createApp } from "./http/app.ts";
 import { connectionServerOptions, guardConnections } from "./http/connection-guard.ts";
 import { createLogger } from "./logger.ts";
@@ -21,7 +22,23 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const database = await openDatabase({ url: config.databaseUrl, authToken: config.databaseAuthToken });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    authToken: config.databaseAuthToken,
+    secretKey: config.secretKey,
+    previousSecretKeys: config.previousSecretKeys,
+  });
+  if (database.generatedKeyFile) {
+    logger.warn("generated the key that seals secrets at rest; back it up with the database", {
+      key_file: database.generatedKeyFile,
+    });
+  }
+  const resealed = await resealSecrets(database);
+  if (resealed > 0)
+    logger.info("sealed secrets again under the current key", {
+      rows: resealed,
+      key_id: database.secrets.keyId,
+    });
   const clock = systemClock;
 
   const boot = await bootstrapAdmin(

@@ -6,6 +6,7 @@ import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import * as schema from "./schema/index.ts";
+import { loadSecretBox, type SecretBox } from "./secret-box.ts";
 import { WriteLock } from "./write-lock.ts";
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -16,6 +17,10 @@ export interface Database {
   client: Client;
   /** Serialises read-plan-write sequences inside this process (SQLite has one writer anyway). */
   writeLock: WriteLock;
+  /** Seals and opens secret values at rest (channel secrets, secret variables). */
+  secrets: SecretBox;
+  /** Set when this open generated the key file beside a local database. */
+  generatedKeyFile?: string;
   url: string;
   close(): void;
 }
@@ -25,6 +30,9 @@ export interface DatabaseOptions {
   authToken?: string;
   /** Busy timeout for local files, so several processes on one file wait instead of failing. */
   busyTimeoutMs?: number;
+  /** VERSIONER_SECRET_KEY and VERSIONER_SECRET_KEY_PREVIOUS; see loadSecretBox for the default. */
+  secretKey?: string;
+  previousSecretKeys?: readonly string[];
 }
 
 /** Opens the database, creating the folder of a local file and enabling WAL, then applies migrations. */
@@ -35,6 +43,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const path = url.slice("file:".length);
     if (path !== ":memory:" && !path.startsWith(":")) await mkdir(dirname(path), { recursive: true });
   }
+  // Before anything is written, so a missing key for a libSQL server stops the start cleanly.
+  const { box, generatedKeyFile } = loadSecretBox({
+    databaseUrl: url,
+    key: options.secretKey,
+    previous: options.previousSecretKeys,
+  });
   const client = createClient({
     url,
     authToken: options.authToken,
@@ -43,7 +57,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (local && !url.includes(":memory:")) await client.execute("PRAGMA journal_mode = WAL");
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder: findMigrationsFolder() });
-  return { db, client, writeLock: new WriteLock(), url, close: () => client.close() };
+  return {
+    db,
+    client,
+    writeLock: new WriteLock(),
+    secrets: box,
+    generatedKeyFile,
+    url,
+    close: () => client.close(),
+  };
 }
 
 /** `:memory:` and bare paths are accepted as shorthands for `file:` URLs. */

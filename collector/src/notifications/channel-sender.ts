@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createTransport, type Transporter } from "nodemailer";
 import type { NotificationConfig } from "../config.ts";
+import type { SecretBox } from "../db/secret-box.ts";
 import { emailMessage } from "./email-message.ts";
 import { failure, postJson, type SendOutcome } from "./http-sender.ts";
 import type { NotificationPayload } from "./payload.ts";
@@ -14,16 +15,15 @@ export interface SendableChannel {
   secrets: { url?: string; secret?: string; headers?: Record<string, string> };
 }
 
-/** A stored channel row as the sender sees it (settings and secrets are JSON columns). */
-export function sendable(row: {
-  kind: string;
-  settings: Record<string, unknown>;
-  secrets: Record<string, unknown>;
-}): SendableChannel {
+/** A stored channel row as the sender sees it (settings and secrets are JSON columns; secrets sealed). */
+export function sendable(
+  row: { kind: string; settings: Record<string, unknown>; secrets: unknown },
+  secrets: SecretBox,
+): SendableChannel {
   return {
     kind: row.kind,
     settings: row.settings as SendableChannel["settings"],
-    secrets: row.secrets as SendableChannel["secrets"],
+    secrets: secrets.openJson<SendableChannel["secrets"]>(row.secrets),
   };
 }
 

@@ -127,9 +127,21 @@ function auditView(channel: ChannelView): Record<string, unknown> {
   return rest;
 }
 
+// Secrets are sealed at rest: rows are opened as they are read and sealed as they are written,
+// so everything in between (views, edits, the test send) sees them in clear.
+function opened(deps: NotificationDeps, row: ChannelRow): ChannelRow {
+  return { ...row, secrets: deps.database.secrets.openJson(row.secrets) };
+}
+
+function sealed(deps: NotificationDeps, row: ChannelRow): ChannelRow {
+  return { ...row, secrets: deps.database.secrets.sealJson(row.secrets as Record<string, unknown>) };
+}
+
 export async function listChannels(deps: NotificationDeps): Promise<ChannelView[]> {
   const db = deps.database.db;
-  const rows = await db.select().from(notificationChannels).orderBy(asc(notificationChannels.name));
+  const rows = (await db.select().from(notificationChannels).orderBy(asc(notificationChannels.name))).map(
+    (row) => opened(deps, row),
+  );
   const subs = await db
     .select()
     .from(notificationSubscriptions)
@@ -143,8 +155,13 @@ export async function findChannel(
   id: string,
 ): Promise<{ row: ChannelRow; view: ChannelView }> {
   const db = deps.database.db;
-  const [row] = await db.select().from(notificationChannels).where(eq(notificationChannels.id, id)).limit(1);
-  if (!row) throw new NotFoundError(`Notification channel '${id}'`);
+  const [stored] = await db
+    .select()
+    .from(notificationChannels)
+    .where(eq(notificationChannels.id, id))
+    .limit(1);
+  if (!stored) throw new NotFoundError(`Notification channel '${id}'`);
+  const row = opened(deps, stored);
   const subs = await db
     .select()
     .from(notificationSubscriptions)
@@ -177,7 +194,7 @@ export async function createChannel(
     const result = view(row, subRows);
     const db = deps.database.db;
     await db.batch([
-      db.insert(notificationChannels).values(row),
+      db.insert(notificationChannels).values(sealed(deps, row)),
       ...subRows.map((sub) => db.insert(notificationSubscriptions).values(sub)),
       auditInsert(
         db,
@@ -231,7 +248,7 @@ export async function updateChannel(
       : { ...view(next, []), subscriptions: current.view.subscriptions };
     const db = deps.database.db;
     await db.batch([
-      db.update(notificationChannels).set(next).where(eq(notificationChannels.id, id)),
+      db.update(notificationChannels).set(sealed(deps, next)).where(eq(notificationChannels.id, id)),
       ...(subRows
         ? [
             db.delete(notificationSubscriptions).where(eq(notificationSubscriptions.channel_id, id)),
@@ -331,7 +348,11 @@ export async function testChannel(deps: NotificationDeps, id: string): Promise<T
   const sender = new ChannelSender(deps.config.notifications);
   const started = performance.now();
   try {
-    const outcome = await sender.send(sendable(row), { id: `test-${randomUUID()}`, payload: sample }, now);
+    const outcome = await sender.send(
+      sendable(row, deps.database.secrets),
+      { id: `test-${randomUUID()}`, payload: sample },
+      now,
+    );
     return {
       ok: outcome.ok,
       response_code: outcome.response_code,

@@ -181,7 +181,7 @@ export class DeliveryWorker {
     let outcome: SendOutcome;
     try {
       outcome = await this.#sender.send(
-        sendable(channel),
+        sendable(channel, this.deps.database.secrets),
         { id: row.id, payload: row.payload as unknown as NotificationPayload },
         started,
       );

@@ -53,7 +53,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS: "0",
     ...env,
   });
-  const database = await openDatabase({ url: config.databaseUrl });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    secretKey: config.secretKey,
+    previousSecretKeys: config.previousSecretKeys,
+  });
   const clock = new ManualClock();
   const logLines: string[] = [];
   const logger = createLogger(config.logLevel, (line) => logLines.push(line));

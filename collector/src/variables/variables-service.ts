@@ -41,6 +41,11 @@ function view(row: VariableRow): VariableView {
   };
 }
 
+/** A secret's value is sealed at rest (AES-256-GCM); nothing reads it back but an update. */
+function sealed(deps: CatalogDeps, row: VariableRow): VariableRow {
+  return row.secret ? { ...row, value: deps.database.secrets.seal(row.value) } : row;
+}
+
 // The audit entry of a secret never holds its value, not even redacted.
 function auditView(row: VariableRow): Record<string, unknown> {
   const { value, ...rest } = row;
@@ -136,7 +141,7 @@ export async function createVariable(
       updated_at: now,
     };
     await db.batch([
-      db.insert(variables).values(row),
+      db.insert(variables).values(sealed(deps, row)),
       auditInsert(
         db,
         actor,
@@ -175,13 +180,13 @@ export async function updateVariable(
     }
     const next: VariableRow = {
       ...current,
-      value: input.value ?? current.value,
+      value: input.value ?? (current.secret ? deps.database.secrets.open(current.value) : current.value),
       secret: input.secret ?? current.secret,
       description: input.description === undefined ? current.description : input.description,
       updated_at: deps.clock.now().toISOString(),
     };
     await db.batch([
-      db.update(variables).set(next).where(eq(variables.id, current.id)),
+      db.update(variables).set(sealed(deps, next)).where(eq(variables.id, current.id)),
       auditInsert(
         db,
         actor,

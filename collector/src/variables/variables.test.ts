@@ -140,14 +140,21 @@ describe("secret variables", () => {
     expect(replaced.body).toMatchObject({ secret: false, value: "public" });
   });
 
-  it("keep their real value in the database for rendering", async () => {
+  it("are sealed at rest, and keep their value across edits that do not change it", async () => {
     const k = key();
-    await t.call("POST", "/variables", { key: k, value: "kept", secret: true });
-    const stored = await t.database.client.execute({
-      sql: "SELECT value FROM variables WHERE key = ?",
-      args: [k],
-    });
-    expect(stored.rows[0]?.value).toBe("kept");
+    await t.call("POST", "/variables", { key: k, value: "kept-secret-value", secret: true });
+    const storedValue = async () =>
+      String(
+        (await t.database.client.execute({ sql: "SELECT value FROM variables WHERE key = ?", args: [k] }))
+          .rows[0]?.value,
+      );
+    const sealed = await storedValue();
+    expect(sealed).toMatch(/^enc:v1:[0-9a-f]{8}:/);
+    expect(sealed).not.toContain("kept-secret-value");
+    expect(t.database.secrets.open(sealed)).toBe("kept-secret-value");
+    // An edit of the description reseals the same value, never the sealed text itself.
+    expect((await t.call("PATCH", `/variables/${k}`, { description: "still secret" })).status).toBe(200);
+    expect(t.database.secrets.open(await storedValue())).toBe("kept-secret-value");
   });
 });
 

@@ -2,7 +2,8 @@ import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * A destination for notifications. `settings` holds what responses may show (recipients, header
- * names); `secrets` holds what they never show (webhook URL, HMAC secret, header values).
+ * names); `secrets` holds what they never show (webhook URL, HMAC secret, header values), sealed
+ * as one AES-256-GCM string by the database's SecretBox (an object only in rows from before that).
  */
 export const notificationChannels = sqliteTable("notification_channels", {
   id: text("id").primaryKey(),
@@ -10,7 +11,7 @@ export const notificationChannels = sqliteTable("notification_channels", {
   kind: text("kind").notNull(),
   enabled: integer("enabled", { mode: "boolean" }).notNull(),
   settings: text("settings", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-  secrets: text("secrets", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  secrets: text("secrets", { mode: "json" }).$type<string | Record<string, unknown>>().notNull(),
   created_at: text("created_at").notNull(),
   updated_at: text("updated_at").notNull(),
 });

@@ -81,6 +81,12 @@ describe("a private collector (the default)", () => {
     const log = t.logLines.join("\n");
     for (const token of others) expect(log).not.toContain(token);
     expect(log).toMatch(/rotate it.*api key .*\(scope admin\)/);
+    expect(log).toMatch(/rotate it.*personal token of admin@localhost/);
+    const warnings = t.logLines.filter((line) => line.includes("rotate it")).length;
+    await get(`/badges/${product}/production.svg?token=not-a-credential`);
+    expect(t.logLines.filter((line) => line.includes("rotate it")).length, "no warning for garbage").toBe(
+      warnings,
+    );
   });
 
   it("refuses a revoked badge key", async () => {
@@ -105,6 +111,11 @@ describe("a private collector (the default)", () => {
 });
 
 describe("a badge key reads badges and nothing else", () => {
+  it("works as ?token= on badge URLs only", async () => {
+    expect((await get(`/state?token=${keys.badges}`)).status).toBe(401);
+    expect((await get(`/products?token=${keys.badges}`)).status).toBe(401);
+  });
+
   it("is refused everywhere else with 403", async () => {
     const attempts: Array<[string, string, unknown?]> = [
       ["GET", "/state"],

@@ -2,7 +2,6 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { authenticateToken } from "../auth/authenticate.ts";
 import type { Capability, Principal } from "../auth/capabilities.ts";
-import { API_KEY_PREFIX } from "../auth/tokens.ts";
 import { UnauthorizedError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { errorJson, protectedRoute } from "../http/route.ts";
@@ -119,16 +118,19 @@ function badgeAccess(deps: AppDeps): MiddlewareHandler<AppEnv> {
     }
     const token = c.req.query("token");
     if (!token) return refuse(c, "token required", "A private collector's badges need ?token=<badge key>");
-    const principal = token.startsWith(API_KEY_PREFIX) ? await authenticateToken(deps, token) : undefined;
+    const principal = await authenticateToken(deps, token);
     if (principal?.kind === "api_key" && principal.scope === "badges") {
       c.set("principal", principal);
       return next();
     }
-    if (principal || !token.startsWith(API_KEY_PREFIX)) {
-      // The credential is refused, but it now sits in someone's URL: tell the operator which one.
+    if (principal) {
+      // Valid, refused, and now sitting in someone's URL: tell the operator which one to rotate.
       deps.logger.warn("a credential other than a badge key was sent in a badge URL; rotate it", {
         request_id: c.get("requestId"),
-        credential: principal ? `api key '${principal.name}' (scope ${principal.scope})` : "not an API key",
+        credential:
+          principal.kind === "api_key"
+            ? `api key '${principal.name}' (scope ${principal.scope})`
+            : `personal token of ${principal.name}`,
       });
     }
     return refuse(c, "invalid token", "?token= accepts only an active badge key (scope 'badges')");

@@ -225,6 +225,17 @@ describe("caching", () => {
     );
   });
 
+  it("answers HEAD with the headers and no body", async () => {
+    const product = unique("badge");
+    await deploy(product, "1.0.0", "completed");
+    const res = await t.app.request(`/badges/${product}/production.svg?token=${badgeKey}`, {
+      method: "HEAD",
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("etag")).toMatch(/^"badge-/);
+    expect(await res.text()).toBe("");
+  });
+
   it("changes the ETag when a product is renamed", async () => {
     const product = unique("badge");
     await deploy(product, "1.0.0", "completed");

@@ -71,6 +71,7 @@ const ConfigSchema = z.object({
   VERSIONER_NOTIFY_POLL_MS: z.coerce.number().int().min(10).default(1000),
   VERSIONER_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   VERSIONER_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+  VERSIONER_PUBLIC_BADGES: bool.default(false),
 });
 
 /** Every environment variable the collector reads (README.md documents each; a test checks). */
@@ -100,6 +101,8 @@ export interface Config {
   /** Mark session cookies Secure; defaults to true when VERSIONER_PUBLIC_URL is https. */
   secureCookies: boolean;
   notifications: NotificationConfig;
+  /** Serve status badges without a credential (see docs/badges.md). */
+  publicBadges: boolean;
 }
 
 /** Outbound notifications (see docs/notifications.md). */
@@ -189,5 +192,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       concurrency: c.VERSIONER_NOTIFY_CONCURRENCY,
       allowPrivateAddresses: c.VERSIONER_ALLOW_PRIVATE_WEBHOOKS,
     },
+    publicBadges: c.VERSIONER_PUBLIC_BADGES,
   };
 }

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
-import { CAPABILITIES, CAPABILITY_ROLES, type Capability, ROLES, type Role } from "./capabilities.ts";
+import {
+  API_KEY_SCOPES,
+  CAPABILITIES,
+  CAPABILITY_ROLES,
+  type Capability,
+  ROLES,
+  type Role,
+  SCOPE_CAPABILITIES,
+} from "./capabilities.ts";
 
 let t: TestApp;
 const tokens = {} as Record<Role, string>;
@@ -69,6 +77,7 @@ const REPRESENTATIVE: Partial<Record<Capability, () => [string, string, unknown?
   "releases.manage": () => ["POST", "/releases", { name: unique("release") }],
   "variables.manage": () => ["POST", "/variables", { key: unique("var").replaceAll("-", "_"), value: "v" }],
   "notifications.manage": () => ["GET", "/notification-channels"],
+  "badges.read": () => ["GET", `/badges/${unique("p")}/production.svg`],
 };
 
 describe("permission matrix", () => {
@@ -122,6 +131,25 @@ describe("permission matrix", () => {
         }
       }
     }
-    // Every operation × every role: it grows with the API, so it gets more than the default 5 s.
+    // Every route × every role: hundreds of requests, slow on a loaded machine, not a speed check.
+  }, 60_000);
+});
+
+describe("API key scopes", () => {
+  it("allow (2xx) or forbid (403) every scope × capability with a route, as SCOPE_CAPABILITIES says", async () => {
+    for (const scope of API_KEY_SCOPES) {
+      const key = await t.call("POST", "/api-keys", { name: unique(`scope-${scope}`), scope });
+      expect(key.status).toBe(201);
+      for (const capability of CAPABILITIES) {
+        const make = REPRESENTATIVE[capability];
+        // Personal tokens belong to people: no API key creates or lists them, whatever its scope.
+        if (!make || capability === "tokens.create") continue;
+        const [method, path, body] = make();
+        const res = await t.call(method, path, body, { token: key.body.token });
+        const label = `${scope} ${capability} ${method} ${path}: ${JSON.stringify(res.body)}`;
+        if (SCOPE_CAPABILITIES[scope].has(capability)) expect(res.status, label).toBeLessThan(300);
+        else expect(res.status, label).toBe(403);
+      }
+    }
   }, 60_000);
 });

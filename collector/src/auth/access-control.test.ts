@@ -24,7 +24,8 @@ beforeAll(async () => {
     expect(user.status).toBe(201);
     tokens[role] = await tokenFor(`${role}@matrix.test`);
   }
-});
+  // Ten users, each with an scrypt hash and a sign-in: seconds on a loaded machine.
+}, 60_000);
 afterAll(() => t.close());
 
 /** A personal token for a user, made through a session as the user would (admins cannot mint tokens for others). */

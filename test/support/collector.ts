@@ -29,6 +29,8 @@ export interface StartOptions {
   token?: string;
   /** Run the process under this open-files limit (`ulimit -n`). */
   fdLimit?: number;
+  /** Listen on this port (a restart that clients must find again); a free one by default. */
+  port?: number;
 }
 
 /** A free TCP port on loopback. */
@@ -51,7 +53,7 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
   const dir = options.dbPath ? dirname(options.dbPath) : mkdtempSync(join(tmpdir(), "versioner-e2e-"));
   const dbPath = options.dbPath ?? join(dir, "versioner.db");
   const token = options.token ?? "e2e-admin-token";
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // `ulimit` needs a shell; `exec` keeps the collector the spawned process (signals reach it).
   const [command, args] = options.fdLimit
     ? ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$1"`, process.execPath, SERVER_ENTRY]]

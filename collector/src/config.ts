@@ -49,6 +49,25 @@ const ConfigSchema = z.object({
   VERSIONER_NOTIFY_POLL_MS: z.coerce.number().int().min(10).default(1000),
   VERSIONER_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   VERSIONER_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+  VERSIONER_CDEVENTS_ARTIFACT_PRODUCTS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'a JSON object, e.g. {"pkg:oci/web-image":"web"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .record(z.string(), z.string().min(1))
+        .refine(
+          (map) => Object.keys(map).every((key) => key.startsWith("pkg:")),
+          "keys are package URLs (pkg:…)",
+        ),
+    )
+    .default({}),
 });
 
 /** Every environment variable the collector reads (README.md documents each; a test checks). */
@@ -73,6 +92,8 @@ export interface Config {
   /** Mark session cookies Secure; defaults to true when VERSIONER_PUBLIC_URL is https. */
   secureCookies: boolean;
   notifications: NotificationConfig;
+  /** CDEvents ingest: product name per artifact package URL without version (docs/cdevents.md). */
+  cdeventsArtifactProducts: Record<string, string>;
 }
 
 /** Outbound notifications (see docs/notifications.md). */
@@ -137,5 +158,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       concurrency: c.VERSIONER_NOTIFY_CONCURRENCY,
       allowPrivateAddresses: c.VERSIONER_ALLOW_PRIVATE_WEBHOOKS,
     },
+    cdeventsArtifactProducts: c.VERSIONER_CDEVENTS_ARTIFACT_PRODUCTS,
   };
 }

@@ -193,7 +193,7 @@ describe("cdevents channel", () => {
         headers: { ...headers, authorization: "Bearer test-admin-token" },
         body: emitted.body,
       });
-      const body = await res.json();
+      const body = (await res.json()) as { result: unknown };
       expect(res.status, JSON.stringify(body)).toBe(200);
       expect(body.result).toMatchObject({ product_name: product, version: "4.0.0", environment_name: "qa" });
     } finally {

@@ -34,7 +34,7 @@ describe("CDEvents through the real collector process", () => {
       headers: { ...parts.headers, authorization: `Bearer ${collector.token}` },
       body: parts.body,
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as any };
   }
 
   it("takes service events in binary mode and emits each deployment to a CloudEvents sink", async () => {

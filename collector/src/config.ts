@@ -49,7 +49,7 @@ const ConfigSchema = z.object({
   VERSIONER_NOTIFY_POLL_MS: z.coerce.number().int().min(10).default(1000),
   VERSIONER_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   VERSIONER_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
-  VERSIONER_CDEVENTS_ARTIFACT_PRODUCTS: z
+  VERSIONER_CDEVENTS_PRODUCTS: z
     .string()
     .transform((text, ctx) => {
       try {
@@ -158,6 +158,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       concurrency: c.VERSIONER_NOTIFY_CONCURRENCY,
       allowPrivateAddresses: c.VERSIONER_ALLOW_PRIVATE_WEBHOOKS,
     },
-    cdeventsArtifactProducts: c.VERSIONER_CDEVENTS_ARTIFACT_PRODUCTS,
+    cdeventsArtifactProducts: c.VERSIONER_CDEVENTS_PRODUCTS,
   };
 }

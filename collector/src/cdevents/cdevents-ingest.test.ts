@@ -15,7 +15,7 @@ import { ADMIN_TOKEN, createTestApp, type TestApp, unique } from "../testing/tes
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ VERSIONER_CDEVENTS_ARTIFACT_PRODUCTS: '{"pkg:oci/web-image":"web-portal"}' });
+  t = await createTestApp({ VERSIONER_CDEVENTS_PRODUCTS: '{"pkg:oci/web-image":"web-portal"}' });
 });
 afterAll(() => t.close());
 

@@ -265,6 +265,65 @@ describe("POST /cdevents: artifacts, pipeline runs and environments", () => {
     });
   }
 
+  for (const spec of SPECS) {
+    for (const mode of Object.keys(MODES) as Mode[]) {
+      it(`accepts and maps each subject from CDEvents ${spec} in ${mode} mode`, async () => {
+        const product = unique("matrix");
+        const cases: Array<[Record<string, any>, string]> = [
+          [
+            cdevent(spec, "service.deployed", serviceContent("uat", `pkg:npm/${product}@1.0.0`)),
+            "deployment",
+          ],
+          [
+            cdevent(
+              spec,
+              "artifact.packaged",
+              { change: { id: "c1" } },
+              { subjectId: `pkg:npm/${product}@1.0.1` },
+            ),
+            "build",
+          ],
+          [
+            cdevent(spec, "environment.created", { name: "uat" }, { subjectId: unique("uat") }),
+            "environment",
+          ],
+          [
+            cdevent(
+              spec,
+              "pipelinerun.finished",
+              { outcome: "success" },
+              {
+                customData: { versioner: { product_name: product, version: "1.0.2" } },
+              },
+            ),
+            "build",
+          ],
+        ];
+        for (const [event, mappedTo] of cases) {
+          const res = await postOne(mode, event);
+          expect(res.status, JSON.stringify(res.body)).toBe(200);
+          expect(res.body.mapped_to).toBe(mappedTo);
+        }
+      });
+    }
+  }
+
+  it("percent-decodes binary-mode header values", async () => {
+    const event = cdevent(
+      "0.5",
+      "service.deployed",
+      serviceContent("dev", `pkg:npm/${unique("enc")}@1.0.0`),
+      {
+        source: "/équipe/tekton",
+      },
+    );
+    const parts = binaryMode(event);
+    parts.headers["ce-source"] = "/%C3%A9quipe/tekton";
+    const res = await post(parts);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.event.source).toBe("/équipe/tekton");
+  });
+
   it("keeps an environment's newer facts when an older event arrives late", async () => {
     const envId = unique("env");
     await post(

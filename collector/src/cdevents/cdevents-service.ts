@@ -19,7 +19,7 @@ import type { CatalogDeps } from "../catalog/products-service.ts";
 import { ConflictError, type DomainError, NotFoundError, ValidationError } from "../errors.ts";
 import { parseOrThrow, toErrorBody, toIssues } from "../http/validation.ts";
 import { type BatchItem, type IngestDeps, ingestBatch } from "../ingest/ingest-service.ts";
-import { type FieldOrigins, type Mapping, type MappingOptions, mapCDEvent } from "./cdevents-mapping.ts";
+import { type Mapping, type MappingOptions, mapCDEvent } from "./cdevents-mapping.ts";
 import {
   type CDEvent,
   CDEventEnvelope,
@@ -143,7 +143,7 @@ function failure(error: DomainError): EventOutcome {
 
 /** Reads one CloudEvent as a CDEvent of a known spec version and maps it, or says why not. */
 function prepare(received: ReceivedCloudEvent, options: MappingOptions): Prepared {
-  if (!received.ok) return { ok: false, error: received.error as DomainError };
+  if (!received.ok) return received;
   try {
     const { attributes, data, loc } = received;
     const envelope = parseOrThrow(CDEventEnvelope, data, loc);
@@ -262,14 +262,10 @@ function checkIngestInput(
   throw new ValidationError(
     toIssues(parsed.error, []).map((issue) => {
       const [field, ...rest] = issue.loc;
-      const origin = typeof field === "string" ? originOf(mapping.origins, field) : undefined;
+      const origin = typeof field === "string" ? mapping.origins[field] : undefined;
       return { ...issue, loc: origin ? [...loc, ...origin, ...rest] : [...loc, ...issue.loc] };
     }),
   );
-}
-
-function originOf(origins: FieldOrigins, field: string): Array<string | number> | undefined {
-  return origins[field];
 }
 
 /**

@@ -201,6 +201,21 @@ describe("cdevents channel", () => {
     }
   });
 
+  it("sends a sample service.deployed from the test endpoint", async () => {
+    const sink = await receiver();
+    const channel = await cdeventsChannel(sink.url, unique("sample"));
+    const res = await t.call("POST", `/notification-channels/${channel.id}/test`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: true, response_code: 200 });
+    const [sample] = sink.received;
+    if (!sample) throw new Error("one request expected");
+    expectServiceEvent(sample, "0.5", "deployed", {
+      product: "versioner-test",
+      version: "1.0.0",
+      environment: "production",
+    });
+  });
+
   it("validates its settings and subscriptions", async () => {
     const url = "http://127.0.0.1:9/sink";
     const cases: Array<[Record<string, unknown>, Array<string | number>]> = [

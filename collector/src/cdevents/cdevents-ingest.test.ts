@@ -308,6 +308,19 @@ describe("POST /cdevents: artifacts, pipeline runs and environments", () => {
     }
   }
 
+  it("reads structured-mode data_base64, and refuses a batch over 1000 events", async () => {
+    const event = cdevent("0.4", "service.deployed", serviceContent("dev", `pkg:npm/${unique("b64")}@1.0.0`));
+    const structured = JSON.parse(structuredMode(event).body);
+    delete structured.data;
+    structured.data_base64 = Buffer.from(JSON.stringify(event)).toString("base64");
+    const res = await post({ headers: structuredMode(event).headers, body: JSON.stringify(structured) });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.result.version).toBe("1.0.0");
+    const tooMany = await post(batchMode(Array.from({ length: 1001 }, () => event)));
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.body.detail[0]).toMatchObject({ loc: ["body"], type: "too_big" });
+  });
+
   it("percent-decodes binary-mode header values", async () => {
     const event = cdevent(
       "0.5",

@@ -361,6 +361,11 @@ describe("POST /cdevents: artifacts, pipeline runs and environments", () => {
     );
     const environment = await t.call("GET", `/environments/${encodeURIComponent(envId)}`);
     expect(environment.body.metadata.cdevents.url).toBe("https://new.example");
+    const unknown = await post(
+      binaryMode(cdevent("0.5", "environment.deleted", {}, { subjectId: unique("gone") })),
+    );
+    expect(unknown.status).toBe(202);
+    expect(unknown.body.reason).toContain("No environment");
   });
 
   it("ignores a pipelinerun.finished that names no artifact, with the reason", async () => {

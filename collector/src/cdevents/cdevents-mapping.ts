@@ -99,6 +99,7 @@ function provenance(
       subject_id: subject.id,
       ...(subject.source !== undefined && { subject_source: subject.source }),
       ...(context.chainId !== undefined && { chain_id: context.chainId }),
+      ...(context.schemaUri !== undefined && { schema_uri: context.schemaUri }),
       ...(context.links !== undefined && { links: context.links }),
       ...extra,
       ...(event.customData !== undefined && { custom_data: event.customData }),

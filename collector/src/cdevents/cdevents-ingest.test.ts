@@ -170,6 +170,24 @@ describe("POST /cdevents: service events become deployments", () => {
     expect(golang.body.result.product_name).toBe("myapp");
   });
 
+  it("moves a release like any deployment does", async () => {
+    const product = unique("member");
+    const purl = `pkg:npm/${product}@5.0.0`;
+    expect(
+      (await post(binaryMode(cdevent("0.5", "artifact.published", {}, { subjectId: purl })))).status,
+    ).toBe(200);
+    const release = await t.call("POST", "/releases", { name: unique("release") });
+    const added = await t.call("POST", `/releases/${release.body.id}/versions`, {
+      product_name: product,
+      version: "5.0.0",
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    expect(
+      (await post(binaryMode(cdevent("0.5", "service.deployed", serviceContent("dev", purl))))).status,
+    ).toBe(200);
+    expect((await t.call("GET", `/releases/${release.body.id}`)).body.status).toBe("in_progress");
+  });
+
   it("acknowledges service.removed without recording anything", async () => {
     const res = await post(
       binaryMode(cdevent("0.4", "service.removed", { environment: { id: "production" } })),

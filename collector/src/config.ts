@@ -72,6 +72,25 @@ const ConfigSchema = z.object({
   VERSIONER_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   VERSIONER_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
   VERSIONER_PUBLIC_BADGES: bool.default(false),
+  VERSIONER_CDEVENTS_PRODUCTS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'a JSON object, e.g. {"pkg:oci/web-image":"web"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .record(z.string(), z.string().min(1))
+        .refine(
+          (map) => Object.keys(map).every((key) => key.startsWith("pkg:")),
+          "keys are package URLs (pkg:…)",
+        ),
+    )
+    .default({}),
 });
 
 /** Every environment variable the collector reads (README.md documents each; a test checks). */
@@ -103,6 +122,8 @@ export interface Config {
   notifications: NotificationConfig;
   /** Serve status badges without a credential (see docs/badges.md). */
   publicBadges: boolean;
+  /** CDEvents ingest: product name per artifact package URL without version (docs/cdevents.md). */
+  cdeventsArtifactProducts: Record<string, string>;
 }
 
 /** Outbound notifications (see docs/notifications.md). */
@@ -193,5 +214,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       allowPrivateAddresses: c.VERSIONER_ALLOW_PRIVATE_WEBHOOKS,
     },
     publicBadges: c.VERSIONER_PUBLIC_BADGES,
+    cdeventsArtifactProducts: c.VERSIONER_CDEVENTS_PRODUCTS,
   };
 }

@@ -17,6 +17,7 @@ import { createUserRoutes } from "../auth/users-routes.ts";
 import { BADGE_PATH, createBadgeRoutes } from "../badges/badges-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
+import { createCdeventsRoutes } from "../cdevents/cdevents-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
@@ -33,7 +34,7 @@ import { toIssues } from "./validation.ts";
 /** Paths served without a token: liveness, the API description, and sign-in itself. */
 const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login"]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-const BATCH_PATH = /^\/events\/batch\/?$/;
+const BATCH_PATH = /^\/(events\/batch|cdevents)\/?$/;
 
 /** Builds the collector's HTTP app around the given dependencies; tests pass their own database. */
 export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus }): OpenAPIHono<AppEnv> {
@@ -132,6 +133,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
 
   app.route("/", createHealthRoutes(deps));
   app.route("/", createIngestRoutes(deps));
+  app.route("/", createCdeventsRoutes(deps));
   app.route("/", createCatalogRoutes(deps));
   app.route("/", createApiKeyRoutes(deps));
   deps.bus.subscribe(createOutboxWriter(deps));

@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { createTransport, type Transporter } from "nodemailer";
 import type { NotificationConfig } from "../config.ts";
 import type { SecretBox } from "../db/secret-box.ts";
+import { type CdeventsSettings, sendCdevent } from "./cdevents-channel.ts";
 import { emailMessage } from "./email-message.ts";
 import { failure, postJson, type SendOutcome } from "./http-sender.ts";
 import type { NotificationPayload } from "./payload.ts";
@@ -11,7 +12,7 @@ import { teamsMessage } from "./teams-message.ts";
 /** What the sender needs of a channel: its kind and its settings and secrets, in clear. */
 export interface SendableChannel {
   kind: string;
-  settings: { recipients?: string[] };
+  settings: { recipients?: string[]; cdevents?: CdeventsSettings };
   secrets: { url?: string; secret?: string; headers?: Record<string, string> };
 }
 
@@ -76,6 +77,8 @@ export class ChannelSender {
       }
       case "email":
         return this.#sendEmail(channel, delivery);
+      case "cdevents":
+        return sendCdevent(channel, delivery.payload, options);
       default:
         return failure(false, null, `unknown channel kind '${channel.kind}'`);
     }

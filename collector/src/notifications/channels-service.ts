@@ -14,6 +14,12 @@ import {
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import {
+  type CdeventsSettings,
+  type CdeventsSettingsInput,
+  cdeventsSubscriptions,
+  validateCdeventsSettings,
+} from "./cdevents-channel.ts";
+import {
   type ChannelRow,
   hubFor,
   type SubscriptionRow,
@@ -23,7 +29,7 @@ import { ChannelSender, sendable } from "./channel-sender.ts";
 import { assertPublicHost, checkOutboundUrl, OutboundRefusedError } from "./outbound-guard.ts";
 import { buildPayload, NOTIFICATION_EVENT_TYPES } from "./payload.ts";
 
-export const CHANNEL_KINDS = ["slack", "teams", "webhook", "email"] as const;
+export const CHANNEL_KINDS = ["slack", "teams", "webhook", "email", "cdevents"] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface NotificationDeps {
@@ -49,6 +55,8 @@ export interface ChannelInput {
   secret?: string | null;
   headers?: Record<string, string> | null;
   recipients?: string[];
+  /** cdevents channels: spec version and event source. */
+  cdevents?: CdeventsSettingsInput;
   subscriptions?: SubscriptionInput[];
 }
 
@@ -62,6 +70,7 @@ export interface ChannelView {
   secret_set: boolean;
   header_names: string[];
   recipients: string[];
+  cdevents: CdeventsSettings | null;
   subscriptions: Array<Required<SubscriptionInput>>;
   created_at: string;
   updated_at: string;
@@ -69,6 +78,7 @@ export interface ChannelView {
 
 interface Settings {
   recipients?: string[];
+  cdevents?: CdeventsSettings;
 }
 interface Secrets {
   url?: string;
@@ -109,6 +119,7 @@ function view(row: ChannelRow, subscriptions: SubscriptionRow[]): ChannelView {
     secret_set: Boolean(secrets.secret),
     header_names: Object.keys(secrets.headers ?? {}),
     recipients: settings.recipients ?? [],
+    cdevents: settings.cdevents ?? null,
     subscriptions: subscriptions.map((s) => ({
       event_types: s.event_types,
       products: s.products,
@@ -176,7 +187,7 @@ export async function createChannel(
   input: ChannelInput & { name: string; kind: ChannelKind },
 ): Promise<ChannelView> {
   const { settings, secrets } = await validateTarget(deps, input.kind, input, {});
-  const subscriptions = normaliseSubscriptions(input.subscriptions ?? []);
+  const subscriptions = forKind(input.kind, normaliseSubscriptions(input.subscriptions ?? []));
   return deps.database.writeLock.run(async () => {
     await assertNameFree(deps, input.name);
     const now = deps.clock.now().toISOString();
@@ -230,7 +241,9 @@ export async function updateChannel(
     settings: current.row.settings as Settings,
     secrets: current.row.secrets as Secrets,
   });
-  const subscriptions = input.subscriptions ? normaliseSubscriptions(input.subscriptions) : undefined;
+  const subscriptions = input.subscriptions
+    ? forKind(kind, normaliseSubscriptions(input.subscriptions))
+    : undefined;
   return deps.database.writeLock.run(async () => {
     if (input.name !== undefined && input.name !== current.row.name) await assertNameFree(deps, input.name);
     const now = deps.clock.now().toISOString();
@@ -397,11 +410,16 @@ async function validateTarget(
   }
   if (input.recipients !== undefined)
     throw ValidationError.field(["body", "recipients"], `is not used by ${kind} channels`);
-  if (kind !== "webhook") {
-    for (const field of ["secret", "headers"] as const) {
-      if (input[field] !== undefined && input[field] !== null) {
-        throw ValidationError.field(["body", field], `is only used by webhook channels`);
-      }
+  if (kind === "cdevents")
+    settings.cdevents = validateCdeventsSettings(input.cdevents, current.settings?.cdevents);
+  else if (input.cdevents !== undefined)
+    throw ValidationError.field(["body", "cdevents"], "is only used by cdevents channels");
+  // A CloudEvents sink may need an Authorization header; only webhooks sign with a secret.
+  const fields =
+    kind === "webhook" ? [] : kind === "cdevents" ? (["secret"] as const) : (["secret", "headers"] as const);
+  for (const field of fields) {
+    if (input[field] !== undefined && input[field] !== null) {
+      throw ValidationError.field(["body", field], `is not used by ${kind} channels`);
     }
   }
   if (input.url !== undefined) {
@@ -471,6 +489,21 @@ function normaliseSubscriptions(input: SubscriptionInput[]): Array<Required<Subs
       statuses: (sub.statuses ?? []).map((status) => normalizeStatus(status) ?? status.trim().toLowerCase()),
     };
   });
+}
+
+/** Kind-specific subscription rules: a cdevents channel sends completed deployments only. */
+function forKind(
+  kind: ChannelKind,
+  subscriptions: Array<Required<SubscriptionInput>>,
+): Array<Required<SubscriptionInput>> {
+  if (kind !== "cdevents") return subscriptions;
+  return cdeventsSubscriptions(subscriptions, () => ({
+    event_types: ["deployment.completed"],
+    products: [],
+    environments: [],
+    environment_types: [],
+    statuses: [],
+  }));
 }
 
 function subscriptionRows(channelId: string, subs: Array<Required<SubscriptionInput>>): SubscriptionRow[] {

@@ -41,6 +41,13 @@ const Subscription = z
   .openapi("NotificationSubscription");
 
 const Headers = z.record(z.string(), z.string().max(4096));
+const CdeventsSettingsSchema = z.object({
+  spec_version: z.string().openapi({ description: "CDEvents spec version: 0.4 or 0.5" }),
+  source: z
+    .string()
+    .max(1024)
+    .openapi({ description: "context.source of the emitted events (URI-reference)" }),
+});
 
 const ChannelCreate = z.object({
   name: Name,
@@ -52,8 +59,13 @@ const ChannelCreate = z.object({
     .optional()
     .openapi({ description: "Incoming-webhook URL (slack, teams, webhook). Write-only." }),
   secret: z.string().max(1024).nullish().openapi({ description: "HMAC secret (webhook). Write-only." }),
-  headers: Headers.nullish().openapi({ description: "Extra request headers (webhook). Values write-only." }),
+  headers: Headers.nullish().openapi({
+    description: "Extra request headers (webhook, cdevents). Values write-only.",
+  }),
   recipients: z.array(z.string().max(320)).max(100).optional().openapi({ description: "Addresses (email)" }),
+  cdevents: CdeventsSettingsSchema.partial()
+    .optional()
+    .openapi({ description: "cdevents channels: spec_version (0.4 or 0.5, default 0.5) and source" }),
   subscriptions: z.array(Subscription).max(50).optional(),
 });
 const ChannelUpdate = ChannelCreate.partial();
@@ -68,6 +80,7 @@ const Channel = z
     secret_set: z.boolean(),
     header_names: z.array(z.string()),
     recipients: z.array(z.string()),
+    cdevents: CdeventsSettingsSchema.nullable(),
     subscriptions: z.array(
       z.object({
         event_types: z.array(z.string()),

@@ -108,6 +108,106 @@ describe("events without a key are recorded unless they repeat the latest one", 
   });
 });
 
+describe("what counts as a repeat", () => {
+  it("records an identical event when something else was recorded for that product and environment since", async () => {
+    const product = unique("between");
+    const res = await t.call("POST", "/events/batch", {
+      events: ["1", "2", "1", "1"].map((version) => ({
+        kind: "deployment",
+        event: { product_name: product, version, environment_name: "dev", status: "completed" },
+      })),
+    });
+    expect(res.body.accepted).toBe(4);
+    const ids = res.body.results.map((r: { body: { deployment_id: string } }) => r.body.deployment_id);
+    expect(new Set(ids.slice(0, 3)).size).toBe(3);
+    expect(ids[3]).toBe(ids[2]);
+    expect(await deploymentsOf(product)).toHaveLength(3);
+  });
+
+  it("keeps other products and environments out of the comparison", async () => {
+    const product = unique("streams");
+    const first = await deploy(product, "1", "dev", "completed");
+    await deploy(product, "2", "qa", "completed");
+    await deploy(unique("other"), "2", "dev", "completed");
+    const again = await deploy(product, "1", "dev", "completed");
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body).toEqual(first.body);
+  });
+
+  it("records an identical event without invoke_id after the window as a redeploy, never one with an invoke_id", async () => {
+    const product = unique("window");
+    const first = await deploy(product, "1", "dev", "completed");
+    const run = await deploy(product, "1", "qa", "completed", { invoke_id: "run-7" });
+    t.clock.advance(601_000);
+    const redeploy = await deploy(product, "1", "dev", "completed");
+    expect(redeploy.headers.get("idempotent-replayed")).toBeNull();
+    expect(redeploy.body.deployment_id).not.toBe(first.body.deployment_id);
+    const retry = await deploy(product, "1", "qa", "completed", { invoke_id: "run-7" });
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body).toEqual(run.body);
+  });
+
+  it("compares with events stored before hashes existed by hashing their payload", async () => {
+    const product = unique("legacy");
+    const body = { product_name: product, version: "1", environment_name: "dev", status: "completed" };
+    const headers = { "idempotency-key": unique("legacy-key") };
+    const keyed = await t.call("POST", "/deployment-events", body, { headers });
+    const plain = await deploy(product, "1", "prod", "completed");
+    await t.database.client.execute({
+      sql: "UPDATE events SET body_hash = NULL WHERE id IN (?, ?)",
+      args: [keyed.body.event_id, plain.body.event_id],
+    });
+    const replay = await t.call("POST", "/deployment-events", body, { headers });
+    expect(replay.body).toEqual(keyed.body);
+    const reused = await t.call("POST", "/deployment-events", { ...body, version: "2" }, { headers });
+    expect(reused.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    const resend = await deploy(product, "1", "prod", "Success");
+    expect(resend.headers.get("idempotent-replayed")).toBe("true");
+    expect(resend.body).toEqual(plain.body);
+  });
+});
+
+describe("lifecycle without invoke_id", () => {
+  it("starts a new deployment when the open one is no longer the latest there, and closes the open one", async () => {
+    const product = unique("stale-open");
+    const stale = await deploy(product, "1.5.0", "production", "started");
+    t.clock.advance(60_000);
+    await deploy(product, "1.4.0", "production", "completed");
+    t.clock.advance(60_000);
+    const forward = await deploy(product, "1.5.0", "production", "completed");
+    expect(forward.body.deployment_id).not.toBe(stale.body.deployment_id);
+    const c = await cell(product, "production");
+    expect(c.current.version).toBe("1.5.0");
+    expect(c.in_progress).toBeNull();
+    const byId = new Map((await deploymentsOf(product)).map((d) => [d.id, d.status]));
+    expect(byId.get(stale.body.deployment_id)).toBe("aborted");
+    expect([...byId.values()].filter((status) => status === "started")).toEqual([]);
+  });
+
+  it("advances the open deployment while it is the latest there, whatever other environments do", async () => {
+    const product = unique("latest-open");
+    const started = await deploy(product, "2.0.0", "staging", "started");
+    await deploy(product, "1.9.0", "production", "completed");
+    const done = await deploy(product, "2.0.0", "staging", "completed");
+    expect(done.body.deployment_id).toBe(started.body.deployment_id);
+  });
+
+  it("applies the same rule to builds of a version", async () => {
+    const product = unique("build-runs");
+    const base = { product_name: product, version: "3.0.0" };
+    const stale = await t.call("POST", "/build-events", { ...base, status: "started" });
+    await t.call("POST", "/build-events", { ...base, status: "started", invoke_id: "ci-2" });
+    const done = await t.call("POST", "/build-events", { ...base, status: "completed" });
+    expect(done.body.build_id).not.toBe(stale.body.build_id);
+    const version = await t.call("GET", `/versions/${done.body.version_id}`);
+    const statuses = new Map(
+      version.body.builds.map((b: { id: string; status: string }) => [b.id, b.status] as const),
+    );
+    expect(statuses.get(stale.body.build_id)).toBe("aborted");
+    expect(statuses.get(done.body.build_id)).toBe("completed");
+  });
+});
+
 describe("Idempotency-Key", () => {
   it("refuses the same key with a different body with 409 IDEMPOTENCY_KEY_REUSED naming the key", async () => {
     const product = unique("reused");

@@ -75,7 +75,7 @@ interface ModelDeployment {
 interface ModelCell {
   latest?: { hash: string; epoch: number; deployment: ModelDeployment; response: Response["body"] };
   open: Map<string, ModelDeployment>;
-  current: string | null;
+  current: { version: string; deployment_id: string } | null;
   last?: ModelDeployment;
 }
 
@@ -143,7 +143,7 @@ class Model {
     expect(response.body.status).toBe(deployment.status);
     if (isOpen(deployment.status)) cell.open.set(version, deployment);
     else cell.open.delete(version);
-    if (deployment.status === "completed") cell.current = version;
+    if (deployment.status === "completed") cell.current = { version, deployment_id: deployment.id };
     cell.last = deployment;
     cell.latest = { hash, epoch: this.epoch, deployment, response: response.body };
     if (request.key !== undefined) this.keys.set(request.key, { hash, response: response.body });
@@ -155,11 +155,8 @@ class Model {
     const last = cell?.last;
     return {
       current: cell?.current ?? null,
-      in_progress: last && isOpen(last.status) ? { version: last.version, status: last.status } : null,
-      failed:
-        last && (last.status === "failed" || last.status === "aborted")
-          ? { version: last.version, status: last.status }
-          : null,
+      in_progress: last && isOpen(last.status) ? attempt(last) : null,
+      failed: last && (last.status === "failed" || last.status === "aborted") ? attempt(last) : null,
     };
   }
 }
@@ -222,11 +219,11 @@ async function runSequence(steps: Step[]): Promise<void> {
       const cell = row?.cells.find((c: { environment_name: string }) => c.environment_name === environment);
       expect(
         {
-          current: cell?.current?.version ?? null,
+          current: cell?.current ? pick(cell.current, ["version", "deployment_id"]) : null,
           in_progress: cell?.in_progress
-            ? { version: cell.in_progress.version, status: cell.in_progress.status }
+            ? pick(cell.in_progress, ["version", "status", "deployment_id"])
             : null,
-          failed: cell?.failed ? { version: cell.failed.version, status: cell.failed.status } : null,
+          failed: cell?.failed ? pick(cell.failed, ["version", "status", "deployment_id"]) : null,
         },
         `${product} in ${environment}`,
       ).toEqual(model.expectedCell(product, environment));
@@ -249,6 +246,14 @@ async function runSequence(steps: Step[]): Promise<void> {
   for (const product of products) {
     if (row(state, product)) await t.call("DELETE", `/products/${product}?confirm=${product}`);
   }
+}
+
+function attempt(d: ModelDeployment) {
+  return { version: d.version, status: d.status, deployment_id: d.id };
+}
+
+function pick(value: Record<string, unknown>, keys: string[]) {
+  return Object.fromEntries(keys.map((key) => [key, value[key]]));
 }
 
 function row(state: { body: { products: Array<{ name: string }> } }, product: string) {

@@ -224,7 +224,7 @@ async function recordOne(
         : null;
     const deployment = await planDeployment(
       unit,
-      { product, version, environment },
+      { product, version, environment, versionIsNew: !existingVersion },
       deploymentEvent,
       now,
       latestEvent,
@@ -497,7 +497,7 @@ async function planEnvironment(unit: UnitOfWork, name: string, now: string): Pro
 
 async function planDeployment(
   unit: UnitOfWork,
-  target: { product: ProductRow; version: VersionRow; environment: EnvironmentRow },
+  target: DeploymentTarget,
   event: DeploymentEvent,
   now: string,
   latestEvent: () => Promise<LatestEvent | undefined>,
@@ -509,42 +509,66 @@ async function planDeployment(
     matched,
     latestRecordId: matched ? (await latestEvent())?.record_id : undefined,
   });
-  if (step === "advance" && matched) {
-    // Out-of-order events (a late "started" after "completed") are logged but never move a record back.
-    if (statusRank(event.status) < statusRank(matched.status as Status)) return matched;
-    const next: DeploymentRow = {
-      ...matched,
-      status: event.status,
-      deployed_by: event.deployed_by ?? matched.deployed_by,
-      deployed_by_email: event.deployed_by_email ?? matched.deployed_by_email,
-      deployed_by_name: event.deployed_by_name ?? matched.deployed_by_name,
-      deploy_url: event.deploy_url ?? matched.deploy_url,
-      source_system: event.source_system ?? matched.source_system,
-      started_at: startedAt(event, matched.started_at, now),
-      completed_at: completedAt(event, matched.completed_at, now),
-      extra_metadata: { ...matched.extra_metadata, ...event.extra_metadata },
-      updated_at: now,
-    };
-    const { id, ...changes } = next;
-    unit.add(unit.db.update(deployments).set(changes).where(sql`${deployments.id} = ${id}`));
-    unit.rememberDeployment(next);
-    return next;
+  if (step === "supersede" && matched) await closeSuperseded(unit, target, matched, now);
+  const deployment =
+    step === "advance" && matched
+      ? advanceDeployment(unit, matched, event, now)
+      : startDeployment(unit, target, event, now);
+  // A run that completed this version here also ends the open deployment without invoke_id of the
+  // same version, so none stays `started` after a later completion. A new version has none.
+  if (event.invoke_id !== undefined && event.status === "completed" && !target.versionIsNew) {
+    const open = await unit.deploymentToAdvance(product.id, environment.id, version.id, undefined);
+    if (open) await closeSuperseded(unit, target, open, now);
   }
-  if (step === "supersede" && matched) {
-    const closed: DeploymentRow = { ...matched, ...supersededFields(now) };
-    unit.add(
-      unit.db.update(deployments).set(supersededFields(now)).where(sql`${deployments.id} = ${matched.id}`),
-    );
-    unit.rememberDeployment(closed);
-    // Only a back-dated cell can still show it as the latest attempt; keep that cell truthful.
-    if ((await unit.state(product.id, environment.id))?.last_deployment_id === matched.id)
-      await planState(unit, version, closed);
-  }
+  return deployment;
+}
+
+interface DeploymentTarget {
+  product: ProductRow;
+  version: VersionRow;
+  environment: EnvironmentRow;
+  /** Created by this event: it has no deployments yet. */
+  versionIsNew: boolean;
+}
+
+function advanceDeployment(
+  unit: UnitOfWork,
+  matched: DeploymentRow,
+  event: DeploymentEvent,
+  now: string,
+): DeploymentRow {
+  // Out-of-order events (a late "started" after "completed") are logged but never move a record back.
+  if (statusRank(event.status) < statusRank(matched.status as Status)) return matched;
+  const next: DeploymentRow = {
+    ...matched,
+    status: event.status,
+    deployed_by: event.deployed_by ?? matched.deployed_by,
+    deployed_by_email: event.deployed_by_email ?? matched.deployed_by_email,
+    deployed_by_name: event.deployed_by_name ?? matched.deployed_by_name,
+    deploy_url: event.deploy_url ?? matched.deploy_url,
+    source_system: event.source_system ?? matched.source_system,
+    started_at: startedAt(event, matched.started_at, now),
+    completed_at: completedAt(event, matched.completed_at, now),
+    extra_metadata: { ...matched.extra_metadata, ...event.extra_metadata },
+    updated_at: now,
+  };
+  const { id, ...changes } = next;
+  unit.add(unit.db.update(deployments).set(changes).where(sql`${deployments.id} = ${id}`));
+  unit.rememberDeployment(next);
+  return next;
+}
+
+function startDeployment(
+  unit: UnitOfWork,
+  target: DeploymentTarget,
+  event: DeploymentEvent,
+  now: string,
+): DeploymentRow {
   const row: DeploymentRow = {
     id: randomUUID(),
-    product_id: product.id,
-    version_id: version.id,
-    environment_id: environment.id,
+    product_id: target.product.id,
+    version_id: target.version.id,
+    environment_id: target.environment.id,
     status: event.status,
     deployed_by: event.deployed_by ?? null,
     deployed_by_email: event.deployed_by_email ?? null,
@@ -561,6 +585,20 @@ async function planDeployment(
   unit.add(unit.db.insert(deployments).values(row));
   unit.rememberDeployment(row);
   return row;
+}
+
+async function closeSuperseded(
+  unit: UnitOfWork,
+  target: DeploymentTarget,
+  open: DeploymentRow,
+  now: string,
+): Promise<void> {
+  const closed: DeploymentRow = { ...open, ...supersededFields(now) };
+  unit.add(unit.db.update(deployments).set(supersededFields(now)).where(sql`${deployments.id} = ${open.id}`));
+  unit.rememberDeployment(closed);
+  // Only a back-dated cell can still show it as the latest attempt; keep that cell truthful.
+  if ((await unit.state(target.product.id, target.environment.id))?.last_deployment_id === open.id)
+    await planState(unit, target.version, closed);
 }
 
 /** When a deployment went live (completed), or its latest known moment otherwise. */

@@ -192,6 +192,18 @@ describe("lifecycle without invoke_id", () => {
     expect(done.body.deployment_id).toBe(started.body.deployment_id);
   });
 
+  it("closes the open deployment without invoke_id when a run completes the same version there", async () => {
+    const product = unique("mixed");
+    const plain = await deploy(product, "4.0.0", "production", "started");
+    const other = await deploy(product, "3.9.0", "production", "started");
+    const run = await deploy(product, "4.0.0", "production", "completed", { invoke_id: "gha-1" });
+    const byId = new Map((await deploymentsOf(product)).map((d) => [d.id, d.status]));
+    expect(byId.get(plain.body.deployment_id)).toBe("aborted");
+    expect(byId.get(run.body.deployment_id)).toBe("completed");
+    // Another version's open deployment is not this run's business.
+    expect(byId.get(other.body.deployment_id)).toBe("started");
+  });
+
   it("applies the same rule to builds of a version", async () => {
     const product = unique("build-runs");
     const base = { product_name: product, version: "3.0.0" };

@@ -266,5 +266,5 @@ describe("ingest against a reference model", () => {
       seed: 20_261_129,
       numRuns: 200,
     });
-  }, 120_000);
+  }, 300_000);
 });

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 
 // Random sequences of deployment events (2 products × 3 environments, with and without
-// Idempotency-Keys, exact resends, reused keys, pauses longer than the repeat window) checked
-// against a reference model of docs/api.md: every acknowledged event that is not a repeat is
-// recorded, replays return the right response, and /state equals the model's state.
+// Idempotency-Keys and invoke_ids, exact resends, reused keys, pauses longer than the repeat
+// window) checked against a reference model of docs/api.md: every acknowledged event that is not
+// a repeat is recorded, replays return the right response, and /state equals the model's state.
 
 const ENVIRONMENTS = ["dev", "qa", "production"] as const;
 const VERSIONS = ["1.0", "1.1", "2.0"] as const;
@@ -25,6 +25,7 @@ interface EventSpec {
   version: (typeof VERSIONS)[number];
   status: (typeof STATUSES)[number];
   deployedBy: "ana" | "bo" | null | undefined;
+  invokeId: "run-1" | "run-2" | undefined;
 }
 
 type Step =
@@ -39,6 +40,8 @@ const eventSpec = fc.record({
   version: fc.constantFrom(...VERSIONS),
   status: fc.constantFrom(...STATUSES),
   deployedBy: fc.constantFrom("ana" as const, "bo" as const, null, undefined),
+  // Mostly plain scripts (the rules under test), sometimes CI runs naming themselves.
+  invokeId: fc.constantFrom(undefined, undefined, undefined, "run-1" as const, "run-2" as const),
 });
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -68,30 +71,50 @@ interface Response {
 /** One deployment record as the model knows it; `id` is learned from the collector's first answer. */
 interface ModelDeployment {
   id: string;
+  cell: ModelCell;
+  version: string;
+  invoke: string | null;
+  status: Status;
+  // Model clock ticks: the collector's times in the same order.
+  created: number;
+  started: number | null;
+  completed: number | null;
+}
+
+/** What `/state` shows of a deployment, as of the last time the cell took it. */
+interface Shown {
+  deployment_id: string;
   version: string;
   status: Status;
+  at: number;
 }
 
 interface ModelCell {
   latest?: { hash: string; epoch: number; deployment: ModelDeployment; response: Response["body"] };
+  /** The open deployment without invoke_id of each version (at most one). */
   open: Map<string, ModelDeployment>;
-  current: { version: string; deployment_id: string } | null;
-  last?: ModelDeployment;
+  current: Shown | null;
+  last: Shown | null;
 }
+
+// When a deployment went live, or its latest known moment before that.
+const timeOf = (d: ModelDeployment) => d.completed ?? d.started ?? d.created;
 
 /** The reference: docs/api.md's rules, written as plainly as possible. */
 class Model {
   readonly deployments: ModelDeployment[] = [];
   readonly cells = new Map<string, ModelCell>();
   readonly keys = new Map<string, { hash: string; response: Response["body"] }>();
+  readonly versions = new Set<string>();
   recorded = 0;
   epoch = 0;
+  time = 0;
 
   cell(product: string, environment: string): ModelCell {
     const key = `${product}/${environment}`;
     let cell = this.cells.get(key);
     if (!cell) {
-      cell = { open: new Map(), current: null };
+      cell = { open: new Map(), current: null, last: null };
       this.cells.set(key, cell);
     }
     return cell;
@@ -102,12 +125,14 @@ class Model {
     const body = request.body;
     const status = normalize(body.status as (typeof STATUSES)[number]);
     const version = body.version as string;
+    const invoke = (body.invoke_id as string | undefined) ?? null;
     const hash = JSON.stringify([
       body.product_name,
       body.environment_name,
       version,
       status,
       body.deployed_by ?? null,
+      invoke,
     ]);
     const cell = this.cell(body.product_name as string, body.environment_name as string);
 
@@ -122,7 +147,7 @@ class Model {
         expect(response).toEqual({ status: 200, replayed: true, body: stored.response });
         return;
       }
-    } else if (cell.latest && cell.latest.hash === hash && cell.latest.epoch === this.epoch) {
+    } else if (cell.latest?.hash === hash && (invoke !== null || cell.latest.epoch === this.epoch)) {
       expect(response).toEqual({ status: 200, replayed: true, body: cell.latest.response });
       return;
     }
@@ -130,31 +155,78 @@ class Model {
     expect(response.status).toBe(200);
     expect(response.replayed).toBe(false);
     this.recorded++;
-    let deployment = cell.open.get(version);
-    if (deployment && cell.latest?.deployment === deployment) {
+    const now = ++this.time;
+    // A run's record, or the open one without invoke_id, advanced only while it is the latest there.
+    const matched =
+      invoke === null
+        ? cell.open.get(version)
+        : this.deployments.find((d) => d.cell === cell && d.version === version && d.invoke === invoke);
+    const advance = matched && (invoke !== null || cell.latest?.deployment === matched);
+    if (matched && !advance) this.close(matched, now);
+    let deployment: ModelDeployment;
+    if (advance) {
+      deployment = matched;
       expect(response.body.deployment_id).toBe(deployment.id);
-      if (rank(status) >= rank(deployment.status)) deployment.status = status;
+      if (rank(status) >= rank(deployment.status)) {
+        deployment.status = status;
+        deployment.started ??= status === "started" ? now : null;
+        if (!isOpen(status)) deployment.completed = now;
+      }
     } else {
-      if (deployment) deployment.status = "aborted";
-      deployment = { id: String(response.body.deployment_id), version, status };
-      expect(this.deployments.some((d) => d.id === deployment?.id)).toBe(false);
+      deployment = {
+        id: String(response.body.deployment_id),
+        cell,
+        version,
+        invoke,
+        status,
+        created: now,
+        started: status === "started" ? now : null,
+        completed: isOpen(status) ? null : now,
+      };
+      expect(this.deployments.some((d) => d.id === deployment.id)).toBe(false);
       this.deployments.push(deployment);
     }
+    const versionKey = `${body.product_name}/${version}`;
+    if (invoke !== null && status === "completed" && this.versions.has(versionKey)) {
+      const open = cell.open.get(version);
+      if (open) this.close(open, now);
+    }
+    this.versions.add(versionKey);
     expect(response.body.status).toBe(deployment.status);
-    if (isOpen(deployment.status)) cell.open.set(version, deployment);
-    else cell.open.delete(version);
-    if (deployment.status === "completed") cell.current = { version, deployment_id: deployment.id };
-    cell.last = deployment;
+    if (invoke === null) {
+      if (isOpen(deployment.status)) cell.open.set(version, deployment);
+      else cell.open.delete(version);
+    }
+    this.show(deployment);
     cell.latest = { hash, epoch: this.epoch, deployment, response: response.body };
     if (request.key !== undefined) this.keys.set(request.key, { hash, response: response.body });
+  }
+
+  /** A superseded open deployment: closed as aborted. */
+  close(deployment: ModelDeployment, now: number): void {
+    deployment.status = "aborted";
+    deployment.completed = now;
+    deployment.cell.open.delete(deployment.version);
+    if (deployment.cell.last?.deployment_id === deployment.id) this.show(deployment);
+  }
+
+  /** The cell moves `current` to a later completion and `last` to a later attempt, never back. */
+  show(d: ModelDeployment): void {
+    const cell = d.cell;
+    const shown = { deployment_id: d.id, version: d.version, status: d.status, at: timeOf(d) };
+    const same = (s: Shown | null) => s?.deployment_id === d.id;
+    if (d.status === "completed" && (!cell.current || shown.at >= cell.current.at || same(cell.current)))
+      cell.current = shown;
+    if (!cell.last || same(cell.last) || shown.at >= cell.last.at) cell.last = shown;
   }
 
   /** The `/state` cell the collector should show. */
   expectedCell(product: string, environment: string) {
     const cell = this.cells.get(`${product}/${environment}`);
+    const current = cell?.current;
     const last = cell?.last;
     return {
-      current: cell?.current ?? null,
+      current: current ? { version: current.version, deployment_id: current.deployment_id } : null,
       in_progress: last && isOpen(last.status) ? attempt(last) : null,
       failed: last && (last.status === "failed" || last.status === "aborted") ? attempt(last) : null,
     };
@@ -181,6 +253,7 @@ async function runSequence(steps: Step[]): Promise<void> {
     environment_name: ENVIRONMENTS[spec.environment],
     status: spec.status,
     ...(spec.deployedBy === undefined ? {} : { deployed_by: spec.deployedBy }),
+    ...(spec.invokeId === undefined ? {} : { invoke_id: spec.invokeId }),
   });
 
   for (const s of steps) {
@@ -248,8 +321,8 @@ async function runSequence(steps: Step[]): Promise<void> {
   }
 }
 
-function attempt(d: ModelDeployment) {
-  return { version: d.version, status: d.status, deployment_id: d.id };
+function attempt(shown: Shown) {
+  return { version: shown.version, status: shown.status, deployment_id: shown.deployment_id };
 }
 
 function pick(value: Record<string, unknown>, keys: string[]) {

@@ -14,11 +14,14 @@ import { ingestBatch, ingestBuild, ingestDeployment, type RawEvent } from "./ing
 
 const IdempotencyHeader = z.object({
   "idempotency-key": z.string().min(1).max(255).optional().openapi({
-    description: "Repeat a request with the same key to get the original response and write nothing",
+    description:
+      "Repeat a request with the same key and body to get the original response and write nothing; the same key with another body is 409 IDEMPOTENCY_KEY_REUSED",
   }),
 });
 
-const conflict = errorJson("The version is registered with another SHA (VERSION_SHA_CONFLICT)");
+const conflict = errorJson(
+  "The version is registered with another SHA (VERSION_SHA_CONFLICT), or the Idempotency-Key was used for another request (IDEMPOTENCY_KEY_REUSED)",
+);
 
 function buildRoute(path: string, deprecated: boolean) {
   return protectedRoute("deployments.record", {

@@ -22,7 +22,21 @@ import { ConflictError, DomainError } from "../errors.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
 import { parseOrThrow, toErrorBody } from "../http/validation.ts";
 import { groupCommitterFor } from "./group-commit.ts";
-import type { DeploymentRow, EnvironmentRow, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
+import {
+  type LatestEvent,
+  legacyRequestHash,
+  lifecycleStep,
+  repeatsLatest,
+  requestHash,
+} from "./lifecycle.ts";
+import type {
+  DeploymentRow,
+  EnvironmentRow,
+  EventStream,
+  ProductRow,
+  UnitOfWork,
+  VersionRow,
+} from "./unit-of-work.ts";
 
 export interface IngestDeps {
   database: Database;
@@ -111,41 +125,42 @@ async function recordOne(
 ): Promise<IngestResult<BuildEventResponse | DeploymentEventResponse>> {
   const received = deps.clock.now();
   const now = received.toISOString();
-  const environmentName = "environment_name" in event ? event.environment_name : "";
-  // The spec's natural key, plus the SHA: an event naming another commit is not a repeat but a conflict.
-  const naturalKey = [
-    kind,
-    event.product_name,
-    event.version,
-    environmentName,
-    event.status,
-    event.invoke_id ?? "",
-    event.scm_sha?.toLowerCase() ?? "",
-  ].join("\u001f");
+  const hash = requestHash(kind, event);
+  const environmentName = "environment_name" in event ? event.environment_name : undefined;
+  const existingProduct = await unit.productByName(event.product_name);
+  const existingVersion = existingProduct ? await unit.version(existingProduct.id, event.version) : undefined;
+  const existingEnvironment =
+    environmentName === undefined ? undefined : await unit.environmentByName(environmentName);
+  // Read at most once, and only when a rule needs it: repeats without a key, and the lifecycle
+  // of an event without invoke_id that found an open record.
+  const stream = eventStream(kind, existingProduct, existingVersion, existingEnvironment);
+  let latest: Promise<LatestEvent | undefined> | undefined;
+  const latestEvent = () => {
+    latest ??= stream ? unit.latestEvent(stream) : Promise.resolve(undefined);
+    return latest;
+  };
 
   // 1. Repeats return the original response and write nothing.
-  const previous = idempotencyKey
-    ? await unit.eventByIdempotencyKey(idempotencyKey)
-    : await unit.eventByNaturalKey(
-        naturalKey,
-        new Date(received.getTime() - deps.dedupWindowSeconds * 1000).toISOString(),
-      );
-  if (previous) {
-    if (previous.kind !== kind) {
-      throw new DomainError(422, ERROR_CODES.VALIDATION_ERROR, [
-        {
-          loc: ["header", "Idempotency-Key"],
-          msg: `already used for a ${previous.kind} event`,
-          type: "value_error",
-        },
-      ]);
+  if (idempotencyKey) {
+    const stored = await unit.eventByIdempotencyKey(idempotencyKey);
+    if (stored) {
+      if ((stored.body_hash ?? legacyRequestHash(stored)) !== hash) {
+        throw new ConflictError(
+          ERROR_CODES.IDEMPOTENCY_KEY_REUSED,
+          `Idempotency-Key '${idempotencyKey}' was already used for another request (a ${stored.kind} event with a different body); send a new key for a new event`,
+        );
+      }
+      return { body: stored.response as unknown as BuildEventResponse, replayed: true };
     }
-    return { body: previous.response as unknown as BuildEventResponse, replayed: true };
+  } else {
+    const previous = await latestEvent();
+    if (previous && (await isRepeat(deps, unit, previous, hash, received, event.invoke_id !== undefined))) {
+      const stored = await unit.eventById(previous.id);
+      if (stored) return { body: stored.response as unknown as BuildEventResponse, replayed: true };
+    }
   }
 
   // 2. Every check that can reject the event runs before anything is planned.
-  const existingProduct = await unit.productByName(event.product_name);
-  const existingVersion = existingProduct ? await unit.version(existingProduct.id, event.version) : undefined;
   if (existingVersion) assertSameSha(existingVersion, event.product_name, event.scm_sha);
 
   // 3. Plan the writes.
@@ -159,7 +174,7 @@ async function recordOne(
   let environmentId: string | null = null;
   let recordId: string;
   if (kind === "build") {
-    const build = await planBuild(unit, version, event as BuildEvent, now);
+    const build = await planBuild(unit, version, event as BuildEvent, now, latestEvent);
     recordId = build.id;
     body = {
       id: build.id,
@@ -197,8 +212,7 @@ async function recordOne(
   } else {
     const deploymentEvent = event as DeploymentEvent;
     const environment =
-      (await unit.environmentByName(deploymentEvent.environment_name)) ??
-      (await planEnvironment(unit, deploymentEvent.environment_name, now));
+      existingEnvironment ?? (await planEnvironment(unit, deploymentEvent.environment_name, now));
     environmentId = environment.id;
     // The version running there before this event, read through the unit so a batch's earlier
     // events count (and before planState moves the cell). Only notifications need its row, so
@@ -208,7 +222,13 @@ async function recordOne(
       before?.current_version && before.current_version_id !== version.id
         ? ((await unit.version(product.id, before.current_version)) ?? null)
         : null;
-    const deployment = await planDeployment(unit, product, version, environment, deploymentEvent, now);
+    const deployment = await planDeployment(
+      unit,
+      { product, version, environment, versionIsNew: !existingVersion },
+      deploymentEvent,
+      now,
+      latestEvent,
+    );
     await planState(unit, version, deployment);
     recordId = deployment.id;
     body = deploymentResponse(deployment, product, version, environment, eventId);
@@ -239,8 +259,7 @@ async function recordOne(
     id: eventId,
     kind,
     idempotency_key: idempotencyKey ?? null,
-    natural_key: naturalKey,
-    has_invoke_id: event.invoke_id !== undefined,
+    body_hash: hash,
     product_id: product.id,
     version_id: version.id,
     environment_id: environmentId,
@@ -271,6 +290,39 @@ function assertSameSha(version: VersionRow, productName: string, sha: string | u
       `Version ${version.version} of ${productName} already exists with different SHA (registered ${version.scm_sha}, received ${sha})`,
     );
   }
+}
+
+function eventStream(
+  kind: EventKind,
+  product: ProductRow | undefined,
+  version: VersionRow | undefined,
+  environment: EnvironmentRow | undefined,
+): EventStream | undefined {
+  if (kind === "build") return version ? { version_id: version.id } : undefined;
+  return product && environment ? { product_id: product.id, environment_id: environment.id } : undefined;
+}
+
+async function isRepeat(
+  deps: IngestDeps,
+  unit: UnitOfWork,
+  latest: LatestEvent,
+  hash: string,
+  receivedAt: Date,
+  hasInvokeId: boolean,
+): Promise<boolean> {
+  let latestHash = latest.body_hash;
+  if (latestHash === null) {
+    const row = await unit.eventById(latest.id);
+    latestHash = row ? legacyRequestHash(row) : null;
+  }
+  return repeatsLatest({
+    hash,
+    latestHash,
+    latestReceivedAt: latest.received_at,
+    receivedAt,
+    hasInvokeId,
+    windowSeconds: deps.dedupWindowSeconds,
+  });
 }
 
 function planProduct(unit: UnitOfWork, name: string, now: string): ProductRow {
@@ -365,26 +417,42 @@ function planVersionUpdate(
   return next;
 }
 
-async function planBuild(unit: UnitOfWork, version: VersionRow, event: BuildEvent, now: string) {
-  const existing = await unit.buildToAdvance(version.id, event.invoke_id);
-  if (existing) {
-    if (statusRank(event.status) < statusRank(existing.status as Status)) return existing;
+async function planBuild(
+  unit: UnitOfWork,
+  version: VersionRow,
+  event: BuildEvent,
+  now: string,
+  latestEvent: () => Promise<LatestEvent | undefined>,
+) {
+  const matched = await unit.buildToAdvance(version.id, event.invoke_id);
+  const step = lifecycleStep({
+    hasInvokeId: event.invoke_id !== undefined,
+    matched,
+    latestRecordId: matched ? (await latestEvent())?.record_id : undefined,
+  });
+  if (step === "advance" && matched) {
+    if (statusRank(event.status) < statusRank(matched.status as Status)) return matched;
     const next = {
-      ...existing,
+      ...matched,
       status: event.status,
-      build_number: event.build_number ?? existing.build_number,
-      build_url: event.build_url ?? existing.build_url,
-      source_system: event.source_system ?? existing.source_system,
-      built_by: event.built_by ?? existing.built_by,
-      started_at: startedAt(event, existing.started_at, now),
-      completed_at: completedAt(event, existing.completed_at, now),
-      extra_metadata: { ...existing.extra_metadata, ...event.extra_metadata },
+      build_number: event.build_number ?? matched.build_number,
+      build_url: event.build_url ?? matched.build_url,
+      source_system: event.source_system ?? matched.source_system,
+      built_by: event.built_by ?? matched.built_by,
+      started_at: startedAt(event, matched.started_at, now),
+      completed_at: completedAt(event, matched.completed_at, now),
+      extra_metadata: { ...matched.extra_metadata, ...event.extra_metadata },
       updated_at: now,
     };
     const { id, ...changes } = next;
     unit.add(unit.db.update(builds).set(changes).where(sql`${builds.id} = ${id}`));
     unit.rememberBuild(next);
     return next;
+  }
+  if (step === "supersede" && matched) {
+    const closed = { ...matched, ...supersededFields(now) };
+    unit.add(unit.db.update(builds).set(supersededFields(now)).where(sql`${builds.id} = ${matched.id}`));
+    unit.rememberBuild(closed);
   }
   const row = {
     id: randomUUID(),
@@ -406,6 +474,11 @@ async function planBuild(unit: UnitOfWork, version: VersionRow, event: BuildEven
   return row;
 }
 
+/** An open record that a newer attempt replaced: it will never report its end, so it ends here. */
+function supersededFields(now: string) {
+  return { status: "aborted", completed_at: now, updated_at: now } as const;
+}
+
 async function planEnvironment(unit: UnitOfWork, name: string, now: string): Promise<EnvironmentRow> {
   const row: EnvironmentRow = {
     id: randomUUID(),
@@ -424,39 +497,78 @@ async function planEnvironment(unit: UnitOfWork, name: string, now: string): Pro
 
 async function planDeployment(
   unit: UnitOfWork,
-  product: ProductRow,
-  version: VersionRow,
-  environment: EnvironmentRow,
+  target: DeploymentTarget,
   event: DeploymentEvent,
   now: string,
+  latestEvent: () => Promise<LatestEvent | undefined>,
 ): Promise<DeploymentRow> {
-  const existing = await unit.deploymentToAdvance(product.id, environment.id, version.id, event.invoke_id);
-  if (existing) {
-    // Out-of-order events (a late "started" after "completed") are logged but never move a record back.
-    if (statusRank(event.status) < statusRank(existing.status as Status)) return existing;
-    const next: DeploymentRow = {
-      ...existing,
-      status: event.status,
-      deployed_by: event.deployed_by ?? existing.deployed_by,
-      deployed_by_email: event.deployed_by_email ?? existing.deployed_by_email,
-      deployed_by_name: event.deployed_by_name ?? existing.deployed_by_name,
-      deploy_url: event.deploy_url ?? existing.deploy_url,
-      source_system: event.source_system ?? existing.source_system,
-      started_at: startedAt(event, existing.started_at, now),
-      completed_at: completedAt(event, existing.completed_at, now),
-      extra_metadata: { ...existing.extra_metadata, ...event.extra_metadata },
-      updated_at: now,
-    };
-    const { id, ...changes } = next;
-    unit.add(unit.db.update(deployments).set(changes).where(sql`${deployments.id} = ${id}`));
-    unit.rememberDeployment(next);
-    return next;
+  const { product, version, environment } = target;
+  const matched = await unit.deploymentToAdvance(product.id, environment.id, version.id, event.invoke_id);
+  const step = lifecycleStep({
+    hasInvokeId: event.invoke_id !== undefined,
+    matched,
+    latestRecordId: matched ? (await latestEvent())?.record_id : undefined,
+  });
+  if (step === "supersede" && matched) await closeSuperseded(unit, target, matched, now);
+  const deployment =
+    step === "advance" && matched
+      ? advanceDeployment(unit, matched, event, now)
+      : startDeployment(unit, target, event, now);
+  // A run that completed this version here also ends the open deployment without invoke_id of the
+  // same version, so none stays `started` after a later completion. A new version has none.
+  if (event.invoke_id !== undefined && event.status === "completed" && !target.versionIsNew) {
+    const open = await unit.deploymentToAdvance(product.id, environment.id, version.id, undefined);
+    if (open) await closeSuperseded(unit, target, open, now);
   }
+  return deployment;
+}
+
+interface DeploymentTarget {
+  product: ProductRow;
+  version: VersionRow;
+  environment: EnvironmentRow;
+  /** Created by this event: it has no deployments yet. */
+  versionIsNew: boolean;
+}
+
+function advanceDeployment(
+  unit: UnitOfWork,
+  matched: DeploymentRow,
+  event: DeploymentEvent,
+  now: string,
+): DeploymentRow {
+  // Out-of-order events (a late "started" after "completed") are logged but never move a record back.
+  if (statusRank(event.status) < statusRank(matched.status as Status)) return matched;
+  const next: DeploymentRow = {
+    ...matched,
+    status: event.status,
+    deployed_by: event.deployed_by ?? matched.deployed_by,
+    deployed_by_email: event.deployed_by_email ?? matched.deployed_by_email,
+    deployed_by_name: event.deployed_by_name ?? matched.deployed_by_name,
+    deploy_url: event.deploy_url ?? matched.deploy_url,
+    source_system: event.source_system ?? matched.source_system,
+    started_at: startedAt(event, matched.started_at, now),
+    completed_at: completedAt(event, matched.completed_at, now),
+    extra_metadata: { ...matched.extra_metadata, ...event.extra_metadata },
+    updated_at: now,
+  };
+  const { id, ...changes } = next;
+  unit.add(unit.db.update(deployments).set(changes).where(sql`${deployments.id} = ${id}`));
+  unit.rememberDeployment(next);
+  return next;
+}
+
+function startDeployment(
+  unit: UnitOfWork,
+  target: DeploymentTarget,
+  event: DeploymentEvent,
+  now: string,
+): DeploymentRow {
   const row: DeploymentRow = {
     id: randomUUID(),
-    product_id: product.id,
-    version_id: version.id,
-    environment_id: environment.id,
+    product_id: target.product.id,
+    version_id: target.version.id,
+    environment_id: target.environment.id,
     status: event.status,
     deployed_by: event.deployed_by ?? null,
     deployed_by_email: event.deployed_by_email ?? null,
@@ -473,6 +585,20 @@ async function planDeployment(
   unit.add(unit.db.insert(deployments).values(row));
   unit.rememberDeployment(row);
   return row;
+}
+
+async function closeSuperseded(
+  unit: UnitOfWork,
+  target: DeploymentTarget,
+  open: DeploymentRow,
+  now: string,
+): Promise<void> {
+  const closed: DeploymentRow = { ...open, ...supersededFields(now) };
+  unit.add(unit.db.update(deployments).set(supersededFields(now)).where(sql`${deployments.id} = ${open.id}`));
+  unit.rememberDeployment(closed);
+  // Only a back-dated cell can still show it as the latest attempt; keep that cell truthful.
+  if ((await unit.state(target.product.id, target.environment.id))?.last_deployment_id === open.id)
+    await planState(unit, target.version, closed);
 }
 
 /** When a deployment went live (completed), or its latest known moment otherwise. */

@@ -300,7 +300,7 @@ describe("idempotency", () => {
     expect(await counts()).toEqual(before);
   });
 
-  it("treats the same natural key within the window as a repeat", async () => {
+  it("treats the same event as the latest one, within the window, as a repeat", async () => {
     const product = unique("natural");
     const first = await deploy(product, "1", "prod", "completed");
     const before = await counts();
@@ -310,7 +310,7 @@ describe("idempotency", () => {
     expect(await counts()).toEqual(before);
   });
 
-  it("keeps a natural key with an invoke_id a repeat forever", async () => {
+  it("keeps the same event with an invoke_id as the latest one a repeat however late", async () => {
     const product = unique("natural-invoke");
     const first = await deploy(product, "1", "prod", "started", { invoke_id: "x1" });
     t.clock.advance(7 * 24 * 3600_000);

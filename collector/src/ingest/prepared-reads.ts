@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import {
   builds,
@@ -11,6 +11,13 @@ import {
 } from "../db/schema/index.ts";
 
 const p = (name: string) => sql.placeholder(name);
+// Only what the repeat and lifecycle rules need: the response is read when an event repeats.
+const latestEventColumns = {
+  id: events.id,
+  body_hash: events.body_hash,
+  record_id: events.record_id,
+  received_at: events.received_at,
+};
 const unfinished = (status: typeof deployments.status | typeof builds.status) =>
   or(eq(status, "pending"), eq(status, "started"));
 
@@ -96,16 +103,25 @@ function prepare(db: Db) {
       .where(eq(events.idempotency_key, p("key")))
       .limit(1)
       .prepare(),
-    eventByNaturalKey: db
+    // Newest first by rowid: insertion order, which a clock stepping back cannot reorder.
+    latestDeploymentEvent: db
+      .select(latestEventColumns)
+      .from(events)
+      .where(and(eq(events.product_id, p("product_id")), eq(events.environment_id, p("environment_id"))))
+      .orderBy(desc(sql`${events}.rowid`))
+      .limit(1)
+      .prepare(),
+    latestBuildEvent: db
+      .select(latestEventColumns)
+      .from(events)
+      .where(and(eq(events.version_id, p("version_id")), isNull(events.environment_id)))
+      .orderBy(desc(sql`${events}.rowid`))
+      .limit(1)
+      .prepare(),
+    eventById: db
       .select()
       .from(events)
-      .where(
-        and(
-          eq(events.natural_key, p("natural_key")),
-          or(eq(events.has_invoke_id, true), gte(events.received_at, p("since"))),
-        ),
-      )
-      .orderBy(desc(events.received_at))
+      .where(eq(events.id, p("id")))
       .limit(1)
       .prepare(),
   };

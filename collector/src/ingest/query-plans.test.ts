@@ -41,7 +41,9 @@ describe("ingest query plans", () => {
     ["openBuildWithoutInvoke", "builds_version_invoke_idx"],
     ["version", "versions_product_version_uq"],
     ["state", "sqlite_autoindex_current_state_1"],
-    ["eventByNaturalKey", "events_natural_key_idx"],
+    ["latestDeploymentEvent", "events_deployment_stream_idx"],
+    ["latestBuildEvent", "events_build_stream_idx"],
+    ["eventById", "sqlite_autoindex_events_1"],
     ["eventByIdempotencyKey", "events_idempotency_key_uq"],
   ] as const)("%s seeks through %s without sorting", async (name, index) => {
     const query = preparedReads(t.database.db)[name].getQuery();

@@ -10,6 +10,7 @@ import {
   type products,
   type versions,
 } from "../db/schema/index.ts";
+import type { LatestEvent } from "./lifecycle.ts";
 import { type PreparedReads, preparedReads } from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
@@ -38,7 +39,8 @@ export class UnitOfWork {
   readonly #builds = new Map<string, BuildRow | null>();
   readonly #state = new Map<string, StateRow | null>();
   readonly #eventsByKey = new Map<string, EventRow>();
-  readonly #eventsByNaturalKey = new Map<string, EventRow>();
+  readonly #latestEvents = new Map<string, LatestEvent>();
+  readonly #plannedEvents = new Map<string, EventRow>();
   #maxSortOrder: number | undefined;
 
   readonly #reads: PreparedReads;
@@ -173,18 +175,43 @@ export class UnitOfWork {
     return row;
   }
 
-  /** The latest event with this natural key, if it carried an invoke_id or arrived after `since`. */
-  async eventByNaturalKey(naturalKey: string, since: string): Promise<EventRow | undefined> {
-    const cached = this.#eventsByNaturalKey.get(naturalKey);
-    if (cached && (cached.has_invoke_id || cached.received_at >= since)) return cached;
-    const [row] = await this.#reads.eventByNaturalKey.all({ natural_key: naturalKey, since });
+  /** The latest event recorded in a stream, counting the ones this unit has planned. */
+  async latestEvent(stream: EventStream): Promise<LatestEvent | undefined> {
+    const key = streamKey(stream);
+    const cached = this.#latestEvents.get(key);
+    if (cached) return cached;
+    const [row] =
+      "environment_id" in stream
+        ? await this.#reads.latestDeploymentEvent.all(stream)
+        : await this.#reads.latestBuildEvent.all(stream);
+    if (row) this.#latestEvents.set(key, row);
+    return row;
+  }
+
+  async eventById(id: string): Promise<EventRow | undefined> {
+    const planned = this.#plannedEvents.get(id);
+    if (planned) return planned;
+    const [row] = await this.#reads.eventById.all({ id });
     return row;
   }
 
   rememberEvent(row: EventRow): void {
     if (row.idempotency_key) this.#eventsByKey.set(row.idempotency_key, row);
-    this.#eventsByNaturalKey.set(row.natural_key, row);
+    this.#plannedEvents.set(row.id, row);
+    const stream: EventStream = row.environment_id
+      ? { product_id: row.product_id, environment_id: row.environment_id }
+      : { version_id: row.version_id };
+    this.#latestEvents.set(streamKey(stream), row);
   }
+}
+
+/** Where "the latest event" is looked for: deployments per product + environment, builds per version. */
+export type EventStream = { product_id: string; environment_id: string } | { version_id: string };
+
+function streamKey(stream: EventStream): string {
+  return "environment_id" in stream
+    ? `d\u0000${stream.product_id}\u0000${stream.environment_id}`
+    : `b\u0000${stream.version_id}`;
 }
 
 function isFinished(status: string): boolean {

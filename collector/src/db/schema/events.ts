@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Append-only log of every accepted build and deployment event, with the response it produced. */
 export const events = sqliteTable(
@@ -7,8 +7,8 @@ export const events = sqliteTable(
     id: text("id").primaryKey(),
     kind: text("kind").notNull(),
     idempotency_key: text("idempotency_key"),
-    natural_key: text("natural_key").notNull(),
-    has_invoke_id: integer("has_invoke_id", { mode: "boolean" }).notNull(),
+    /** SHA-256 of the kind and the canonical body (ingest/lifecycle.ts); null on rows from before it. */
+    body_hash: text("body_hash"),
     product_id: text("product_id").notNull(),
     version_id: text("version_id").notNull(),
     environment_id: text("environment_id"),
@@ -20,7 +20,9 @@ export const events = sqliteTable(
   },
   (t) => [
     uniqueIndex("events_idempotency_key_uq").on(t.idempotency_key),
-    index("events_natural_key_idx").on(t.natural_key, t.received_at),
-    index("events_product_idx").on(t.product_id),
+    // The latest event of a stream, newest by rowid (insertion order, which a clock step back
+    // cannot reorder): deployments by product + environment, builds by version (environment null).
+    index("events_deployment_stream_idx").on(t.product_id, t.environment_id),
+    index("events_build_stream_idx").on(t.version_id, t.environment_id),
   ],
 );

@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { Name } from "@versioner/schema";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
@@ -38,7 +39,7 @@ const UserCreate = z.object({
   password: Password.nullish().openapi({ description: "For dashboard sign-in; at least 10 characters" }),
 });
 const UserUpdate = z.object({
-  name: z.string().trim().min(1).max(255).optional(),
+  name: Name.optional(),
   role: z.enum(ROLES).optional(),
   active: z.boolean().optional(),
   password: Password.optional(),
@@ -58,7 +59,7 @@ const routes = {
     path: "/users/me",
     tags: ["Users"],
     summary: "Change your own name",
-    request: jsonBody(z.object({ name: z.string().trim().min(1).max(255) })),
+    request: jsonBody(z.object({ name: Name })),
     responses: { 200: json(User, "You") },
   }),
   password: protectedRoute("catalog.read", {

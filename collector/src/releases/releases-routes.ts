@@ -67,6 +67,9 @@ const Progress = z
             deployment_id: z.string().nullable(),
             deployment_status: z.enum(STATUSES).nullable(),
             at: z.string().nullable(),
+            running: z.boolean().openapi({
+              description: "This member version is the one running there now (false after a rollback)",
+            }),
           }),
         ),
       }),

@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { Name } from "@versioner/schema";
+import { Name, SingleLineText } from "@versioner/schema";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
@@ -34,7 +34,7 @@ export const User = z
 const Password = z.string().max(1024);
 const UserCreate = z.object({
   email: z.email(),
-  name: z.string().trim().max(255).nullish(),
+  name: SingleLineText(255).nullish(),
   role: z.enum(ROLES),
   password: Password.nullish().openapi({ description: "For dashboard sign-in; at least 10 characters" }),
 });

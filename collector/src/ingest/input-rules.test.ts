@@ -272,3 +272,25 @@ describe("batch isolation", () => {
     expect((await versionsOf(product)).sort()).toEqual(["1", "2"]);
   });
 });
+
+describe("rows stored before these rules", () => {
+  it("a name with a NUL reads as its prefix, is not found by name, is found by the documented query, and renames by id", async () => {
+    const product = unique("legacy");
+    await build({ product_name: product, version: "1", status: "completed" });
+    // What an event could store before the rules: the name with a NUL inside.
+    await t.database.client.execute({
+      sql: "UPDATE products SET name = ? WHERE name = ?",
+      args: [`${product}\u0000x`, product],
+    });
+    const found = await t.database.client.execute(
+      "SELECT id FROM products WHERE instr(CAST(name AS BLOB), x'00') > 0",
+    );
+    expect(found.rows).toHaveLength(1);
+    const id = String(found.rows[0]?.id);
+    expect((await t.call("GET", `/products/${id}`)).body.name).toBe(product);
+    expect((await t.call("GET", `/products/${product}`)).status).toBe(404);
+    const renamed = await t.call("PATCH", `/products/${id}`, { name: `${product}-legacy` });
+    expect(renamed.status).toBe(200);
+    expect((await t.call("GET", `/products/${product}-legacy`)).body.id).toBe(id);
+  });
+});

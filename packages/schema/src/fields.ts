@@ -32,8 +32,9 @@ export const OptionalText = (max = 1024) =>
     .nullish()
     .transform((value) => (value ? value : undefined));
 
-/** A required one-line text (URL templates…): no control characters, no lone surrogates. */
-export const SingleLineText = (max = 1024) => z.string().max(max).superRefine(refuseBadText("single-line"));
+/** A trimmed one-line text (URL templates, display names…): no control characters, no lone surrogates. */
+export const SingleLineText = (max = 1024) =>
+  z.string().trim().max(max).superRefine(refuseBadText("single-line"));
 
 /** A free text that may span lines (descriptions): tabs and line breaks allowed, other control characters not. */
 export const FreeText = (max = 4096) => z.string().max(max).superRefine(refuseBadText("multi-line"));

@@ -48,7 +48,7 @@ export async function ingestBuild(
   raw: RawEvent,
   idempotencyKey?: string,
 ): Promise<IngestResult<BuildEventResponse>> {
-  assertStorable(raw, ["body"]);
+  assertStorable("build", raw, ["body"]);
   return runInUnit(deps, (unit) => recordOne(deps, unit, "build", event, raw, idempotencyKey)) as Promise<
     IngestResult<BuildEventResponse>
   >;
@@ -61,7 +61,7 @@ export async function ingestDeployment(
   raw: RawEvent,
   idempotencyKey?: string,
 ): Promise<IngestResult<DeploymentEventResponse>> {
-  assertStorable(raw, ["body"]);
+  assertStorable("deployment", raw, ["body"]);
   return runInUnit(deps, (unit) =>
     recordOne(deps, unit, "deployment", event, raw, idempotencyKey),
   ) as Promise<IngestResult<DeploymentEventResponse>>;
@@ -87,7 +87,7 @@ export async function ingestBatch(deps: IngestDeps, items: BatchItem[]): Promise
           item.kind === "build"
             ? parseOrThrow(BuildEventInput, item.event, prefix)
             : parseOrThrow(DeploymentEventInput, item.event, prefix);
-        assertStorable(item.event, prefix);
+        assertStorable(item.kind, item.event, prefix);
         const result = await recordOne(deps, unit, item.kind, event, item.event, item.idempotency_key);
         results.push({ index, status: 200, body: result.body });
       } catch (error) {
@@ -100,12 +100,20 @@ export async function ingestBatch(deps: IngestDeps, items: BatchItem[]): Promise
   });
 }
 
+const KNOWN_FIELDS: Record<EventKind, ReadonlySet<string>> = {
+  build: new Set(Object.keys(BuildEventInput.shape)),
+  deployment: new Set(Object.keys(DeploymentEventInput.shape)),
+};
+
 /**
- * The raw body is stored as the event's payload, fields the schema does not know included:
- * refuse one that could not be serialized (nested too deep) or read back (a lone surrogate).
+ * The raw body is stored as the event's payload, fields the schema does not know included (the
+ * known ones passed the schema's rules): refuse one that could not be serialized (nested too
+ * deep) or read back (a lone surrogate).
  */
-function assertStorable(raw: RawEvent, prefix: Array<string | number>): void {
-  const problem = fieldsProblem(raw);
+function assertStorable(kind: EventKind, raw: RawEvent, prefix: Array<string | number>): void {
+  const unknown = Object.keys(raw).filter((field) => !KNOWN_FIELDS[kind].has(field));
+  if (unknown.length === 0) return;
+  const problem = fieldsProblem(Object.fromEntries(unknown.map((field) => [field, raw[field]])));
   if (problem) throw ValidationError.field([...prefix, ...problem.path], problem.message);
 }
 

@@ -127,6 +127,16 @@ describe("control characters in names and versions", () => {
     expect((await t.call("GET", `/products/${product}`)).body.name).toBe(product);
   });
 
+  it("refuses a line break in a webhook header value (header injection) or URL", async () => {
+    const channel = (body: Record<string, unknown>) =>
+      t.call("POST", "/notification-channels", { name: unique("chan"), kind: "webhook", ...body });
+    expectFieldError(
+      await channel({ url: "https://hooks.example.com/x", headers: { "X-Team": "ops\r\nX-Evil: 1" } }),
+      ["body", "headers", "X-Team"],
+    );
+    expectFieldError(await channel({ url: "https://hooks.example.com/x\n" + "y" }), ["body", "url"]);
+  });
+
   it("refuses a NUL in a description but keeps its line breaks", async () => {
     expectFieldError(await t.call("POST", "/products", { name: unique("d"), description: "a\u0000b" }), [
       "body",

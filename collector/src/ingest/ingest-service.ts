@@ -251,6 +251,8 @@ async function recordOne(
           deployment,
           response: body,
           previous_version: previousVersion,
+          // Releases check a rollback of a member with the id alone, without loading the row.
+          previous_version_id: before?.current_version_id ?? null,
         },
       },
       unit,

@@ -157,7 +157,8 @@ interface DeploymentEventData {
   environment: EnvironmentRow;
   version: VersionRef;
   product: { id: string; name: string };
-  /** Ingest's loader of the version that ran in the environment before this event. */
+  /** The version that ran in the environment before this event: its id, and a loader of its row. */
+  previous_version_id?: string | null;
   previous_version?: () => Promise<VersionRef | null>;
 }
 
@@ -185,10 +186,22 @@ export function registerReleaseHandlers(bus: DomainEventBus): void {
       environment_type: data.environment.type,
     };
     const step = { bus, tx, state, at: event.occurred_at, data, context };
-    await advanceMembers(step);
-    if (data.deployment.status === "completed") {
-      await reopenOnRollback(step);
-      state.ran.add(cellKey(data.deployment.version_id, data.deployment.environment_id));
+    const { deployment } = data;
+    const completed = deployment.status === "completed";
+    // The version this deployment replaced, when it did: one query then finds the releases of both.
+    const replacedId =
+      completed && data.previous_version_id !== deployment.version_id ? data.previous_version_id : null;
+    const memberships = await releasesByMember(
+      tx,
+      state,
+      replacedId ? [deployment.version_id, replacedId] : [deployment.version_id],
+    );
+    const of = (versionId: string | null | undefined) =>
+      memberships.filter((m) => m.version_id === versionId).map((m) => m.release);
+    await advanceMembers(step, of(deployment.version_id));
+    if (completed) {
+      if (replacedId) await reopenOnRollback(step, of(replacedId));
+      state.ran.add(cellKey(deployment.version_id, deployment.environment_id));
     }
   });
 }
@@ -207,29 +220,32 @@ interface DeploymentStep {
   >;
 }
 
-/** The releases having `versionId` as a member, in the given statuses, as this transaction sees them. */
-async function releasesWithMember(
+/**
+ * The movable releases having any of `versionIds` as a member, as this transaction sees them (a
+ * release changed by an earlier event of a batch has its planned status).
+ */
+async function releasesByMember(
   tx: EventTransaction,
   state: Planned,
-  versionId: string,
-  statuses: readonly ReleaseStatus[],
-): Promise<ReleaseRow[]> {
+  versionIds: string[],
+): Promise<Array<{ version_id: string; release: ReleaseRow }>> {
   // The one query every deployment pays: indexed by version, usually empty.
   const rows = await tx.db
-    .select({ release: releases })
+    .select({ version_id: releaseVersions.version_id, release: releases })
     .from(releaseVersions)
     .innerJoin(releases, eq(releases.id, releaseVersions.release_id))
-    .where(and(eq(releaseVersions.version_id, versionId), inArray(releases.status, [...MOVABLE_STATUSES])));
-  return rows
-    .map(({ release }) => state.releases.get(release.id) ?? release)
-    .filter((release) => statuses.includes(release.status as ReleaseStatus));
+    .where(
+      and(inArray(releaseVersions.version_id, versionIds), inArray(releases.status, [...MOVABLE_STATUSES])),
+    );
+  return rows.map((row) => ({ ...row, release: state.releases.get(row.release.id) ?? row.release }));
 }
 
-async function advanceMembers(step: DeploymentStep): Promise<void> {
+async function advanceMembers(step: DeploymentStep, withMember: ReleaseRow[]): Promise<void> {
   const { bus, tx, state, at, data, context } = step;
   const { deployment } = data;
   const member = { product: data.product, version: data.version, environment: data.environment, deployment };
-  for (let release of await releasesWithMember(tx, state, deployment.version_id, OPEN_STATUSES)) {
+  for (let release of withMember) {
+    if (!OPEN_STATUSES.includes(release.status as ReleaseStatus)) continue;
     if (release.status === "draft") {
       release = { ...release, status: "in_progress", started_at: at, updated_at: at };
       tx.add(setStatus(tx, release));
@@ -252,15 +268,16 @@ async function advanceMembers(step: DeploymentStep): Promise<void> {
  * that ran there before (a rollback, as SPEC.md defines it; a new version is a roll-forward and
  * leaves the release alone) reopens a completed release and tells subscribers.
  */
-async function reopenOnRollback(step: DeploymentStep): Promise<void> {
+async function reopenOnRollback(step: DeploymentStep, withReplaced: ReleaseRow[]): Promise<void> {
   const { bus, tx, state, at, data, context } = step;
   const { deployment, environment } = data;
+  const affected = withReplaced.filter((release) => release.status !== "draft");
+  if (affected.length === 0) return;
   // A backfilled deployment older than the current one replaced nothing.
   if ((await currentVersionId(tx, deployment.product_id, environment.id)) !== deployment.version_id) return;
-  const replaced = (await data.previous_version?.()) ?? null;
-  if (!replaced || replaced.id === deployment.version_id) return;
-  const affected = await releasesWithMember(tx, state, replaced.id, ["in_progress", "completed"]);
-  if (affected.length === 0 || !(await ranBefore(tx, state, deployment))) return;
+  if (!(await ranBefore(tx, state, deployment))) return;
+  const replaced = await data.previous_version?.();
+  if (!replaced) return;
   const member = {
     product: data.product,
     // `version` is what runs now and `previous_version` the member it replaced, as in deployment.* events.

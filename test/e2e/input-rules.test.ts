@@ -21,13 +21,13 @@ function withDeep(body: unknown): string {
   );
 }
 
-async function post(path: string, text: string) {
+async function post(path: string, text: string): ReturnType<typeof api> {
   const res = await fetch(`${collector.url}${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${collector.token}`, "content-type": "application/json" },
     body: text,
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
 describe("input rules over HTTP", () => {

@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { FreeText, Name } from "@versioner/schema";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
@@ -21,8 +22,8 @@ const ApiKey = z
   .openapi("ApiKey");
 
 const CreateApiKey = z.object({
-  name: z.string().trim().min(1).max(255),
-  description: z.string().max(1024).nullish(),
+  name: Name,
+  description: FreeText(1024).nullish(),
   scope: z.enum(API_KEY_SCOPES).default("ingest"),
 });
 

@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { Timestamp } from "@versioner/schema";
+import { Name, Timestamp } from "@versioner/schema";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { json, jsonBody, protectedRoute } from "../http/route.ts";
@@ -30,7 +30,7 @@ const routes = {
     path: "/tokens",
     tags: ["Personal tokens"],
     summary: "Create a personal access token (pat_…) acting with your role; shown once",
-    request: jsonBody(z.object({ name: z.string().trim().min(1).max(255), expires_at: Timestamp.nullish() })),
+    request: jsonBody(z.object({ name: Name, expires_at: Timestamp.nullish() })),
     responses: { 201: json(Token.extend({ token: z.string() }), "The token, shown this once") },
   }),
   revoke: protectedRoute("tokens.create", {

@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { Name, SingleLineText } from "@versioner/schema";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
@@ -33,12 +34,12 @@ export const User = z
 const Password = z.string().max(1024);
 const UserCreate = z.object({
   email: z.email(),
-  name: z.string().trim().max(255).nullish(),
+  name: SingleLineText(255).nullish(),
   role: z.enum(ROLES),
   password: Password.nullish().openapi({ description: "For dashboard sign-in; at least 10 characters" }),
 });
 const UserUpdate = z.object({
-  name: z.string().trim().min(1).max(255).optional(),
+  name: Name.optional(),
   role: z.enum(ROLES).optional(),
   active: z.boolean().optional(),
   password: Password.optional(),
@@ -58,7 +59,7 @@ const routes = {
     path: "/users/me",
     tags: ["Users"],
     summary: "Change your own name",
-    request: jsonBody(z.object({ name: z.string().trim().min(1).max(255) })),
+    request: jsonBody(z.object({ name: Name })),
     responses: { 200: json(User, "You") },
   }),
   password: protectedRoute("catalog.read", {

@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { Button, Name } from "@versioner/schema";
+import { Button, Name, SingleLineText } from "@versioner/schema";
 import { ValidationError } from "../errors.ts";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
@@ -27,7 +27,7 @@ const DeploymentButton = z
   })
   .openapi("DeploymentButton");
 
-const Template = z.string().min(1).max(2048).openapi({
+const Template = SingleLineText(2048).min(1).openapi({
   description:
     "URL with {variable} placeholders, e.g. https://ci.example.com/job/x/buildWithParameters?VERSION={vi_version}",
 });

@@ -52,6 +52,14 @@ describe("renderUrl", () => {
     expect(failure("/relative?v={vi_version}")).toMatch(/not absolute/);
   });
 
+  it("turns a stored lone surrogate into a render error naming the variable, not a URIError", () => {
+    const lone = () => ({ value: "\ud83d", secret: false });
+    expect(failure("https://x.example.com/?b={vi_scm_branch}", lone)).toBe(
+      "Variable 'vi_scm_branch' holds text that cannot be URL-encoded (a lone surrogate)",
+    );
+    expect(failure("https://x.example.com/{vi_scm_branch}", lone)).toMatch(/cannot be URL-encoded/);
+  });
+
   it("rejects malformed placeholders and stray braces", () => {
     expect(() => templateVariables("https://x/{VERSION}")).toThrow(/Invalid placeholder/);
     expect(() => templateVariables("https://x/{a")).toThrow(/Unbalanced/);

@@ -53,6 +53,17 @@ export interface ResolvedVariable {
   secret: boolean;
 }
 
+// Input rules refuse lone surrogates now, but a row stored before them may hold one, and the
+// encoders throw URIError on it: leave that button out rather than fail the whole response.
+function encodeValue(key: string, value: string, inQuery: boolean): string {
+  try {
+    return inQuery ? encodeURIComponent(value) : encodeURI(value);
+  } catch (error) {
+    if (!(error instanceof URIError)) throw error;
+    throw new RenderError(`Variable '${key}' holds text that cannot be URL-encoded (a lone surrogate)`, key);
+  }
+}
+
 /**
  * Fills `{name}` placeholders. Values in the query string or fragment are encoded as one
  * component (`&`, `=`, `/` escaped); before the `?` they keep URL structure (`encodeURI`), so
@@ -71,7 +82,7 @@ export function renderUrl(template: string, resolve: (key: string) => ResolvedVa
     if (resolved.secret) throw new RenderError(secretMessage(key), key);
     const inQuery = query >= 0 && match.index > query;
     out += template.slice(last, match.index);
-    out += inQuery ? encodeURIComponent(resolved.value) : encodeURI(resolved.value);
+    out += encodeValue(key, resolved.value, inQuery);
     last = match.index + match[0].length;
   }
   out += template.slice(last);

@@ -4,6 +4,7 @@ import {
   Deployment,
   ENVIRONMENT_TYPES,
   Environment,
+  FreeText,
   Metadata,
   Name,
   Product,
@@ -35,7 +36,7 @@ import { getVersion, listVersions } from "./versions-service.ts";
 
 const Ref = z.object({ ref: z.string().openapi({ description: "Id or name" }) });
 const IdParam = z.object({ id: z.string() });
-const Description = z.string().max(4096).nullish();
+const Description = FreeText(4096).nullish();
 const JsonObject = Metadata.transform((value) => value ?? {});
 
 const ProductCreate = z.object({

@@ -24,6 +24,14 @@ export interface DomainEvent {
 export interface EventTransaction {
   db: Db;
   add(statement: BatchItem<"sqlite">): void;
+  /**
+   * The product × environment cell (current version) as this transaction has planned it so far;
+   * ingest's unit of work has it. Without it, subscribers read the stored cell.
+   */
+  state?(
+    productId: string,
+    environmentId: string,
+  ): Promise<{ current_version_id: string | null } | undefined>;
 }
 
 export type DomainEventHandler = (event: DomainEvent, tx: EventTransaction) => Promise<void> | void;

@@ -9,6 +9,7 @@ import {
   type DeploymentEventResponse,
   ERROR_CODES,
   type EventKind,
+  fieldsProblem,
   inferEnvironmentType,
   type Status,
   statusRank,
@@ -18,7 +19,7 @@ import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { builds, deployments, environments, events, products, versions } from "../db/schema/index.ts";
-import { ConflictError, DomainError } from "../errors.ts";
+import { ConflictError, DomainError, ValidationError } from "../errors.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
 import { parseOrThrow, toErrorBody } from "../http/validation.ts";
 import { groupCommitterFor } from "./group-commit.ts";
@@ -61,6 +62,7 @@ export async function ingestBuild(
   raw: RawEvent,
   idempotencyKey?: string,
 ): Promise<IngestResult<BuildEventResponse>> {
+  assertStorable("build", raw, ["body"]);
   return runInUnit(deps, (unit) => recordOne(deps, unit, "build", event, raw, idempotencyKey)) as Promise<
     IngestResult<BuildEventResponse>
   >;
@@ -73,6 +75,7 @@ export async function ingestDeployment(
   raw: RawEvent,
   idempotencyKey?: string,
 ): Promise<IngestResult<DeploymentEventResponse>> {
+  assertStorable("deployment", raw, ["body"]);
   return runInUnit(deps, (unit) =>
     recordOne(deps, unit, "deployment", event, raw, idempotencyKey),
   ) as Promise<IngestResult<DeploymentEventResponse>>;
@@ -93,10 +96,12 @@ export async function ingestBatch(deps: IngestDeps, items: BatchItem[]): Promise
     const results: BatchResponse["results"] = [];
     for (const [index, item] of items.entries()) {
       try {
+        const prefix = ["body", "events", index, "event"];
         const event =
           item.kind === "build"
-            ? parseOrThrow(BuildEventInput, item.event, ["body", "events", index, "event"])
-            : parseOrThrow(DeploymentEventInput, item.event, ["body", "events", index, "event"]);
+            ? parseOrThrow(BuildEventInput, item.event, prefix)
+            : parseOrThrow(DeploymentEventInput, item.event, prefix);
+        assertStorable(item.kind, item.event, prefix);
         const result = await recordOne(deps, unit, item.kind, event, item.event, item.idempotency_key);
         results.push({ index, status: 200, body: result.body });
       } catch (error) {
@@ -107,6 +112,23 @@ export async function ingestBatch(deps: IngestDeps, items: BatchItem[]): Promise
     const accepted = results.filter((r) => r.status === 200).length;
     return { results, accepted, rejected: results.length - accepted };
   });
+}
+
+const KNOWN_FIELDS: Record<EventKind, ReadonlySet<string>> = {
+  build: new Set(Object.keys(BuildEventInput.shape)),
+  deployment: new Set(Object.keys(DeploymentEventInput.shape)),
+};
+
+/**
+ * The raw body is stored as the event's payload, fields the schema does not know included (the
+ * known ones passed the schema's rules): refuse one that could not be serialized (nested too
+ * deep) or read back (a lone surrogate).
+ */
+function assertStorable(kind: EventKind, raw: RawEvent, prefix: Array<string | number>): void {
+  const unknown = Object.keys(raw).filter((field) => !KNOWN_FIELDS[kind].has(field));
+  if (unknown.length === 0) return;
+  const problem = fieldsProblem(Object.fromEntries(unknown.map((field) => [field, raw[field]])));
+  if (problem) throw ValidationError.field([...prefix, ...problem.path], problem.message);
 }
 
 // Planned through a unit of work and applied in one batch, possibly together with the events of
@@ -249,6 +271,8 @@ async function recordOne(
           deployment,
           response: body,
           previous_version: previousVersion,
+          // Releases check a rollback of a member with the id alone, without loading the row.
+          previous_version_id: before?.current_version_id ?? null,
         },
       },
       unit,

@@ -19,6 +19,7 @@ const STATUS_EMOJI: Record<string, string> = {
   cancelled: "🛑",
   created: "📦",
   member_failed: "❌",
+  member_rolled_back: "↩️",
   preflight_failed: "⛔",
   approved: "👍",
 };
@@ -62,6 +63,8 @@ function subjectLine(payload: NotificationPayload): string {
       return `Release ${release} cancelled`;
     case "release.member_failed":
       return `Release ${release}: ${what} failed${payload.environment ? ` in ${env}` : ""}`;
+    case "release.member_rolled_back":
+      return `Release ${release}: ${payload.product_name ?? "a member"} rolled back from ${payload.previous_version ?? "its release version"} to ${payload.version ?? "an earlier version"} in ${env}`;
     case "version.approved":
       return `${what} approved`;
     default:

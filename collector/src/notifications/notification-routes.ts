@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { ENVIRONMENT_TYPES, Name, page } from "@versioner/schema";
+import { ENVIRONMENT_TYPES, Name, page, SingleLineText } from "@versioner/schema";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
@@ -40,7 +40,8 @@ const Subscription = z
   })
   .openapi("NotificationSubscription");
 
-const Headers = z.record(z.string(), z.string().max(4096));
+// A line break in a header value would be header injection: refused with the other control characters.
+const Headers = z.record(z.string(), SingleLineText(4096));
 const CdeventsSettingsSchema = z.object({
   spec_version: z.string().openapi({ description: "CDEvents spec version: 0.4 or 0.5" }),
   source: z
@@ -53,9 +54,7 @@ const ChannelCreate = z.object({
   name: Name,
   kind: z.enum(CHANNEL_KINDS),
   enabled: z.boolean().optional(),
-  url: z
-    .string()
-    .max(2048)
+  url: SingleLineText(2048)
     .optional()
     .openapi({ description: "Incoming-webhook URL (slack, teams, webhook). Write-only." }),
   secret: z.string().max(1024).nullish().openapi({ description: "HMAC secret (webhook). Write-only." }),

@@ -19,6 +19,7 @@ export const NOTIFICATION_EVENT_TYPES = [
   "release.completed",
   "release.cancelled",
   "release.member_failed",
+  "release.member_rolled_back",
   "version.approved",
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];

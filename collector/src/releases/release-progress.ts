@@ -1,10 +1,10 @@
 import type { EnvironmentType, Status } from "@versioner/schema";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { compareEnvironments } from "../catalog/environments-service.ts";
 import type { CatalogDeps } from "../catalog/products-service.ts";
 import type { Db } from "../db/client.ts";
-import { deployments, environments, releases, releaseVersions } from "../db/schema/index.ts";
-import type { DomainEventBus, EventTransaction } from "../events/domain-events.ts";
+import { currentState, deployments, environments, releases, releaseVersions } from "../db/schema/index.ts";
+import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
 import { deploymentTime } from "../ingest/ingest-service.ts";
 import {
   findRelease,
@@ -32,12 +32,6 @@ function cellStatus(status: string | undefined): CellStatus {
 
 const cellKey = (versionId: string, environmentId: string) => `${versionId}\u0000${environmentId}`;
 
-// A deployment planned in this transaction was received after every stored one of the same
-// time, so it wins ties.
-function isLaterOrSame(planned: DeploymentRow, stored: DeploymentRow): boolean {
-  return planned.created_at >= stored.created_at;
-}
-
 /** The latest deployment of each (version, environment), optionally limited to some environments. */
 async function latestDeployments(
   db: Db,
@@ -64,6 +58,18 @@ async function latestDeployments(
   return latest;
 }
 
+/** The (version, environment) cells where a version of these products runs now. */
+async function runningCells(db: Db, productIds: string[]): Promise<Set<string>> {
+  if (productIds.length === 0) return new Set();
+  const rows = await db
+    .select({ version_id: currentState.current_version_id, environment_id: currentState.environment_id })
+    .from(currentState)
+    .where(inArray(currentState.product_id, productIds));
+  return new Set(
+    rows.flatMap((row) => (row.version_id ? [cellKey(row.version_id, row.environment_id)] : [])),
+  );
+}
+
 /** Targets: the release's named environments, or every production-type environment. */
 function targets(release: ReleaseRow, envs: EnvironmentRow[]): EnvironmentRow[] {
   return release.target_environment_ids.length > 0
@@ -81,10 +87,16 @@ export async function getProgress(deps: CatalogDeps, ref: string) {
   ]);
   const envs = envRows.sort(compareEnvironments);
   const targetIds = new Set(targets(release, envs).map((env) => env.id));
-  const latest = await latestDeployments(
-    db,
-    memberRows.map((m) => m.version_id),
-  );
+  const [latest, running] = await Promise.all([
+    latestDeployments(
+      db,
+      memberRows.map((m) => m.version_id),
+    ),
+    runningCells(
+      db,
+      memberRows.map((m) => m.product_id),
+    ),
+  ]);
   const summary: Record<CellStatus, number> = { deployed: 0, in_progress: 0, failed: 0, not_deployed: 0 };
   const products = memberRows.map((member) => ({
     product_id: member.product_id,
@@ -102,6 +114,7 @@ export async function getProgress(deps: CatalogDeps, ref: string) {
         deployment_id: deployment?.id ?? null,
         deployment_status: (deployment?.status as Status | undefined) ?? null,
         at: deployment ? deploymentTime(deployment) : null,
+        running: running.has(cellKey(member.version_id, env.id)),
       };
     }),
   }));
@@ -122,80 +135,195 @@ export async function getProgress(deps: CatalogDeps, ref: string) {
 /** What one ingest transaction has planned so far, so a batch sees its own earlier events. */
 interface Planned {
   releases: Map<string, ReleaseRow>;
-  deployments: Map<string, DeploymentRow>;
   environments: Map<string, EnvironmentRow>;
+  /** Cells (version × environment) where an earlier event of this transaction completed a deployment. */
+  ran: Set<string>;
 }
 const plannedByTransaction = new WeakMap<EventTransaction, Planned>();
 
 function planned(tx: EventTransaction): Planned {
   let state = plannedByTransaction.get(tx);
   if (!state) {
-    state = { releases: new Map(), deployments: new Map(), environments: new Map() };
+    state = { releases: new Map(), environments: new Map(), ran: new Set() };
     plannedByTransaction.set(tx, state);
   }
   return state;
 }
 
+type VersionRef = { id: string; version: string };
+
 interface DeploymentEventData {
   deployment: DeploymentRow;
   environment: EnvironmentRow;
-  version: { id: string; version: string };
+  version: VersionRef;
   product: { id: string; name: string };
+  /** The version that ran in the environment before this event: its id, and a loader of its row. */
+  previous_version_id?: string | null;
+  previous_version?: () => Promise<VersionRef | null>;
 }
+
+/** Releases that deployments still move: open ones, and completed ones a rollback reopens. */
+const MOVABLE_STATUSES: readonly ReleaseStatus[] = [...OPEN_STATUSES, "completed"];
 
 /**
  * Moves releases along as their member versions are deployed, inside the ingest transaction:
- * `in_progress` at the first member deployment, `completed` once every member's latest
- * deployment to every target environment completed; a failed one publishes `release.member_failed`.
+ * `in_progress` at the first member deployment, `completed` once every member version is the one
+ * running in every target environment; a failed one publishes `release.member_failed`, and a
+ * rollback of a member in a target environment publishes `release.member_rolled_back` and moves a
+ * completed release back to `in_progress`.
  */
 export function registerReleaseHandlers(bus: DomainEventBus): void {
   bus.subscribe(async (event, tx) => {
     if (!event.type.startsWith("deployment.")) return;
     const data = event.data as unknown as DeploymentEventData;
     const state = planned(tx);
-    const { deployment, environment } = data;
-    state.deployments.set(cellKey(deployment.version_id, deployment.environment_id), deployment);
-    state.environments.set(environment.id, environment);
-
-    // The one query every deployment pays: indexed by version, usually empty.
-    const rows = await tx.db
-      .select({ release: releases })
-      .from(releaseVersions)
-      .innerJoin(releases, eq(releases.id, releaseVersions.release_id))
-      .where(
-        and(
-          eq(releaseVersions.version_id, deployment.version_id),
-          inArray(releases.status, [...OPEN_STATUSES]),
-        ),
-      );
-    const at = event.occurred_at;
-    const member = { product: data.product, version: data.version, environment, deployment };
+    state.environments.set(data.environment.id, data.environment);
     const context = {
       product_id: data.product.id,
       product_name: data.product.name,
-      environment_id: environment.id,
-      environment_name: environment.name,
-      environment_type: environment.type,
+      environment_id: data.environment.id,
+      environment_name: data.environment.name,
+      environment_type: data.environment.type,
     };
-    for (const { release: stored } of rows) {
-      let release = state.releases.get(stored.id) ?? stored;
-      if (!OPEN_STATUSES.includes(release.status as ReleaseStatus)) continue;
-      if (release.status === "draft") {
-        release = { ...release, status: "in_progress", started_at: at, updated_at: at };
-        tx.add(setStatus(tx, release));
-        await bus.publish({ ...releaseEvent("release.in_progress", release, at, member), ...context }, tx);
-      }
-      if (deployment.status === "failed") {
-        await bus.publish({ ...releaseEvent("release.member_failed", release, at, member), ...context }, tx);
-      }
-      if (deployment.status === "completed" && (await isComplete(tx, release, state))) {
-        release = { ...release, status: "completed", completed_at: at, updated_at: at };
-        tx.add(setStatus(tx, release));
-        await bus.publish({ ...releaseEvent("release.completed", release, at, member), ...context }, tx);
-      }
-      state.releases.set(release.id, release);
+    const step = { bus, tx, state, at: event.occurred_at, data, context };
+    const { deployment } = data;
+    const completed = deployment.status === "completed";
+    // The version this deployment replaced, when it did: one query then finds the releases of both.
+    const replacedId =
+      completed && data.previous_version_id !== deployment.version_id ? data.previous_version_id : null;
+    const memberships = await releasesByMember(
+      tx,
+      state,
+      replacedId ? [deployment.version_id, replacedId] : [deployment.version_id],
+    );
+    const of = (versionId: string | null | undefined) =>
+      memberships.filter((m) => m.version_id === versionId).map((m) => m.release);
+    await advanceMembers(step, of(deployment.version_id));
+    if (completed) {
+      if (replacedId) await reopenOnRollback(step, of(replacedId));
+      state.ran.add(cellKey(deployment.version_id, deployment.environment_id));
     }
   });
+}
+
+/** One deployment event as the release handlers see it. */
+interface DeploymentStep {
+  bus: DomainEventBus;
+  tx: EventTransaction;
+  state: Planned;
+  at: string;
+  data: DeploymentEventData;
+  /** The product and environment fields every release.* event of this deployment carries. */
+  context: Pick<
+    DomainEvent,
+    "product_id" | "product_name" | "environment_id" | "environment_name" | "environment_type"
+  >;
+}
+
+/**
+ * The movable releases having any of `versionIds` as a member, as this transaction sees them (a
+ * release changed by an earlier event of a batch has its planned status).
+ */
+async function releasesByMember(
+  tx: EventTransaction,
+  state: Planned,
+  versionIds: string[],
+): Promise<Array<{ version_id: string; release: ReleaseRow }>> {
+  // The one query every deployment pays: indexed by version, usually empty.
+  const rows = await tx.db
+    .select({ version_id: releaseVersions.version_id, release: releases })
+    .from(releaseVersions)
+    .innerJoin(releases, eq(releases.id, releaseVersions.release_id))
+    .where(
+      and(inArray(releaseVersions.version_id, versionIds), inArray(releases.status, [...MOVABLE_STATUSES])),
+    );
+  return rows.map((row) => ({ ...row, release: state.releases.get(row.release.id) ?? row.release }));
+}
+
+async function advanceMembers(step: DeploymentStep, withMember: ReleaseRow[]): Promise<void> {
+  const { bus, tx, state, at, data, context } = step;
+  const { deployment } = data;
+  const member = { product: data.product, version: data.version, environment: data.environment, deployment };
+  for (let release of withMember) {
+    if (!OPEN_STATUSES.includes(release.status as ReleaseStatus)) continue;
+    if (release.status === "draft") {
+      release = { ...release, status: "in_progress", started_at: at, updated_at: at };
+      tx.add(setStatus(tx, release));
+      await bus.publish({ ...releaseEvent("release.in_progress", release, at, member), ...context }, tx);
+    }
+    if (deployment.status === "failed") {
+      await bus.publish({ ...releaseEvent("release.member_failed", release, at, member), ...context }, tx);
+    }
+    if (deployment.status === "completed" && (await isComplete(tx, release, state))) {
+      release = { ...release, status: "completed", completed_at: at, updated_at: at };
+      tx.add(setStatus(tx, release));
+      await bus.publish({ ...releaseEvent("release.completed", release, at, member), ...context }, tx);
+    }
+    state.releases.set(release.id, release);
+  }
+}
+
+/**
+ * A completed deployment that replaced a member version in a target environment with a version
+ * that ran there before (a rollback, as SPEC.md defines it; a new version is a roll-forward and
+ * leaves the release alone) reopens a completed release and tells subscribers.
+ */
+async function reopenOnRollback(step: DeploymentStep, withReplaced: ReleaseRow[]): Promise<void> {
+  const { bus, tx, state, at, data, context } = step;
+  const { deployment, environment } = data;
+  const affected = withReplaced.filter((release) => release.status !== "draft");
+  if (affected.length === 0) return;
+  // A backfilled deployment older than the current one replaced nothing.
+  if ((await currentVersionId(tx, deployment.product_id, environment.id)) !== deployment.version_id) return;
+  if (!(await ranBefore(tx, state, deployment))) return;
+  const replaced = await data.previous_version?.();
+  if (!replaced) return;
+  const member = {
+    product: data.product,
+    // `version` is what runs now and `previous_version` the member it replaced, as in deployment.* events.
+    version: data.version,
+    member_version: replaced,
+    previous_version: async () => replaced,
+    environment,
+    deployment,
+  };
+  for (let release of affected) {
+    if (!(await targetIds(tx, release, state)).includes(environment.id)) continue;
+    if (release.status === "completed") {
+      release = { ...release, status: "in_progress", completed_at: null, updated_at: at };
+      tx.add(reopen(tx, release));
+    }
+    await bus.publish({ ...releaseEvent("release.member_rolled_back", release, at, member), ...context }, tx);
+    state.releases.set(release.id, release);
+  }
+}
+
+/** Whether the deployed version completed a deployment to that environment before this one. */
+async function ranBefore(tx: EventTransaction, state: Planned, deployment: DeploymentRow): Promise<boolean> {
+  if (state.ran.has(cellKey(deployment.version_id, deployment.environment_id))) return true;
+  const [row] = await tx.db
+    .select({ id: deployments.id })
+    .from(deployments)
+    .where(
+      and(
+        eq(deployments.version_id, deployment.version_id),
+        eq(deployments.environment_id, deployment.environment_id),
+        eq(deployments.status, "completed"),
+        ne(deployments.id, deployment.id),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
+/** The version running in a product × environment cell, including this transaction's own events. */
+async function currentVersionId(tx: EventTransaction, productId: string, environmentId: string) {
+  if (tx.state) return (await tx.state(productId, environmentId))?.current_version_id ?? null;
+  const [row] = await tx.db
+    .select({ current_version_id: currentState.current_version_id })
+    .from(currentState)
+    .where(and(eq(currentState.product_id, productId), eq(currentState.environment_id, environmentId)));
+  return row?.current_version_id ?? null;
 }
 
 // Guarded by the open statuses, so a release cancelled meanwhile by another process stays cancelled.
@@ -211,23 +339,32 @@ function setStatus(tx: EventTransaction, release: ReleaseRow) {
     .where(and(eq(releases.id, release.id), inArray(releases.status, [...OPEN_STATUSES])));
 }
 
-async function isComplete(tx: EventTransaction, release: ReleaseRow, state: Planned): Promise<boolean> {
-  const memberRows = await tx.db
-    .select({ version_id: releaseVersions.version_id })
-    .from(releaseVersions)
-    .where(eq(releaseVersions.release_id, release.id));
+function reopen(tx: EventTransaction, release: ReleaseRow) {
+  return tx.db
+    .update(releases)
+    .set({ status: release.status, completed_at: null, updated_at: release.updated_at })
+    .where(and(eq(releases.id, release.id), eq(releases.status, "completed")));
+}
+
+async function targetIds(tx: EventTransaction, release: ReleaseRow, state: Planned): Promise<string[]> {
   const envRows = await tx.db.select().from(environments);
   for (const env of state.environments.values()) if (!envRows.some((e) => e.id === env.id)) envRows.push(env);
-  const targetIds = targets(release, envRows).map((env) => env.id);
+  return targets(release, envRows).map((env) => env.id);
+}
+
+/** Completed: every member version is the one running in every target environment now. */
+async function isComplete(tx: EventTransaction, release: ReleaseRow, state: Planned): Promise<boolean> {
+  const memberRows = await tx.db
+    .select({ product_id: releaseVersions.product_id, version_id: releaseVersions.version_id })
+    .from(releaseVersions)
+    .where(eq(releaseVersions.release_id, release.id));
+  const targetEnvIds = await targetIds(tx, release, state);
   // No member or no target environment: nothing says the release has shipped.
-  if (memberRows.length === 0 || targetIds.length === 0) return false;
-  const versionIds = memberRows.map((m) => m.version_id);
-  const latest = await latestDeployments(tx.db, versionIds, targetIds);
-  for (const [key, row] of state.deployments) {
-    const stored = latest.get(key);
-    if (!stored || stored.id === row.id || isLaterOrSame(row, stored)) latest.set(key, row);
+  if (memberRows.length === 0 || targetEnvIds.length === 0) return false;
+  for (const member of memberRows) {
+    for (const environmentId of targetEnvIds) {
+      if ((await currentVersionId(tx, member.product_id, environmentId)) !== member.version_id) return false;
+    }
   }
-  return versionIds.every((versionId) =>
-    targetIds.every((envId) => latest.get(cellKey(versionId, envId))?.status === "completed"),
-  );
+  return true;
 }

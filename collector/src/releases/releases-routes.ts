@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { ENVIRONMENT_TYPES, Metadata, Name, page, STATUSES } from "@versioner/schema";
+import { ENVIRONMENT_TYPES, FreeText, Metadata, Name, page, STATUSES } from "@versioner/schema";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
@@ -67,6 +67,9 @@ const Progress = z
             deployment_id: z.string().nullable(),
             deployment_status: z.enum(STATUSES).nullable(),
             at: z.string().nullable(),
+            running: z.boolean().openapi({
+              description: "This member version is the one running there now (false after a rollback)",
+            }),
           }),
         ),
       }),
@@ -80,7 +83,7 @@ const Progress = z
 const Targets = z.array(z.string()).max(100).openapi({ description: "Environment names (or ids)" });
 const ReleaseCreate = z.object({
   name: Name,
-  description: z.string().max(4096).nullish(),
+  description: FreeText(4096).nullish(),
   extra_metadata: Metadata,
   target_environments: Targets.optional(),
 });

@@ -1,4 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { FreeText } from "@versioner/schema";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { json, jsonBody, protectedRoute } from "../http/route.ts";
@@ -27,9 +28,9 @@ const Variable = z
 
 const VariableCreate = z.object({
   key: z.string().max(64).openapi({ description: "^[a-z][a-z0-9_]*$; the vi_ prefix is reserved" }),
-  value: z.string().max(4096),
+  value: FreeText(4096),
   secret: z.boolean().optional().openapi({ description: "Write-only value: returned masked, never logged" }),
-  description: z.string().max(1024).nullish(),
+  description: FreeText(1024).nullish(),
 });
 const VariableUpdate = VariableCreate.omit({ key: true }).partial();
 

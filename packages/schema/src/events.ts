@@ -44,7 +44,7 @@ export type DeploymentEvent = z.output<typeof DeploymentEventInput>;
 /** One item of a batch: `kind` says which event body it carries; `idempotency_key` is optional. */
 export const BatchItemInput = z.object({
   kind: z.enum(EVENT_KINDS),
-  idempotency_key: z.string().trim().min(1).max(255).optional(),
+  idempotency_key: Name.optional(),
   event: z.record(z.string(), z.unknown()),
 });
 export type BatchItemInput = z.input<typeof BatchItemInput>;

@@ -1,17 +1,43 @@
 import { z } from "zod";
+import { jsonProblem, MAX_JSON_DEPTH, type TextKind, textProblem } from "./input-rules.ts";
 import { MAX_METADATA_BYTES, normalizeStatus, STATUS_ALIASES, STATUSES } from "./vocabulary.ts";
 
-/** A required, trimmed, non-empty name (product, version, environment). */
-export const Name = z.string().trim().min(1, "must not be empty").max(255);
+/** Adds the issue of `textProblem` (control characters, lone surrogates) to a string check. */
+function refuseBadText(kind: TextKind) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const problem = textProblem(value, kind);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  };
+}
 
-/** An optional free-text field: `null` and empty strings mean "not given". */
+/**
+ * A required, trimmed, non-empty name (product, version, environment, release…): no control
+ * characters (tabs and line breaks included) and no lone surrogates, so what is stored reads back
+ * the same and is one identity.
+ */
+export const Name = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(255)
+  .superRefine(refuseBadText("single-line"));
+
+/** An optional one-line text field (SHA, branch, URL, e-mail…): `null` and empty strings mean "not given". */
 export const OptionalText = (max = 1024) =>
   z
     .string()
     .trim()
     .max(max)
+    .superRefine(refuseBadText("single-line"))
     .nullish()
     .transform((value) => (value ? value : undefined));
+
+/** A trimmed one-line text (URL templates, display names…): no control characters, no lone surrogates. */
+export const SingleLineText = (max = 1024) =>
+  z.string().trim().max(max).superRefine(refuseBadText("single-line"));
+
+/** A free text that may span lines (descriptions): tabs and line breaks allowed, other control characters not. */
+export const FreeText = (max = 4096) => z.string().max(max).superRefine(refuseBadText("multi-line"));
 
 /** An RFC 3339 time with an offset, normalised to UTC (`2026-01-02T03:04:05.000Z`). */
 export const Timestamp = z.iso
@@ -20,13 +46,28 @@ export const Timestamp = z.iso
 
 export const OptionalTimestamp = Timestamp.nullish().transform((value) => value ?? undefined);
 
-/** A JSON object of at most 100 KB; null means "not given". */
+/**
+ * A JSON object of at most 100 KB and 32 levels of nesting, without lone surrogates; null means
+ * "not given". The shape is checked first, without recursion: serializing a deeper object to
+ * measure it would overflow the stack.
+ */
 export const Metadata = z
   .record(z.string(), z.unknown())
   .nullish()
   .transform((value) => value ?? undefined)
-  .refine((value) => value === undefined || Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, {
-    message: `must be at most ${MAX_METADATA_BYTES / 1024} KB when serialized`,
+  .superRefine((value, ctx) => {
+    if (value === undefined) return;
+    const problem = jsonProblem(value, MAX_JSON_DEPTH);
+    if (problem) {
+      // Too deep is said of the field itself: the path down to level 33 would say nothing more.
+      const path = problem.kind === "depth" ? [] : problem.path;
+      ctx.addIssue({ code: "custom", message: problem.message, path });
+    } else if (Buffer.byteLength(JSON.stringify(value)) > MAX_METADATA_BYTES) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be at most ${MAX_METADATA_BYTES / 1024} KB when serialized`,
+      });
+    }
   });
 
 /** A build number: CI systems send it as a string or a number. */
@@ -38,6 +79,10 @@ export const BuildNumber = z
   )
   .refine((value) => value === undefined || value.length <= 255, {
     message: "must be at most 255 characters",
+  })
+  .superRefine((value, ctx) => {
+    const problem = value === undefined ? undefined : textProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
 /** A status field that accepts every alias and yields the canonical value. */

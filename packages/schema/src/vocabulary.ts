@@ -3,6 +3,7 @@
 // Nothing here, nor in the modules re-exported below, may import zod (checked by vocabulary.test.ts).
 export * from "./environment-type.ts";
 export * from "./error-codes.ts";
+export * from "./input-rules.ts";
 export * from "./status.ts";
 
 /** Largest serialized `extra_metadata` object accepted (100 KB). */

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { ERROR_CODES } from "@versioner/schema";
 import type { Context } from "hono";
@@ -16,6 +15,7 @@ import { bearerToken } from "../auth/tokens.ts";
 import { createUserRoutes } from "../auth/users-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
+import { createDocsRoutes, isDocsPath } from "../docs/docs-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
@@ -83,7 +83,8 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.use("*", (c, next) => (BATCH_PATH.test(c.req.path) ? bodyLimitFor.batch : bodyLimitFor.other)(c, next));
 
   app.use("*", async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path.replace(/\/$/, "") || "/")) return next();
+    const path = c.req.path.replace(/\/$/, "") || "/";
+    if (PUBLIC_PATHS.has(path) || isDocsPath(path)) return next();
     const token = bearerToken(c.req.header("authorization"));
     if (token) {
       const principal = await authenticateToken(deps, token);
@@ -133,7 +134,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
         "Which version of which product runs in which environment, since when, and who put it there.",
     },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  app.route("/", createDocsRoutes());
 
   app.notFound((c) =>
     errorResponse(

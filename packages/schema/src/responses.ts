@@ -54,6 +54,11 @@ export const DeploymentEventResponse = z.object({
   deploy_url: Text,
   source_system: Text,
   extra_metadata: Json,
+  /** The deployment's page on the collector; only when the collector has VERSIONER_PUBLIC_URL. */
+  deployment_url: z
+    .string()
+    .optional()
+    .describe("The deployment's page on this collector; present only when VERSIONER_PUBLIC_URL is set"),
 });
 export type DeploymentEventResponse = z.infer<typeof DeploymentEventResponse>;
 

@@ -1,7 +1,6 @@
 // The zod-free half of the schema: plain values and functions that callers with a start-up budget
 // (the GitHub Action, the CLI) import as `@versioner/schema/vocabulary` without loading zod.
 // Nothing here, nor in the modules re-exported below, may import zod (checked by vocabulary.test.ts).
-export * from "./drift.ts";
 export * from "./environment-type.ts";
 export * from "./error-codes.ts";
 export * from "./status.ts";

@@ -59,9 +59,12 @@ describe("interactive API docs", () => {
     }
   });
 
-  it("leads /redoc to /docs", async () => {
-    const res = await t.app.request("/redoc");
-    expect(res.status).toBe(308);
-    expect(res.headers.get("location")).toBe("/docs");
+  it("leads /redoc to /docs, and answers with a trailing slash too", async () => {
+    for (const path of ["/redoc", "/redoc/"]) {
+      const res = await t.app.request(path);
+      expect(res.status, path).toBe(308);
+      expect(res.headers.get("location")).toBe("/docs");
+    }
+    expect((await t.call("GET", "/docs/", undefined, noToken)).status).toBe(200);
   });
 });

@@ -132,7 +132,12 @@ interface CachedState {
   generation: string;
   state: StateResponse;
   body: string;
+  /** Filtered bodies of this generation by filter key: a polling dashboard asks the same again. */
+  filtered: Map<string, string>;
 }
+
+// Distinct filters kept per generation; past it the map starts over (filters are cheap to redo).
+const MAX_FILTERED = 64;
 
 const documents = new WeakMap<Database, CachedState>();
 
@@ -156,17 +161,20 @@ export async function getStateDocument(
   let cached = documents.get(deps.database);
   if (!cached || cached.generation !== generation) {
     const state = await getState(deps);
-    cached = { generation, state, body: JSON.stringify(state) };
+    cached = { generation, state, body: JSON.stringify(state), filtered: new Map() };
     documents.set(deps.database, cached);
   }
   if (!hasFilters(filters)) return { generation, body: cached.body, etag: `"state-${generation}"` };
-  // Filtering the cached matrix is cheap; the ETag names the filters, so no filtered and unfiltered
-  // (or differently filtered) answers ever share one.
-  return {
-    generation,
-    body: JSON.stringify(filterState(cached.state, filters)),
-    etag: `"state-${generation}-${filterKey(filters)}"`,
-  };
+  // Filtered from the cached matrix, and kept until the generation moves. The ETag names the
+  // filters, so no filtered and unfiltered (or differently filtered) answers ever share one.
+  const key = filterKey(filters);
+  let body = cached.filtered.get(key);
+  if (body === undefined) {
+    body = JSON.stringify(filterState(cached.state, filters));
+    if (cached.filtered.size >= MAX_FILTERED) cached.filtered.clear();
+    cached.filtered.set(key, body);
+  }
+  return { generation, body, etag: `"state-${generation}-${key}"` };
 }
 
 function filterKey(filters: StateFilters): string {

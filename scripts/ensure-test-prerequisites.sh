@@ -9,6 +9,7 @@ missing=()
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 command -v groovy >/dev/null 2>&1 || missing+=(groovy)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+[ -x /usr/bin/chromium ] || missing+=(chromium) # browser tests (test/support/browser.ts)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing the Debian packages the end-to-end tests use: ${missing[*]}"

@@ -9,6 +9,8 @@ import { createApp } from "./http/app.ts";
 import { connectionServerOptions, guardConnections } from "./http/connection-guard.ts";
 import { createLogger } from "./logger.ts";
 import { DeliveryWorker } from "./notifications/delivery-worker.ts";
+import { runAdminCommand } from "./operations/admin-command.ts";
+import { listenErrorMessage } from "./operations/listen-error.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -41,6 +43,16 @@ async function main(): Promise<void> {
     });
   const clock = systemClock;
 
+  const [command, ...args] = process.argv.slice(2);
+  if (command === "admin") {
+    const code = await runAdminCommand(args, { database, clock }, config, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+    database.close();
+    process.exit(code);
+  }
+
   const boot = await bootstrapAdmin(
     { database, clock },
     { token: config.bootstrapToken, email: config.adminEmail },
@@ -52,6 +64,10 @@ async function main(): Promise<void> {
     );
   } else if (boot.created) {
     logger.info("bootstrap admin token from VERSIONER_BOOTSTRAP_TOKEN registered");
+  } else if (boot.ignoredToken) {
+    logger.warn(
+      "VERSIONER_BOOTSTRAP_TOKEN is ignored: it only applies to the first start, and this database already has users. Lost the admin token? Run `npm run admin -- reset-token` (or `node collector/dist/server.js admin reset-token`) against this database for a new one.",
+    );
   }
 
   const app = createApp({ database, config, clock, logger });
@@ -70,6 +86,11 @@ async function main(): Promise<void> {
     },
   );
   guardConnections(server as Server, config.connections, logger);
+  server.once("error", (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`Versioner collector: ${listenErrorMessage(error, config.host, config.port)}\n`);
+    database.close();
+    process.exit(1);
+  });
   const notifications = new DeliveryWorker({ database, config: config.notifications, clock, logger });
   notifications.start();
 

@@ -152,6 +152,7 @@ describe("notifications through the real collector process", () => {
     const expected = createHmac("sha256", "whsec-e2e").update(`${timestamp}.${request.body}`).digest("hex");
     expect(request.headers["x-versioner-signature"]).toBe(`sha256=${expected}`);
     expect(request.json).toMatchObject({
+      id: event.id,
       event_type: "deployment.completed",
       product_name: product,
       version: event.version,
@@ -165,6 +166,7 @@ describe("notifications through the real collector process", () => {
     });
     const [hookDelivery] = await deliveries(collector, hookChannel.id);
     expect(request.headers["x-versioner-delivery"]).toBe(hookDelivery.id);
+    expect(request.json.event_id).toBe(hookDelivery.event_id);
 
     // Email: text and HTML with the same facts, to every recipient.
     const mail = smtp.mails[0]!;
@@ -214,7 +216,7 @@ describe("notifications through the real collector process", () => {
       [3, "delivered", 200],
     ]);
     expect(flaky.received.map((r) => r.status)).toEqual([500, 500, 200]);
-    expect(new Set(flaky.received.map((r) => r.json.id)).size).toBe(1);
+    expect(new Set(flaky.received.map((r) => r.json.event_id)).size).toBe(1);
   });
 
   it("treats a 400 as final", async () => {

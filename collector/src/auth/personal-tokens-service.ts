@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
+import type { Db } from "../db/client.ts";
 import { personalTokens } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { hashToken, tokenPrefix } from "./tokens.ts";
@@ -38,6 +39,19 @@ export async function insertPersonalToken(
   if (input.expires_at && input.expires_at <= now) {
     throw ValidationError.field(["body", "expires_at"], "must be in the future");
   }
+  const { statements, created } = personalTokenWrites(deps.database.db, actor, userId, input, now);
+  await deps.database.db.batch(statements);
+  return created;
+}
+
+/** The insert and its audit entry, for callers that write them with other changes in one batch. */
+export function personalTokenWrites(
+  db: Db,
+  actor: Actor,
+  userId: string,
+  input: { name: string; expires_at?: string | null; token?: string },
+  now: string,
+) {
   const token = input.token ?? generatePersonalToken();
   const row: TokenRow = {
     id: randomUUID(),
@@ -50,8 +64,7 @@ export async function insertPersonalToken(
     last_used_at: null,
     revoked_at: null,
   };
-  const db = deps.database.db;
-  await db.batch([
+  const statements = [
     db.insert(personalTokens).values(row),
     auditInsert(
       db,
@@ -65,8 +78,8 @@ export async function insertPersonalToken(
       },
       now,
     ),
-  ]);
-  return { ...view(row), token };
+  ] as const;
+  return { statements, created: { ...view(row), token } };
 }
 
 export async function createPersonalToken(

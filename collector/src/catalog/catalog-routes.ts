@@ -34,6 +34,11 @@ import {
 import { getStateDocument } from "./state-service.ts";
 import { getVersion, listVersions } from "./versions-service.ts";
 
+/** A query parameter that may be repeated (`?type=dev&type=test`): one value arrives as a string. */
+function repeatable<T extends z.ZodType>(item: T) {
+  return z.preprocess((value) => (typeof value === "string" ? [value] : value), z.array(item)).optional();
+}
+
 const Ref = z.object({ ref: z.string().openapi({ description: "Id or name" }) });
 const IdParam = z.object({ id: z.string() });
 const Description = FreeText(4096).nullish();
@@ -181,9 +186,25 @@ const routes = {
     path: "/state",
     tags: ["State"],
     summary: "What runs where: every product × environment with its current version",
-    request: { headers: z.object({ "if-none-match": z.string().optional() }) },
+    request: {
+      headers: z.object({ "if-none-match": z.string().optional() }),
+      query: z.object({
+        product: repeatable(z.string().min(1)).openapi({
+          description: "Only these products (name or id); repeat for several",
+        }),
+        environment: repeatable(z.string().min(1)).openapi({
+          description: "Only these environment columns (name or id); repeat for several",
+        }),
+        type: repeatable(z.enum(ENVIRONMENT_TYPES)).openapi({
+          description: "Only environment columns of these types; repeat for several",
+        }),
+      }),
+    },
     responses: {
-      200: json(StateResponse, "The matrix, with an ETag that changes whenever the matrix does"),
+      200: json(
+        StateResponse,
+        "The matrix, with an ETag that changes whenever the matrix (or the filter) does. `drift` is true when at least two shown cells of the product have a current version and those versions are not all equal.",
+      ),
       304: { description: "Unchanged since the ETag sent in If-None-Match" },
     },
   }),
@@ -224,9 +245,9 @@ export function createCatalogRoutes(deps: AppDeps) {
       c.json(await getDeployment(deps, c.req.valid("param").id), 200),
     )
     .openapi(routes.state, async (c) => {
-      const document = await getStateDocument(deps);
+      const document = await getStateDocument(deps, c.req.valid("query"));
       // The generation doubles as an ETag, so a polling dashboard gets 304s until something changes.
-      const etag = `"state-${document.generation}"`;
+      const etag = document.etag;
       c.header("ETag", etag);
       c.header("Cache-Control", "no-cache");
       if (c.req.header("if-none-match") === etag) return c.body(null, 304);

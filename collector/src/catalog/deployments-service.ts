@@ -1,4 +1,4 @@
-import { type Deployment, normalizeStatus, type Status } from "@versioner/schema";
+import { type Deployment, deployedAt, normalizeStatus, type Status } from "@versioner/schema";
 import { and, desc, eq, gte, lte, or, type SQL } from "drizzle-orm";
 import { deployments, environments, products, versions } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
@@ -37,6 +37,7 @@ function view(row: Joined): Deployment {
     product_name: row.product_name,
     version: row.version,
     environment_name: row.environment_name,
+    deployed_at: deployedAt(row.deployment),
   };
 }
 

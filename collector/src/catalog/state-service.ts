@@ -1,4 +1,11 @@
-import type { EnvironmentType, StateCell, StateResponse, Status } from "@versioner/schema";
+import { createHash } from "node:crypto";
+import {
+  type EnvironmentType,
+  hasDrift,
+  type StateCell,
+  type StateResponse,
+  type Status,
+} from "@versioner/schema";
 import { asc, eq } from "drizzle-orm";
 import { buttonsForState, cellKey } from "../buttons/button-renderer.ts";
 import type { Database } from "../db/client.ts";
@@ -22,19 +29,20 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
   const cells = new Map(stateRows.map((row) => [cellKey(row.product_id, row.environment_id), row]));
   return {
     environments: envs.map((e) => ({ id: e.id, name: e.name, type: e.type as EnvironmentType })),
-    products: productRows.map((product) => ({
-      id: product.id,
-      name: product.name,
-      cells: envs.map((env): StateCell => {
-        const row = cells.get(cellKey(product.id, env.id));
-        return {
-          environment_id: env.id,
-          environment_name: env.name,
-          ...describeCell(row),
-          buttons: buttons.get(cellKey(product.id, env.id)) ?? [],
-        };
+    products: productRows.map((product) =>
+      withDrift({
+        id: product.id,
+        name: product.name,
+        cells: envs.map(
+          (env): StateCell => ({
+            environment_id: env.id,
+            environment_name: env.name,
+            ...describeCell(cells.get(cellKey(product.id, env.id))),
+            buttons: buttons.get(cellKey(product.id, env.id)) ?? [],
+          }),
+        ),
       }),
-    })),
+    ),
   };
 }
 
@@ -78,12 +86,68 @@ export function describeCell(
 }
 
 /** The serialized matrix and the change generation it was built at. */
+type StateProduct = StateResponse["products"][number];
+
+function withDrift(product: Omit<StateProduct, "drift">): StateProduct {
+  return { id: product.id, name: product.name, drift: hasDrift(product.cells), cells: product.cells };
+}
+
+/** `GET /state` filters; each is a list (repeat the query parameter), empty or absent = all. */
+export interface StateFilters {
+  /** Product names or ids: which rows. */
+  product?: string[];
+  /** Environment names or ids: which columns. */
+  environment?: string[];
+  /** Environment types: which columns (with `environment`, a column must match both). */
+  type?: EnvironmentType[];
+}
+
+const given = (list: readonly string[] | undefined): list is readonly string[] =>
+  list !== undefined && list.length > 0;
+
+/**
+ * The matrix narrowed to the rows and columns asked for. Every product named stays as a row even
+ * with no deployment in the shown columns; drift is recomputed over the shown cells only.
+ */
+export function filterState(state: StateResponse, filters: StateFilters): StateResponse {
+  const { product, environment, type } = filters;
+  const environments = state.environments.filter(
+    (env) =>
+      (!given(environment) || environment.includes(env.name) || environment.includes(env.id)) &&
+      (!given(type) || type.includes(env.type)),
+  );
+  const shown = new Set(environments.map((env) => env.id));
+  return {
+    environments,
+    products: state.products
+      .filter((row) => !given(product) || product.includes(row.name) || product.includes(row.id))
+      .map((row) => withDrift({ ...row, cells: row.cells.filter((cell) => shown.has(cell.environment_id)) })),
+  };
+}
+
+function hasFilters(filters: StateFilters): boolean {
+  return given(filters.product) || given(filters.environment) || given(filters.type);
+}
+
+/** The serialized matrix, the change generation it was built at, and an ETag for both with the filters. */
 export interface StateDocument {
   generation: string;
   body: string;
+  etag: string;
 }
 
-const documents = new WeakMap<Database, StateDocument>();
+interface CachedState {
+  generation: string;
+  state: StateResponse;
+  body: string;
+  /** Filtered bodies of this generation by filter key: a polling dashboard asks the same again. */
+  filtered: Map<string, string>;
+}
+
+// Distinct filters kept per generation; past it the map starts over (filters are cheap to redo).
+const MAX_FILTERED = 64;
+
+const documents = new WeakMap<Database, CachedState>();
 
 /**
  * `/state` as JSON text, rebuilt only when something it shows has changed. Triggers bump the
@@ -92,13 +156,35 @@ const documents = new WeakMap<Database, StateDocument>();
  * right across processes. The generation is read before the matrix: a change landing in between
  * makes the stored document newer than its generation, which only costs one extra rebuild.
  */
-export async function getStateDocument(deps: CatalogDeps): Promise<StateDocument> {
+export async function getStateDocument(
+  deps: CatalogDeps,
+  filters: StateFilters = {},
+): Promise<StateDocument> {
   const generation = await readStateGeneration(deps.database);
-  const cached = documents.get(deps.database);
-  if (cached && cached.generation === generation) return cached;
-  const document = { generation, body: JSON.stringify(await getState(deps)) };
-  documents.set(deps.database, document);
-  return document;
+  let cached = documents.get(deps.database);
+  if (!cached || cached.generation !== generation) {
+    const state = await getState(deps);
+    cached = { generation, state, body: JSON.stringify(state), filtered: new Map() };
+    documents.set(deps.database, cached);
+  }
+  if (!hasFilters(filters)) return { generation, body: cached.body, etag: `"state-${generation}"` };
+  // Filtered from the cached matrix, and kept until the generation moves. The ETag names the
+  // filters, so no filtered and unfiltered (or differently filtered) answers ever share one.
+  const key = filterKey(filters);
+  let body = cached.filtered.get(key);
+  if (body === undefined) {
+    body = JSON.stringify(filterState(cached.state, filters));
+    if (cached.filtered.size >= MAX_FILTERED) cached.filtered.clear();
+    cached.filtered.set(key, body);
+  }
+  return { generation, body, etag: `"state-${generation}-${key}"` };
+}
+
+function filterKey(filters: StateFilters): string {
+  const canonical = JSON.stringify(
+    (["product", "environment", "type"] as const).map((name) => [...new Set(filters[name] ?? [])].sort()),
+  );
+  return createHash("sha256").update(canonical).digest("base64url").slice(0, 16);
 }
 
 /**

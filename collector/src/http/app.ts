@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { ERROR_CODES } from "@versioner/schema";
 import type { Context } from "hono";
@@ -18,6 +17,7 @@ import { BADGE_PATH, createBadgeRoutes } from "../badges/badges-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
 import { createCdeventsRoutes } from "../cdevents/cdevents-routes.ts";
+import { createDocsRoutes, isDocsPath } from "../docs/docs-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
@@ -86,7 +86,8 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.use("*", (c, next) => (BATCH_PATH.test(c.req.path) ? bodyLimitFor.batch : bodyLimitFor.other)(c, next));
 
   app.use("*", async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path.replace(/\/$/, "") || "/")) return next();
+    const path = c.req.path.replace(/\/$/, "") || "/";
+    if (PUBLIC_PATHS.has(path) || isDocsPath(path)) return next();
     // Badges authenticate a request without header or cookie themselves (public, or ?token=).
     if (BADGE_PATH.test(c.req.path) && !c.req.header("authorization") && !getCookie(c, SESSION_COOKIE)) {
       return next();
@@ -162,7 +163,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
         "Which version of which product runs in which environment, since when, and who put it there.",
     },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  app.route("/", createDocsRoutes());
 
   app.notFound((c) =>
     errorResponse(

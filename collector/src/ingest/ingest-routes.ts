@@ -10,6 +10,7 @@ import {
 } from "@versioner/schema";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { errorJson, json, jsonBody, protectedRoute } from "../http/route.ts";
+import { deploymentPageUrl } from "../public-links.ts";
 import { ingestBatch, ingestBuild, ingestDeployment, type RawEvent } from "./ingest-service.ts";
 
 const IdempotencyHeader = z.object({
@@ -79,6 +80,11 @@ export function createIngestRoutes(deps: AppDeps) {
       return c.json(result.body, 200);
     });
   }
+  // The link is added on the way out, never stored: a replayed response gets today's public URL.
+  const linked = (body: DeploymentEventResponse): DeploymentEventResponse => {
+    const url = deploymentPageUrl(deps.config.publicUrl, body.id);
+    return url ? { ...body, deployment_url: url } : body;
+  };
   app.openapi(deploymentRoute, async (c) => {
     const raw = (await c.req.json()) as RawEvent;
     const result = await ingestDeployment(
@@ -88,8 +94,17 @@ export function createIngestRoutes(deps: AppDeps) {
       c.req.valid("header")["idempotency-key"],
     );
     if (result.replayed) c.header("Idempotent-Replayed", "true");
-    return c.json(result.body, 200);
+    return c.json(linked(result.body), 200);
   });
-  app.openapi(batchRoute, async (c) => c.json(await ingestBatch(ingest, c.req.valid("json").events), 200));
+  app.openapi(batchRoute, async (c) => {
+    const { events } = c.req.valid("json");
+    const response = await ingestBatch(ingest, events);
+    const results = response.results.map((result) =>
+      events[result.index]?.kind === "deployment" && result.status === 200
+        ? { ...result, body: linked(result.body as DeploymentEventResponse) }
+        : result,
+    );
+    return c.json({ ...response, results }, 200);
+  });
   return app;
 }

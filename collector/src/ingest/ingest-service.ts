@@ -7,6 +7,7 @@ import {
   type DeploymentEvent,
   DeploymentEventInput,
   type DeploymentEventResponse,
+  deployedAt,
   ERROR_CODES,
   type EventKind,
   fieldsProblem,
@@ -629,7 +630,7 @@ async function closeSuperseded(
 export function deploymentTime(
   row: Pick<DeploymentRow, "completed_at" | "started_at" | "created_at">,
 ): string {
-  return row.completed_at ?? row.started_at ?? row.created_at;
+  return deployedAt(row);
 }
 
 // The upsert decides in SQL, so two collectors on one database cannot move the cell backwards:

@@ -205,7 +205,7 @@ describe("replay and test", () => {
     expect(replay.body).toMatchObject({ status: "pending", replay_of: failed.id, event_id: failed.event_id });
     await worker.runOnce();
     expect((await t.call("GET", `/notification-deliveries/${replay.body.id}`)).body.status).toBe("delivered");
-    expect(r.received.map((req) => req.json.id)).toEqual([failed.event_id, failed.event_id]);
+    expect(r.received.map((req) => req.json.event_id)).toEqual([failed.event_id, failed.event_id]);
   });
 
   it("sends a test message synchronously and reports the answer", async () => {

@@ -80,8 +80,16 @@ function formatTime(iso: string | null): string | null {
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+// Colour follows the status, not `is_successful`: that field keeps the hosted product's narrower
+// meaning (deployments only), while a failed build or an aborted deployment still reads as bad news.
+function toneOf(status: string | null): MessageFacts["tone"] {
+  if (status === "completed") return "good";
+  if (status === "failed" || status === "aborted") return "bad";
+  return "neutral";
+}
+
 export function describe(payload: NotificationPayload): MessageFacts {
-  const tone = payload.is_successful === true ? "good" : payload.is_successful === false ? "bad" : "neutral";
+  const tone = toneOf(payload.status);
   const who = payload.deployer_name ?? payload.deployer;
   const facts: MessageFacts["facts"] = [];
   const add = (label: string, value: string | null | undefined) => {
@@ -98,6 +106,7 @@ export function describe(payload: NotificationPayload): MessageFacts {
   add("Branch", payload.branch);
   add("Previous version", payload.previous_version);
   const links: MessageFacts["links"] = [];
+  if (payload.deployment_url) links.push({ label: "Open in Versioner", url: payload.deployment_url });
   if (payload.deploy_url) links.push({ label: "Open deployment", url: payload.deploy_url });
   if (payload.build_url) links.push({ label: "Open build", url: payload.build_url });
   if (payload.compare_url) links.push({ label: "Compare commits", url: payload.compare_url });

@@ -52,7 +52,9 @@ describe("payload", () => {
   it("is valid against its own schema and carries the SPEC fields", () => {
     expect(NotificationPayload.parse(deployment)).toEqual(deployment);
     expect(deployment).toMatchObject({
-      id: "ev1",
+      id: "d1",
+      event_id: "ev1",
+      deployment_id: "d1",
       event_type: "deployment.failed",
       product_name: "checkout <api>",
       version: "1.4.2",
@@ -66,10 +68,48 @@ describe("payload", () => {
       previous_version: "1.4.1",
     });
     expect(build).toMatchObject({
+      id: "b1",
+      event_id: "ev2",
       subject: "build",
       deployer: "ci-bot",
+      is_successful: null,
+      deployment_url: null,
       source_url: "https://ci.example.com/build/3",
     });
+  });
+
+  it("sets is_successful as the hosted product does: deployments only, aborted is neither", () => {
+    const outcome = (type: string, status: string) =>
+      buildPayload(
+        { type, occurred_at: "2026-03-01T10:00:00.000Z", status, data: { deployment: { id: "d1" } } },
+        { eventId: "e" },
+      ).is_successful;
+    expect(outcome("deployment.completed", "completed")).toBe(true);
+    expect(outcome("deployment.failed", "failed")).toBe(false);
+    expect(outcome("deployment.preflight_failed", "failed")).toBe(false);
+    expect(outcome("deployment.aborted", "aborted")).toBeNull();
+    expect(outcome("deployment.started", "started")).toBeNull();
+    expect(outcome("deployment.pending", "pending")).toBeNull();
+    expect(outcome("build.completed", "completed")).toBeNull();
+    expect(outcome("build.failed", "failed")).toBeNull();
+    expect(outcome("release.completed", "completed")).toBeNull();
+  });
+
+  it("links the deployment's page on this collector only when VERSIONER_PUBLIC_URL is set", () => {
+    const event = {
+      type: "deployment.completed",
+      occurred_at: "2026-03-01T10:00:00.000Z",
+      status: "completed",
+      data: { deployment: { id: "d 1", deploy_url: "https://ci.example.com/run/9" } },
+    };
+    const linked = buildPayload(event, { eventId: "e", publicUrl: "https://versioner.example.com/base/" });
+    expect(linked.deployment_url).toBe("https://versioner.example.com/base/deployments/d%201");
+    expect(linked.source_url).toBe(linked.deployment_url);
+    const blocks = slackMessage(linked).blocks as Array<{ type: string; elements?: Array<{ url?: string }> }>;
+    expect(blocks.find((block) => block.type === "actions")?.elements?.[0]?.url).toBe(linked.deployment_url);
+    const plain = buildPayload(event, { eventId: "e" });
+    expect(plain.deployment_url).toBeNull();
+    expect(plain.source_url).toBe("https://ci.example.com/run/9");
   });
 
   it("reads release events from their data", () => {
@@ -84,8 +124,9 @@ describe("payload", () => {
     );
     expect(release).toMatchObject({
       subject: "release",
+      id: "r1",
       release: { id: "r1", name: "Spring" },
-      is_successful: true,
+      is_successful: null,
     });
     expect(slackMessage(release).text).toBe("🎉 Release Spring completed");
   });
@@ -96,6 +137,13 @@ describe("payload", () => {
       docs,
     );
     expect(block?.[1] && JSON.parse(block[1])).toEqual(payloadJsonSchema());
+  });
+
+  it("documents every field in docs/notifications.md's field table", () => {
+    const docs = readFileSync(new URL("../../../docs/notifications.md", import.meta.url), "utf8");
+    const table = /<!-- payload-fields:start -->([\s\S]*?)<!-- payload-fields:end -->/.exec(docs)?.[1] ?? "";
+    const fields = [...table.matchAll(/^\| `([a-z_]+)`/gm)].map((match) => match[1]);
+    expect(fields).toEqual(Object.keys(NotificationPayload.shape));
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BuildEventResponse } from "@versioner/schema";
 import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { notificationDeliveries } from "../db/schema/index.ts";
 import type { DomainEvent, DomainEventHandler } from "../events/domain-events.ts";
@@ -12,6 +13,7 @@ import { subscriptionMatches } from "./subscription-match.ts";
 export interface OutboxWriterDeps {
   database: Database;
   clock: Clock;
+  config: Pick<Config, "publicUrl">;
 }
 
 /**
@@ -30,6 +32,7 @@ export function createOutboxWriter(deps: OutboxWriterDeps): DomainEventHandler {
     if (matching.length === 0) return;
     const context: PayloadContext = {
       eventId: randomUUID(),
+      publicUrl: deps.config.publicUrl,
       previous: await previousVersion(event),
     };
     const payload = buildPayload(event, context);

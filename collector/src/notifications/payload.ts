@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { DomainEvent } from "../events/domain-events.ts";
+import { deploymentPageUrl } from "../public-links.ts";
 
 /** The event types a channel may subscribe to (SPEC.md, Notifications). */
 export const NOTIFICATION_EVENT_TYPES = [
@@ -40,12 +41,24 @@ const ButtonOut = z.object({ name: z.string(), url: z.string(), environment_name
 export const NotificationPayload = z
   .object({
     schema: z.literal("versioner.notification/v1"),
-    id: z.string().describe("Event id: the same for every channel and on replays, so receivers can dedupe"),
+    id: z
+      .string()
+      .describe(
+        "Id of what the event is about, as in the hosted product: the deployment (deployment.*), build (build.*), release (release.*) or version (version.*)",
+      ),
+    event_id: z
+      .string()
+      .describe("Id of this event: the same on every channel and on replays, so receivers can dedupe"),
     event_type: z.string().describe("e.g. deployment.completed"),
     subject: z.enum(["build", "deployment", "release", "version"]),
     occurred_at: z.string().describe("RFC 3339 UTC"),
     status: Text.describe("Canonical status of the build, deployment or release"),
-    is_successful: z.boolean().nullable().describe("true for completed, false for failed/aborted, else null"),
+    is_successful: z
+      .boolean()
+      .nullable()
+      .describe(
+        "As in the hosted product: true for deployment.completed, false for deployment.failed and deployment.preflight_failed, null for every other event (deployment.aborted, unfinished deployments, builds, releases, approvals)",
+      ),
     product_name: Text,
     product_id: Text,
     version: Text,
@@ -65,7 +78,10 @@ export const NotificationPayload = z
     build_number: Text,
     build_url: Text,
     deploy_url: Text,
-    source_url: Text.describe("deploy_url, else build_url"),
+    deployment_url: Text.describe(
+      "The deployment's page on this collector (VERSIONER_PUBLIC_URL + /deployments/<id>); null without VERSIONER_PUBLIC_URL or a deployment",
+    ),
+    source_url: Text.describe("deployment_url, else deploy_url, else build_url"),
     source_system: Text,
     previous_version: Text.describe("The version running in the environment before this deployment"),
     compare_url: Text.describe("Commit compare link from the previous version, when the host is known"),
@@ -114,6 +130,8 @@ function buttonsOf(data: Row): NotificationPayload["buttons"] {
 
 export interface PayloadContext {
   eventId: string;
+  /** VERSIONER_PUBLIC_URL: links to the collector's own pages are built only when it is set. */
+  publicUrl?: string;
   /** The version and SHA running in the environment before this deployment, if any. */
   previous?: { version: string; scm_sha: string | null } | null;
 }
@@ -138,14 +156,23 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
   const releaseId = text(release, "id");
   const releaseName = text(release, "name");
   const productId = event.product_id ?? text(product, "id");
+  const deploymentId = text(deployment, "id");
+  const deploymentUrl = deploymentId ? (deploymentPageUrl(context.publicUrl, deploymentId) ?? null) : null;
+  const subjectId = {
+    deployment: deploymentId,
+    build: text(build, "id"),
+    release: releaseId,
+    version: text(version, "id"),
+  };
   return {
     schema: "versioner.notification/v1",
-    id: context.eventId,
+    id: subjectId[subject as keyof typeof subjectId] ?? context.eventId,
+    event_id: context.eventId,
     event_type: event.type,
     subject: ["build", "deployment", "release", "version"].includes(subject) ? subject : "deployment",
     occurred_at: event.occurred_at,
     status,
-    is_successful: successOf(status),
+    is_successful: successOf(event.type),
     product_name: event.product_name ?? text(product, "name"),
     product_id: productId,
     version: text(version, "version"),
@@ -153,7 +180,7 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
     environment: event.environment_name ?? text(environment, "name"),
     environment_id: event.environment_id ?? text(environment, "id"),
     environment_type: event.environment_type ?? text(environment, "type"),
-    deployment_id: text(deployment, "id"),
+    deployment_id: deploymentId,
     build_id: text(build, "id"),
     deployer: deployment
       ? text(deployment, "deployed_by")
@@ -169,7 +196,8 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
     build_number: text(build, "build_number") ?? text(version, "build_number"),
     build_url: buildUrl,
     deploy_url: deployUrl,
-    source_url: deployUrl ?? buildUrl,
+    deployment_url: deploymentUrl,
+    source_url: deploymentUrl ?? deployUrl ?? buildUrl,
     source_system: sourceSystem,
     previous_version: previous?.version ?? null,
     compare_url:
@@ -182,9 +210,11 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
   };
 }
 
-function successOf(status: string | null): boolean | null {
-  if (status === "completed") return true;
-  if (status === "failed" || status === "aborted") return false;
+// The hosted product's rule: an aborted deployment is not a failed change, and builds, releases
+// and approvals say nothing about a deployment's outcome.
+function successOf(eventType: string): boolean | null {
+  if (eventType === "deployment.completed") return true;
+  if (eventType === "deployment.failed" || eventType === "deployment.preflight_failed") return false;
   return null;
 }
 

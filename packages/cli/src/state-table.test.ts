@@ -21,6 +21,7 @@ describe("formatStateTable", () => {
         {
           id: "p1",
           name: "shop-api",
+          drift: true,
           cells: [
             {
               environment_id: "e1",
@@ -43,7 +44,7 @@ describe("formatStateTable", () => {
             },
           ],
         },
-        { id: "p2", name: "web", cells: [] },
+        { id: "p2", name: "web", drift: false, cells: [] },
       ],
     };
     expect(formatStateTable(state)).toBe(

@@ -1,3 +1,4 @@
+export * from "./drift.ts";
 export * from "./events.ts";
 export * from "./fields.ts";
 export * from "./responses.ts";

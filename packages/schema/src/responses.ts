@@ -54,6 +54,11 @@ export const DeploymentEventResponse = z.object({
   deploy_url: Text,
   source_system: Text,
   extra_metadata: Json,
+  /** The deployment's page on the collector; only when the collector has VERSIONER_PUBLIC_URL. */
+  deployment_url: z
+    .string()
+    .optional()
+    .describe("The deployment's page on this collector; present only when VERSIONER_PUBLIC_URL is set"),
 });
 export type DeploymentEventResponse = z.infer<typeof DeploymentEventResponse>;
 
@@ -141,6 +146,8 @@ export const Deployment = z.object({
   extra_metadata: Json,
   created_at: Time,
   updated_at: Time,
+  /** When it completed, or its latest known moment before that (as in event responses). */
+  deployed_at: Time,
 });
 export type Deployment = z.infer<typeof Deployment>;
 
@@ -170,7 +177,15 @@ export type StateCell = z.infer<typeof StateCell>;
 
 export const StateResponse = z.object({
   environments: z.array(z.object({ id: Id, name: z.string(), type: z.enum(ENVIRONMENT_TYPES) })),
-  products: z.array(z.object({ id: Id, name: z.string(), cells: z.array(StateCell) })),
+  products: z.array(
+    z.object({
+      id: Id,
+      name: z.string(),
+      /** True when ≥ 2 shown cells have a current version and they are not all equal (see hasDrift). */
+      drift: z.boolean(),
+      cells: z.array(StateCell),
+    }),
+  ),
 });
 export type StateResponse = z.infer<typeof StateResponse>;
 

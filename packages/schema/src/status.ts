@@ -39,3 +39,12 @@ export function normalizeStatus(input: string): Status | null {
 export function statusRank(status: Status): number {
   return status === "pending" ? 0 : status === "started" ? 1 : 2;
 }
+
+/** A deployment's `deployed_at`: when it completed, or its latest known moment before that. */
+export function deployedAt(deployment: {
+  completed_at: string | null;
+  started_at: string | null;
+  created_at: string;
+}): string {
+  return deployment.completed_at ?? deployment.started_at ?? deployment.created_at;
+}

@@ -323,7 +323,7 @@ describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMaj
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /^::error title=Versioner%3A collector error::Versioner could not record the deployment at http:\/\/127\.0\.0\.1:\d+: .*failed after \d+ attempt\(s\): network error: ECONNREFUSED/m,
+      /^::error title=Versioner%3A collector error::Versioner could not record the deployment at http:\/\/127\.0\.0\.1:\d+: .*failed after \d+ attempt\(s\): network error: connection refused, .*\(ECONNREFUSED\)/m,
     );
     expect(result.summary).toContain("Versioner: deployment not recorded");
     expect(result.outputs).toEqual({});

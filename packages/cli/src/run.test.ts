@@ -199,6 +199,44 @@ describe("versioner state and ci-env (in-process)", () => {
     ]);
   });
 
+  it("sends repeated --product, --environment and --type filters as the query string", async () => {
+    const { url, requests } = await collector(200, state);
+    const result = await invoke(
+      [
+        "state",
+        "--product",
+        "shop api",
+        "--product",
+        "web",
+        "--environment",
+        "production",
+        "--type",
+        "staging",
+        "--type",
+        "production",
+      ],
+      // Variables that feed `track` never narrow the matrix.
+      { VERSIONER_API_URL: url, VERSIONER_PRODUCT_NAME: "from-ci", VERSIONER_ENVIRONMENT: "ci-env" },
+    );
+    expect(result.code).toBe(0);
+    expect(requests.map((request) => request.url)).toEqual([
+      "/state?product=shop+api&product=web&environment=production&type=staging&type=production",
+    ]);
+    const bare = await invoke(["state"], { VERSIONER_API_URL: url, VERSIONER_PRODUCT_NAME: "from-ci" });
+    expect(bare.code).toBe(0);
+    expect(requests.at(-1)?.url).toBe("/state");
+  });
+
+  it("refuses an unknown --type before calling the collector", async () => {
+    const { url, requests } = await collector(200, state);
+    const result = await invoke(["state", "--type", "prod"], { VERSIONER_API_URL: url });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: "error: --type must be one of dev, test, staging, production, not 'prod'\n",
+    });
+    expect(requests).toEqual([]);
+  });
+
   it("maps a 403 on state to exit 4, saying which scope it needs", async () => {
     const detail = "This credential does not have the 'catalog.read' permission";
     const { url } = await collector(403, { detail, code: "FORBIDDEN" });

@@ -33,7 +33,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "track deployment":
         return await trackCommand("deployment", values, io);
       case "state":
-        return await stateCommand(values, io);
+        return await stateCommand(values, commandLine.filters, io);
       case "ci-env":
         return ciEnvCommand(values, io);
     }

@@ -74,6 +74,13 @@ export interface DeploymentQuery {
   cursor?: string;
 }
 
+/** Filters of `GET /state`: a product or environment matches any of the names (or types) given. */
+export interface StateFilters {
+  product?: readonly string[];
+  environment?: readonly string[];
+  type?: readonly string[];
+}
+
 /** A page of a list endpoint. */
 export interface Page<T> {
   items: T[];
@@ -148,9 +155,13 @@ export class VersionerClient {
     });
   }
 
-  /** The product × environment matrix (`GET /state`). */
-  getState(): Promise<StateResponse> {
-    return this.#request("GET", "/state");
+  /** The product × environment matrix (`GET /state`), narrowed by any filters (each repeatable). */
+  getState(filters: StateFilters = {}): Promise<StateResponse> {
+    const params = new URLSearchParams();
+    for (const [key, values] of Object.entries(filters)) {
+      for (const value of values ?? []) params.append(key, value);
+    }
+    return this.#request("GET", params.size > 0 ? `/state?${params}` : "/state");
   }
 
   /** One page of deployments, newest first (`GET /deployments`). */

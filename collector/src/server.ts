@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { systemClock } from "./clock.ts";
@@ -35,7 +36,9 @@ async function main(): Promise<void> {
     logger.info("bootstrap admin token from VERSIONER_BOOTSTRAP_TOKEN registered");
   }
 
-  const app = createApp({ database, config, clock, logger });
+  // The build writes the CLI bundle next to this file (dist/cli/), to serve at /cli/versioner.mjs.
+  const cliBundlePath = fileURLToPath(new URL("./cli/versioner.mjs", import.meta.url));
+  const app = createApp({ database, config, clock, logger, cliBundlePath });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info("collector listening", {
       url: `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`,

@@ -16,6 +16,7 @@ import { bearerToken } from "../auth/tokens.ts";
 import { createUserRoutes } from "../auth/users-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
+import { CLI_BUNDLE_PATH, createCliDownloadRoutes } from "../cli-download/cli-download-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
@@ -29,7 +30,7 @@ import type { AppDeps, AppEnv } from "./app-env.ts";
 import { toIssues } from "./validation.ts";
 
 /** Paths served without a token: liveness, the API description, and sign-in itself. */
-const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login"]);
+const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login", CLI_BUNDLE_PATH]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const BATCH_PATH = /^\/events\/batch\/?$/;
 
@@ -118,6 +119,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createPersonalTokenRoutes(deps));
   app.route("/", createSessionRoutes(deps, signingSecret));
   app.route("/", createAuditRoutes(deps));
+  app.route("/", createCliDownloadRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

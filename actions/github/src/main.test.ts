@@ -205,7 +205,10 @@ describe("run", () => {
   });
 
   it("sets only the outputs a hosted-API build response carries, build_id from its id", async () => {
-    const result = await step({ event_type: "build", environment: "" }, { status: 200, body: hostedBuildResponse });
+    const result = await step(
+      { event_type: "build", environment: "" },
+      { status: 200, body: hostedBuildResponse },
+    );
     expect(result.code).toBe(0);
     const names = [...result.outputs.matchAll(/^([a-z_]+)<</gm)].map((match) => match[1]);
     expect(names.sort()).toEqual(["build_id", "product_id", "version_id"]);
@@ -223,7 +226,10 @@ describe("run", () => {
 
   it("writes no link when the response names no resource", async () => {
     const { version_id: _, ...withoutVersion } = hostedBuildResponse;
-    const result = await step({ event_type: "build", environment: "" }, { status: 200, body: withoutVersion });
+    const result = await step(
+      { event_type: "build", environment: "" },
+      { status: 200, body: withoutVersion },
+    );
     expect(result.code).toBe(0);
     expect(result.summary).toContain("Versioner: build recorded");
     expect(result.summary).not.toContain("View the build");

@@ -220,9 +220,7 @@ export class VersionerClient {
       if (attempt >= this.#maxAttempts || outOfTime) {
         if (result.kind === "response" && result.status === 429) throw this.#toError(result);
         throw new UnreachableError(
-          this.#redact(
-            `${method} ${this.#apiUrl}${path} failed after ${attempt} attempt(s): ${reason}`,
-          ),
+          this.#redact(`${method} ${this.#apiUrl}${path} failed after ${attempt} attempt(s): ${reason}`),
           attempt,
           status,
           { cause: result.kind === "failure" ? result.cause : undefined },

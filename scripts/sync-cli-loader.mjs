@@ -14,11 +14,15 @@ const GITLAB_LOADER_BLOCK = /^( {4}VERSIONER_CLI_LOADER: \|\n)((?: {6}.*\n|\n)+)
 for (const template of ["track-build", "track-deployment"]) {
   const url = new URL(`actions/gitlab/templates/${template}.yml`, root);
   const text = readFileSync(url, "utf8");
-  if (!GITLAB_LOADER_BLOCK.test(text)) throw new Error(`${template}.yml has no VERSIONER_CLI_LOADER: | block`);
+  if (!GITLAB_LOADER_BLOCK.test(text))
+    throw new Error(`${template}.yml has no VERSIONER_CLI_LOADER: | block`);
   const indented = loader
     .trimEnd()
     .split("\n")
     .map((line) => (line ? `      ${line}` : ""))
     .join("\n");
-  writeFileSync(url, text.replace(GITLAB_LOADER_BLOCK, (_, head) => `${head}${indented}\n`));
+  writeFileSync(
+    url,
+    text.replace(GITLAB_LOADER_BLOCK, (_, head) => `${head}${indented}\n`),
+  );
 }

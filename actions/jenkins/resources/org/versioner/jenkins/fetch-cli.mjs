@@ -28,8 +28,9 @@ for (let attempt = 1; attempt <= 3 && !body; attempt++) {
     if (response.status < 500) body = Buffer.from(await response.arrayBuffer());
     else reason = 'HTTP ' + response.status;
   } catch (error) {
-    const code = error.cause && (error.cause.code || (error.cause.errors && error.cause.errors[0] && error.cause.errors[0].code));
-    reason = error.name === 'TimeoutError' ? 'timeout after ' + seconds + ' s' : 'network error: ' + (code || (error.cause && error.cause.message) || error.message);
+    const cause = error.cause || {};
+    const code = cause.code || cause.errors?.[0]?.code || cause.message || error.message;
+    reason = error.name === 'TimeoutError' ? 'timeout after ' + seconds + ' s' : 'network error: ' + code;
   }
   if (!body && attempt < 3) await new Promise((resolve) => setTimeout(resolve, attempt * 1000));
 }

@@ -31,7 +31,7 @@ describe("the versioner command of this repository", () => {
     ["the repository root", REPO],
     ["a workspace (collector/)", join(REPO, "collector")],
     ["a folder without package.json (docs/)", join(REPO, "docs")],
-  ])("`npx versioner --help` in %s runs this CLI", async (_, cwd) => {
+  ])("`npx versioner --help` in %s runs this CLI", { timeout: 60_000 }, async (_, cwd) => {
     const result = await exec("npx", ["versioner", "--help"], cwd);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
@@ -53,5 +53,5 @@ describe("the versioner command of this repository", () => {
     const result = await exec(process.execPath, [join(copy, "bin/versioner.mjs"), "--version"], root);
     expect(result).toMatchObject({ code: 0, stdout: "0.1.0\n" });
     expect(existsSync(join(copy, "dist/versioner.mjs"))).toBe(true);
-  });
+  }, 60_000);
 });

@@ -147,7 +147,7 @@ describe("Jenkins shared library (stubbed pipeline steps)", () => {
     for (const name of ["deployment", "keyFromEnvironment", "wrapCompleted"]) {
       for (const sh of shellCalls(result(name))) {
         expect(sh.script, name).toMatch(
-          /^node --input-type=module -e "\$VERSIONER_CLI_LOADER" -- track (build|deployment)$/,
+          /^set \+x; node --input-type=module -e "\$VERSIONER_CLI_LOADER" -- track (build|deployment)$/,
         );
         expect(sh.env.VERSIONER_CLI_LOADER, name).toBe(loader);
         expect(sh.env.VERSIONER_CLI, name).toBeUndefined();
@@ -218,7 +218,7 @@ describe("Jenkins shared library (stubbed pipeline steps)", () => {
   it("never interpolates values into the shell string", () => {
     const hostile = result("hostileValues");
     expect(shellStrings(hostile)).toEqual([
-      'node --input-type=module -e "$VERSIONER_CLI_LOADER" -- track deployment',
+      'set +x; node --input-type=module -e "$VERSIONER_CLI_LOADER" -- track deployment',
     ]);
     expect(shellCalls(hostile)[0]?.env).toMatchObject({
       VERSIONER_PRODUCT_NAME: "shop'; echo pwned; '",

@@ -45,7 +45,9 @@ class VersionerCli implements Serializable {
     steps.withEnv(env) {
       withApiKey(config) {
         if (unix) {
-          steps.sh(shellCommand(config, kind, '"\$VERSIONER_CLI_LOADER"', '\$VERSIONER_CLI'))
+          // sh runs with -x: tracing would print the whole expanded loader into the build log.
+          String quiet = config.cli ? '' : 'set +x; '
+          steps.sh(quiet + shellCommand(config, kind, '"\$VERSIONER_CLI_LOADER"', '\$VERSIONER_CLI'))
         } else {
           steps.bat(shellCommand(config, kind, '"%VERSIONER_CLI_LOADER%"', '%VERSIONER_CLI%'))
         }

@@ -1,6 +1,10 @@
 // Bundles the collector into dist/server.js: workspace packages (@versioner/*) are inlined,
 // every npm package stays external (libSQL has a native module) and resolves from node_modules.
+// Also bundles the CLI into dist/cli/versioner.mjs, which the collector serves at /cli/versioner.mjs
+// (built from source here, so `npm start` never serves a CLI older than the collector).
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { buildCli } from "../packages/cli/build.mjs";
 
 const externalNpmPackages = {
   name: "external-npm-packages",
@@ -22,3 +26,5 @@ await build({
   plugins: [externalNpmPackages],
   logLevel: "warning",
 });
+
+await buildCli(fileURLToPath(new URL("./dist/cli/versioner.mjs", import.meta.url)));

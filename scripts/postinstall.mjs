@@ -15,3 +15,12 @@ try {
 } catch {
   // no link: nothing to do
 }
+
+// `npx versioner` (packages/cli/bin) runs the CLI bundle: build it now (esbuild, well under a second)
+// so the first run after `npm install` does not. Without dev dependencies the launcher builds later.
+try {
+  const { buildCli } = await import("../packages/cli/build.mjs");
+  await buildCli();
+} catch (error) {
+  console.log(`postinstall: the versioner CLI will be built on first use (${error.message})`);
+}

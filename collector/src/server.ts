@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { systemClock } from "./clock.ts";
@@ -70,7 +71,9 @@ async function main(): Promise<void> {
     );
   }
 
-  const app = createApp({ database, config, clock, logger });
+  // The build writes the CLI bundle next to this file (dist/cli/), to serve at /cli/versioner.mjs.
+  const cliBundlePath = fileURLToPath(new URL("./cli/versioner.mjs", import.meta.url));
+  const app = createApp({ database, config, clock, logger, cliBundlePath });
   const server = serve(
     {
       fetch: app.fetch,

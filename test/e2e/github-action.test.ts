@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type LoopbackServer, sendJson, startLoopbackServer } from "@versioner/client/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type RunningCollector, startCollector } from "../support/collector.ts";
 import { collectorGet, listDeployments } from "../support/collector-queries.ts";
@@ -71,6 +72,84 @@ function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
+/** Runs the committed bundle once with `node`, as the runner runs a step with these inputs. */
+async function runActionStep(
+  node: string,
+  workDir: string,
+  defaults: Record<string, string>,
+  inputs: Record<string, string>,
+): Promise<StepResult> {
+  const stepDir = mkdtempSync(join(workDir, "step-"));
+  const eventPath = join(stepDir, "event.json");
+  const outputPath = join(stepDir, "output");
+  const summaryPath = join(stepDir, "summary.md");
+  writeFileSync(
+    eventPath,
+    JSON.stringify({
+      ref: "refs/heads/main",
+      after: SHA,
+      repository: { full_name: "acme/shop-api", name: "shop-api" },
+      head_commit: {
+        id: SHA,
+        timestamp: "2026-01-02T03:04:05+01:00",
+        author: { name: "Mona Lisa", email: "mona@example.com", username: "octocat" },
+      },
+      commits: [{ id: SHA, author: { name: "Mona Lisa", email: "mona@example.com" } }],
+    }),
+  );
+  writeFileSync(outputPath, "");
+  writeFileSync(summaryPath, "");
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: stepDir,
+    CI: "true",
+    GITHUB_ACTIONS: "true",
+    GITHUB_REPOSITORY: "acme/shop-api",
+    GITHUB_REPOSITORY_OWNER: "acme",
+    GITHUB_SHA: SHA,
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_REF_NAME: "main",
+    GITHUB_RUN_ID: "4242",
+    GITHUB_RUN_NUMBER: "17",
+    GITHUB_RUN_ATTEMPT: "2",
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_WORKFLOW: "Deploy",
+    GITHUB_JOB: "deploy",
+    GITHUB_ACTOR: "octocat",
+    GITHUB_EVENT_NAME: "push",
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_WORKSPACE: stepDir,
+    GITHUB_ACTION_PATH: ACTION_DIR,
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    RUNNER_OS: "Linux",
+    RUNNER_TEMP: stepDir,
+  };
+  for (const [name, value] of Object.entries({ ...defaults, ...inputs })) {
+    env[`INPUT_${name.toUpperCase()}`] = value;
+  }
+  const child = spawn(node, [BUNDLE], { cwd: stepDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputs(readFileSync(outputPath, "utf8")),
+    summary: readFileSync(summaryPath, "utf8"),
+  };
+}
+
 describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMajor }) => {
   let collector: RunningCollector;
   let workDir: string;
@@ -85,77 +164,7 @@ describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMaj
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  async function runStep(inputs: Record<string, string>): Promise<StepResult> {
-    const stepDir = mkdtempSync(join(workDir, "step-"));
-    const eventPath = join(stepDir, "event.json");
-    const outputPath = join(stepDir, "output");
-    const summaryPath = join(stepDir, "summary.md");
-    writeFileSync(
-      eventPath,
-      JSON.stringify({
-        ref: "refs/heads/main",
-        after: SHA,
-        repository: { full_name: "acme/shop-api", name: "shop-api" },
-        head_commit: {
-          id: SHA,
-          timestamp: "2026-01-02T03:04:05+01:00",
-          author: { name: "Mona Lisa", email: "mona@example.com", username: "octocat" },
-        },
-        commits: [{ id: SHA, author: { name: "Mona Lisa", email: "mona@example.com" } }],
-      }),
-    );
-    writeFileSync(outputPath, "");
-    writeFileSync(summaryPath, "");
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "",
-      HOME: stepDir,
-      CI: "true",
-      GITHUB_ACTIONS: "true",
-      GITHUB_REPOSITORY: "acme/shop-api",
-      GITHUB_REPOSITORY_OWNER: "acme",
-      GITHUB_SHA: SHA,
-      GITHUB_REF: "refs/heads/main",
-      GITHUB_REF_NAME: "main",
-      GITHUB_RUN_ID: "4242",
-      GITHUB_RUN_NUMBER: "17",
-      GITHUB_RUN_ATTEMPT: "2",
-      GITHUB_SERVER_URL: "https://github.com",
-      GITHUB_WORKFLOW: "Deploy",
-      GITHUB_JOB: "deploy",
-      GITHUB_ACTOR: "octocat",
-      GITHUB_EVENT_NAME: "push",
-      GITHUB_EVENT_PATH: eventPath,
-      GITHUB_WORKSPACE: stepDir,
-      GITHUB_ACTION_PATH: ACTION_DIR,
-      GITHUB_OUTPUT: outputPath,
-      GITHUB_STEP_SUMMARY: summaryPath,
-      RUNNER_OS: "Linux",
-      RUNNER_TEMP: stepDir,
-    };
-    for (const [name, value] of Object.entries({ ...defaults, ...inputs })) {
-      env[`INPUT_${name.toUpperCase()}`] = value;
-    }
-    const child = spawn(node, [BUNDLE], { cwd: stepDir, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", resolve);
-    });
-    return {
-      code,
-      stdout,
-      stderr,
-      outputs: parseOutputs(readFileSync(outputPath, "utf8")),
-      summary: readFileSync(summaryPath, "utf8"),
-    };
-  }
+  const runStep = (inputs: Record<string, string>) => runActionStep(node, workDir, defaults, inputs);
 
   interface StateCell {
     environment_name: string;
@@ -314,7 +323,7 @@ describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMaj
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /^::error title=Versioner%3A collector error::Versioner could not record the deployment at http:\/\/127\.0\.0\.1:\d+: .*failed after \d+ attempt\(s\): network error: ECONNREFUSED/m,
+      /^::error title=Versioner%3A collector error::Versioner could not record the deployment at http:\/\/127\.0\.0\.1:\d+: .*failed after \d+ attempt\(s\): network error: connection refused, .*\(ECONNREFUSED\)/m,
     );
     expect(result.summary).toContain("Versioner: deployment not recorded");
     expect(result.outputs).toEqual({});
@@ -332,5 +341,93 @@ describe.each(RUNTIMES)("GitHub Action bundle under $name", ({ node, expectedMaj
     } finally {
       await standIn.close();
     }
+  });
+});
+
+// A team moving from the hosted product sends to an API that answers only its documented fields
+// (reference/hosted-versioner.md §1.5 and §2.2): no event_id, and `id` instead of build_id/deployment_id.
+describe("GitHub Action bundle against a server answering only the hosted API's fields", () => {
+  const HOSTED_DEPLOYMENT = {
+    id: "7d1c6a0e-5f0b-4d43-9b8e-0a1f2e3d4c5b",
+    product_id: "0b6f9a1c-2d3e-4f50-8a9b-1c2d3e4f5a6b",
+    product_name: "shop-api",
+    version_id: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    version: "1.4.0",
+    environment_id: "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+    environment_name: "production",
+    status: "completed",
+    deployed_at: "2026-01-02T03:04:05Z",
+    completed_at: "2026-01-02T03:04:05Z",
+    source_system: "github",
+    deployed_by: "octocat",
+    deployed_by_name: null,
+    deployed_by_email: null,
+    deploy_url: "https://github.com/acme/shop-api/actions/runs/4242",
+    extra_metadata: {},
+    soak_time_hours: null,
+  };
+  const HOSTED_BUILD = {
+    id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+    version_id: HOSTED_DEPLOYMENT.version_id,
+    product_id: HOSTED_DEPLOYMENT.product_id,
+    version: "1.4.0",
+    build_number: "17",
+    status: "completed",
+    build_url: "https://github.com/acme/shop-api/actions/runs/4242",
+    started_at: "2026-01-02T03:04:05Z",
+    completed_at: null,
+  };
+  let server: LoopbackServer;
+  let extra: Record<string, unknown> = {};
+  let workDir: string;
+  const defaults = declaredInputDefaults();
+  const runStep = (inputs: Record<string, string>) =>
+    runActionStep(NODE_24, workDir, defaults, {
+      api_url: server.url,
+      api_key: "sk_hosted_key_1234",
+      ...inputs,
+    });
+  const outputNames = (result: StepResult) => Object.keys(result.outputs).sort();
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), "versioner-e2e-gha-hosted-"));
+    server = await startLoopbackServer((req, res) =>
+      req.url?.startsWith("/build-events")
+        ? sendJson(res, 200, HOSTED_BUILD)
+        : sendJson(res, 200, { ...HOSTED_DEPLOYMENT, ...extra }),
+    );
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it("sets the deployment outputs the response carries and no event_id, without an unexpected error", async () => {
+    extra = {};
+    const result = await runStep({ version: "1.4.0", environment: "production" });
+    expect(result.stdout).not.toContain("unexpected error");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(outputNames(result)).toEqual(["deployment_id", "environment_id", "product_id", "version_id"]);
+    expect(result.outputs.deployment_id).toBe(HOSTED_DEPLOYMENT.id);
+    expect(result.summary).toContain("Versioner: deployment recorded");
+    expect(result.summary).toContain(`(${server.url}/deployments/${HOSTED_DEPLOYMENT.id})`);
+  });
+
+  it("sets build_id from the build response's id", async () => {
+    const result = await runStep({ version: "1.4.0", event_type: "build" });
+    expect(result.code).toBe(0);
+    expect(outputNames(result)).toEqual(["build_id", "product_id", "version_id"]);
+    expect(result.outputs.build_id).toBe(HOSTED_BUILD.id);
+    expect(result.summary).toContain("| Product | shop-api |");
+  });
+
+  it("links the deployment_url of the response in the job summary", async () => {
+    extra = { deployment_url: "https://versioner.example.com/deployments/7d1c6a0e" };
+    const result = await runStep({ version: "1.4.0", environment: "production" });
+    expect(result.code).toBe(0);
+    expect(result.summary).toContain(
+      "[View the deployment in Versioner](https://versioner.example.com/deployments/7d1c6a0e)",
+    );
   });
 });

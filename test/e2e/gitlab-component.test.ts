@@ -1,10 +1,10 @@
 // The GitLab CI/CD component (actions/gitlab): its templates included with inputs from a test
-// project and run by gitlab-ci-local's shell executor, calling the workspace CLI against a live
-// collector.
+// project and run by gitlab-ci-local's shell executor with the default `cli` input, which downloads
+// the CLI from the live collector, checks its checksum and runs it.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_ENTRY, type RunningCollector, startCollector } from "../support/collector.ts";
+import { type RunningCollector, startCollector } from "../support/collector.ts";
 import { listBuilds, listDeployments } from "../support/collector-queries.ts";
 import {
   createGitlabProject,
@@ -14,7 +14,6 @@ import {
   templatesPath,
 } from "../support/gitlab-ci-local-runner.ts";
 
-const cli = `node ${CLI_ENTRY}`;
 const templates = ["track-build", "track-deployment"] as const;
 
 /** The `spec: inputs:` of a template: input name -> its keys (description, default, type...). */
@@ -104,7 +103,6 @@ describe("GitLab component run by gitlab-ci-local", () => {
   const projects: GitlabTestProject[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CLI_ENTRY)) throw new Error(`${CLI_ENTRY} is missing: npm run build -w @versioner/cli`);
     collector = await startCollector();
   });
 
@@ -191,6 +189,33 @@ include:
     ]);
   });
 
+  it("the component project's smoke jobs warn and pass when the collector is unreachable (fail_on_api_error false)", async () => {
+    // On the host (shell executor) instead of in the node image.
+    const gitlabCi = readFileSync(join(gitlabComponentDir, ".gitlab-ci.yml"), "utf8").replace(
+      /^(smoke-[a-z-]+:)\n/gm,
+      "$1\n  image: null\n",
+    );
+    expect(gitlabCi.match(/image: null/g)).toHaveLength(2);
+    const componentProject = await createGitlabProject({
+      name: "versioner",
+      gitlabCi,
+      files: { "README.md": readFileSync(join(gitlabComponentDir, "README.md"), "utf8") },
+      templatesAt: "templates",
+    });
+    projects.push(componentProject);
+    const run = await componentProject.run([
+      "--json-schema-validation=false",
+      "smoke-build",
+      "smoke-deploy-component-test",
+    ]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/PASS\s+smoke-build/);
+    expect(run.output).toMatch(/PASS\s+smoke-deploy-component-test/);
+    expect(jobLines(run, "smoke-build")).toContain(
+      "warning: could not download the versioner CLI from http://127.0.0.1:9/cli/versioner.mjs after 3 attempts",
+    );
+  });
+
   it("records the build, a started→completed deployment, and a failed one for a failing deploy script", async () => {
     // The deploy script looks at the collector while it runs: `started` must already be recorded.
     const observer = `
@@ -212,14 +237,12 @@ include:
       product_name: shop
       version: 2.0.0
       job_prefix: track
-      cli: ${cli}
   - local: ${templatesPath}/track-deployment.yml
     inputs:
       product_name: shop
       version: 2.0.0
       environment: staging
       metadata: '{"change": "CHG-1"}'
-      cli: ${cli}
       deploy_script:
         - node observe-deployment.mjs
         - echo "deployed shop 2.0.0"
@@ -228,7 +251,6 @@ include:
       product_name: shop
       version: 2.0.0
       environment: production
-      cli: ${cli}
       deploy_script:
         - echo "deploying to production"
         - exit 3

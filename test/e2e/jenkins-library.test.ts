@@ -1,9 +1,9 @@
 // The Jenkins shared library (actions/jenkins) run by Debian's groovy with stubbed pipeline steps:
 // first recording the calls it makes, then with `sh` really running the CLI against a collector.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_ENTRY, type RunningCollector, startCollector } from "../support/collector.ts";
+import { type RunningCollector, startCollector } from "../support/collector.ts";
 import { listBuilds, listDeployments } from "../support/collector-queries.ts";
 import {
   type CaseResult,
@@ -59,6 +59,10 @@ const recordedCases = `
     }
   },
   keyFromEnvironment: {
+    versionerTrackBuild(productName: 'shop', version: '1.4.0')
+  },
+  windowsAgent: {
+    windowsAgent = true
     versionerTrackBuild(productName: 'shop', version: '1.4.0')
   },
   hostileValues: {
@@ -132,12 +136,23 @@ describe("Jenkins shared library (stubbed pipeline steps)", () => {
     const deployment = result("deployment");
     expect(deployment.outcome).toBe("ok");
     const [sh] = shellCalls(deployment);
-    expect(sh?.script).toBe("$VERSIONER_CLI track deployment");
-    expect(sh?.env).toMatchObject({
-      VERSIONER_ENVIRONMENT: "staging",
-      VERSIONER_STATUS: "failed",
-      VERSIONER_CLI: "versioner",
-    });
+    expect(sh?.env).toMatchObject({ VERSIONER_ENVIRONMENT: "staging", VERSIONER_STATUS: "failed" });
+  });
+
+  it("by default runs the collector's CLI through the loader, from a constant shell string", () => {
+    const loader = readFileSync(
+      join(jenkinsLibraryDir, "resources/org/versioner/jenkins/fetch-cli.mjs"),
+      "utf8",
+    );
+    for (const name of ["deployment", "keyFromEnvironment", "wrapCompleted"]) {
+      for (const sh of shellCalls(result(name))) {
+        expect(sh.script, name).toMatch(
+          /^set \+x; node --input-type=module -e "\$VERSIONER_CLI_LOADER" -- track (build|deployment)$/,
+        );
+        expect(sh.env.VERSIONER_CLI_LOADER, name).toBe(loader);
+        expect(sh.env.VERSIONER_CLI, name).toBeUndefined();
+      }
+    }
   });
 
   it("versionerDeploy reports started, runs the body, then completed, and returns the body's value", () => {
@@ -189,9 +204,22 @@ describe("Jenkins shared library (stubbed pipeline steps)", () => {
     expect(shellCalls(build)[0]?.env.VERSIONER_API_KEY).toBeUndefined();
   });
 
+  it("on a Windows agent runs the loader, joined into one line, through bat", () => {
+    const loader = readFileSync(
+      join(jenkinsLibraryDir, "resources/org/versioner/jenkins/fetch-cli.mjs"),
+      "utf8",
+    );
+    const [bat] = shellCalls(result("windowsAgent"));
+    expect(bat?.step).toBe("bat");
+    expect(bat?.script).toBe('node --input-type=module -e "%VERSIONER_CLI_LOADER%" -- track build');
+    expect(bat?.env.VERSIONER_CLI_LOADER).toBe(loader.split("\n").filter(Boolean).join(" "));
+  });
+
   it("never interpolates values into the shell string", () => {
     const hostile = result("hostileValues");
-    expect(shellStrings(hostile)).toEqual(["$VERSIONER_CLI track deployment"]);
+    expect(shellStrings(hostile)).toEqual([
+      'set +x; node --input-type=module -e "$VERSIONER_CLI_LOADER" -- track deployment',
+    ]);
     expect(shellCalls(hostile)[0]?.env).toMatchObject({
       VERSIONER_PRODUCT_NAME: "shop'; echo pwned; '",
       VERSIONER_VERSION: "$(id)",
@@ -239,9 +267,9 @@ describe("Jenkins shared library running the CLI against a collector", () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CLI_ENTRY)) throw new Error(`${CLI_ENTRY} is missing: npm run build -w @versioner/cli`);
     collector = await startCollector();
-    const options = `apiUrl: ${groovyString(collector.url)}, credentialsId: 'versioner-api-key', cli: ${groovyString(`node ${CLI_ENTRY}`)}`;
+    // No `cli` option: the steps fetch the collector's CLI, check its checksum and run it.
+    const options = `apiUrl: ${groovyString(collector.url)}, credentialsId: 'versioner-api-key'`;
     results = await runJenkinsCases({
       mode: "execute",
       credentials: { "versioner-api-key": collector.token },

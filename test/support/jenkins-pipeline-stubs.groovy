@@ -4,7 +4,7 @@
 //
 // Loads every <library>/vars/<step>.groovy as a global step (like Jenkins does) next to stubs of the
 // pipeline steps the library uses (sh, bat, isUnix, withEnv, withCredentials, string, env, error,
-// echo). <cases.groovy> evaluates to a map of case name -> closure; each case runs on its own and
+// echo, libraryResource). <cases.groovy> evaluates to a map of case name -> closure; each case runs on its own and
 // its step calls, outcome and error are written to <result.json>. In `execute` mode `sh` really
 // runs its script with `sh -c`, in the environment withEnv/withCredentials built up.
 // A case may set `shFailsWhen = { script, env -> boolean }` to make matching shell calls fail.
@@ -50,7 +50,8 @@ Closure<Object> withOverlay = { List<String> entries, Closure body ->
 }
 
 binding.setVariable('env', pipelineEnv)
-binding.setVariable('isUnix', { -> true })
+// A case may set `windowsAgent = true` to run on a Windows agent (bat instead of sh).
+binding.setVariable('isUnix', { -> !(binding.hasVariable('windowsAgent') && binding.getVariable('windowsAgent')) })
 binding.setVariable('echo', { Object message ->
   calls << [step: 'echo', message: message.toString()]
   println "[echo] ${message}"
@@ -60,6 +61,8 @@ binding.setVariable('error', { Object message ->
   throw new StubAbortException(message.toString())
 })
 binding.setVariable('string', { Map options -> [type: 'string'] + options })
+// Like Jenkins: a file of the library's resources/ folder, as text.
+binding.setVariable('libraryResource', { String path -> new File(library, "resources/${path}").getText('UTF-8') })
 binding.setVariable('withEnv', { List entries, Closure body ->
   List<String> strings = entries.collect { it.toString() }
   calls << [step: 'withEnv', entries: strings]
@@ -114,6 +117,7 @@ cases.each { String name, Closure body ->
   calls = []
   overlays.clear()
   binding.setVariable('shFailsWhen', null)
+  binding.setVariable('windowsAgent', false)
   Map result = [outcome: 'ok']
   try {
     def value = body()

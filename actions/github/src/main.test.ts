@@ -63,6 +63,39 @@ const buildResponse = {
   buttons: [],
 };
 
+// What the hosted API answers (reference/hosted-versioner.md §1.5, §2.2): no event_id, no
+// deployment_id/build_id (its `id` is the deployment or build id), no links.
+const hostedDeploymentResponse = {
+  id: "dep_h1",
+  product_id: "prd_h1",
+  product_name: "shop-api",
+  version_id: "ver_h1",
+  version: "1.4.0",
+  environment_id: "env_h1",
+  environment_name: "production",
+  status: "completed",
+  deployed_at: "2026-01-02T03:04:05Z",
+  completed_at: "2026-01-02T03:04:05Z",
+  source_system: "github",
+  deployed_by: "octocat",
+  deployed_by_name: null,
+  deployed_by_email: null,
+  deploy_url: null,
+  extra_metadata: {},
+  soak_time_hours: null,
+};
+const hostedBuildResponse = {
+  id: "bld_h1",
+  version_id: "ver_h1",
+  product_id: "prd_h1",
+  version: "1.4.0",
+  build_number: "7",
+  status: "completed",
+  build_url: null,
+  started_at: null,
+  completed_at: null,
+};
+
 interface Step {
   code: number;
   stdout: string;
@@ -159,6 +192,47 @@ describe("run", () => {
     expect(result.outputs).toMatch(/^event_id<<(\S+)\nevt_b1\n\1$/m);
     expect(result.outputs).not.toContain("deployment_id<<");
     expect(result.summary).toContain(`(${result.apiUrl}/versions/ver_1)`);
+  });
+
+  it("sets only the outputs a hosted-API deployment response carries (no event_id)", async () => {
+    const result = await step({}, { status: 200, body: hostedDeploymentResponse });
+    expect(result.stdout).not.toContain("unexpected error");
+    expect(result.code).toBe(0);
+    const names = [...result.outputs.matchAll(/^([a-z_]+)<</gm)].map((match) => match[1]);
+    expect(names.sort()).toEqual(["deployment_id", "environment_id", "product_id", "version_id"]);
+    expect(result.outputs).toMatch(/^deployment_id<<(\S+)\ndep_h1\n\1$/m);
+    expect(result.summary).toContain(`(${result.apiUrl}/deployments/dep_h1)`);
+  });
+
+  it("sets only the outputs a hosted-API build response carries, build_id from its id", async () => {
+    const result = await step(
+      { event_type: "build", environment: "" },
+      { status: 200, body: hostedBuildResponse },
+    );
+    expect(result.code).toBe(0);
+    const names = [...result.outputs.matchAll(/^([a-z_]+)<</gm)].map((match) => match[1]);
+    expect(names.sort()).toEqual(["build_id", "product_id", "version_id"]);
+    expect(result.outputs).toMatch(/^build_id<<(\S+)\nbld_h1\n\1$/m);
+    // The hosted build response has no product_name: the summary shows what was sent.
+    expect(result.summary).toContain("| Product | shop-api |");
+  });
+
+  it("links the deployment_url the collector returns in the job summary", async () => {
+    const deployment_url = "https://versioner.example.com/deployments/dep_1";
+    const result = await step({}, { status: 200, body: { ...deploymentResponse, deployment_url } });
+    expect(result.code).toBe(0);
+    expect(result.summary).toContain(`[View the deployment in Versioner](${deployment_url})`);
+  });
+
+  it("writes no link when the response names no resource", async () => {
+    const { version_id: _, ...withoutVersion } = hostedBuildResponse;
+    const result = await step(
+      { event_type: "build", environment: "" },
+      { status: 200, body: withoutVersion },
+    );
+    expect(result.code).toBe(0);
+    expect(result.summary).toContain("Versioner: build recorded");
+    expect(result.summary).not.toContain("View the build");
   });
 
   it("turns failed report-only rules into warnings and still succeeds", async () => {

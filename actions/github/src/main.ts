@@ -50,6 +50,24 @@ function trackInputs(settings: ActionSettings): TrackInputs {
   };
 }
 
+/**
+ * Sets the outputs the response carries. The hosted API answers without `event_id`, `build_id` and
+ * `deployment_id` (its `id` is the build or deployment id), so an absent output stays unset.
+ */
+function setOutputs(runner: Runner, outputs: Readonly<Record<string, unknown>>): void {
+  for (const [name, value] of Object.entries(outputs)) {
+    if ((typeof value === "string" && value !== "") || typeof value === "number") {
+      runner.setOutput(name, String(value));
+    }
+  }
+}
+
+/** The link of the job summary: the collector's own page when it sends one, else its API resource. */
+function resourceLink(apiUrl: string, given: unknown, path: string, id: unknown): string | undefined {
+  if (typeof given === "string" && /^https?:\/\//i.test(given)) return given;
+  return typeof id === "string" && id ? `${publicUrl(apiUrl)}/${path}/${encodeURIComponent(id)}` : undefined;
+}
+
 /** A preflight block is an answer, not a failure of the collector: hand it back instead of throwing. */
 async function blockedAware<T>(request: Promise<T>): Promise<T | PreflightBlockedError> {
   try {
@@ -97,17 +115,21 @@ async function record(
     const response = await blockedAware(client.trackBuild(event));
     if (response instanceof PreflightBlockedError)
       return reportBlocked(runner, response, "build", event.product_name);
-    runner.setOutput("build_id", response.build_id);
-    runner.setOutput("version_id", response.version_id);
-    runner.setOutput("product_id", response.product_id);
-    runner.setOutput("event_id", response.event_id);
+    // Typed as the collector answers; the hosted API omits some fields (see setOutputs).
+    const answer: Partial<typeof response> & { id?: string } = response;
+    setOutputs(runner, {
+      build_id: answer.build_id ?? answer.id,
+      version_id: answer.version_id,
+      product_id: answer.product_id,
+      event_id: answer.event_id,
+    });
     recorded = {
       kind: "build",
-      productName: response.product_name,
-      version: response.version,
-      status: response.status,
+      productName: answer.product_name ?? event.product_name,
+      version: answer.version ?? event.version,
+      status: answer.status ?? event.status,
       sha: event.scm_sha ?? undefined,
-      link: `${publicUrl(settings.apiUrl)}/versions/${encodeURIComponent(response.version_id)}`,
+      link: resourceLink(settings.apiUrl, undefined, "versions", answer.version_id),
     };
   } else {
     const event = resolveDeploymentEvent(trackInputs(settings), env, ci);
@@ -116,20 +138,24 @@ async function record(
     if (response instanceof PreflightBlockedError) {
       return reportBlocked(runner, response, "deployment", event.product_name, event.environment_name);
     }
-    runner.setOutput("deployment_id", response.deployment_id);
-    runner.setOutput("version_id", response.version_id);
-    runner.setOutput("product_id", response.product_id);
-    runner.setOutput("environment_id", response.environment_id);
-    runner.setOutput("event_id", response.event_id);
-    extraMetadata = response.extra_metadata;
+    const answer: Partial<typeof response> & { id?: string; deployment_url?: unknown } = response;
+    const deploymentId = answer.deployment_id ?? answer.id;
+    setOutputs(runner, {
+      deployment_id: deploymentId,
+      version_id: answer.version_id,
+      product_id: answer.product_id,
+      environment_id: answer.environment_id,
+      event_id: answer.event_id,
+    });
+    extraMetadata = answer.extra_metadata;
     recorded = {
       kind: "deployment",
-      productName: response.product_name,
-      version: response.version,
-      environmentName: response.environment_name,
-      status: response.status,
+      productName: answer.product_name ?? event.product_name,
+      version: answer.version ?? event.version,
+      environmentName: answer.environment_name ?? event.environment_name,
+      status: answer.status ?? event.status,
       sha: event.scm_sha ?? undefined,
-      link: `${publicUrl(settings.apiUrl)}/deployments/${encodeURIComponent(response.deployment_id)}`,
+      link: resourceLink(settings.apiUrl, answer.deployment_url, "deployments", deploymentId),
     };
   }
 

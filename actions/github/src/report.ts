@@ -9,8 +9,8 @@ export interface RecordedEvent {
   environmentName?: string;
   status: string;
   sha?: string;
-  /** Where the recorded resource lives on the collector. */
-  link: string;
+  /** Where the recorded resource lives on the collector, when the response says. */
+  link?: string;
 }
 
 /** A deployment rule in `report_only` mode that failed: recorded anyway, surfaced as a warning. */
@@ -90,8 +90,7 @@ export function recordedSummary(event: RecordedEvent, violations: readonly Repor
       ["Status", event.status],
       ["Commit", event.sha],
     ]),
-    "",
-    `[View the ${event.kind} in Versioner](${event.link})`,
+    ...(event.link ? ["", `[View the ${event.kind} in Versioner](${event.link})`] : []),
   ];
   if (violations.length > 0) {
     parts.push("", "**Report-only rules not satisfied** (recorded anyway):", "");

@@ -13,6 +13,8 @@ export interface AppDeps {
   logger: Logger;
   /** In-transaction domain events; features subscribe in createApp. */
   bus: DomainEventBus;
+  /** The CLI bundle served at /cli/versioner.mjs (collector/dist/cli/versioner.mjs); unset: 404. */
+  cliBundlePath?: string;
 }
 
 export interface AppEnv {

@@ -17,6 +17,7 @@ import { BADGE_PATH, createBadgeRoutes } from "../badges/badges-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
 import { createCdeventsRoutes } from "../cdevents/cdevents-routes.ts";
+import { CLI_BUNDLE_PATH, createCliDownloadRoutes } from "../cli-download/cli-download-routes.ts";
 import { createDocsRoutes, isDocsPath } from "../docs/docs-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
@@ -32,7 +33,7 @@ import { RateLimiter, type Refusal } from "./rate-limit.ts";
 import { toIssues } from "./validation.ts";
 
 /** Paths served without a token: liveness, the API description, and sign-in itself. */
-const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login"]);
+const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login", CLI_BUNDLE_PATH]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const BATCH_PATH = /^\/(events\/batch|cdevents)\/?$/;
 
@@ -148,6 +149,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createSessionRoutes(deps, signingSecret));
   app.route("/", createAuditRoutes(deps));
   app.route("/", createBadgeRoutes(deps));
+  app.route("/", createCliDownloadRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -18,6 +18,7 @@ describe("parseCommandLine", () => {
     ).toEqual({
       command: "track build",
       values: { product: "api", version: "1.0.0", status: "success", quiet: true },
+      filters: {},
     });
   });
 
@@ -33,6 +34,29 @@ describe("parseCommandLine", () => {
     expect(parsed).toEqual({
       command: "track deployment",
       values: { environment: "prod", "deploy-url": "https://x" },
+      filters: {},
+    });
+  });
+
+  it("collects repeated state filters, aliases included", () => {
+    expect(
+      parseCommandLine([
+        "state",
+        "--product",
+        "shop",
+        "--product-name=web",
+        "--environment",
+        "prod",
+        "--type",
+        "staging",
+        "--type",
+        "production",
+        "--json",
+      ]),
+    ).toEqual({
+      command: "state",
+      values: { json: true },
+      filters: { product: ["shop", "web"], environment: ["prod"], type: ["staging", "production"] },
     });
   });
 
@@ -46,7 +70,9 @@ describe("parseCommandLine", () => {
     [["track", "build", "--deploy-url", "x"], /--deploy-url does not apply to 'versioner track build'/],
     [["track", "deployment", "--built-by", "x"], /--built-by does not apply/],
     [["track", "build", "--scm-committed-at", "2026-01-01T00:00:00Z", "--environment", "p"], /--environment/],
-    [["state", "--product", "x"], /--product does not apply to 'versioner state'/],
+    [["state", "--status", "x"], /--status does not apply to 'versioner state'/],
+    [["track", "build", "--type", "production"], /--type does not apply to 'versioner track build'/],
+    [["track", "deployment", "--environment", "a", "--environment", "b"], /--environment was given twice/],
     [["track", "build", "--bogus"], /Unknown option '--bogus'/],
     [["track", "release"], /Unknown command 'track release'/],
     [["deploy"], /Unknown command 'deploy'/],

@@ -11,6 +11,8 @@ export interface CommandLine {
   /** For `help`: the command help was asked about, if any. */
   topic?: Command;
   values: Record<string, string | boolean>;
+  /** `state` filters (flags with a `filter` meaning), each possibly given several times. */
+  filters: Record<string, string[]>;
 }
 
 /** The flag scope of each command that takes command-specific flags. */
@@ -24,8 +26,10 @@ export const COMMAND_SCOPE: Partial<Record<Command, FlagScope>> = {
 function parserOptions(): NonNullable<ParseArgsConfig["options"]> {
   const options: NonNullable<ParseArgsConfig["options"]> = {};
   for (const flag of FLAGS) {
-    options[flag.name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}) };
-    for (const alias of flag.aliases ?? []) options[alias] = { type: flag.type };
+    // Filters may repeat (`state --product a --product b`); the track commands refuse a second value.
+    const multiple = flag.filter !== undefined;
+    options[flag.name] = { type: flag.type, multiple, ...(flag.short ? { short: flag.short } : {}) };
+    for (const alias of flag.aliases ?? []) options[alias] = { type: flag.type, multiple };
   }
   return options;
 }
@@ -43,7 +47,7 @@ function commandFrom(positionals: string[]): Command | undefined {
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   // `--version` alone prints the CLI version; inside `track` it is the event's version and takes a value.
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V"))
-    return { command: "version", values: {} };
+    return { command: "version", values: {}, filters: {} };
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -53,33 +57,45 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   }
 
   const values: Record<string, string | boolean> = {};
+  const repeated: Record<string, string[]> = {};
   for (const [given, value] of Object.entries(parsed.values)) {
     // parseArgs only yields names declared in parserOptions(), all of which come from FLAGS.
     const flag = flagByName(given);
-    if (!flag || value === undefined || Array.isArray(value)) continue;
+    if (!flag || value === undefined) continue;
+    if (Array.isArray(value)) {
+      repeated[flag.name] = [...(repeated[flag.name] ?? []), ...value.map(String)];
+      continue;
+    }
     if (flag.name in values) throw new UsageError(`--${flag.name} was given twice (as --${given})`);
     values[flag.name] = value;
   }
 
-  if (parsed.positionals.length === 0) return { command: "help", values };
+  const command = parsed.positionals.length === 0 ? "help" : commandFrom(parsed.positionals);
+  const filters: Record<string, string[]> = {};
+  for (const [name, list] of Object.entries(repeated)) {
+    if (command === "state") filters[name] = list;
+    else if (list.length > 1) throw new UsageError(`--${name} was given twice`);
+    else if (list[0] !== undefined) values[name] = list[0];
+  }
+
+  if (parsed.positionals.length === 0) return { command: "help", values, filters };
   if (parsed.positionals[0] === "help") {
     const topic = commandFrom(parsed.positionals.slice(1));
-    return { command: "help", values, ...(topic ? { topic } : {}) };
+    return { command: "help", values, filters, ...(topic ? { topic } : {}) };
   }
-  const command = commandFrom(parsed.positionals);
   if (!command) {
     throw new UsageError(`Unknown command '${parsed.positionals.join(" ")}'. Run 'versioner --help'.`);
   }
-  if (values.help === true) return { command: "help", topic: command, values };
+  if (values.help === true) return { command: "help", topic: command, values, filters };
 
   const scope = COMMAND_SCOPE[command];
-  for (const name of Object.keys(values)) {
+  for (const name of [...Object.keys(values), ...Object.keys(filters)]) {
     const flag = flagByName(name);
     if (scope && flag && !flag.scopes.includes(scope)) {
       throw new UsageError(`--${name} does not apply to 'versioner ${command}'`);
     }
   }
-  return { command, values };
+  return { command, values, filters };
 }
 
 /** Reads a true/false setting written as true|false|1|0|yes|no (any case). */

@@ -12,6 +12,11 @@ function setting(values: Record<string, string | boolean>, flag: string, io: Io,
   return io.env[envName]?.trim() || undefined;
 }
 
+/** Whether an API key was given, by `--api-key` or `VERSIONER_API_KEY`. */
+export function apiKeyGiven(values: Record<string, string | boolean>, io: Io): boolean {
+  return setting(values, "api-key", io, "VERSIONER_API_KEY") !== undefined;
+}
+
 /** Builds a client from `--api-url`/`--api-key`/`--timeout` or their `VERSIONER_*` variables. */
 export function createClient(
   values: Record<string, string | boolean>,

@@ -18,11 +18,14 @@ export interface FlagSpec {
   /** Placeholder shown in help for string flags. */
   value?: string;
   description: string;
+  /** Its meaning as a filter of `versioner state`, where it may be repeated (and reads no variable). */
+  filter?: string;
 }
 
 const TRACK: readonly FlagScope[] = ["build", "deployment"];
 const ALL: readonly FlagScope[] = ["build", "deployment", "state", "ci-env"];
 const CONNECT: readonly FlagScope[] = ["build", "deployment", "state"];
+const TRACK_AND_STATE: readonly FlagScope[] = ["build", "deployment", "state"];
 
 function eventFlag(
   name: string,
@@ -45,17 +48,25 @@ function eventFlag(
 
 /** Every flag of the CLI. */
 export const FLAGS: readonly FlagSpec[] = [
-  eventFlag("product", "product_name", TRACK, "Product name (default: the repository name)", {
+  eventFlag("product", "product_name", TRACK_AND_STATE, "Product name (default: the repository name)", {
     aliases: ["product-name"],
     value: "<name>",
+    filter: "Only this product (repeatable)",
   }),
   eventFlag("version", "version", TRACK, "Version being built or deployed (default: the short commit SHA)", {
     value: "<version>",
   }),
-  eventFlag("environment", "environment_name", ["deployment"], "Target environment, e.g. production", {
-    aliases: ["environment-name"],
-    value: "<name>",
-  }),
+  eventFlag(
+    "environment",
+    "environment_name",
+    ["deployment", "state"],
+    "Target environment, e.g. production",
+    {
+      aliases: ["environment-name"],
+      value: "<name>",
+      filter: "Only this environment (repeatable)",
+    },
+  ),
   eventFlag(
     "status",
     "status",
@@ -129,6 +140,14 @@ export const FLAGS: readonly FlagSpec[] = [
     scopes: TRACK,
     value: "<key>",
     description: "Deduplication key for this event (default: a random UUID, reused across retries)",
+  },
+  {
+    name: "type",
+    type: "string",
+    scopes: ["state"],
+    value: "<type>",
+    description: "Only environments of this type: dev, test, staging or production (repeatable)",
+    filter: "Only environments of this type: dev, test, staging or production (repeatable)",
   },
   {
     name: "api-url",

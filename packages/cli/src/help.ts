@@ -18,6 +18,8 @@ function flagLines(scope: FlagScope): string[] {
       .filter(Boolean)
       .join(", ");
     const left = flag.value ? `${names} ${flag.value}` : names;
+    // A `state` filter reads no variable: a CI job's VERSIONER_PRODUCT_NAME must not narrow the matrix.
+    if (scope === "state" && flag.filter) return [left, flag.filter] as const;
     const env = flag.env?.length ? ` [env: ${flag.env.join(", ")}]` : "";
     return [left, `${flag.description}${env}`] as const;
   });

@@ -199,12 +199,106 @@ describe("versioner state and ci-env (in-process)", () => {
     ]);
   });
 
-  it("maps a failing state request to exit 4", async () => {
-    const { url } = await collector(403, { detail: "forbidden", code: "FORBIDDEN" });
+  it("sends repeated --product, --environment and --type filters as the query string", async () => {
+    const { url, requests } = await collector(200, state);
+    const result = await invoke(
+      [
+        "state",
+        "--product",
+        "shop api",
+        "--product",
+        "web",
+        "--environment",
+        "production",
+        "--type",
+        "staging",
+        "--type",
+        "production",
+      ],
+      // Variables that feed `track` never narrow the matrix.
+      { VERSIONER_API_URL: url, VERSIONER_PRODUCT_NAME: "from-ci", VERSIONER_ENVIRONMENT: "ci-env" },
+    );
+    expect(result.code).toBe(0);
+    expect(requests.map((request) => request.url)).toEqual([
+      "/state?product=shop+api&product=web&environment=production&type=staging&type=production",
+    ]);
+    const bare = await invoke(["state"], { VERSIONER_API_URL: url, VERSIONER_PRODUCT_NAME: "from-ci" });
+    expect(bare.code).toBe(0);
+    expect(requests.at(-1)?.url).toBe("/state");
+  });
+
+  it("refuses an unknown --type before calling the collector", async () => {
+    const { url, requests } = await collector(200, state);
+    const result = await invoke(["state", "--type", "prod"], { VERSIONER_API_URL: url });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: "error: --type must be one of dev, test, staging, production, not 'prod'\n",
+    });
+    expect(requests).toEqual([]);
+  });
+
+  it("maps a 403 on state to exit 4, saying which scope it needs", async () => {
+    const detail = "This credential does not have the 'catalog.read' permission";
+    const { url } = await collector(403, { detail, code: "FORBIDDEN" });
     const result = await invoke(["state"], { VERSIONER_API_URL: url, VERSIONER_API_KEY: API_KEY });
     expect(result.code).toBe(4);
-    expect(result.stderr).toMatch(/HTTP 403 FORBIDDEN/);
+    expect(result.stderr).toBe(
+      `error: HTTP 403 FORBIDDEN: ${detail}\n` +
+        "hint: 'versioner state' needs read access (the catalog.read permission): use an API key with the read or admin scope, or a personal token (pat_…); ingest keys only send events\n",
+    );
   });
+
+  it("on a 401 says to set VERSIONER_API_KEY, or to check it when one was given", async () => {
+    const body = { detail: "Missing bearer token", code: "UNAUTHORIZED" };
+    const { url } = await collector(401, body);
+    const without = await invoke(["state"], { VERSIONER_API_URL: url });
+    expect(without.code).toBe(4);
+    expect(without.stderr).toMatch(
+      /\nhint: this collector needs an API key: set VERSIONER_API_KEY \(or pass --api-key\)\n$/,
+    );
+    const wrong = await invoke(["state"], { VERSIONER_API_URL: url, VERSIONER_API_KEY: API_KEY });
+    expect(wrong.stderr).toMatch(
+      /\nhint: the collector did not accept the API key: check VERSIONER_API_KEY \(or --api-key\)\n$/,
+    );
+    const track = await invoke(["track", "build", "--product", "p", "--version", "1"], {
+      VERSIONER_API_URL: url,
+      VERSIONER_API_KEY: API_KEY,
+    });
+    expect(track.code).toBe(4);
+    expect(track.stderr).toContain("error: the build was not recorded: HTTP 401 UNAUTHORIZED");
+    expect(track.stderr).toContain("hint: the collector did not accept the API key");
+  });
+
+  it("on a 403 when recording says which scope records events", async () => {
+    const { url } = await collector(403, { detail: "no", code: "FORBIDDEN" });
+    const result = await invoke(
+      ["track", "deployment", "--product", "p", "--version", "1", "--environment", "qa"],
+      {
+        VERSIONER_API_URL: url,
+        VERSIONER_API_KEY: API_KEY,
+      },
+    );
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain("hint: recording events needs the deployments.record permission");
+  });
+
+  it("names the URL that failed and why when the collector cannot be reached", async () => {
+    const { url } = await collector();
+    await server?.close();
+    server = undefined;
+    const refused = await invoke(["state", "--quiet"], { VERSIONER_API_URL: url });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^error: GET ${url}/state failed after \\d attempt\\(s\\): network error: connection refused, .*\\(ECONNREFUSED\\)\n$`,
+      ),
+    );
+    const dns = await invoke(["state", "--quiet"], { VERSIONER_API_URL: "http://versioner.invalid" });
+    expect(dns.code).toBe(1);
+    expect(dns.stderr).toMatch(
+      /^error: GET http:\/\/versioner\.invalid\/state failed after .*DNS lookup failed/,
+    );
+  }, 30_000);
 
   it("prints what ci-env detected", async () => {
     const json = await invoke(["ci-env", "--json"], gitlab);

@@ -4,15 +4,18 @@ import { parseCommandLine } from "./command-line.ts";
 import { ciEnvCommand } from "./commands/ci-env.ts";
 import { stateCommand } from "./commands/state.ts";
 import { trackCommand } from "./commands/track.ts";
-import { CLI_VERSION } from "./connection.ts";
+import { apiKeyGiven, CLI_VERSION } from "./connection.ts";
+import { errorHint } from "./error-hints.ts";
 import { helpText } from "./help.ts";
 import { EXIT, type Io } from "./io.ts";
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code; never throws. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let values: Record<string, string | boolean> = {};
   try {
     const commandLine = parseCommandLine(argv);
-    const { command, values } = commandLine;
+    const { command } = commandLine;
+    values = commandLine.values;
     switch (command) {
       case "version":
         io.stdout(`${CLI_VERSION}\n`);
@@ -30,7 +33,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "track deployment":
         return await trackCommand("deployment", values, io);
       case "state":
-        return await stateCommand(values, io);
+        return await stateCommand(values, commandLine.filters, io);
       case "ci-env":
         return ciEnvCommand(values, io);
     }
@@ -40,7 +43,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof VersionerError) {
-      io.stderr(`error: ${error.message}\n`);
+      // Only `state` gets here: the track commands report their own errors.
+      io.stderr(`error: ${error.message}\n${errorHint(error, "state", apiKeyGiven(values, io)) ?? ""}`);
       return error.kind === "unreachable" ? EXIT.network : EXIT.api;
     }
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);

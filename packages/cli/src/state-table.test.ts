@@ -1,6 +1,6 @@
 import type { StateResponse } from "@versioner/schema";
 import { describe, expect, it } from "vitest";
-import { formatStateTable } from "./state-table.ts";
+import { formatStateTable, type StateWithDrift } from "./state-table.ts";
 
 const current = (version: string) => ({
   version,
@@ -57,6 +57,49 @@ describe("formatStateTable", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("marks the products whose versions drift across the environments shown, with a legend", () => {
+    const cell = (environment: string, version: string | null) => ({
+      environment_id: environment,
+      environment_name: environment,
+      current: version ? current(version) : null,
+      in_progress: null,
+      failed: null,
+    });
+    // The shape `GET /state` answers with the drift flag on each product.
+    const state: StateWithDrift = {
+      environments: [
+        { id: "staging", name: "staging", type: "staging" },
+        { id: "production", name: "production", type: "production" },
+      ],
+      products: [
+        {
+          id: "p1",
+          name: "checkout",
+          drift: true,
+          cells: [cell("staging", "1.5.0"), cell("production", "1.4.0")],
+        },
+        {
+          id: "p2",
+          name: "shop-api",
+          drift: false,
+          cells: [cell("staging", "2.0.1"), cell("production", "2.0.1")],
+        },
+      ],
+    };
+    expect(formatStateTable(state)).toBe(
+      [
+        "PRODUCT     staging  production",
+        "checkout ≠  1.5.0    1.4.0",
+        "shop-api    2.0.1    2.0.1",
+        "",
+        "≠ versions differ across these environments",
+        "",
+      ].join("\n"),
+    );
+    const noDrift = { ...state, products: state.products.map((product) => ({ ...product, drift: false })) };
+    expect(formatStateTable(noDrift)).not.toContain("≠");
   });
 
   it("says so when nothing was recorded", () => {

@@ -4,12 +4,23 @@ import type { StateResponse } from "@versioner/schema";
 const IN_PROGRESS_MARKER = "▶";
 /** Marker after a version whose latest deployment attempt failed or was aborted. */
 const FAILED_MARKER = "✗";
+/** Marker after a product whose current versions differ across the environments shown. */
+const DRIFT_MARKER = "≠";
+
+/**
+ * `GET /state` with the `drift` flag the collector sets on each product (absent from older
+ * collectors and the hosted API, where no product is marked).
+ */
+export type StateWithDrift = Omit<StateResponse, "products"> & {
+  products: Array<StateResponse["products"][number] & { drift?: boolean }>;
+};
 
 /**
  * Renders `GET /state` as an aligned text table: one row per product, one column per environment,
- * each cell the current version plus `▶<version>` (in progress) or `✗<version>` (failed) markers.
+ * each cell the current version plus `▶<version>` (in progress) or `✗<version>` (failed) markers,
+ * and `≠` after a product whose versions drift across the environments shown.
  */
-export function formatStateTable(state: StateResponse): string {
+export function formatStateTable(state: StateWithDrift): string {
   if (state.products.length === 0) return "No deployments recorded yet.\n";
   const header = ["PRODUCT", ...state.environments.map((environment) => environment.name)];
   const rows = state.products.map((product) => {
@@ -20,7 +31,7 @@ export function formatStateTable(state: StateResponse): string {
       if (cell?.failed) parts.push(`${FAILED_MARKER}${cell.failed.version}`);
       return parts.join(" ");
     });
-    return [product.name, ...cells];
+    return [product.drift ? `${product.name} ${DRIFT_MARKER}` : product.name, ...cells];
   });
   const widths = header.map((_, column) =>
     Math.max(...[header, ...rows].map((row) => (row[column] ?? "").length)),
@@ -32,6 +43,7 @@ export function formatStateTable(state: StateResponse): string {
       .trimEnd();
   const used = (marker: string) => rows.some((row) => row.some((text) => text.includes(marker)));
   const notes = [
+    ...(used(DRIFT_MARKER) ? [`${DRIFT_MARKER} versions differ across these environments`] : []),
     ...(used(IN_PROGRESS_MARKER) ? [`${IN_PROGRESS_MARKER} deployment in progress`] : []),
     ...(used(FAILED_MARKER) ? [`${FAILED_MARKER} last attempt failed`] : []),
   ];

@@ -190,7 +190,26 @@ describe("VersionerClient", () => {
     server = undefined;
     const error = await caught(client.getState());
     expect(error).toBeInstanceOf(UnreachableError);
-    expect(error.message).toMatch(/network error/);
+    const url = new URL("/state", (error.message.match(/http:\/\/\S+/) ?? [""])[0]).href;
+    expect(error.message).toBe(
+      `GET ${url} failed after 2 attempt(s): network error: connection refused, nothing listens at that address and port (ECONNREFUSED)`,
+    );
+  });
+
+  it("names the URL and a DNS failure for a host that does not resolve", async () => {
+    // `.invalid` never resolves (RFC 6761); without network the resolver fails the same way.
+    const client = new VersionerClient({ apiUrl: "http://collector.invalid:8080", maxAttempts: 1 });
+    const error = await caught(client.getState());
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect(error.message).toMatch(
+      /^GET http:\/\/collector\.invalid:8080\/state failed after 1 attempt\(s\): network error: .*DNS lookup failed.* \((ENOTFOUND|EAI_AGAIN)\)$/,
+    );
+  });
+
+  it("names the URL of a timed-out request", async () => {
+    const { client } = await setup(() => {}, { timeoutMs: 100, maxAttempts: 1 });
+    const error = await caught(client.getState());
+    expect(error.message).toBe(`GET ${server?.url}/state failed after 1 attempt(s): timeout after 100 ms`);
   });
 
   it("treats 422 as final and exposes the issues", async () => {
@@ -299,5 +318,11 @@ describe("VersionerClient", () => {
 
   it("rejects an API URL without a scheme", () => {
     expect(() => new VersionerClient({ apiUrl: "versioner.example.com" })).toThrow(/http/);
+  });
+
+  it("rejects an API URL with credentials without echoing them", () => {
+    const create = () => new VersionerClient({ apiUrl: "https://admin:hunter2@versioner.example.com" });
+    expect(create).toThrow(/must not contain a user name or password/);
+    expect(create).not.toThrow(/hunter2/);
   });
 });

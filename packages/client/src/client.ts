@@ -74,6 +74,13 @@ export interface DeploymentQuery {
   cursor?: string;
 }
 
+/** Filters of `GET /state`: a product or environment matches any of the names (or types) given. */
+export interface StateFilters {
+  product?: readonly string[];
+  environment?: readonly string[];
+  type?: readonly string[];
+}
+
 /** A page of a list endpoint. */
 export interface Page<T> {
   items: T[];
@@ -116,6 +123,10 @@ export class VersionerClient {
     if (!/^https?:\/\//i.test(options.apiUrl)) {
       throw new TypeError("apiUrl must start with http:// or https://");
     }
+    // fetch refuses such URLs, and its error would echo the password into logs.
+    if (/^https?:\/\/[^/?#]*@/i.test(options.apiUrl)) {
+      throw new TypeError("apiUrl must not contain a user name or password; send the key as the API key");
+    }
     this.#apiUrl = options.apiUrl.replace(/\/+$/, "");
     this.#apiKey = options.apiKey || undefined;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -144,9 +155,13 @@ export class VersionerClient {
     });
   }
 
-  /** The product × environment matrix (`GET /state`). */
-  getState(): Promise<StateResponse> {
-    return this.#request("GET", "/state");
+  /** The product × environment matrix (`GET /state`), narrowed by any filters (each repeatable). */
+  getState(filters: StateFilters = {}): Promise<StateResponse> {
+    const params = new URLSearchParams();
+    for (const [key, values] of Object.entries(filters)) {
+      for (const value of values ?? []) params.append(key, value);
+    }
+    return this.#request("GET", params.size > 0 ? `/state?${params}` : "/state");
   }
 
   /** One page of deployments, newest first (`GET /deployments`). */
@@ -205,7 +220,7 @@ export class VersionerClient {
       if (attempt >= this.#maxAttempts || outOfTime) {
         if (result.kind === "response" && result.status === 429) throw this.#toError(result);
         throw new UnreachableError(
-          this.#redact(`${method} ${path} failed after ${attempt} attempt(s): ${reason}`),
+          this.#redact(`${method} ${this.#apiUrl}${path} failed after ${attempt} attempt(s): ${reason}`),
           attempt,
           status,
           { cause: result.kind === "failure" ? result.cause : undefined },
@@ -332,13 +347,41 @@ function detailText(detail: unknown): string {
   return JSON.stringify(detail);
 }
 
+/** What a socket error code means, in the words a person setting up CI would search for. */
+const NETWORK_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused, nothing listens at that address and port",
+  ENOTFOUND: "DNS lookup failed, host not found",
+  EAI_AGAIN: "DNS lookup failed, temporary failure in name resolution",
+  ECONNRESET: "connection reset by the server",
+  ETIMEDOUT: "connection timed out",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  UND_ERR_SOCKET: "connection closed by the server",
+  CERT_HAS_EXPIRED: "TLS certificate expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed TLS certificate rejected",
+  SELF_SIGNED_CERT_IN_CHAIN: "self-signed TLS certificate in chain rejected",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "TLS certificate could not be verified",
+  ERR_TLS_CERT_ALTNAME_INVALID: "TLS certificate does not match the host name",
+};
+
+/** The socket error code under fetch's `TypeError: fetch failed` (a plain or an aggregate error). */
+function socketErrorCode(error: unknown): string | undefined {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (!isRecord(cause)) return undefined;
+  if (typeof cause.code === "string") return cause.code;
+  // Connecting to a host with several addresses fails with an AggregateError of one error each.
+  const first = Array.isArray(cause.errors) ? cause.errors[0] : undefined;
+  return isRecord(first) && typeof first.code === "string" ? first.code : undefined;
+}
+
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return `timeout after ${timeoutMs} ms`;
   }
-  // Node's fetch wraps the socket error (ECONNREFUSED, ECONNRESET, …) in `cause`.
-  const cause = error instanceof Error ? error.cause : undefined;
-  const code = isRecord(cause) && typeof cause.code === "string" ? cause.code : undefined;
+  const code = socketErrorCode(error);
+  const reason = code ? NETWORK_REASONS[code] : undefined;
+  if (reason) return `network error: ${reason} (${code})`;
   const message = error instanceof Error ? error.message : String(error);
   return `network error: ${code ?? message}`;
 }

@@ -4,6 +4,7 @@ export {
   type HealthResponse,
   type Page,
   type RetryInfo,
+  type StateFilters,
   type TrackOptions,
   VersionerClient,
   type VersionerClientOptions,

@@ -10,7 +10,8 @@ import {
 import { PreflightBlockedError, UnreachableError, VersionerError } from "@versioner/client";
 import type { EventKind } from "@versioner/schema/vocabulary";
 import { parseBoolean } from "../command-line.ts";
-import { createClient } from "../connection.ts";
+import { apiKeyGiven, createClient } from "../connection.ts";
+import { errorHint } from "../error-hints.ts";
 import { FLAGS } from "../flags.ts";
 import { EXIT, type Io } from "../io.ts";
 
@@ -90,13 +91,14 @@ export async function trackCommand(
       return EXIT.blocked;
     }
     if (!(error instanceof VersionerError)) throw error;
+    const hint = errorHint(error, "track", apiKeyGiven(values, io)) ?? "";
     if (tolerate) {
       io.stderr(
-        `warning: the ${kind} was not recorded: ${error.message} (continuing: fail-on-api-error is false)\n`,
+        `warning: the ${kind} was not recorded: ${error.message} (continuing: fail-on-api-error is false)\n${hint}`,
       );
       return EXIT.ok;
     }
-    io.stderr(`error: the ${kind} was not recorded: ${error.message}\n`);
+    io.stderr(`error: the ${kind} was not recorded: ${error.message}\n${hint}`);
     return error instanceof UnreachableError ? EXIT.network : EXIT.api;
   }
 }

@@ -28,22 +28,40 @@ class VersionerCli implements Serializable {
     this.steps = steps
   }
 
+  /** The CLI loader (packages/cli/loader/fetch-cli.mjs, copied by scripts/sync-cli-loader.mjs). */
+  static final String LOADER_RESOURCE = 'org/versioner/jenkins/fetch-cli.mjs'
+
   /** `versioner track <kind>` with the options of a versionerTrack* step. */
   void track(String stepName, String kind, Map config) {
     check(stepName, config, kind == 'deployment' ? ['environment'] : [])
     List<String> env = environmentFor(config)
+    boolean unix = steps.isUnix()
+    // Without a `cli` option the collector's own CLI is fetched, checked against its checksum and run.
+    if (!config.cli) {
+      String loader = steps.libraryResource(LOADER_RESOURCE)
+      // cmd.exe cannot take a line break inside an argument; the loader is written to be joined.
+      env << "VERSIONER_CLI_LOADER=${unix ? loader : loader.readLines().join(' ')}".toString()
+    }
     steps.withEnv(env) {
       withApiKey(config) {
-        if (steps.isUnix()) {
-          steps.sh("\$VERSIONER_CLI track ${kind}".toString())
+        if (unix) {
+          // sh runs with -x: tracing would print the whole expanded loader into the build log.
+          String quiet = config.cli ? '' : 'set +x; '
+          steps.sh(quiet + shellCommand(config, kind, '"\$VERSIONER_CLI_LOADER"', '\$VERSIONER_CLI'))
         } else {
-          steps.bat("%VERSIONER_CLI% track ${kind}".toString())
+          steps.bat(shellCommand(config, kind, '"%VERSIONER_CLI_LOADER%"', '%VERSIONER_CLI%'))
         }
       }
     }
   }
 
-  /** The withEnv list: options that were given, plus the CLI command. */
+  /** The constant shell string: values only ever reach the shell as variables. */
+  static String shellCommand(Map config, String kind, String loaderVariable, String cliVariable) {
+    String command = config.cli ? cliVariable : "node --input-type=module -e ${loaderVariable} --"
+    return "${command} track ${kind}".toString()
+  }
+
+  /** The withEnv list: options that were given, plus the `cli` command when one was given. */
   static List<String> environmentFor(Map config) {
     List<String> env = []
     OPTIONS.each { String option, String variable ->
@@ -52,7 +70,9 @@ class VersionerCli implements Serializable {
         env << "${variable}=${asText(value)}".toString()
       }
     }
-    env << "VERSIONER_CLI=${config.cli ?: 'versioner'}".toString()
+    if (config.cli) {
+      env << "VERSIONER_CLI=${config.cli}".toString()
+    }
     return env
   }
 

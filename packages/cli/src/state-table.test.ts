@@ -21,7 +21,7 @@ describe("formatStateTable", () => {
         {
           id: "p1",
           name: "shop-api",
-          drift: true,
+          drift: false, // markers alone here; drift has its own test below
           cells: [
             {
               environment_id: "e1",

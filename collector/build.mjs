@@ -1,5 +1,6 @@
 // Bundles the collector into dist/server.js: workspace packages (@versioner/*) are inlined,
 // every npm package stays external (libSQL has a native module) and resolves from node_modules.
+import { cpSync } from "node:fs";
 import { build } from "esbuild";
 
 const externalNpmPackages = {
@@ -22,3 +23,6 @@ await build({
   plugins: [externalNpmPackages],
   logLevel: "warning",
 });
+
+// The dashboard's stylesheet and script are served as files (static-assets.ts finds them next to server.js).
+cpSync("src/dashboard/assets", "dist/assets", { recursive: true });

@@ -167,6 +167,62 @@ export async function updateEnvironment(
   });
 }
 
+/**
+ * Moves an environment one place up or down among those of its type (the type ranks first in
+ * the promotion order, so order only changes within a type): swaps sort_order with the
+ * neighbour in one batch. At either end it is a no-op.
+ */
+export async function moveEnvironment(
+  deps: CatalogDeps,
+  actor: Actor,
+  ref: string,
+  direction: "up" | "down",
+): Promise<Environment> {
+  return deps.database.writeLock.run(async () => {
+    const current = await findEnvironment(deps, ref);
+    const sameType = (
+      await deps.database.db.select().from(environments).where(eq(environments.type, current.type))
+    ).sort(compareEnvironments);
+    const index = sameType.findIndex((row) => row.id === current.id);
+    const neighbour = sameType[direction === "up" ? index - 1 : index + 1];
+    if (!neighbour) return view(current);
+    // Equal sort_orders (pre-created together) would swap to the same values: spread them first.
+    const [mine, theirs] =
+      neighbour.sort_order === current.sort_order
+        ? direction === "up"
+          ? [current.sort_order - 1, current.sort_order]
+          : [current.sort_order + 1, current.sort_order]
+        : [neighbour.sort_order, current.sort_order];
+    const now = deps.clock.now().toISOString();
+    const next = { ...current, sort_order: mine, updated_at: now };
+    const db = deps.database.db;
+    await db.batch([
+      db
+        .update(environments)
+        .set({ sort_order: mine, updated_at: now })
+        .where(eq(environments.id, current.id)),
+      db
+        .update(environments)
+        .set({ sort_order: theirs, updated_at: now })
+        .where(eq(environments.id, neighbour.id)),
+      auditInsert(
+        db,
+        actor,
+        {
+          action: "environment.update",
+          target_type: "environment",
+          target_id: current.id,
+          target_name: current.name,
+          before: current,
+          after: next,
+        },
+        now,
+      ),
+    ]);
+    return view(next);
+  });
+}
+
 async function assertNameFree(deps: CatalogDeps, name: string): Promise<void> {
   const [taken] = await deps.database.db
     .select({ id: environments.id })

@@ -16,6 +16,7 @@ import { bearerToken } from "../auth/tokens.ts";
 import { createUserRoutes } from "../auth/users-routes.ts";
 import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
+import { createDashboard } from "../dashboard/dashboard-routes.tsx";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
@@ -81,6 +82,9 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
     other: limitTo(deps.config.bodyLimitBytes),
   };
   app.use("*", (c, next) => (BATCH_PATH.test(c.req.path) ? bodyLimitFor.batch : bodyLimitFor.other)(c, next));
+
+  // Browser pages authenticate with the session cookie themselves; API requests fall through.
+  app.route("/", createDashboard(deps, signingSecret));
 
   app.use("*", async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path.replace(/\/$/, "") || "/")) return next();

@@ -1,0 +1,58 @@
+// Progressive enhancement for the dashboard; every page works without it.
+(() => {
+  const units = [
+    ["year", 31536e6],
+    ["month", 2592e6],
+    ["week", 6048e5],
+    ["day", 864e5],
+    ["hour", 36e5],
+    ["minute", 6e4],
+  ];
+  const format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  const relative = (iso) => {
+    const diff = Date.parse(iso) - Date.now();
+    for (const [unit, ms] of units)
+      if (Math.abs(diff) >= ms) return format.format(Math.trunc(diff / ms), unit);
+    return "just now";
+  };
+  // Relative times drift while a page stays open: refresh them every half minute.
+  setInterval(() => {
+    for (const el of document.querySelectorAll("time[data-relative]")) {
+      el.textContent = el.dataset.relative + relative(el.getAttribute("datetime"));
+    }
+  }, 30000);
+
+  // Live matrix: the server says something changed (Server-Sent Events), we fetch the page and
+  // swap only the matrix section, then mark the cell that changed.
+  let source;
+  let pending;
+  const connect = () => {
+    const matrix = document.getElementById("matrix");
+    if (!matrix || source || !window.EventSource || !window.htmx) return;
+    source = new EventSource(matrix.dataset.live);
+    // Marks the page as live once the stream is open (tests and curious people can see it).
+    source.addEventListener("ready", () => {
+      document.documentElement.dataset.live = "connected";
+    });
+    source.addEventListener("change", (event) => {
+      const change = JSON.parse(event.data);
+      clearTimeout(pending);
+      pending = setTimeout(() => refresh(change), 100);
+    });
+  };
+  const refresh = (change) => {
+    const matrix = document.getElementById("matrix");
+    if (!matrix) return;
+    const url = location.pathname === "/" ? location.pathname + location.search : matrix.dataset.src;
+    window.htmx.ajax("GET", url, { target: "#matrix", select: "#matrix", swap: "outerHTML" }).then(() => {
+      if (!change.product || !change.environment) return;
+      for (const row of document.querySelectorAll("#matrix tr[data-product]")) {
+        if (row.dataset.product !== change.product) continue;
+        for (const cell of row.querySelectorAll("td[data-environment]")) {
+          if (cell.dataset.environment === change.environment) cell.classList.add("flash-cell");
+        }
+      }
+    });
+  };
+  document.addEventListener("DOMContentLoaded", connect);
+})();

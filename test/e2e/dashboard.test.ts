@@ -1,0 +1,229 @@
+/// <reference lib="dom" />
+// Page functions passed to page.evaluate run in the browser: the DOM types describe them.
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "../support/browser.ts";
+import { api, type RunningCollector, startCollector } from "../support/collector.ts";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = require.resolve("axe-core/axe.min.js");
+const PASSWORD = "correct horse battery";
+// Set DASHBOARD_SCREENSHOTS=<dir> to keep screenshots of every page checked (light and dark).
+const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
+
+let collector: RunningCollector;
+let browser: Browser;
+
+async function createUser(email: string, role: string) {
+  const res = await api(collector, "POST", "/users", {
+    email,
+    name: email.split("@")[0],
+    role,
+    password: PASSWORD,
+  });
+  expect(res.status).toBe(201);
+}
+
+async function deploy(
+  product: string,
+  version: string,
+  environment: string,
+  status = "completed",
+  by = "ana",
+) {
+  const res = await api(collector, "POST", "/deployment-events", {
+    product_name: product,
+    version,
+    environment_name: environment,
+    status,
+    deployed_by: by,
+    scm_sha: `${version.replace(/\D/g, "").padEnd(7, "0")}abcdef0123456789abcdef0123456789`.slice(0, 40),
+    scm_repository: `https://github.com/acme/${product}`,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body as { deployment_id: string; version_id: string };
+}
+
+/** A browser context signed in as `email` through the sign-in form. */
+async function signedIn(email: string, colorScheme: "light" | "dark" = "light") {
+  const context = await browser.newContext({ colorScheme, viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/`);
+  await page.waitForURL(/\/sign-in/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/sign-in"));
+  return { context, page };
+}
+
+/** Runs axe-core in the page; fails on any serious or critical violation. */
+async function expectAccessible(page: Page) {
+  await page.addScriptTag({ path: AXE_SOURCE });
+  const violations = await page.evaluate(async () => {
+    const result = await (
+      window as unknown as {
+        axe: {
+          run(): Promise<{
+            violations: Array<{ id: string; impact: string; nodes: Array<{ target: unknown }> }>;
+          }>;
+        };
+      }
+    ).axe.run();
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
+  });
+  expect(violations, `axe on ${page.url()}`).toEqual([]);
+}
+
+async function screenshot(page: Page, name: string) {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}
+
+beforeAll(async () => {
+  collector = await startCollector();
+  browser = await launchBrowser();
+  await createUser("lead@example.com", "admin");
+  await createUser("viewer@example.com", "viewer");
+  for (const [name, team] of [
+    ["payments", "money"],
+    ["storefront", "web"],
+    ["inventory", "ops"],
+  ] as const) {
+    const res = await api(collector, "POST", "/products", { name, extra_metadata: { team } });
+    expect(res.status).toBe(201);
+  }
+  await deploy("payments", "3.2.17", "development");
+  await deploy("payments", "3.2.15", "staging");
+  await deploy("payments", "3.2.15", "production");
+  await deploy("storefront", "1.0.0", "development");
+  await deploy("storefront", "1.0.0", "staging");
+  await deploy("storefront", "1.0.0", "production");
+  await deploy("inventory", "6.2.1", "development");
+  await deploy("inventory", "6.1.5", "staging");
+  await deploy("inventory", "6.2.1", "staging", "failed");
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await collector?.stop();
+});
+
+describe("dashboard", () => {
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ context, page } = await signedIn("lead@example.com"));
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it("signs in with email and password and shows the user and role", async () => {
+    await expect.poll(() => page.locator(".who .user").textContent()).toBe("lead@example.com");
+    expect(await page.locator(".who .role").textContent()).toBe("admin");
+  });
+
+  it("shows the matrix with drift highlighted and the failed cell marked", async () => {
+    const payments = page.locator('tr[data-product="payments"]');
+    await expect.poll(() => payments.getAttribute("class")).toBe("drift");
+    expect(await page.locator('tr[data-product="storefront"]').getAttribute("class")).toBeNull();
+    const failed = page.locator('tr[data-product="inventory"] td[data-environment="staging"]');
+    expect(await failed.getAttribute("class")).toContain("failed");
+    expect(await failed.locator(".mark-failed").textContent()).toContain("✗ 6.2.1");
+    expect(await failed.locator(".version").textContent()).toBe("6.1.5");
+    expect(await page.locator(".banner-failed").textContent()).toContain(
+      "inventory last deployment failed in staging",
+    );
+    expect(await page.locator("thead th").nth(1).textContent()).toMatch(/development.*active just now/);
+    await expectAccessible(page);
+    await screenshot(page, "matrix-light");
+  });
+
+  it("shows a deployment sent over HTTP without a reload", async () => {
+    await page.evaluate(() => {
+      (window as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    await expect.poll(() => page.evaluate(() => document.querySelector("#matrix") !== null)).toBe(true);
+    // The page's SSE connection is open once the collector has a listener: wait for its "ready".
+    await page.waitForFunction(() => document.documentElement.dataset.live === "connected");
+    await deploy("storefront", "1.1.0", "development", "completed", "bo");
+    const cell = page.locator('tr[data-product="storefront"] td[data-environment="development"] .version');
+    await expect.poll(() => cell.textContent(), { timeout: 2000, interval: 50 }).toBe("1.1.0");
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
+  });
+
+  it("keeps filters in the URL and remembers them across a reload and a bare visit", async () => {
+    await page.getByLabel("Team").selectOption("money");
+    await page.waitForURL(/team=money/);
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await page.reload();
+    expect(await page.locator("tbody tr").count()).toBe(1);
+    expect(await page.getByLabel("Team").inputValue()).toBe("money");
+    await page.goto(`${collector.url}/`);
+    await page.waitForURL(/team=money/);
+    expect(await page.locator('tr[data-product="payments"]').count()).toBe(1);
+    await page.getByRole("link", { name: "Clear filters" }).click();
+    await page.waitForURL((url) => url.search === "");
+    expect(await page.locator("tbody tr").count()).toBe(3);
+  });
+
+  it("keeps JSON and 401s for API clients on the same paths", async () => {
+    const anonymous = await fetch(`${collector.url}/products`);
+    expect(anonymous.status).toBe(401);
+    const anonymousBrowser = await fetch(`${collector.url}/products`, {
+      headers: { accept: "text/html" },
+      redirect: "manual",
+    });
+    expect(anonymousBrowser.status).toBe(302);
+    expect(anonymousBrowser.headers.get("location")).toBe("/sign-in?next=%2Fproducts");
+    const json = await api(collector, "GET", "/products", undefined, {
+      accept: "text/html,application/json",
+    });
+    expect(json.headers.get("content-type")).toContain("application/json");
+  });
+});
+
+describe("dashboard for a viewer", () => {
+  it("shows no write controls and refuses a forged write", async () => {
+    const { context, page } = await signedIn("viewer@example.com");
+    try {
+      expect(await page.locator(".who .role").textContent()).toBe("viewer");
+      for (const path of ["/products", "/products/payments", "/environments"]) {
+        await page.goto(`${collector.url}${path}`);
+        expect(await page.locator("main form[method=post], main button").count(), path).toBe(0);
+      }
+      const csrf = await page.locator('header input[name="_csrf"]').inputValue();
+      const forged = await page.evaluate(
+        async ({ csrf }) => {
+          const body = new URLSearchParams({ _csrf: csrf, name: "forged" });
+          const res = await fetch("/dashboard/products", { method: "POST", body, redirect: "manual" });
+          return res.status;
+        },
+        { csrf },
+      );
+      expect(forged).toBe(403);
+      const viaApi = await page.evaluate(async (csrf) => {
+        const res = await fetch("/products", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": csrf },
+          body: JSON.stringify({ name: "forged" }),
+        });
+        return res.status;
+      }, csrf);
+      expect(viaApi).toBe(403);
+      expect((await api(collector, "GET", "/products/forged")).status).toBe(404);
+    } finally {
+      await context.close();
+    }
+  });
+});

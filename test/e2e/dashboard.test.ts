@@ -99,9 +99,15 @@ beforeAll(async () => {
     const res = await api(collector, "POST", "/products", { name, extra_metadata: { team } });
     expect(res.status).toBe(201);
   }
-  await deploy("payments", "3.2.17", "development");
   await deploy("payments", "3.2.15", "staging");
   await deploy("payments", "3.2.15", "production");
+  const build = await api(collector, "POST", "/build-events", {
+    product_name: "payments",
+    version: "3.2.17",
+    status: "completed",
+  });
+  expect(build.status).toBe(200);
+  await deploy("payments", "3.2.17", "development");
   await deploy("storefront", "1.0.0", "development");
   await deploy("storefront", "1.0.0", "staging");
   await deploy("storefront", "1.0.0", "production");
@@ -190,6 +196,177 @@ describe("dashboard", () => {
       accept: "text/html,application/json",
     });
     expect(json.headers.get("content-type")).toContain("application/json");
+  });
+});
+
+describe("dashboard pages", () => {
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ context, page } = await signedIn("lead@example.com", "dark"));
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  async function open(path: string, screenshotName: string) {
+    const res = await page.goto(`${collector.url}${path}`);
+    expect(res?.status(), path).toBe(200);
+    await expectAccessible(page);
+    await screenshot(page, screenshotName);
+    return page;
+  }
+
+  it("matrix in dark mode is accessible too", async () => {
+    await open("/", "matrix-dark");
+    expect(await page.locator('tr[data-product="payments"]').getAttribute("class")).toBe("drift");
+  });
+
+  it("products list, product page with versions, compare links, history and masked secrets", async () => {
+    const secret = await api(collector, "POST", "/products/payments/variables", {
+      key: "deploy_token",
+      value: "s3cr3t-value",
+      secret: true,
+    });
+    expect(secret.status, JSON.stringify(secret.body)).toBe(201);
+    await open("/products", "products");
+    expect(await page.locator("tbody th a").allTextContents()).toEqual([
+      "inventory",
+      "payments",
+      "storefront",
+    ]);
+    await open("/products/payments", "product");
+    const versions = await page.locator("table").nth(1).locator("tbody tr").allTextContents();
+    expect(versions[0]).toContain("3.2.17");
+    expect(versions[0]).toContain("development");
+    expect(await page.getByRole("link", { name: "Compare with 3.2.15" }).getAttribute("href")).toMatch(
+      /^https:\/\/github\.com\/acme\/payments\/compare\/3215000abc.*\.\.\.3217000abc/,
+    );
+    const history = await page.locator(".timeline li").allTextContents();
+    expect(history).toHaveLength(4);
+    expect(history[0]).toContain("3.2.17 to development by ana");
+    expect(history[1]).toContain("build of 3.2.17");
+    const main = await page.locator("main").textContent();
+    expect(main).toContain("deploy_token");
+    expect(main).not.toContain("s3cr3t-value");
+    expect(main).toContain("team");
+  });
+
+  it("creates, edits, renames and deletes a product with confirmation", async () => {
+    await page.goto(`${collector.url}/products`);
+    await page.locator("summary", { hasText: "New product" }).click();
+    await page.getByLabel("Name").fill("billing");
+    await page.getByLabel(/Metadata/).fill("team = money\ntier = 1");
+    await page.getByRole("button", { name: "Create product" }).click();
+    await page.waitForURL(/\/products\/billing/);
+    expect(await page.locator(".flash-notice").textContent()).toBe("Created billing");
+    const product = await api(collector, "GET", "/products/billing");
+    expect(product.body.extra_metadata).toEqual({ team: "money", tier: 1 });
+
+    await page.getByLabel(/^Name/).fill("billing-api");
+    await page.getByLabel("Description").fill("Invoices");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL(/\/products\/billing-api/);
+    expect(await page.locator(".lead").textContent()).toBe("Invoices");
+
+    await page.getByLabel(/to confirm/).fill("wrong");
+    await page.getByRole("button", { name: "Delete billing-api" }).click();
+    await page.waitForURL(/error=/);
+    expect(await page.locator(".flash-error").textContent()).toContain("removes all its versions");
+    await page.getByLabel(/to confirm/).fill("billing-api");
+    await page.getByRole("button", { name: "Delete billing-api" }).click();
+    await page.waitForURL(/\/products\?notice=/);
+    expect((await api(collector, "GET", "/products/billing-api")).status).toBe(404);
+  });
+
+  it("version page lists builds, where it runs and its deployments", async () => {
+    const build = await api(collector, "POST", "/build-events", {
+      product_name: "payments",
+      version: "3.2.15",
+      status: "completed",
+      build_number: "815",
+      build_url: "https://ci.example.com/815",
+    });
+    expect(build.status).toBe(200);
+    await open(`/versions/${build.body.version_id}`, "version");
+    expect(await page.locator("h1").textContent()).toBe("payments 3.2.15");
+    expect(await page.getByRole("link", { name: "815" }).getAttribute("href")).toBe(
+      "https://ci.example.com/815",
+    );
+    const runs = await page.locator("section", { hasText: "Where it runs" }).locator("li").allTextContents();
+    expect(runs.map((r) => r.split(" ")[0])).toEqual(["staging", "production"]);
+    expect(await page.locator("table").last().locator("tbody tr").count()).toBe(2);
+  });
+
+  it("environments: create, reorder within a type, edit; environment page shows what runs there", async () => {
+    await page.goto(`${collector.url}/environments`);
+    await page.locator("summary", { hasText: "New environment" }).click();
+    await page.getByLabel("Name", { exact: true }).first().fill("production-eu");
+    await page.getByRole("button", { name: "Create environment" }).click();
+    await page.waitForURL(/notice=/);
+    expect(await page.locator(".flash-notice").textContent()).toBe("Created production-eu (production)");
+    const names = () => page.locator("tbody th a").allTextContents();
+    expect(await names()).toEqual(["development", "staging", "production", "production-eu"]);
+    await page.getByRole("button", { name: "Move production-eu up" }).click();
+    await page.waitForURL(/environments/);
+    await expect.poll(names).toEqual(["development", "staging", "production-eu", "production"]);
+    await expectAccessible(page);
+    await screenshot(page, "environments");
+
+    await open("/environments/staging", "environment");
+    const rows = await page.locator("table").first().locator("tbody tr").allTextContents();
+    expect(rows.join("|")).toContain("inventory6.1.5");
+    expect(rows.join("|")).toContain("payments3.2.15");
+  });
+
+  it("deployments: filtered list with pages, and the page of one deployment", async () => {
+    await open("/deployments?status=failed", "deployments");
+    expect(await page.locator("tbody tr").count()).toBe(1);
+    expect(await page.locator("tbody tr").textContent()).toContain("inventory");
+    await page.getByLabel("Status").selectOption("");
+    await page.getByLabel("Environment").selectOption("staging");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/environment=staging/);
+    expect(await page.locator("tbody tr").count()).toBe(4);
+
+    const failed = await api(collector, "GET", "/deployments?status=failed");
+    const id = failed.body.items[0].id as string;
+    await open(`/deployments/${id}`, "deployment");
+    expect(await page.locator("h1").textContent()).toBe("inventory 6.2.1 → staging");
+    expect(await page.locator("main").textContent()).toContain("failed");
+    // The job-summary link of the action: the same path answers JSON to API clients.
+    const json = await api(collector, "GET", `/deployments/${id}`);
+    expect(json.body.version).toBe("6.2.1");
+  });
+
+  it("releases list and the progress grid of one release", async () => {
+    const release = await api(collector, "POST", "/releases", {
+      name: "spring",
+      target_environments: ["production"],
+    });
+    expect(release.status, JSON.stringify(release.body)).toBe(201);
+    for (const [product_name, version] of [
+      ["payments", "3.2.15"],
+      ["inventory", "6.2.1"],
+    ]) {
+      const added = await api(collector, "POST", "/releases/spring/versions", { product_name, version });
+      expect(added.status, JSON.stringify(added.body)).toBe(201);
+    }
+    await open("/releases", "releases");
+    expect(await page.locator("tbody th").allTextContents()).toEqual(["spring"]);
+    await open("/releases/spring", "release");
+    const cell = (product: string, env: string) =>
+      page.locator(`tr[data-product="${product}"] td[data-environment="${env}"]`).getAttribute("class");
+    expect(await cell("payments", "production")).toContain("progress-deployed");
+    expect(await cell("inventory", "staging")).toContain("progress-failed");
+    expect(await cell("inventory", "production")).toContain("progress-not_deployed");
+    expect(await page.locator(".release-summary").textContent()).toContain("1 of 2 target cells deployed");
+  });
+
+  it("settings shows the account and its permissions", async () => {
+    await open("/settings", "settings");
+    expect(await page.locator("main").textContent()).toContain("users.manage allowed");
   });
 });
 

@@ -1,5 +1,6 @@
-import type { Status } from "@versioner/schema";
+import type { StateCell, Status } from "@versioner/schema";
 import type { Child } from "hono/jsx";
+import { deploymentPath, versionPath } from "./paths.ts";
 import { exactTime, relativeTime } from "./relative-time.ts";
 
 /** A relative time ("3 days ago") with the exact time on hover; dashboard.js keeps it fresh. */
@@ -98,4 +99,84 @@ function withoutCursor(query: URLSearchParams): string {
   const copy = new URLSearchParams(query);
   copy.delete("cursor");
   return copy.toString();
+}
+
+/** http(s) URLs only: build, deploy and button URLs come from CI and must not run script. */
+export function safeHref(url: string | null | undefined): string | undefined {
+  if (!url || !URL.canParse(url)) return undefined;
+  const protocol = new URL(url).protocol;
+  return protocol === "https:" || protocol === "http:" ? url : undefined;
+}
+
+/** A link to another site when the URL is a web address; the text alone otherwise. */
+export function ExternalLink(props: { href: string | null | undefined; children: Child; class?: string }) {
+  const href = safeHref(props.href);
+  if (!href) return <span class={props.class}>{props.children}</span>;
+  return (
+    <a href={href} rel="noopener noreferrer" class={props.class}>
+      {props.children}
+    </a>
+  );
+}
+
+/** A list table with its header row; rows come as children. */
+export function ListTable(props: { columns: Child[]; children: Child; class?: string }) {
+  return (
+    <div class="table-wrap">
+      <table class={props.class ?? "list"}>
+        <thead>
+          <tr>
+            {props.columns.map((column) => (
+              <th scope="col">{column}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Version, since when (and by whom) and the latest attempt of one product × environment cell. */
+export function StateCellColumns(props: { cell: StateCell; now: Date }) {
+  const { cell } = props;
+  const attempt = cell.in_progress
+    ? {
+        status: cell.in_progress.status,
+        version: cell.in_progress.version,
+        id: cell.in_progress.deployment_id,
+      }
+    : cell.failed
+      ? { status: cell.failed.status, version: cell.failed.version, id: cell.failed.deployment_id }
+      : null;
+  return (
+    <>
+      <td>
+        {cell.current ? (
+          <a class="version" href={versionPath(cell.current.version_id)}>
+            {cell.current.version}
+          </a>
+        ) : (
+          <span class="muted">not deployed</span>
+        )}
+      </td>
+      <td>
+        {cell.current ? (
+          <>
+            <When at={cell.current.deployed_at} now={props.now} />
+            {cell.current.deployed_by ? ` by ${cell.current.deployed_by}` : ""}
+          </>
+        ) : null}
+      </td>
+      <td>
+        {attempt ? (
+          <a href={deploymentPath(attempt.id)}>
+            <StatusBadge status={attempt.status} /> {attempt.version}
+          </a>
+        ) : cell.current ? (
+          <StatusBadge status="completed" />
+        ) : null}
+      </td>
+    </>
+  );
 }

@@ -180,3 +180,8 @@ export function describe(error: DomainError): string {
   }
   return error.message;
 }
+
+/** A path parameter of the route (`:name`); routes only register paths that declare it. */
+export function param(c: DashboardContext, name: string): string {
+  return c.req.param(name) ?? "";
+}

@@ -10,8 +10,14 @@ import { allProducts } from "./catalog-reads.ts";
 import { dashboardRouter, describe, field, readSession, renderHtml } from "./dashboard-http.tsx";
 import { LiveUpdates } from "./live-updates.ts";
 import { buildMatrix, filtersQuery, parseFilters } from "./matrix-model.ts";
+import { registerDeploymentPages } from "./pages/deployments.tsx";
+import { registerEnvironmentPages } from "./pages/environments.tsx";
 import { MatrixPage } from "./pages/matrix-page.tsx";
+import { registerProductPages } from "./pages/products.tsx";
+import { registerReleasePages } from "./pages/releases.tsx";
+import { registerSettingsPages } from "./pages/settings.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
+import { registerVersionPages } from "./pages/versions.tsx";
 import { createAssetRoutes } from "./static-assets.ts";
 
 const FILTERS_PREFERENCE = "dashboard.matrix_filters";
@@ -143,5 +149,11 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
     );
   });
 
+  registerProductPages(router, deps);
+  registerVersionPages(router, deps);
+  registerEnvironmentPages(router, deps);
+  registerDeploymentPages(router, deps);
+  registerReleasePages(router, deps);
+  registerSettingsPages(router, deps);
   return app;
 }

@@ -3,6 +3,7 @@ import { When } from "../components.tsx";
 import type { PageContext } from "../layout.tsx";
 import { Layout } from "../layout.tsx";
 import { filtersQuery, type Matrix, type MatrixFilters, type MatrixRow } from "../matrix-model.ts";
+import { deploymentPath, environmentPath, productPath, versionPath } from "../paths.ts";
 
 /** The products × environments matrix: the dashboard's home. */
 export function MatrixPage(props: {
@@ -131,7 +132,7 @@ export function MatrixSection(props: { ctx: PageContext; matrix: Matrix; filters
                 <th scope="col">Product</th>
                 {matrix.columns.map((col) => (
                   <th scope="col">
-                    <a href={`/environments/${encodeURIComponent(col.name)}`}>{col.name}</a>
+                    <a href={environmentPath(col.name)}>{col.name}</a>
                     <small>
                       {col.type}
                       {col.activeAt ? (
@@ -171,7 +172,7 @@ function FailureBanner(props: { ctx: PageContext; matrix: Matrix }) {
             <span aria-hidden="true">✗ </span>
             <strong>{f.product}</strong> last deployment failed in <strong>{f.environment}</strong> (
             {f.version}) · <When at={f.at} now={props.ctx.now} />{" "}
-            <a href={`/deployments/${encodeURIComponent(f.deploymentId)}`}>View deployment</a>
+            <a href={deploymentPath(f.deploymentId)}>View deployment</a>
           </li>
         ))}
       </ul>
@@ -190,7 +191,7 @@ function Row(props: { row: MatrixRow; now: Date }) {
   return (
     <tr class={row.drift ? "drift" : undefined} data-product={row.name}>
       <th scope="row">
-        <a href={`/products/${encodeURIComponent(row.name)}`}>{row.name}</a>
+        <a href={productPath(row.name)}>{row.name}</a>
         {row.drift ? <span class="drift-tag">drift</span> : null}
         {row.team ? <small class="team">{row.team}</small> : null}
       </th>
@@ -209,7 +210,7 @@ function Cell(props: { cell: StateCell; now: Date }) {
   return (
     <td class={classes.join(" ")} data-environment={cell.environment_name}>
       {cell.current ? (
-        <a class="version" href={`/versions/${encodeURIComponent(cell.current.version_id)}`}>
+        <a class="version" href={versionPath(cell.current.version_id)}>
           {cell.current.version}
         </a>
       ) : (
@@ -221,7 +222,7 @@ function Cell(props: { cell: StateCell; now: Date }) {
       {cell.in_progress ? (
         <a
           class="mark mark-progress"
-          href={`/deployments/${encodeURIComponent(cell.in_progress.deployment_id)}`}
+          href={deploymentPath(cell.in_progress.deployment_id)}
           title={`Deploying ${cell.in_progress.version} (${cell.in_progress.status})`}
         >
           <span aria-hidden="true">▶</span> {cell.in_progress.version}
@@ -231,7 +232,7 @@ function Cell(props: { cell: StateCell; now: Date }) {
       {cell.failed ? (
         <a
           class="mark mark-failed"
-          href={`/deployments/${encodeURIComponent(cell.failed.deployment_id)}`}
+          href={deploymentPath(cell.failed.deployment_id)}
           title={`Deploying ${cell.failed.version} ${cell.failed.status}`}
         >
           <span aria-hidden="true">✗</span> {cell.failed.version}

@@ -1,18 +1,21 @@
+import type { StateResponse } from "@versioner/schema";
 import { Hono } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import { raw } from "hono/html";
 import { streamSSE } from "hono/streaming";
 import { login, loginWithToken, logout, SESSION_COOKIE, SESSION_TTL_MS } from "../auth/sessions-service.ts";
 import { getUserPreference, setUserPreference } from "../auth/user-preferences-service.ts";
-import { getState } from "../catalog/state-service.ts";
+import { getStateDocument } from "../catalog/state-service.ts";
 import { DomainError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { allProducts } from "./catalog-reads.ts";
 import { dashboardRouter, describe, field, readSession, renderHtml } from "./dashboard-http.tsx";
 import { LiveUpdates } from "./live-updates.ts";
-import { buildMatrix, filtersQuery, parseFilters } from "./matrix-model.ts";
+import { cachedRender } from "./matrix-cache.ts";
+import { buildMatrix, filtersQuery, parseFilters, teamsOf } from "./matrix-model.ts";
 import { registerDeploymentPages } from "./pages/deployments.tsx";
 import { registerEnvironmentPages } from "./pages/environments.tsx";
-import { MatrixPage } from "./pages/matrix-page.tsx";
+import { MatrixPage, MatrixSection } from "./pages/matrix-page.tsx";
 import { registerProductPages } from "./pages/products.tsx";
 import { registerReleasePages } from "./pages/releases.tsx";
 import { registerSettingsPages } from "./pages/settings.tsx";
@@ -131,20 +134,42 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
       return c.redirect("/");
     }
     // A bare "/" restores the person's last filters; any filtered URL becomes the new memory.
-    if (url.search === "" && c.req.header("hx-request") !== "true") {
-      const saved = await getUserPreference(deps, userId, FILTERS_PREFERENCE);
-      if (saved) return c.redirect(`/?${saved}`);
-    }
+    const saved = await getUserPreference(deps, userId, FILTERS_PREFERENCE);
+    if (url.search === "" && saved && c.req.header("hx-request") !== "true") return c.redirect(`/?${saved}`);
     const filters = parseFilters(url.searchParams);
     const query = filtersQuery(filters);
-    if (url.search !== "") await setUserPreference(deps, userId, FILTERS_PREFERENCE, query);
-    const [state, products] = await Promise.all([getState(deps), allProducts(deps)]);
+    if (url.search !== "" && query !== (saved ?? "")) {
+      await setUserPreference(deps, userId, FILTERS_PREFERENCE, query);
+    }
+    // Everything below depends only on the state generation (and the minute): cached, so the
+    // page costs about what `GET /state` costs however many people keep it open.
+    const { generation, body } = await getStateDocument(deps);
+    let state: StateResponse | undefined;
+    const readState = () => {
+      state ??= JSON.parse(body) as StateResponse;
+      return state;
+    };
+    const minute = Math.floor(ctx.now.getTime() / 60_000);
+    const section = await cachedRender(deps.database, `${generation}|${minute}|${query}`, async () => {
+      const matrix = buildMatrix(readState(), await allProducts(deps), filters);
+      return (
+        await (<MatrixSection now={ctx.now} matrix={matrix} filters={filters} />).toString()
+      ).toString();
+    });
+    const choices = await cachedRender(deps.database, `${generation}|choices`, async () =>
+      JSON.stringify({
+        environments: readState().environments.map((env) => env.name),
+        teams: teamsOf(await allProducts(deps)),
+      }),
+    );
+    const { environments, teams } = JSON.parse(choices) as { environments: string[]; teams: string[] };
     return (
       <MatrixPage
         ctx={ctx}
-        matrix={buildMatrix(state, products, filters)}
+        section={raw(section)}
         filters={filters}
-        environments={state.environments.map((env) => env.name)}
+        environments={environments}
+        teams={teams}
       />
     );
   });

@@ -67,7 +67,6 @@ export interface Matrix {
   columns: MatrixColumn[];
   rows: MatrixRow[];
   failures: FailedCell[];
-  teams: string[];
   totals: { products: number; environments: number };
 }
 
@@ -137,12 +136,15 @@ export function buildMatrix(
       ),
     )
     .sort((a, b) => b.at.localeCompare(a.at));
-  const teams = [...new Set(products.flatMap((p) => teamOf(p) ?? []))].sort();
   return {
     columns,
     rows,
     failures,
-    teams,
     totals: { products: state.products.length, environments: state.environments.length },
   };
+}
+
+/** The distinct `team` metadata values of the products, for the team filter. */
+export function teamsOf(products: readonly Product[]): string[] {
+  return [...new Set(products.flatMap((p) => teamOf(p) ?? []))].sort();
 }

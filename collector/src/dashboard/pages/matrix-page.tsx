@@ -1,4 +1,5 @@
 import { ENVIRONMENT_TYPES, type StateCell } from "@versioner/schema";
+import type { HtmlEscapedString } from "hono/utils/html";
 import { When } from "../components.tsx";
 import type { PageContext } from "../layout.tsx";
 import { Layout } from "../layout.tsx";
@@ -8,9 +9,11 @@ import { deploymentPath, environmentPath, productPath, versionPath } from "../pa
 /** The products × environments matrix: the dashboard's home. */
 export function MatrixPage(props: {
   ctx: PageContext;
-  matrix: Matrix;
+  /** The rendered MatrixSection (cached across requests, see matrix-cache.ts). */
+  section: HtmlEscapedString;
   filters: MatrixFilters;
   environments: string[];
+  teams: string[];
 }) {
   return (
     <Layout ctx={props.ctx} title="Matrix">
@@ -20,8 +23,8 @@ export function MatrixPage(props: {
           <p class="lead">The current version of every product in every environment.</p>
         </div>
       </div>
-      <FilterForm filters={props.filters} teams={props.matrix.teams} environments={props.environments} />
-      <MatrixSection ctx={props.ctx} matrix={props.matrix} filters={props.filters} />
+      <FilterForm filters={props.filters} teams={props.teams} environments={props.environments} />
+      {props.section}
     </Layout>
   );
 }
@@ -99,12 +102,12 @@ function FilterForm(props: { filters: MatrixFilters; teams: string[]; environmen
 }
 
 /** The part of the page that live updates and filter changes replace (by its id). */
-export function MatrixSection(props: { ctx: PageContext; matrix: Matrix; filters: MatrixFilters }) {
-  const { matrix, ctx } = props;
+export function MatrixSection(props: { now: Date; matrix: Matrix; filters: MatrixFilters }) {
+  const { matrix, now } = props;
   const query = filtersQuery(props.filters);
   return (
     <section id="matrix" aria-labelledby="matrix-title" data-live="/dashboard/live" data-src={`/?${query}`}>
-      <FailureBanner ctx={ctx} matrix={matrix} />
+      <FailureBanner now={now} matrix={matrix} />
       <div class="matrix-bar">
         <h2 id="matrix-title">Environment state</h2>
         <p class="muted">
@@ -138,7 +141,7 @@ export function MatrixSection(props: { ctx: PageContext; matrix: Matrix; filters
                       {col.activeAt ? (
                         <>
                           {" · "}
-                          <When at={col.activeAt} now={ctx.now} prefix="active " />
+                          <When at={col.activeAt} now={now} prefix="active " />
                         </>
                       ) : (
                         " · idle"
@@ -150,7 +153,7 @@ export function MatrixSection(props: { ctx: PageContext; matrix: Matrix; filters
             </thead>
             <tbody>
               {matrix.rows.map((row) => (
-                <Row row={row} now={ctx.now} />
+                <Row row={row} now={now} />
               ))}
             </tbody>
           </table>
@@ -160,7 +163,7 @@ export function MatrixSection(props: { ctx: PageContext; matrix: Matrix; filters
   );
 }
 
-function FailureBanner(props: { ctx: PageContext; matrix: Matrix }) {
+function FailureBanner(props: { now: Date; matrix: Matrix }) {
   const failures = props.matrix.failures;
   if (failures.length === 0) return null;
   const shown = failures.slice(0, 5);
@@ -171,7 +174,7 @@ function FailureBanner(props: { ctx: PageContext; matrix: Matrix }) {
           <li>
             <span aria-hidden="true">✗ </span>
             <strong>{f.product}</strong> last deployment failed in <strong>{f.environment}</strong> (
-            {f.version}) · <When at={f.at} now={props.ctx.now} />{" "}
+            {f.version}) · <When at={f.at} now={props.now} />{" "}
             <a href={deploymentPath(f.deploymentId)}>View deployment</a>
           </li>
         ))}

@@ -230,6 +230,12 @@ describe("dashboard pages", () => {
       secret: true,
     });
     expect(secret.status, JSON.stringify(secret.body)).toBe(201);
+    const button = await api(collector, "POST", "/deployment-buttons", {
+      product_name: "payments",
+      name: "Promote",
+      url_template: "https://ci.example.com/deploy?v={vi_version}&env={vi_environment_name}",
+    });
+    expect(button.status, JSON.stringify(button.body)).toBe(201);
     await open("/products", "products");
     expect(await page.locator("tbody th a").allTextContents()).toEqual([
       "inventory",
@@ -242,6 +248,11 @@ describe("dashboard pages", () => {
     expect(versions[0]).toContain("development");
     expect(await page.getByRole("link", { name: "Compare with 3.2.15" }).getAttribute("href")).toMatch(
       /^https:\/\/github\.com\/acme\/payments\/compare\/3215000abc.*\.\.\.3217000abc/,
+    );
+    // Deployment buttons: from development (3.2.17) onwards to the next environments.
+    const promote = page.locator("tr", { hasText: "development" }).getByRole("link", { name: /Promote/ });
+    expect(await promote.first().getAttribute("href")).toBe(
+      "https://ci.example.com/deploy?v=3.2.17&env=staging",
     );
     const history = await page.locator(".timeline li").allTextContents();
     expect(history).toHaveLength(4);

@@ -1,9 +1,10 @@
 import type { StateResponse } from "@versioner/schema";
 import { Hono } from "hono";
-import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import { deleteCookie, getSignedCookie } from "hono/cookie";
 import { raw } from "hono/html";
 import { streamSSE } from "hono/streaming";
-import { login, loginWithToken, logout, SESSION_COOKIE, SESSION_TTL_MS } from "../auth/sessions-service.ts";
+import { setSessionCookie } from "../auth/session-cookie.ts";
+import { login, loginWithToken, logout, SESSION_COOKIE } from "../auth/sessions-service.ts";
 import { getUserPreference, setUserPreference } from "../auth/user-preferences-service.ts";
 import { getStateDocument } from "../catalog/state-service.ts";
 import { DomainError } from "../errors.ts";
@@ -63,13 +64,7 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
       const session = token
         ? await loginWithToken(deps, token)
         : await login(deps, { email: field(form, "email"), password: String(form.password ?? "") });
-      await setSignedCookie(c, SESSION_COOKIE, session.secret, await signingSecret(), {
-        httpOnly: true,
-        sameSite: "Lax",
-        secure: deps.config.secureCookies,
-        path: "/",
-        maxAge: Math.floor(SESSION_TTL_MS / 1000),
-      });
+      await setSessionCookie(c, session.secret, await signingSecret(), deps.config.secureCookies);
       return c.redirect(next, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;

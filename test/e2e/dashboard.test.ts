@@ -14,6 +14,8 @@ const PASSWORD = "correct horse battery";
 // Set DASHBOARD_SCREENSHOTS=<dir> to keep screenshots of every page checked (light and dark).
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
 
+// One collector per file, seeded once (starting one per test would dominate the run time); the
+// tests read that seed and the later ones add to it, so they run in the order written.
 let collector: RunningCollector;
 let browser: Browser;
 
@@ -373,6 +375,12 @@ describe("dashboard pages", () => {
     expect(await cell("inventory", "staging")).toContain("progress-failed");
     expect(await cell("inventory", "production")).toContain("progress-not_deployed");
     expect(await page.locator(".release-summary").textContent()).toContain("1 of 2 target cells deployed");
+    // The grid follows deployments live, like the matrix.
+    await page.waitForFunction(() => document.documentElement.dataset.live === "connected");
+    await deploy("inventory", "6.2.1", "production");
+    await expect
+      .poll(() => cell("inventory", "production"), { timeout: 2000, interval: 50 })
+      .toContain("progress-deployed");
   });
 
   it("settings shows the account and its permissions", async () => {

@@ -11,7 +11,7 @@ import { DomainError } from "../errors.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { allProducts } from "./catalog-reads.ts";
 import { dashboardRouter, describe, field, readSession, renderHtml } from "./dashboard-http.tsx";
-import { LiveUpdates } from "./live-updates.ts";
+import { LIVE_STREAM, LiveUpdates } from "./live-updates.ts";
 import { cachedRender } from "./matrix-cache.ts";
 import { buildMatrix, filtersQuery, parseFilters, teamsOf } from "./matrix-model.ts";
 import { registerDeploymentPages } from "./pages/deployments.tsx";
@@ -89,7 +89,7 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
     return c.redirect("/sign-in", 303);
   });
 
-  app.get("/dashboard/live", async (c) => {
+  app.get(LIVE_STREAM, async (c) => {
     const session = await readSession(c, deps, signingSecret);
     if (!session) return c.text("Sign in first", 401);
     return streamSSE(c, async (stream) => {

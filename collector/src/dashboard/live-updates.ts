@@ -1,6 +1,9 @@
 import type { Database } from "../db/client.ts";
 import type { DomainEvent, DomainEventBus } from "../events/domain-events.ts";
 
+/** The Server-Sent Events stream pages listen to; elements with `data-live` refresh on a change. */
+export const LIVE_STREAM = "/dashboard/live";
+
 /** What an open page learns about a change: enough to refresh and to point at the cell. */
 export interface LiveChange {
   type: string;

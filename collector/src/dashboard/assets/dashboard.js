@@ -22,14 +22,32 @@
     }
   }, 30000);
 
-  // Live matrix: the server says something changed (Server-Sent Events), we fetch the page and
-  // swap only the matrix section, then mark the cell that changed.
-  let source;
+  // Live regions (the matrix, a release grid, the deployments list) carry data-live with the
+  // stream's URL. The server says something changed (Server-Sent Events); we fetch this page
+  // again and swap only the regions, then outline the matrix cell that changed.
   let pending;
+  const regions = () => [...document.querySelectorAll("[data-live][id]")];
+  const refresh = (change) => {
+    for (const region of regions()) {
+      const target = `#${region.id}`;
+      window.htmx
+        .ajax("GET", location.pathname + location.search, { target, select: target, swap: "outerHTML" })
+        .then(() => mark(change));
+    }
+  };
+  const mark = (change) => {
+    if (!change.product || !change.environment) return;
+    for (const row of document.querySelectorAll("tr[data-product]")) {
+      if (row.dataset.product !== change.product) continue;
+      for (const cell of row.querySelectorAll("td[data-environment]")) {
+        if (cell.dataset.environment === change.environment) cell.classList.add("flash-cell");
+      }
+    }
+  };
   const connect = () => {
-    const matrix = document.getElementById("matrix");
-    if (!matrix || source || !window.EventSource || !window.htmx) return;
-    source = new EventSource(matrix.dataset.live);
+    const first = regions()[0];
+    if (!first || !window.EventSource || !window.htmx) return;
+    const source = new EventSource(first.dataset.live);
     // Marks the page as live once the stream is open (tests and curious people can see it).
     source.addEventListener("ready", () => {
       document.documentElement.dataset.live = "connected";
@@ -38,20 +56,6 @@
       const change = JSON.parse(event.data);
       clearTimeout(pending);
       pending = setTimeout(() => refresh(change), 100);
-    });
-  };
-  const refresh = (change) => {
-    const matrix = document.getElementById("matrix");
-    if (!matrix) return;
-    const url = location.pathname === "/" ? location.pathname + location.search : matrix.dataset.src;
-    window.htmx.ajax("GET", url, { target: "#matrix", select: "#matrix", swap: "outerHTML" }).then(() => {
-      if (!change.product || !change.environment) return;
-      for (const row of document.querySelectorAll("#matrix tr[data-product]")) {
-        if (row.dataset.product !== change.product) continue;
-        for (const cell of row.querySelectorAll("td[data-environment]")) {
-          if (cell.dataset.environment === change.environment) cell.classList.add("flash-cell");
-        }
-      }
     });
   };
   document.addEventListener("DOMContentLoaded", connect);

@@ -14,6 +14,7 @@ import {
 import type { DashboardRouter } from "../dashboard-http.tsx";
 import { param } from "../dashboard-http.tsx";
 import { Layout, type PageContext } from "../layout.tsx";
+import { LIVE_STREAM } from "../live-updates.ts";
 import { deploymentPath, environmentPath, productPath, versionPath } from "../paths.ts";
 
 const PAGE_SIZE = 50;
@@ -81,8 +82,11 @@ export function registerDeploymentPages(router: DashboardRouter, deps: AppDeps) 
             <a href="/deployments">Clear</a>
           </div>
         </form>
-        <DeploymentsTable deployments={page.items} now={ctx.now} />
-        <Pager base="/deployments" query={query} nextCursor={page.next_cursor} />
+        {/* The first page follows new deployments live; older pages stay where the reader is. */}
+        <div id="deployments" data-live={query.has("cursor") ? undefined : LIVE_STREAM}>
+          <DeploymentsTable deployments={page.items} now={ctx.now} />
+          <Pager base="/deployments" query={query} nextCursor={page.next_cursor} />
+        </div>
       </Layout>
     );
   });

@@ -3,7 +3,8 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import { When } from "../components.tsx";
 import type { PageContext } from "../layout.tsx";
 import { Layout } from "../layout.tsx";
-import { filtersQuery, type Matrix, type MatrixFilters, type MatrixRow } from "../matrix-model.ts";
+import { LIVE_STREAM } from "../live-updates.ts";
+import type { Matrix, MatrixFilters, MatrixRow } from "../matrix-model.ts";
 import { deploymentPath, environmentPath, productPath, versionPath } from "../paths.ts";
 
 /** The products × environments matrix: the dashboard's home. */
@@ -104,9 +105,8 @@ function FilterForm(props: { filters: MatrixFilters; teams: string[]; environmen
 /** The part of the page that live updates and filter changes replace (by its id). */
 export function MatrixSection(props: { now: Date; matrix: Matrix; filters: MatrixFilters }) {
   const { matrix, now } = props;
-  const query = filtersQuery(props.filters);
   return (
-    <section id="matrix" aria-labelledby="matrix-title" data-live="/dashboard/live" data-src={`/?${query}`}>
+    <section id="matrix" aria-labelledby="matrix-title" data-live={LIVE_STREAM}>
       <FailureBanner now={now} matrix={matrix} />
       <div class="matrix-bar">
         <h2 id="matrix-title">Environment state</h2>

@@ -5,6 +5,7 @@ import { ListTable, PageHeader, Pager, StatusBadge, When } from "../components.t
 import type { DashboardRouter } from "../dashboard-http.tsx";
 import { param } from "../dashboard-http.tsx";
 import { Layout } from "../layout.tsx";
+import { LIVE_STREAM } from "../live-updates.ts";
 import { deploymentPath, environmentPath, productPath, releasePath, versionPath } from "../paths.ts";
 import { exactTime } from "../relative-time.ts";
 
@@ -89,65 +90,67 @@ export function registerReleasePages(router: DashboardRouter, deps: AppDeps) {
             </>
           }
         />
-        <p class="release-summary">
-          {summary.deployed} of {progress.products.length * targets} target cells deployed ·{" "}
-          {summary.in_progress} in progress · {summary.failed} failed · {summary.not_deployed} not deployed.
-          Targets are marked with ◎.
-        </p>
-        {progress.products.length === 0 ? (
-          <p class="empty">This release has no versions yet.</p>
-        ) : (
-          <div class="table-wrap">
-            <table class="matrix release-grid">
-              <caption class="visually-hidden">
-                Each member version's latest deployment per environment
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  {progress.environments.map((env) => (
-                    <th scope="col">
-                      {env.target ? <span title="Target environment">◎ </span> : null}
-                      <a href={environmentPath(env.name)}>{env.name}</a>
-                      <small>{env.target ? "target" : env.type}</small>
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {progress.products.map((member) => (
-                  <tr data-product={member.product_name}>
-                    <th scope="row">
-                      <a href={productPath(member.product_name)}>{member.product_name}</a>{" "}
-                      <a class="version" href={versionPath(member.version_id)}>
-                        {member.version}
-                      </a>
-                    </th>
-                    {member.cells.map((cell) => (
-                      <td data-environment={cell.environment_name} class={`cell progress-${cell.status}`}>
-                        {cell.deployment_id ? (
-                          <a
-                            href={deploymentPath(cell.deployment_id)}
-                            title={cell.at ? exactTime(cell.at) : undefined}
-                          >
-                            <StatusBadge status={cell.deployment_status} />
-                          </a>
-                        ) : (
-                          <span class="status status-not_deployed">not deployed</span>
-                        )}
-                        {cell.at ? (
-                          <small class="by">
-                            <When at={cell.at} now={ctx.now} />
-                          </small>
-                        ) : null}
-                      </td>
+        <div id="release-progress" data-live={LIVE_STREAM}>
+          <p class="release-summary">
+            {summary.deployed} of {progress.products.length * targets} target cells deployed ·{" "}
+            {summary.in_progress} in progress · {summary.failed} failed · {summary.not_deployed} not deployed.
+            Targets are marked with ◎.
+          </p>
+          {progress.products.length === 0 ? (
+            <p class="empty">This release has no versions yet.</p>
+          ) : (
+            <div class="table-wrap">
+              <table class="matrix release-grid">
+                <caption class="visually-hidden">
+                  Each member version's latest deployment per environment
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Member</th>
+                    {progress.environments.map((env) => (
+                      <th scope="col">
+                        {env.target ? <span title="Target environment">◎ </span> : null}
+                        <a href={environmentPath(env.name)}>{env.name}</a>
+                        <small>{env.target ? "target" : env.type}</small>
+                      </th>
                     ))}
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+                </thead>
+                <tbody>
+                  {progress.products.map((member) => (
+                    <tr data-product={member.product_name}>
+                      <th scope="row">
+                        <a href={productPath(member.product_name)}>{member.product_name}</a>{" "}
+                        <a class="version" href={versionPath(member.version_id)}>
+                          {member.version}
+                        </a>
+                      </th>
+                      {member.cells.map((cell) => (
+                        <td data-environment={cell.environment_name} class={`cell progress-${cell.status}`}>
+                          {cell.deployment_id ? (
+                            <a
+                              href={deploymentPath(cell.deployment_id)}
+                              title={cell.at ? exactTime(cell.at) : undefined}
+                            >
+                              <StatusBadge status={cell.deployment_status} />
+                            </a>
+                          ) : (
+                            <span class="status status-not_deployed">not deployed</span>
+                          )}
+                          {cell.at ? (
+                            <small class="by">
+                              <When at={cell.at} now={ctx.now} />
+                            </small>
+                          ) : null}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </div>
       </Layout>
     );
   });

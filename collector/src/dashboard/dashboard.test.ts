@@ -72,6 +72,29 @@ describe("dashboard routing", () => {
   });
 });
 
+describe("dashboard pages", () => {
+  it("show an unknown resource as a 404 page, not JSON", async () => {
+    const { cookie } = await signIn({ token: ADMIN_TOKEN });
+    const res = await t.app.request("/products/no-such-product", { headers: { ...HTML, cookie } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(await res.text()).toContain("Product &#39;no-such-product&#39; not found");
+  });
+
+  it("restore a person's last filters on a bare visit, but not for htmx's own requests", async () => {
+    const { cookie } = await signIn({ email: await createUser("viewer"), password: PASSWORD });
+    const filtered = await t.app.request("/?team=core&drift=0", { headers: { ...HTML, cookie } });
+    expect(filtered.status).toBe(200);
+    const bare = await t.app.request("/", { headers: { ...HTML, cookie } });
+    expect(bare.status).toBe(302);
+    expect(bare.headers.get("location")).toBe("/?team=core&drift=0");
+    const htmx = await t.app.request("/", { headers: { "hx-request": "true", cookie } });
+    expect(htmx.status).toBe(200);
+    const other = await signIn({ token: ADMIN_TOKEN });
+    expect((await t.app.request("/", { headers: { ...HTML, cookie: other.cookie } })).status).toBe(200);
+  });
+});
+
 describe("sign-in", () => {
   it("refuses a wrong password with the reason on the page", async () => {
     const email = await createUser("viewer");

@@ -134,6 +134,19 @@ describe("dashboard", () => {
     await context?.close();
   });
 
+  it("has an accessible sign-in page", async () => {
+    const signedOut = await browser.newContext();
+    try {
+      const fresh = await signedOut.newPage();
+      await fresh.goto(`${collector.url}/products/payments`);
+      expect(new URL(fresh.url()).pathname).toBe("/sign-in");
+      await expectAccessible(fresh);
+      await screenshot(fresh, "sign-in");
+    } finally {
+      await signedOut.close();
+    }
+  });
+
   it("signs in with email and password and shows the user and role", async () => {
     await expect.poll(() => page.locator(".who .user").textContent()).toBe("lead@example.com");
     expect(await page.locator(".who .role").textContent()).toBe("admin");

@@ -116,6 +116,7 @@ beforeAll(async () => {
   await deploy("inventory", "6.2.1", "development");
   await deploy("inventory", "6.1.5", "staging");
   await deploy("inventory", "6.2.1", "staging", "failed");
+  await deploy("inventory", "6.3.0", "development", "started");
 });
 
 afterAll(async () => {
@@ -160,6 +161,9 @@ describe("dashboard", () => {
     expect(await failed.getAttribute("class")).toContain("failed");
     expect(await failed.locator(".mark-failed").textContent()).toContain("✗ 6.2.1");
     expect(await failed.locator(".version").textContent()).toBe("6.1.5");
+    const deploying = page.locator('tr[data-product="inventory"] td[data-environment="development"]');
+    expect(await deploying.locator(".mark-progress").textContent()).toContain("▶ 6.3.0");
+    expect(await deploying.locator(".version").textContent()).toBe("6.2.1");
     expect(await page.locator(".banner-failed").textContent()).toContain(
       "inventory last deployment failed in staging",
     );

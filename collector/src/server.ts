@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     logger.info("bootstrap admin token from VERSIONER_BOOTSTRAP_TOKEN registered");
   }
 
-  const app = createApp({ database, config, clock, logger });
+  const stopping = new AbortController();
+  const app = createApp({ database, config, clock, logger, shutdown: stopping.signal });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info("collector listening", {
       url: `http://${info.address.includes(":") ? `[${info.address}]` : info.address}:${info.port}`,
@@ -45,10 +46,9 @@ async function main(): Promise<void> {
   const notifications = new DeliveryWorker({ database, config: config.notifications, clock, logger });
   notifications.start();
 
-  let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stopping.signal.aborted) return;
+    stopping.abort();
     logger.info("shutting down", { signal });
     const force = setTimeout(() => {
       logger.warn("shutdown timed out; closing open connections");
@@ -63,7 +63,12 @@ async function main(): Promise<void> {
       logger.info("stopped");
       process.exit(0);
     });
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    // Keep-alive connections that go idle later (a request finishing, a live stream ended by the
+    // shutdown signal) would otherwise hold close() until the timeout.
+    if ("closeIdleConnections" in server) {
+      server.closeIdleConnections();
+      setInterval(() => server.closeIdleConnections(), 100).unref();
+    }
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

@@ -440,3 +440,29 @@ describe("dashboard for a viewer", () => {
     }
   });
 });
+
+describe("dashboard and shutdown", () => {
+  it("ends open live streams so the collector stops cleanly", async () => {
+    const own = await startCollector();
+    const context = await browser.newContext();
+    try {
+      const created = await api(own, "POST", "/users", {
+        email: "solo@example.com",
+        name: "solo",
+        role: "viewer",
+        password: PASSWORD,
+      });
+      expect(created.status).toBe(201);
+      const page = await context.newPage();
+      await page.goto(`${own.url}/sign-in`);
+      await page.getByLabel("Email").fill("solo@example.com");
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.waitForFunction(() => document.documentElement.dataset.live === "connected");
+      // Without ending the stream, server.close() would wait for the shutdown timeout and exit 1.
+      expect(await own.stop()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});

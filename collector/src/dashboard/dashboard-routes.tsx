@@ -103,8 +103,15 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
         stop();
         wake?.();
       });
+      // A shutting-down collector ends the stream (browsers reconnect to the next one) instead
+      // of holding server.close() until its timeout.
+      const ending = () => {
+        void stream.close();
+        wake?.();
+      };
+      deps.shutdown?.addEventListener("abort", ending, { once: true });
       await stream.writeSSE({ event: "ready", data: "{}" });
-      while (!stream.aborted) {
+      while (!stream.aborted && !stream.closed && !deps.shutdown?.aborted) {
         const data = queue.shift();
         if (data) {
           await stream.writeSSE({ event: "change", data });
@@ -115,9 +122,10 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
           setTimeout(resolve, KEEPALIVE_MS);
         });
         wake = undefined;
-        if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+        if (queue.length === 0 && !stream.aborted && !stream.closed) await stream.write(": keep-alive\n\n");
       }
       stop();
+      deps.shutdown?.removeEventListener("abort", ending);
     });
   });
 

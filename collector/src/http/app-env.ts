@@ -13,6 +13,8 @@ export interface AppDeps {
   logger: Logger;
   /** In-transaction domain events; features subscribe in createApp. */
   bus: DomainEventBus;
+  /** Aborted when the process starts shutting down: long-lived responses (the dashboard's live stream) end. */
+  shutdown?: AbortSignal;
 }
 
 export interface AppEnv {

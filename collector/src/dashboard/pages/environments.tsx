@@ -208,26 +208,23 @@ function EnvironmentsPage(props: { ctx: PageContext; environments: Environment[]
                           {/* One form, two submit buttons: the pressed one sends its direction. */}
                           <form method="post" action={`${action}/move`} class="inline-form">
                             <Csrf token={ctx.csrfToken} />
-                            <button
-                              type="submit"
-                              name="direction"
-                              value="up"
-                              class="secondary"
-                              disabled={!sameTypeAbove}
-                              aria-label={`Move ${env.name} up`}
-                            >
-                              ↑
-                            </button>
-                            <button
-                              type="submit"
-                              name="direction"
-                              value="down"
-                              class="secondary"
-                              disabled={!sameTypeBelow}
-                              aria-label={`Move ${env.name} down`}
-                            >
-                              ↓
-                            </button>
+                            {(
+                              [
+                                ["up", "↑", sameTypeAbove],
+                                ["down", "↓", sameTypeBelow],
+                              ] as const
+                            ).map(([direction, arrow, possible]) => (
+                              <button
+                                type="submit"
+                                name="direction"
+                                value={direction}
+                                class="secondary"
+                                disabled={!possible}
+                                aria-label={`Move ${env.name} ${direction}`}
+                              >
+                                {arrow}
+                              </button>
+                            ))}
                           </form>
                           <details>
                             <summary>Edit {env.name}</summary>

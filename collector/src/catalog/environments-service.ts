@@ -169,8 +169,9 @@ export async function updateEnvironment(
 
 /**
  * Moves an environment one place up or down among those of its type (the type ranks first in
- * the promotion order, so order only changes within a type): swaps sort_order with the
- * neighbour in one batch. At either end it is a no-op.
+ * the promotion order, so order only changes within a type). The type's environments are
+ * renumbered 10, 20, 30… in their new order in one batch, so equal sort_orders (environments
+ * created with the same one) cannot make a move a no-op. At either end it is a no-op.
  */
 export async function moveEnvironment(
   deps: CatalogDeps,
@@ -180,31 +181,29 @@ export async function moveEnvironment(
 ): Promise<Environment> {
   return deps.database.writeLock.run(async () => {
     const current = await findEnvironment(deps, ref);
-    const sameType = (
-      await deps.database.db.select().from(environments).where(eq(environments.type, current.type))
-    ).sort(compareEnvironments);
-    const index = sameType.findIndex((row) => row.id === current.id);
-    const neighbour = sameType[direction === "up" ? index - 1 : index + 1];
-    if (!neighbour) return view(current);
-    // Equal sort_orders (pre-created together) would swap to the same values: spread them first.
-    const [mine, theirs] =
-      neighbour.sort_order === current.sort_order
-        ? direction === "up"
-          ? [current.sort_order - 1, current.sort_order]
-          : [current.sort_order + 1, current.sort_order]
-        : [neighbour.sort_order, current.sort_order];
-    const now = deps.clock.now().toISOString();
-    const next = { ...current, sort_order: mine, updated_at: now };
     const db = deps.database.db;
+    const sameType = (await db.select().from(environments).where(eq(environments.type, current.type))).sort(
+      compareEnvironments,
+    );
+    const index = sameType.findIndex((row) => row.id === current.id);
+    const target = direction === "up" ? index - 1 : index + 1;
+    const neighbour = sameType[target];
+    if (!neighbour) return view(current);
+    sameType[target] = current;
+    sameType[index] = neighbour;
+    const now = deps.clock.now().toISOString();
+    const updates = sameType.flatMap((row, i) =>
+      row.sort_order === (i + 1) * 10
+        ? []
+        : [
+            db
+              .update(environments)
+              .set({ sort_order: (i + 1) * 10, updated_at: now })
+              .where(eq(environments.id, row.id)),
+          ],
+    );
+    const next = { ...current, sort_order: (target + 1) * 10, updated_at: now };
     await db.batch([
-      db
-        .update(environments)
-        .set({ sort_order: mine, updated_at: now })
-        .where(eq(environments.id, current.id)),
-      db
-        .update(environments)
-        .set({ sort_order: theirs, updated_at: now })
-        .where(eq(environments.id, neighbour.id)),
       auditInsert(
         db,
         actor,
@@ -218,6 +217,7 @@ export async function moveEnvironment(
         },
         now,
       ),
+      ...updates,
     ]);
     return view(next);
   });

@@ -95,6 +95,31 @@ describe("dashboard pages", () => {
   });
 });
 
+describe("deployments timeline", () => {
+  it("pages through deployments, keeping the filters", async () => {
+    const { cookie } = await signIn({ token: ADMIN_TOKEN });
+    const product = unique("paged");
+    const events = Array.from({ length: 52 }, (_, i) => ({
+      kind: "deployment",
+      event: { product_name: product, version: `1.0.${i}`, environment_name: "qa", status: "completed" },
+    }));
+    expect((await t.call("POST", "/events/batch", { events })).status).toBe(200);
+    const rows = (html: string) => html.match(/<tr><td><a href="\/deployments\//g)?.length ?? 0;
+    const first = await (
+      await t.app.request(`/deployments?product=${product}`, { headers: { ...HTML, cookie } })
+    ).text();
+    expect(rows(first)).toBe(50);
+    const next = /href="(\/deployments\?[^"]*cursor=[^"]+)" rel="next"/
+      .exec(first)?.[1]
+      ?.replaceAll("&amp;", "&");
+    expect(next).toContain(`product=${product}`);
+    const second = await (await t.app.request(next ?? "", { headers: { ...HTML, cookie } })).text();
+    expect(rows(second)).toBe(2);
+    expect(second).toContain("1.0.0");
+    expect(second).not.toContain('rel="next"');
+  });
+});
+
 describe("sign-in", () => {
   it("refuses a wrong password with the reason on the page", async () => {
     const email = await createUser("viewer");

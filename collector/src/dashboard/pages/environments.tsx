@@ -59,7 +59,7 @@ export function registerEnvironmentPages(router: DashboardRouter, deps: AppDeps)
       <Layout ctx={ctx} title={environment.name}>
         <PageHeader
           title={environment.name}
-          lead={`${environment.type}${environment.description ? ` · ${environment.description}` : ""}`}
+          lead={`Type: ${environment.type}${environment.description ? ` · ${environment.description}` : ""}`}
           actions={
             <a
               class="button secondary"

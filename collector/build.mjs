@@ -2,6 +2,8 @@
 // every npm package stays external (libSQL has a native module) and resolves from node_modules.
 // Also bundles the CLI into dist/cli/versioner.mjs, which the collector serves at /cli/versioner.mjs
 // (built from source here, so `npm start` never serves a CLI older than the collector).
+
+import { cpSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { buildCli } from "../packages/cli/build.mjs";
@@ -28,3 +30,5 @@ await build({
 });
 
 await buildCli(fileURLToPath(new URL("./dist/cli/versioner.mjs", import.meta.url)));
+// The dashboard's stylesheet and script are served as files (static-assets.ts finds them next to server.js).
+cpSync("src/dashboard/assets", "dist/assets", { recursive: true });

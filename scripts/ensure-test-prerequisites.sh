@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the end-to-end tests drive besides Node: gitlab-ci-local (needs rsync and re2's native
-# module) and the Jenkins library under Groovy (needs a JRE). Installs what is missing when it can
+# module), the Jenkins library under Groovy (needs a JRE) and the dashboard in chromium. Installs what is missing when it can
 # (root with apt-get), otherwise says what to install. Runs before `npm test` and in .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,8 @@ missing=()
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 command -v groovy >/dev/null 2>&1 || missing+=(groovy)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
-[ -x /usr/bin/chromium ] || missing+=(chromium) # browser tests (test/support/browser.ts)
+# Browser tests (docs, dashboard) drive Debian's chromium through playwright-core (test/support/browser.ts).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing the Debian packages the end-to-end tests use: ${missing[*]}"

@@ -73,7 +73,8 @@ async function main(): Promise<void> {
 
   // The build writes the CLI bundle next to this file (dist/cli/), to serve at /cli/versioner.mjs.
   const cliBundlePath = fileURLToPath(new URL("./cli/versioner.mjs", import.meta.url));
-  const app = createApp({ database, config, clock, logger, cliBundlePath });
+  const stopping = new AbortController();
+  const app = createApp({ database, config, clock, logger, cliBundlePath, shutdown: stopping.signal });
   const server = serve(
     {
       fetch: app.fetch,
@@ -97,10 +98,9 @@ async function main(): Promise<void> {
   const notifications = new DeliveryWorker({ database, config: config.notifications, clock, logger });
   notifications.start();
 
-  let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (stopping.signal.aborted) return;
+    stopping.abort();
     logger.info("shutting down", { signal });
     const force = setTimeout(() => {
       logger.warn("shutdown timed out; closing open connections");
@@ -115,7 +115,12 @@ async function main(): Promise<void> {
       logger.info("stopped");
       process.exit(0);
     });
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    // Keep-alive connections that go idle later (a request finishing, a live stream ended by the
+    // shutdown signal) would otherwise hold close() until the timeout.
+    if ("closeIdleConnections" in server) {
+      server.closeIdleConnections();
+      setInterval(() => server.closeIdleConnections(), 100).unref();
+    }
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

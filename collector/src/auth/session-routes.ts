@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import { deleteCookie, getSignedCookie } from "hono/cookie";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { json, jsonBody, protectedRoute } from "../http/route.ts";
-import { login, logout, SESSION_COOKIE, SESSION_TTL_MS } from "./sessions-service.ts";
+import { setSessionCookie } from "./session-cookie.ts";
+import { login, logout, SESSION_COOKIE } from "./sessions-service.ts";
 import { User } from "./users-routes.ts";
 import { findUser, requireUser, userView } from "./users-service.ts";
 
@@ -45,13 +46,7 @@ export function createSessionRoutes(deps: AppDeps, signingSecret: () => Promise<
   return new OpenAPIHono<AppEnv>()
     .openapi(routes.login, async (c) => {
       const session = await login(deps, c.req.valid("json"));
-      await setSignedCookie(c, SESSION_COOKIE, session.secret, await signingSecret(), {
-        httpOnly: true,
-        sameSite: "Lax",
-        secure: deps.config.secureCookies,
-        path: "/",
-        maxAge: Math.floor(SESSION_TTL_MS / 1000),
-      });
+      await setSessionCookie(c, session.secret, await signingSecret(), deps.config.secureCookies);
       return c.json(
         { user: session.user, csrf_token: session.csrf_token, expires_at: session.expires_at },
         200,

@@ -2,9 +2,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { loginThrottle, sessions, settings, users } from "../db/schema/index.ts";
 import { DomainError, UnauthorizedError } from "../errors.ts";
+import { authenticateToken } from "./authenticate.ts";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.ts";
 import { hashToken } from "./tokens.ts";
-import { normaliseEmail, type UsersDeps, type UserView, userView } from "./users-service.ts";
+import { normaliseEmail, type UserRow, type UsersDeps, type UserView, userView } from "./users-service.ts";
 
 export const SESSION_COOKIE = "versioner_session";
 export const SESSION_TTL_MS = 12 * 3600_000;
@@ -65,12 +66,30 @@ export async function login(
     if (lockedUntil) throw lockedOut(lockedUntil, now);
     throw new UnauthorizedError("Invalid email or password");
   }
+  return openSession(deps, user, now);
+}
+
+/**
+ * Opens a session for the user a personal token belongs to, so people who sign in with a token
+ * (SPEC: "sign-in with a user's token or password") get the same cookie and CSRF token.
+ * API keys belong to no user and cannot open a session.
+ */
+export async function loginWithToken(deps: UsersDeps, token: string): Promise<NewSession> {
+  const principal = await authenticateToken(deps, token);
+  if (principal?.kind !== "user") throw new UnauthorizedError("Invalid token: sign in with a personal token");
+  const [user] = await deps.database.db.select().from(users).where(eq(users.id, principal.id)).limit(1);
+  if (!user) throw new UnauthorizedError("Invalid token: sign in with a personal token");
+  return openSession(deps, user, deps.clock.now());
+}
+
+async function openSession(deps: UsersDeps, user: UserRow, now: Date): Promise<NewSession> {
+  const db = deps.database.db;
   const secret = randomBytes(32).toString("hex");
   const csrf = randomBytes(24).toString("hex");
   const expires = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
   await db.batch([
     db.update(users).set({ last_seen_at: now.toISOString() }).where(eq(users.id, user.id)),
-    db.delete(loginThrottle).where(eq(loginThrottle.email_hash, emailHash)),
+    db.delete(loginThrottle).where(eq(loginThrottle.email_hash, hashToken(user.email))),
     db.insert(sessions).values({
       id: randomUUID(),
       user_id: user.id,

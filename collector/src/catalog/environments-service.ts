@@ -167,6 +167,62 @@ export async function updateEnvironment(
   });
 }
 
+/**
+ * Moves an environment one place up or down among those of its type (the type ranks first in
+ * the promotion order, so order only changes within a type). The type's environments are
+ * renumbered 10, 20, 30… in their new order in one batch, so equal sort_orders (environments
+ * created with the same one) cannot make a move a no-op. At either end it is a no-op.
+ */
+export async function moveEnvironment(
+  deps: CatalogDeps,
+  actor: Actor,
+  ref: string,
+  direction: "up" | "down",
+): Promise<Environment> {
+  return deps.database.writeLock.run(async () => {
+    const current = await findEnvironment(deps, ref);
+    const db = deps.database.db;
+    const sameType = (await db.select().from(environments).where(eq(environments.type, current.type))).sort(
+      compareEnvironments,
+    );
+    const index = sameType.findIndex((row) => row.id === current.id);
+    const target = direction === "up" ? index - 1 : index + 1;
+    const neighbour = sameType[target];
+    if (!neighbour) return view(current);
+    sameType[target] = current;
+    sameType[index] = neighbour;
+    const now = deps.clock.now().toISOString();
+    const updates = sameType.flatMap((row, i) =>
+      row.sort_order === (i + 1) * 10
+        ? []
+        : [
+            db
+              .update(environments)
+              .set({ sort_order: (i + 1) * 10, updated_at: now })
+              .where(eq(environments.id, row.id)),
+          ],
+    );
+    const next = { ...current, sort_order: (target + 1) * 10, updated_at: now };
+    await db.batch([
+      auditInsert(
+        db,
+        actor,
+        {
+          action: "environment.update",
+          target_type: "environment",
+          target_id: current.id,
+          target_name: current.name,
+          before: current,
+          after: next,
+        },
+        now,
+      ),
+      ...updates,
+    ]);
+    return view(next);
+  });
+}
+
 async function assertNameFree(deps: CatalogDeps, name: string): Promise<void> {
   const [taken] = await deps.database.db
     .select({ id: environments.id })

@@ -15,6 +15,8 @@ export interface AppDeps {
   bus: DomainEventBus;
   /** The CLI bundle served at /cli/versioner.mjs (collector/dist/cli/versioner.mjs); unset: 404. */
   cliBundlePath?: string;
+  /** Aborted when the process starts shutting down: long-lived responses (the dashboard's live stream) end. */
+  shutdown?: AbortSignal;
 }
 
 export interface AppEnv {

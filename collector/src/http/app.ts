@@ -18,6 +18,7 @@ import { createButtonRoutes } from "../buttons/buttons-routes.ts";
 import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
 import { createCdeventsRoutes } from "../cdevents/cdevents-routes.ts";
 import { CLI_BUNDLE_PATH, createCliDownloadRoutes } from "../cli-download/cli-download-routes.ts";
+import { createDashboard } from "../dashboard/dashboard-routes.tsx";
 import { createDocsRoutes, isDocsPath } from "../docs/docs-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
@@ -85,6 +86,9 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
     other: limitTo(deps.config.bodyLimitBytes),
   };
   app.use("*", (c, next) => (BATCH_PATH.test(c.req.path) ? bodyLimitFor.batch : bodyLimitFor.other)(c, next));
+
+  // Browser pages authenticate with the session cookie themselves; API requests fall through.
+  app.route("/", createDashboard(deps, signingSecret));
 
   app.use("*", async (c, next) => {
     const path = c.req.path.replace(/\/$/, "") || "/";

@@ -12,6 +12,7 @@ import { LiveUpdates } from "./live-updates.ts";
 import { buildMatrix, filtersQuery, parseFilters } from "./matrix-model.ts";
 import { MatrixPage } from "./pages/matrix-page.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
+import { registerSettings } from "./settings/settings-routes.tsx";
 import { createAssetRoutes } from "./static-assets.ts";
 
 const FILTERS_PREFERENCE = "dashboard.matrix_filters";
@@ -34,6 +35,7 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
   const router = dashboardRouter(app, deps, signingSecret);
 
   app.route("/", createAssetRoutes());
+  registerSettings(router, { deps, signingSecret });
 
   app.get("/sign-in", async (c) => {
     const next = safeNext(c.req.query("next") ?? "/");

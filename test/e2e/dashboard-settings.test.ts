@@ -1,0 +1,248 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, seriousAccessibilityViolations, signInAs } from "../support/browser.ts";
+import { api, type RunningCollector, startCollector } from "../support/collector.ts";
+
+const PASSWORD = "correct horse battery";
+// Set DASHBOARD_SCREENSHOTS=<dir> to keep a screenshot of every settings page checked.
+const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
+
+let collector: RunningCollector;
+let browser: Browser;
+
+async function createUser(email: string, role: string) {
+  const res = await api(collector, "POST", "/users", {
+    email,
+    name: email.split("@")[0],
+    role,
+    password: PASSWORD,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string };
+}
+
+function signedIn(email: string) {
+  return signInAs(browser, collector.url, { email, password: PASSWORD });
+}
+
+/** Opens a settings page, expects a 200 and no serious or critical axe-core violation. */
+async function open(page: Page, path: string) {
+  const res = await page.goto(`${collector.url}${path}`);
+  expect(res?.status(), path).toBe(200);
+  expect(await seriousAccessibilityViolations(page), `axe on ${path}`).toEqual([]);
+  if (SCREENSHOTS) {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({
+      path: join(SCREENSHOTS, `settings${path.replaceAll("/", "-")}.png`),
+      fullPage: true,
+    });
+  }
+}
+
+beforeAll(async () => {
+  collector = await startCollector({ env: { VERSIONER_ALLOW_PRIVATE_WEBHOOKS: "true" } });
+  browser = await launchBrowser();
+  await createUser("admin@example.com", "admin");
+  await createUser("viewer@example.com", "viewer");
+  await createUser("dev@example.com", "developer");
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await collector?.stop();
+});
+
+describe("settings as an admin", () => {
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ context, page } = await signedIn("admin@example.com"));
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it("lists every settings page from the Settings navigation", async () => {
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Settings" }).click();
+    await page.waitForURL(/\/settings$/);
+    const sections = await page
+      .getByRole("navigation", { name: "Settings" })
+      .getByRole("link")
+      .allTextContents();
+    expect(sections).toEqual([
+      "Users and roles",
+      "API keys",
+      "Personal tokens",
+      "Notifications",
+      "Variables",
+      "Deployment buttons",
+      "Audit log",
+    ]);
+    await open(page, "/settings");
+  });
+
+  it("creates an API key that is shown once, then revokes it", async () => {
+    await open(page, "/settings/api-keys");
+    await page.locator("summary", { hasText: "New API key" }).click();
+    await page.getByLabel("Name").fill("github-actions");
+    await page.getByLabel("Description").fill("org-wide workflows");
+    await page.getByRole("button", { name: "Create API key" }).click();
+    await page.waitForURL(/\/settings\/api-keys$/);
+    const key = await page.locator("[data-secret-once]").inputValue();
+    expect(key).toMatch(/^sk_/);
+    // The key works: it records a deployment (ingest scope).
+    const used = await api({ url: collector.url, token: key }, "POST", "/deployment-events", {
+      product_name: "checkout",
+      version: "1.0.0",
+      environment_name: "staging",
+      status: "completed",
+    });
+    expect(used.status, JSON.stringify(used.body)).toBe(200);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    await page.reload();
+    expect(await page.locator("[data-secret-once]").count()).toBe(0);
+    expect(await page.content()).not.toContain(key);
+    const row = page.locator('tr[data-key="github-actions"]');
+    expect(await row.textContent()).toContain("ingest");
+    expect(await row.textContent()).toContain(key.slice(0, 12));
+
+    await row.getByRole("button", { name: "Revoke github-actions" }).click();
+    await page.waitForURL(/notice=/);
+    expect(await page.locator('tr[data-key="github-actions"]').textContent()).toContain("revoked");
+    const refused = await api({ url: collector.url, token: key }, "GET", "/state");
+    expect(refused.status).toBe(401);
+  });
+
+  it("creates a personal token shown once, lists and revokes it", async () => {
+    await open(page, "/settings/tokens");
+    await page.locator("summary", { hasText: "New token" }).click();
+    await page.getByLabel("Name").fill("laptop");
+    await page.getByRole("button", { name: "Create token" }).click();
+    await page.waitForURL(/\/settings\/tokens$/);
+    const token = await page.locator("[data-secret-once]").inputValue();
+    expect(token).toMatch(/^pat_/);
+    const me = await api({ url: collector.url, token }, "GET", "/users/me");
+    expect(me.body.email).toBe("admin@example.com");
+    await page.reload();
+    expect(await page.locator("[data-secret-once]").count()).toBe(0);
+    const row = page.locator('tr[data-token="laptop"]');
+    expect(await row.textContent()).toContain("active");
+    await row.getByRole("button", { name: "Revoke laptop" }).click();
+    await page.waitForURL(/notice=/);
+    expect(await page.locator('tr[data-token="laptop"]').textContent()).toContain("revoked");
+    expect((await api({ url: collector.url, token }, "GET", "/users/me")).status).toBe(401);
+  });
+
+  it("creates a user, changes their role, deactivates and reactivates them", async () => {
+    await open(page, "/settings/users");
+    await page.locator("summary", { hasText: "New user" }).click();
+    await page.getByLabel("Email").fill("qa@example.com");
+    await page.getByLabel("Name", { exact: true }).fill("Quinn");
+    await page.locator("#new-user-role").selectOption("qa");
+    await page.getByLabel(/First password/).fill(PASSWORD);
+    await page.getByRole("button", { name: "Create user" }).click();
+    await page.waitForURL(/notice=/);
+    expect(await page.locator(".flash-notice").textContent()).toBe("Created qa@example.com (qa)");
+
+    const row = page.locator('tr[data-user="qa@example.com"]');
+    await row.getByLabel("Role of qa@example.com", { exact: true }).selectOption("sre");
+    await row.getByRole("button", { name: "Change role of qa@example.com" }).click();
+    await page.waitForURL(/notice=/);
+    expect(await page.locator(".flash-notice").textContent()).toBe("qa@example.com is now sre");
+    expect((await api(collector, "GET", "/users/qa@example.com")).body.role).toBe("sre");
+
+    await page.getByRole("button", { name: "Deactivate qa@example.com" }).click();
+    await page.waitForURL(/notice=/);
+    expect(await page.locator('tr[data-user="qa@example.com"]').textContent()).toContain("deactivated");
+    expect((await api(collector, "GET", "/users/qa@example.com")).body.active).toBe(false);
+    await page.getByRole("button", { name: "Reactivate qa@example.com" }).click();
+    await page.waitForURL(/notice=/);
+    expect((await api(collector, "GET", "/users/qa@example.com")).body.active).toBe(true);
+
+    // Your own row has no role or deactivate control: the service refuses both anyway.
+    const self = page.locator('tr[data-user="admin@example.com"]');
+    expect(await self.locator("select").count()).toBe(0);
+    expect(await self.getByRole("button", { name: /Deactivate/ }).count()).toBe(0);
+  });
+
+  it("shows a refused input back on the page with the field at fault", async () => {
+    await page.goto(`${collector.url}/settings/users`);
+    await page.locator("summary", { hasText: "New user" }).click();
+    await page.getByLabel("Email").fill("viewer@example.com");
+    await page.getByRole("button", { name: "Create user" }).click();
+    await page.waitForURL(/error=/);
+    expect(await page.locator(".flash-error").textContent()).toContain("already exists");
+  });
+});
+
+describe("settings for a viewer", () => {
+  it("lists only what the role may use, shows no write control and refuses forged posts", async () => {
+    const { context, page } = await signedIn("viewer@example.com");
+    try {
+      await page.goto(`${collector.url}/settings`);
+      const sections = await page
+        .getByRole("navigation", { name: "Settings" })
+        .getByRole("link")
+        .allTextContents();
+      expect(sections).toEqual(["Variables", "Deployment buttons"]);
+      for (const path of ["/settings/users", "/settings/api-keys", "/settings/tokens", "/settings/audit"]) {
+        const res = await page.goto(`${collector.url}${path}`);
+        expect(res?.status(), path).toBe(403);
+      }
+      const csrf = await page.locator('header input[name="_csrf"]').inputValue();
+      const forged = await page.evaluate(async (csrf) => {
+        const post = (path: string, fields: Record<string, string>) =>
+          fetch(path, {
+            method: "POST",
+            body: new URLSearchParams({ _csrf: csrf, ...fields }),
+            redirect: "manual",
+          }).then((res) => res.status);
+        return [
+          await post("/dashboard/settings/api-keys", { name: "forged", scope: "admin" }),
+          await post("/dashboard/settings/users", { email: "forged@example.com", role: "admin" }),
+          await post("/dashboard/settings/tokens", { name: "forged" }),
+        ];
+      }, csrf);
+      expect(forged).toEqual([403, 403, 403]);
+      const keys = await api(collector, "GET", "/api-keys");
+      expect(keys.body.items.map((k: { name: string }) => k.name)).not.toContain("forged");
+      expect((await api(collector, "GET", "/users/forged@example.com")).status).toBe(404);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("refuses a post without the page's CSRF token even from an admin", async () => {
+    const { context, page } = await signedIn("admin@example.com");
+    try {
+      const status = await page.evaluate(async () => {
+        const res = await fetch("/dashboard/settings/api-keys", {
+          method: "POST",
+          body: new URLSearchParams({ _csrf: "not-the-token", name: "csrf-less" }),
+          redirect: "manual",
+        });
+        return res.status;
+      });
+      expect(status).toBe(403);
+      const keys = await api(collector, "GET", "/api-keys");
+      expect(keys.body.items.map((k: { name: string }) => k.name)).not.toContain("csrf-less");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("lets a developer see the API keys but not create or revoke them", async () => {
+    const { context, page } = await signedIn("dev@example.com");
+    try {
+      await open(page, "/settings/api-keys");
+      expect(await page.locator("main form[method=post]").count()).toBe(0);
+      expect(await page.locator('tr[data-key="github-actions"]').count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+});

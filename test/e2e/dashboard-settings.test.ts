@@ -4,6 +4,8 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, seriousAccessibilityViolations, signInAs } from "../support/browser.ts";
 import { api, type RunningCollector, startCollector } from "../support/collector.ts";
+import { type HttpReceiver, startHttpReceiver } from "../support/receivers.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 const PASSWORD = "correct horse battery";
 // Set DASHBOARD_SCREENSHOTS=<dir> to keep a screenshot of every settings page checked.
@@ -11,6 +13,7 @@ const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
 
 let collector: RunningCollector;
 let browser: Browser;
+let receiver: HttpReceiver;
 
 async function createUser(email: string, role: string) {
   const res = await api(collector, "POST", "/users", {
@@ -44,6 +47,7 @@ async function open(page: Page, path: string) {
 beforeAll(async () => {
   collector = await startCollector({ env: { VERSIONER_ALLOW_PRIVATE_WEBHOOKS: "true" } });
   browser = await launchBrowser();
+  receiver = await startHttpReceiver();
   await createUser("admin@example.com", "admin");
   await createUser("viewer@example.com", "viewer");
   await createUser("dev@example.com", "developer");
@@ -51,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await receiver?.close();
   await collector?.stop();
 });
 
@@ -169,6 +174,77 @@ describe("settings as an admin", () => {
     expect(await self.getByRole("button", { name: /Deactivate/ }).count()).toBe(0);
   });
 
+  it("creates a webhook channel, tests it, shows its delivery log, replays, edits, disables and deletes it", async () => {
+    await open(page, "/settings/notifications");
+    await page.locator("summary", { hasText: "New channel" }).click();
+    const form = page.locator("form.channel-form");
+    await form.getByLabel("Name", { exact: true }).fill("deploys-hook");
+    await form.getByLabel("Kind").selectOption("webhook");
+    await form.getByLabel(/^URL/).fill(receiver.url);
+    await form.getByLabel(/Signing secret/).fill("hook-secret");
+    await form.getByLabel(/Extra headers/).fill("X-Team: payments");
+    await form.getByLabel(/Products/).fill("checkout");
+    await page.getByRole("button", { name: "Create channel" }).click();
+    await page.waitForURL(/\/settings\/notifications\/[^/?]+\?notice=/);
+    expect(await page.locator(".flash-notice").textContent()).toBe("Created deploys-hook");
+    const channelUrl = page.url().split("?")[0] as string;
+    const main = (await page.locator("main").textContent()) ?? "";
+    expect(main).toContain("deployment.* · checkout");
+    expect(main).toContain("X-Team");
+    // Write-only: the URL's secret path, the signing secret and header values never come back.
+    expect(await page.content()).not.toContain("secret-token");
+    expect(await page.content()).not.toContain("hook-secret");
+    await open(page, new URL(channelUrl).pathname);
+
+    await page.getByRole("button", { name: "Send a test" }).click();
+    await page.waitForURL(/notice=/);
+    expect(await page.locator(".flash-notice").textContent()).toMatch(/^Test delivered \(HTTP 200/);
+    expect(receiver.received.at(-1)?.headers["x-team"]).toBe("payments");
+
+    receiver.script.push(500);
+    const sent = receiver.received.length;
+    const deployed = await api(collector, "POST", "/deployment-events", {
+      product_name: "checkout",
+      version: "1.1.0",
+      environment_name: "staging",
+      status: "completed",
+    });
+    expect(deployed.status).toBe(200);
+    await waitFor("the delivery to be attempted", () => receiver.received.length > sent);
+    await page.goto(channelUrl);
+    const delivery = page.locator("tr[data-delivery]").first();
+    expect(await delivery.textContent()).toContain("deployment.completed");
+    await delivery.locator("a").first().click();
+    await page.waitForURL(/\/deliveries\//);
+    expect(await page.locator("main").textContent()).toContain("HTTP 500");
+    expect(await page.locator("pre.json").textContent()).toContain('"version": "1.1.0"');
+    await open(page, new URL(page.url()).pathname);
+    await page.getByRole("button", { name: "Replay" }).click();
+    await page.waitForURL(/notice=Replay/);
+    await expect.poll(() => page.locator("tr[data-delivery]").count()).toBe(2);
+    expect(await page.locator("tr[data-delivery]").first().textContent()).toContain("replay");
+
+    await page.locator("summary", { hasText: "Edit channel" }).click();
+    await page.locator("form.channel-form").getByLabel("Name", { exact: true }).fill("deploys-webhook");
+    await page.getByRole("button", { name: "Save channel" }).click();
+    await page.waitForURL(/notice=Saved/);
+    await page.getByRole("button", { name: "Disable" }).click();
+    await page.waitForURL(/notice=/);
+    expect(await page.locator(".flash-notice").textContent()).toBe("deploys-webhook disabled");
+    const channels = await api(collector, "GET", "/notification-channels");
+    expect(channels.body.items[0]).toMatchObject({
+      name: "deploys-webhook",
+      enabled: false,
+      secret_set: true,
+      header_names: ["X-Team"],
+    });
+
+    await page.locator("summary", { hasText: "Delete channel" }).click();
+    await page.getByRole("button", { name: "Delete deploys-webhook" }).click();
+    await page.waitForURL(/\/settings\/notifications\?notice=/);
+    expect((await api(collector, "GET", "/notification-channels")).body.items).toEqual([]);
+  });
+
   it("shows a refused input back on the page with the field at fault", async () => {
     await page.goto(`${collector.url}/settings/users`);
     await page.locator("summary", { hasText: "New user" }).click();
@@ -189,7 +265,13 @@ describe("settings for a viewer", () => {
         .getByRole("link")
         .allTextContents();
       expect(sections).toEqual(["Variables", "Deployment buttons"]);
-      for (const path of ["/settings/users", "/settings/api-keys", "/settings/tokens", "/settings/audit"]) {
+      for (const path of [
+        "/settings/users",
+        "/settings/api-keys",
+        "/settings/tokens",
+        "/settings/notifications",
+        "/settings/audit",
+      ]) {
         const res = await page.goto(`${collector.url}${path}`);
         expect(res?.status(), path).toBe(403);
       }
@@ -205,9 +287,10 @@ describe("settings for a viewer", () => {
           await post("/dashboard/settings/api-keys", { name: "forged", scope: "admin" }),
           await post("/dashboard/settings/users", { email: "forged@example.com", role: "admin" }),
           await post("/dashboard/settings/tokens", { name: "forged" }),
+          await post("/dashboard/settings/notifications", { name: "forged", kind: "webhook" }),
         ];
       }, csrf);
-      expect(forged).toEqual([403, 403, 403]);
+      expect(forged).toEqual([403, 403, 403, 403]);
       const keys = await api(collector, "GET", "/api-keys");
       expect(keys.body.items.map((k: { name: string }) => k.name)).not.toContain("forged");
       expect((await api(collector, "GET", "/users/forged@example.com")).status).toBe(404);

@@ -1,6 +1,9 @@
 import type { AppDeps } from "../../http/app-env.ts";
 import type { DashboardRouter } from "../dashboard-http.tsx";
 import { registerApiKeysPage } from "./api-keys-page.tsx";
+import { registerChannelPage } from "./channel-page.tsx";
+import { registerDeliveryPage } from "./delivery-page.tsx";
+import { registerNotificationsPage } from "./notifications-page.tsx";
 import { registerSettingsIndexPage } from "./settings-index-page.tsx";
 import { registerTokensPage } from "./tokens-page.tsx";
 import { registerUsersPage } from "./users-page.tsx";
@@ -17,4 +20,7 @@ export function registerSettings(router: DashboardRouter, settings: SettingsDeps
   registerUsersPage(router, settings);
   registerApiKeysPage(router, settings);
   registerTokensPage(router, settings);
+  registerNotificationsPage(router, settings);
+  registerDeliveryPage(router, settings);
+  registerChannelPage(router, settings);
 }

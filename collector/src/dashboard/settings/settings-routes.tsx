@@ -1,12 +1,14 @@
 import type { AppDeps } from "../../http/app-env.ts";
 import type { DashboardRouter } from "../dashboard-http.tsx";
 import { registerApiKeysPage } from "./api-keys-page.tsx";
+import { registerButtonsPage } from "./buttons-page.tsx";
 import { registerChannelPage } from "./channel-page.tsx";
 import { registerDeliveryPage } from "./delivery-page.tsx";
 import { registerNotificationsPage } from "./notifications-page.tsx";
 import { registerSettingsIndexPage } from "./settings-index-page.tsx";
 import { registerTokensPage } from "./tokens-page.tsx";
 import { registerUsersPage } from "./users-page.tsx";
+import { registerVariablesPage } from "./variables-page.tsx";
 
 /** What the settings pages need besides the router: the services' dependencies and the cookie key. */
 export interface SettingsDeps {
@@ -23,4 +25,6 @@ export function registerSettings(router: DashboardRouter, settings: SettingsDeps
   registerNotificationsPage(router, settings);
   registerDeliveryPage(router, settings);
   registerChannelPage(router, settings);
+  registerVariablesPage(router, settings);
+  registerButtonsPage(router, settings);
 }

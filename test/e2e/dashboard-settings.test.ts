@@ -30,11 +30,25 @@ function signedIn(email: string) {
   return signInAs(browser, collector.url, { email, password: PASSWORD });
 }
 
+async function deploy(product: string, version: string, environment: string) {
+  const res = await api(collector, "POST", "/deployment-events", {
+    product_name: product,
+    version,
+    environment_name: environment,
+    status: "completed",
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
+async function expectNoSeriousViolations(page: Page) {
+  expect(await seriousAccessibilityViolations(page), `axe on ${page.url()}`).toEqual([]);
+}
+
 /** Opens a settings page, expects a 200 and no serious or critical axe-core violation. */
 async function open(page: Page, path: string) {
   const res = await page.goto(`${collector.url}${path}`);
   expect(res?.status(), path).toBe(200);
-  expect(await seriousAccessibilityViolations(page), `axe on ${path}`).toEqual([]);
+  await expectNoSeriousViolations(page);
   if (SCREENSHOTS) {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({
@@ -62,6 +76,17 @@ afterAll(async () => {
 describe("settings as an admin", () => {
   let context: BrowserContext;
   let page: Page;
+
+  /** Creates a variable through the page's form, in the scope the page shows. */
+  async function addVariable(key: string, value: string, secret = false) {
+    await page.locator("summary", { hasText: "New variable" }).click();
+    const form = page.locator("details", { hasText: "New variable" });
+    await form.getByLabel(/^Key/).fill(key);
+    await form.getByLabel("Value").fill(value);
+    if (secret) await form.locator('input[name="secret"]').check();
+    await form.getByRole("button", { name: "Create variable" }).click();
+    await page.waitForURL(/notice=Created/);
+  }
 
   beforeAll(async () => {
     ({ context, page } = await signedIn("admin@example.com"));
@@ -245,6 +270,122 @@ describe("settings as an admin", () => {
     expect((await api(collector, "GET", "/notification-channels")).body.items).toEqual([]);
   });
 
+  it("manages org and product variables with secret values masked and write-only", async () => {
+    await deploy("storefront", "2.4.0", "production");
+    await open(page, "/settings/variables");
+    await addVariable("ci_base", "https://ci.example.com");
+    await addVariable("deploy_token", "s3cr3t-value", true);
+    const secretRow = page.locator('tr[data-variable="deploy_token"]');
+    expect(await secretRow.textContent()).toContain("********");
+    expect(await page.content()).not.toContain("s3cr3t-value");
+
+    // Saving a secret with an empty value keeps the stored one; its description changes.
+    await secretRow.locator("summary", { hasText: "Edit" }).click();
+    await secretRow.getByLabel("Description").fill("used by the deploy job");
+    await secretRow.getByRole("button", { name: "Save deploy_token" }).click();
+    await page.waitForURL(/notice=Saved/);
+    expect(await page.locator('tr[data-variable="deploy_token"]').textContent()).toContain(
+      "used by the deploy job",
+    );
+    expect(await page.content()).not.toContain("s3cr3t-value");
+    const stored = await api(collector, "GET", "/variables/deploy_token");
+    expect(stored.body).toMatchObject({
+      value: "********",
+      secret: true,
+      description: "used by the deploy job",
+    });
+
+    // Product scope: a product variable overrides the org one.
+    await page.getByRole("combobox", { name: /^Scope/ }).selectOption("storefront");
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForURL(/product=storefront/);
+    await addVariable("ci_base", "https://ci.storefront.example.com");
+    expect(page.url()).toContain("product=storefront");
+    expect((await api(collector, "GET", "/products/storefront/variables/ci_base")).body.value).toBe(
+      "https://ci.storefront.example.com",
+    );
+    await open(page, "/settings/variables?product=storefront");
+
+    await page.goto(`${collector.url}/settings/variables`);
+    await page.getByRole("button", { name: "Delete deploy_token" }).click();
+    await page.waitForURL(/notice=Deleted/);
+    expect((await api(collector, "GET", "/variables/deploy_token")).status).toBe(404);
+  });
+
+  it("creates, previews, edits and deletes a deployment button", async () => {
+    await open(page, "/settings/buttons");
+    await page.locator("summary", { hasText: "New button" }).click();
+    const form = page.locator("details", { hasText: "New button" });
+    await form.getByRole("combobox", { name: /^Product/ }).selectOption("storefront");
+    await form.getByLabel("Button name").fill("Deploy");
+    await form.getByLabel("URL template").fill("{ci_base}/deploy?v={vi_version}&env={vi_environment_name}");
+    await form.getByLabel("production", { exact: true }).check();
+    await page.getByRole("button", { name: "Create button" }).click();
+    await page.waitForURL(/notice=Created|error=/);
+    expect(await page.locator(".flash-error").count(), page.url()).toBe(0);
+    const row = page.locator('tr[data-button="storefront/Deploy"]');
+    expect(await row.textContent()).toContain("production");
+
+    const preview = page.locator("section", { hasText: "Preview" });
+    await preview.getByRole("combobox", { name: /^Product/ }).selectOption("storefront");
+    await preview.getByLabel("Version").fill("2.4.0");
+    await preview.getByLabel("Environment").selectOption("production");
+    await preview.getByLabel("Template").fill("{ci_base}/deploy?v={vi_version}&env={vi_environment_name}");
+    await preview.getByRole("button", { name: "Preview" }).click();
+    await page.waitForURL(/preview=1/);
+    const rendered = await page.locator(".preview-result a").getAttribute("href");
+    // The page renders through the same service as the API's preview endpoint: same answer.
+    const viaApi = await api(collector, "POST", "/deployment-buttons/preview", {
+      product_name: "storefront",
+      version: "2.4.0",
+      environment_name: "production",
+      url_template: "{ci_base}/deploy?v={vi_version}&env={vi_environment_name}",
+    });
+    expect(rendered).toBe("https://ci.storefront.example.com/deploy?v=2.4.0&env=production");
+    expect(rendered).toBe(viaApi.body.url);
+    await expectNoSeriousViolations(page);
+
+    await page.locator("section", { hasText: "Preview" }).getByLabel("Template").fill("{nowhere}/x");
+    await page.getByRole("button", { name: "Preview" }).click();
+    await page.waitForURL(/nowhere/);
+    expect(await page.locator(".preview-result").textContent()).toContain("nowhere");
+
+    await page.goto(`${collector.url}/settings/buttons`);
+    const editRow = page.locator('tr[data-button="storefront/Deploy"]');
+    await editRow.locator("summary", { hasText: "Edit" }).click();
+    await editRow.getByLabel("Enabled").uncheck();
+    await editRow.getByRole("button", { name: "Save Deploy" }).click();
+    await page.waitForURL(/notice=Saved/);
+    expect(await page.locator('tr[data-button="storefront/Deploy"]').textContent()).toContain("disabled");
+    await page.getByRole("button", { name: "Delete Deploy of storefront" }).click();
+    await page.waitForURL(/notice=Deleted/);
+    expect((await api(collector, "GET", "/deployment-buttons")).body.items).toEqual([]);
+  });
+
+  it("shows the audit log, filtered by action family and day, with the change of each entry", async () => {
+    await open(page, "/settings/audit");
+    expect(await page.locator("tr[data-action]").count()).toBeGreaterThan(10);
+    await page.getByLabel("Action").fill("user.");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/action=user\./);
+    const actions = await page
+      .locator("tr[data-action]")
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-action")));
+    expect(actions.length).toBeGreaterThan(3);
+    expect(actions.every((action) => action?.startsWith("user."))).toBe(true);
+    const roleChange = page.locator('tr[data-action="user.update"]').first();
+    await roleChange.locator("summary").click();
+    expect(await roleChange.textContent()).toContain('"role": "sre"');
+    expect(await page.content()).not.toContain("password_hash");
+    await expectNoSeriousViolations(page);
+
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.goto(`${collector.url}/settings/audit?since=${tomorrow}`);
+    expect(await page.locator(".empty").textContent()).toBe("No entries match.");
+    const bad = await page.goto(`${collector.url}/settings/audit?since=yesterday`);
+    expect(bad?.status()).toBe(422);
+  });
+
   it("shows a refused input back on the page with the field at fault", async () => {
     await page.goto(`${collector.url}/settings/users`);
     await page.locator("summary", { hasText: "New user" }).click();
@@ -265,6 +406,12 @@ describe("settings for a viewer", () => {
         .getByRole("link")
         .allTextContents();
       expect(sections).toEqual(["Variables", "Deployment buttons"]);
+      for (const path of ["/settings/variables", "/settings/buttons"]) {
+        await open(page, path);
+        expect(await page.locator("main form[method=post]").count(), path).toBe(0);
+      }
+      // Reading is allowed: the preview is a read, like the API's preview endpoint.
+      expect(await page.getByRole("button", { name: "Preview" }).count()).toBe(1);
       for (const path of [
         "/settings/users",
         "/settings/api-keys",
@@ -288,9 +435,16 @@ describe("settings for a viewer", () => {
           await post("/dashboard/settings/users", { email: "forged@example.com", role: "admin" }),
           await post("/dashboard/settings/tokens", { name: "forged" }),
           await post("/dashboard/settings/notifications", { name: "forged", kind: "webhook" }),
+          await post("/dashboard/settings/variables", { key: "forged", value: "x" }),
+          await post("/dashboard/settings/buttons", {
+            product: "storefront",
+            name: "forged",
+            url_template: "https://x",
+          }),
         ];
       }, csrf);
-      expect(forged).toEqual([403, 403, 403, 403]);
+      expect(forged).toEqual([403, 403, 403, 403, 403, 403]);
+      expect((await api(collector, "GET", "/variables/forged")).status).toBe(404);
       const keys = await api(collector, "GET", "/api-keys");
       expect(keys.body.items.map((k: { name: string }) => k.name)).not.toContain("forged");
       expect((await api(collector, "GET", "/users/forged@example.com")).status).toBe(404);

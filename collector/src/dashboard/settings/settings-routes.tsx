@@ -1,6 +1,7 @@
 import type { AppDeps } from "../../http/app-env.ts";
 import type { DashboardRouter } from "../dashboard-http.tsx";
 import { registerApiKeysPage } from "./api-keys-page.tsx";
+import { registerAuditPage } from "./audit-page.tsx";
 import { registerButtonsPage } from "./buttons-page.tsx";
 import { registerChannelPage } from "./channel-page.tsx";
 import { registerDeliveryPage } from "./delivery-page.tsx";
@@ -27,4 +28,5 @@ export function registerSettings(router: DashboardRouter, settings: SettingsDeps
   registerChannelPage(router, settings);
   registerVariablesPage(router, settings);
   registerButtonsPage(router, settings);
+  registerAuditPage(router, settings);
 }

@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { cleanupNow, startCollector } from "../bench/servers.mjs";
+import CHROMIUM from "../support/chromium.json" with { type: "json" };
 
 const OUT = fileURLToPath(new URL("../../docs/images/", import.meta.url));
 const EMAIL = "dana@example.com";
@@ -145,15 +146,8 @@ async function main() {
   mkdirSync(OUT, { recursive: true });
   const collector = await startCollector({ token: "screenshots-admin-token" });
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    ...CHROMIUM,
+    executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM.executablePath,
   });
   const failures = [];
   try {

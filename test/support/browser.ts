@@ -1,19 +1,11 @@
 import { createRequire } from "node:module";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+// The launch settings are shared with the screenshots script (plain JavaScript), hence JSON.
+import CHROMIUM from "./chromium.json" with { type: "json" };
 
 /** Debian's chromium (apt-get install chromium), headless, with nothing that phones home. */
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  return chromium.launch(CHROMIUM);
 }
 
 /** A new browser context signed in as `email` through the dashboard's sign-in form. */

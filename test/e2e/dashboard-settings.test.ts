@@ -396,6 +396,26 @@ describe("settings as an admin", () => {
   });
 });
 
+describe("settings in dark mode", () => {
+  it("passes axe-core on every settings page with the dark colour scheme", async () => {
+    const { context, page } = await signInAs(
+      browser,
+      collector.url,
+      { email: "admin@example.com", password: PASSWORD },
+      { colorScheme: "dark" },
+    );
+    try {
+      await page.goto(`${collector.url}/settings`);
+      const links = page.getByRole("navigation", { name: "Settings" }).getByRole("link");
+      const paths = await links.evaluateAll((anchors) => anchors.map((a) => a.getAttribute("href") ?? ""));
+      expect(paths).toHaveLength(7);
+      for (const path of paths) await open(page, path);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe("settings for a viewer", () => {
   it("lists only what the role may use, shows no write control and refuses forged posts", async () => {
     const { context, page } = await signedIn("viewer@example.com");

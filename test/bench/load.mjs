@@ -4,7 +4,7 @@ import { readMemory } from "./servers.mjs";
 
 /**
  * One autocannon run of exactly `amount` requests against one server. `request(n)` returns
- * { method, path, body? } for the n-th request (n counts from `firstIndex`), so every request can
+ * { method, path, body?, headers? } for the n-th request (n counts from `firstIndex`), so every request can
  * carry a unique event. A fixed amount (rather than a fixed duration) means the run ends when the
  * last response arrives: no abandoned request keeps the collector busy into the next variant's turn.
  * Latencies are kept per response, as autocannon's own histogram rounds to whole milliseconds.
@@ -27,8 +27,9 @@ export async function runLoad(server, { amount, connections, request, firstIndex
     requests: [
       {
         setupRequest: (req) => {
-          const { method, path, body } = request(next++);
-          return { ...req, method, path, body };
+          // `headers`, when a request gives them, replace the defaults (a browser sends no bearer token).
+          const { method, path, body, headers } = request(next++);
+          return { ...req, method, path, body, ...(headers ? { headers } : {}) };
         },
       },
     ],
@@ -86,7 +87,9 @@ export async function compareInterleaved(servers, workload, settings, log) {
   const itemsPerRequest = workload.itemsPerRequest ?? 1;
   let index = 0;
   const runOnce = async (server, amount) => {
-    const figures = await runLoad(server, { ...workload, amount, firstIndex: index });
+    // `requestFor(server)` lets servers of one comparison get different requests (two routes of one collector).
+    const request = workload.requestFor?.(server) ?? workload.request;
+    const figures = await runLoad(server, { ...workload, request, amount, firstIndex: index });
     index += figures.used;
     if (figures.non2xx || figures.errors) {
       throw new Error(

@@ -1,6 +1,6 @@
 // `npm run bench`: runs every section of sections.mjs, prints the table and writes results/latest.json.
 // Settings: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_WARMUP_SECONDS (0.5), BENCH_SEED_SECONDS (120);
-// BENCH_ONLY=id,id runs a subset and then leaves latest.json alone. See README.md for what each figure means.
+// BENCH_ONLY=id,id (or --only id,id) runs a subset and then leaves latest.json alone. See README.md for what each figure means.
 import { createRequire } from "node:module";
 import { cpus, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -36,6 +36,14 @@ function machine() {
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
+/** `--only a,b` or `--only=a,b` on the command line: the same as BENCH_ONLY. */
+function onlyArgument() {
+  const args = process.argv.slice(2);
+  const index = args.findIndex((arg) => arg === "--only" || arg.startsWith("--only="));
+  if (index < 0) return undefined;
+  return args[index].includes("=") ? args[index].slice("--only=".length) : args[index + 1];
+}
+
 /** fetch() hides the reason ("fetch failed") in `cause`; keep both in the report. */
 function describe(error) {
   const message = String(error?.message ?? error);
@@ -50,7 +58,13 @@ async function main() {
     // What is left of 5 minutes on 2 cores once the load rounds and the cold start have run.
     seedBudgetSeconds: positiveNumber("BENCH_SEED_SECONDS", 120),
   };
-  const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
+  const only = (onlyArgument() ?? process.env.BENCH_ONLY)?.split(",").filter(Boolean);
+  const unknown = only?.filter((id) => !SECTIONS.some((section) => section.id === id)) ?? [];
+  if (unknown.length) {
+    throw new Error(
+      `unknown section ${unknown.join(", ")}; sections: ${SECTIONS.map((s) => s.id).join(", ")}`,
+    );
+  }
   const sections = only ? SECTIONS.filter((section) => only.includes(section.id)) : SECTIONS;
   const started = Date.now();
   const results = [];

@@ -62,15 +62,20 @@ function seedEvent(n) {
 }
 
 /**
- * (c) Seeds STATE_DEPLOYMENTS deployments through POST /events/batch, `concurrency` batches in flight,
+ * (c) Seeds STATE_DEPLOYMENTS (or `deployments`) deployments through POST /events/batch, `concurrency` batches in flight,
  * sending no new batch once `budgetSeconds` have passed (so a slow collector cannot blow the bench's
  * time budget; `complete` says whether the full seed went in). Throws if any event was rejected.
  */
 export async function seedState(
   collector,
-  { concurrency = 2, budgetSeconds = Number.POSITIVE_INFINITY, onProgress } = {},
+  {
+    concurrency = 2,
+    budgetSeconds = Number.POSITIVE_INFINITY,
+    onProgress,
+    deployments: target = STATE_DEPLOYMENTS,
+  } = {},
 ) {
-  const batches = Math.ceil(STATE_DEPLOYMENTS / BATCH_SIZE);
+  const batches = Math.ceil(target / BATCH_SIZE);
   let nextBatch = 0;
   let sent = 0;
   let accepted = 0;
@@ -80,7 +85,7 @@ export async function seedState(
     while (nextBatch < batches && elapsed() < budgetSeconds) {
       const batch = nextBatch++;
       const events = [];
-      const end = Math.min(STATE_DEPLOYMENTS, (batch + 1) * BATCH_SIZE);
+      const end = Math.min(target, (batch + 1) * BATCH_SIZE);
       for (let n = batch * BATCH_SIZE; n < end; n++) events.push(seedEvent(n));
       const response = await fetch(`${collector.url}/events/batch`, {
         method: "POST",
@@ -105,8 +110,8 @@ export async function seedState(
   const seconds = elapsed();
   return {
     deployments: accepted,
-    target: STATE_DEPLOYMENTS,
-    complete: accepted === STATE_DEPLOYMENTS,
+    target,
+    complete: accepted === target,
     batches: sent,
     seconds,
     events_per_second: accepted / seconds,

@@ -66,7 +66,7 @@ export function renderHtml(
 
 /** A DomainError as a page (404 for an unknown product, 403 for a missing permission…). */
 export function errorPage(c: DashboardContext, ctx: PageContext | undefined, error: DomainError) {
-  const message = typeof error.detail === "string" ? error.detail : error.message;
+  const message = describe(error);
   const title = error.status === 404 ? "Not found" : error.status === 403 ? "Not allowed" : "Error";
   const body = (
     <section class="error-page">

@@ -19,9 +19,9 @@ import { registerEnvironmentPages } from "./pages/environments.tsx";
 import { MatrixPage, MatrixSection } from "./pages/matrix-page.tsx";
 import { registerProductPages } from "./pages/products.tsx";
 import { registerReleasePages } from "./pages/releases.tsx";
-import { registerSettingsPages } from "./pages/settings.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
 import { registerVersionPages } from "./pages/versions.tsx";
+import { registerSettings } from "./settings/settings-routes.tsx";
 import { createAssetRoutes } from "./static-assets.ts";
 
 const FILTERS_PREFERENCE = "dashboard.matrix_filters";
@@ -44,6 +44,7 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
   const router = dashboardRouter(app, deps, signingSecret);
 
   app.route("/", createAssetRoutes());
+  registerSettings(router, { deps, signingSecret });
 
   app.get("/sign-in", async (c) => {
     const next = safeNext(c.req.query("next") ?? "/");
@@ -182,6 +183,5 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
   registerEnvironmentPages(router, deps);
   registerDeploymentPages(router, deps);
   registerReleasePages(router, deps);
-  registerSettingsPages(router, deps);
   return app;
 }

@@ -20,6 +20,7 @@ import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from 
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
+import { createInsightsRoutes } from "../insights/insights-routes.ts";
 import { createNotificationRoutes } from "../notifications/notification-routes.ts";
 import { createOutboxWriter } from "../notifications/outbox-writer.ts";
 import { registerReleaseHandlers } from "../releases/release-progress.ts";
@@ -118,6 +119,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createPersonalTokenRoutes(deps));
   app.route("/", createSessionRoutes(deps, signingSecret));
   app.route("/", createAuditRoutes(deps));
+  app.route("/", createInsightsRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

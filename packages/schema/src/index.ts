@@ -1,4 +1,5 @@
 export * from "./events.ts";
 export * from "./fields.ts";
+export * from "./insights.ts";
 export * from "./responses.ts";
 export * from "./vocabulary.ts";

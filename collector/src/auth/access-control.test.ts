@@ -122,5 +122,6 @@ describe("permission matrix", () => {
         }
       }
     }
-  });
+    // Every route × ten roles: hundreds of requests, beyond the 5 s default on a busy machine.
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import type { EnvironmentType, StateCell, StateResponse, Status } from "@version
 import { asc, eq } from "drizzle-orm";
 import { buttonsForState, cellKey } from "../buttons/button-renderer.ts";
 import type { Database } from "../db/client.ts";
-import { currentState, environments, products, settings } from "../db/schema/index.ts";
+import { currentState, deploymentRollbacks, environments, products, settings } from "../db/schema/index.ts";
 import { compareEnvironments } from "./environments-service.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
@@ -12,11 +12,23 @@ import type { CatalogDeps } from "./products-service.ts";
  */
 export async function getState(deps: CatalogDeps): Promise<StateResponse> {
   const db = deps.database.db;
-  const [envRows, productRows, stateRows] = await Promise.all([
+  const [envRows, productRows, cellRows] = await Promise.all([
     db.select().from(environments),
     db.select({ id: products.id, name: products.name }).from(products).orderBy(asc(products.name)),
-    db.select().from(currentState),
+    db
+      .select({ cell: currentState, rolled_back_from: deploymentRollbacks.rolled_back_from_version })
+      .from(currentState)
+      .leftJoin(
+        deploymentRollbacks,
+        eq(deploymentRollbacks.deployment_id, currentState.current_deployment_id),
+      ),
   ]);
+  const rollbacks = new Map(
+    cellRows.flatMap(({ cell, rolled_back_from }) =>
+      rolled_back_from ? [[cellKey(cell.product_id, cell.environment_id), rolled_back_from]] : [],
+    ),
+  );
+  const stateRows = cellRows.map(({ cell }) => cell);
   const envs = envRows.sort(compareEnvironments);
   const buttons = await buttonsForState(db, productRows, stateRows);
   const cells = new Map(stateRows.map((row) => [cellKey(row.product_id, row.environment_id), row]));
@@ -42,6 +54,7 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
                   deployment_id: row.current_deployment_id,
                   deployed_at: row.current_deployed_at,
                   deployed_by: row.current_deployed_by,
+                  ...rolledBackFrom(rollbacks.get(cellKey(product.id, env.id))),
                 }
               : null,
           in_progress:
@@ -67,6 +80,11 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
       }),
     })),
   };
+}
+
+// Present only on a rollback, so the matrix of a history without rollbacks keeps its shape.
+function rolledBackFrom(version: string | undefined): { rolled_back_from?: string } {
+  return version ? { rolled_back_from: version } : {};
 }
 
 /** The serialized matrix and the change generation it was built at. */

@@ -21,6 +21,7 @@ import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import { createInsightsRoutes } from "../insights/insights-routes.ts";
+import { registerRollbackDetector } from "../insights/rollback-detector.ts";
 import { createNotificationRoutes } from "../notifications/notification-routes.ts";
 import { createOutboxWriter } from "../notifications/outbox-writer.ts";
 import { registerReleaseHandlers } from "../releases/release-progress.ts";
@@ -112,6 +113,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   deps.bus.subscribe(createOutboxWriter(deps));
   app.route("/", createNotificationRoutes(deps));
   registerReleaseHandlers(deps.bus);
+  registerRollbackDetector(deps.bus);
   app.route("/", createReleaseRoutes(deps));
   app.route("/", createVariableRoutes(deps));
   app.route("/", createButtonRoutes(deps));

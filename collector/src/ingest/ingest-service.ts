@@ -229,6 +229,8 @@ async function recordOne(
           deployment,
           response: body,
           previous_version: previousVersion,
+          // The cell before this event: rollback detection (insights/) compares against it.
+          state_before: before,
         },
       },
       unit,

@@ -20,6 +20,7 @@ const STATUS_EMOJI: Record<string, string> = {
   created: "📦",
   member_failed: "❌",
   preflight_failed: "⛔",
+  rolled_back: "↩️",
   approved: "👍",
 };
 
@@ -48,6 +49,8 @@ function subjectLine(payload: NotificationPayload): string {
       return `${what} deployment to ${env} aborted`;
     case "deployment.preflight_failed":
       return `${what} blocked before deploying to ${env}`;
+    case "deployment.rolled_back":
+      return `${env} rolled back to ${what}${payload.previous_version ? ` from ${payload.previous_version}` : ""}`;
     case "build.completed":
       return `${what} built: ready to deploy`;
     case "build.failed":

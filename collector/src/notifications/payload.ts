@@ -15,6 +15,7 @@ export const NOTIFICATION_EVENT_TYPES = [
   "deployment.failed",
   "deployment.aborted",
   "deployment.preflight_failed",
+  "deployment.rolled_back",
   "release.created",
   "release.in_progress",
   "release.completed",

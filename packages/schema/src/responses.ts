@@ -141,6 +141,14 @@ export const Deployment = z.object({
   extra_metadata: Json,
   created_at: Time,
   updated_at: Time,
+  /** A rollback: it went back to a version that ran in the environment before (docs/insight.md). */
+  is_rollback: z.boolean(),
+  /** For a rollback: the version and the deployment it replaced. */
+  rolled_back_from: Text,
+  rolled_back_from_deployment_id: Text,
+  /** Replaced by a rollback, and by which deployment. */
+  rolled_back: z.boolean(),
+  rolled_back_by_deployment_id: Text,
 });
 export type Deployment = z.infer<typeof Deployment>;
 
@@ -155,6 +163,8 @@ export const StateCell = z.object({
       deployment_id: Id,
       deployed_at: Time,
       deployed_by: Text,
+      /** The current deployment is a rollback from this version (absent when it is not one). */
+      rolled_back_from: z.string().optional(),
     })
     .nullable(),
   /** The latest attempt when it has not finished (pending or started). */

@@ -1,0 +1,91 @@
+import { and, eq, ne } from "drizzle-orm";
+import { deploymentRollbacks, deployments } from "../db/schema/index.ts";
+import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
+import { deploymentTime } from "../ingest/ingest-service.ts";
+import type { DeploymentRow, StateRow } from "../ingest/unit-of-work.ts";
+import { isRollback, type ReplacedCell } from "./rollbacks.ts";
+
+interface CompletedEventData {
+  deployment: DeploymentRow;
+  version: { id: string; version: string };
+  /** The product × environment cell as it was before this event (read through the unit of work). */
+  state_before?: StateRow;
+}
+
+const cellVersionKey = (productId: string, environmentId: string, versionId: string) =>
+  `${productId}\u0000${environmentId}\u0000${versionId}`;
+
+/** Versions completed in each environment by events earlier in the same transaction (a batch). */
+const completedInTransaction = new WeakMap<EventTransaction, Set<string>>();
+
+function replacedCell(state: StateRow | undefined): ReplacedCell | null {
+  if (!state?.current_deployment_id || !state.current_version_id || !state.current_version) return null;
+  if (!state.current_deployed_at) return null;
+  return {
+    deployment_id: state.current_deployment_id,
+    version_id: state.current_version_id,
+    version: state.current_version,
+    deployed_at: state.current_deployed_at,
+  };
+}
+
+async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, planned: Set<string>) {
+  if (planned.has(cellVersionKey(deployment.product_id, deployment.environment_id, deployment.version_id)))
+    return true;
+  // A seek on deployments_lifecycle_idx (product, environment, version): pinned by query-plans.test.ts.
+  const [row] = await tx.db
+    .select({ id: deployments.id })
+    .from(deployments)
+    .where(
+      and(
+        eq(deployments.product_id, deployment.product_id),
+        eq(deployments.environment_id, deployment.environment_id),
+        eq(deployments.version_id, deployment.version_id),
+        eq(deployments.status, "completed"),
+        ne(deployments.id, deployment.id),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
+/**
+ * Decides inside the ingest transaction whether a completed deployment is a rollback (rollbacks.ts),
+ * records the mark in the same batch, and publishes `deployment.rolled_back` so notification
+ * channels can subscribe to it. A batch sees its own earlier deployments.
+ */
+export function registerRollbackDetector(bus: DomainEventBus): void {
+  bus.subscribe(async (event: DomainEvent, tx: EventTransaction) => {
+    if (event.type !== "deployment.completed") return;
+    const data = event.data as unknown as CompletedEventData;
+    const { deployment } = data;
+    let planned = completedInTransaction.get(tx);
+    if (!planned) {
+      planned = new Set();
+      completedInTransaction.set(tx, planned);
+    }
+    const replaced = replacedCell(data.state_before);
+    const candidate = {
+      id: deployment.id,
+      version_id: deployment.version_id,
+      at: deploymentTime(deployment),
+    };
+    // Cheap checks first: most deployments move forward and never need the history lookup.
+    const rolledBack =
+      isRollback(replaced, candidate, true) &&
+      isRollback(replaced, candidate, await ranThereBefore(tx, deployment, planned));
+    planned.add(cellVersionKey(deployment.product_id, deployment.environment_id, deployment.version_id));
+    if (!rolledBack || !replaced) return;
+    const rollback = {
+      deployment_id: deployment.id,
+      replaced_deployment_id: replaced.deployment_id,
+      product_id: deployment.product_id,
+      environment_id: deployment.environment_id,
+      rolled_back_from_version_id: replaced.version_id,
+      rolled_back_from_version: replaced.version,
+      detected_at: event.occurred_at,
+    };
+    tx.add(tx.db.insert(deploymentRollbacks).values(rollback).onConflictDoNothing());
+    await bus.publish({ ...event, type: "deployment.rolled_back", data: { ...event.data, rollback } }, tx);
+  });
+}

@@ -1,3 +1,4 @@
+import { ENVIRONMENT_TYPES, type EnvironmentType } from "@versioner/schema";
 import { z } from "zod";
 
 const bool = z
@@ -49,6 +50,16 @@ const ConfigSchema = z.object({
   VERSIONER_NOTIFY_POLL_MS: z.coerce.number().int().min(10).default(1000),
   VERSIONER_NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   VERSIONER_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+  VERSIONER_DORA_ENVIRONMENT_TYPE: z.enum(ENVIRONMENT_TYPES).default("production"),
+  VERSIONER_DORA_ENVIRONMENTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .optional(),
 });
 
 /** Every environment variable the collector reads (README.md documents each; a test checks). */
@@ -73,6 +84,15 @@ export interface Config {
   /** Mark session cookies Secure; defaults to true when VERSIONER_PUBLIC_URL is https. */
   secureCookies: boolean;
   notifications: NotificationConfig;
+  dora: DoraConfig;
+}
+
+/** Which environments DORA metrics measure as "production" (docs/insight.md). */
+export interface DoraConfig {
+  /** Every environment of this type, unless `environments` names them. */
+  environmentType: EnvironmentType;
+  /** Exactly these environment names, when given. */
+  environments?: string[];
 }
 
 /** Outbound notifications (see docs/notifications.md). */
@@ -136,6 +156,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       pollMs: c.VERSIONER_NOTIFY_POLL_MS,
       concurrency: c.VERSIONER_NOTIFY_CONCURRENCY,
       allowPrivateAddresses: c.VERSIONER_ALLOW_PRIVATE_WEBHOOKS,
+    },
+    dora: {
+      environmentType: c.VERSIONER_DORA_ENVIRONMENT_TYPE,
+      environments: c.VERSIONER_DORA_ENVIRONMENTS?.length ? c.VERSIONER_DORA_ENVIRONMENTS : undefined,
     },
   };
 }

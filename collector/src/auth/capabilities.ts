@@ -17,6 +17,7 @@ export const CAPABILITIES = [
   "users.manage",
   "api_keys.read",
   "audit.read",
+  "incidents.manage",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -25,7 +26,8 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** `ingest` keys only send build and deployment events; `read` keys only read; `admin` keys do everything. */
 export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capability>>> = {
-  ingest: new Set<Capability>(["deployments.record"]),
+  // Alerting tools record incidents with the same kind of key CI uses for events.
+  ingest: new Set<Capability>(["deployments.record", "incidents.manage"]),
   read: new Set<Capability>(["catalog.read"]),
   admin: new Set<Capability>(CAPABILITIES),
 };
@@ -72,6 +74,8 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
   // Developers may see which CI keys exist (never their secrets); only admins manage them.
   "api_keys.read": ["admin", "developer"],
   "audit.read": ["admin", "compliance", "security"],
+  // Whoever may put a change into production may say it broke something (docs/insight.md).
+  "incidents.manage": ["admin", "release_manager", "developer", "sre"],
 };
 
 export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(

@@ -1,10 +1,19 @@
-import type { EnvironmentDiff, EnvironmentType, ProductDiff } from "@versioner/schema";
-import { and, asc, eq, inArray, min, or, type SQL, sql } from "drizzle-orm";
+import type { DoraMetrics, EnvironmentDiff, EnvironmentType, ProductDiff } from "@versioner/schema";
+import { and, asc, eq, gte, inArray, lt, min, or, type SQL, sql } from "drizzle-orm";
 import { findEnvironment } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
-import { currentState, deployments, products, versions } from "../db/schema/index.ts";
-import { NotFoundError } from "../errors.ts";
+import type { DoraConfig } from "../config.ts";
+import {
+  currentState,
+  deployments,
+  environments,
+  incidents,
+  products,
+  versions,
+} from "../db/schema/index.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
 import { compareLink } from "./compare-link.ts";
+import { type Bucket, bucketsOf, computeDora, type DoraDeployment, restoreStreaks } from "./dora.ts";
 import { type DiffCell, diffEnvironments } from "./environment-diff.ts";
 
 export type InsightsDeps = CatalogDeps;
@@ -179,5 +188,184 @@ export async function productDiff(
     direction,
     compare_url: link,
     versions: between.map(versionRef),
+  };
+}
+
+export interface DoraDeps extends InsightsDeps {
+  config: { dora: DoraConfig };
+}
+
+export interface DoraQuery extends ProductFilter {
+  /** Comma-separated environment names or ids; default: the configured production environments. */
+  environment?: string;
+  from?: string;
+  to?: string;
+  bucket: Bucket;
+}
+
+/** Longest series one request may ask for (e.g. 1000 days, 19 years of weeks). */
+export const MAX_BUCKETS = 1000;
+const DEFAULT_WINDOW_DAYS = 90;
+
+async function productionEnvironments(deps: DoraDeps, refs: string | undefined) {
+  if (refs) {
+    const names = refs
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean);
+    const found = [];
+    for (const name of names) {
+      try {
+        found.push(await findEnvironment(deps, name));
+      } catch (error) {
+        if (error instanceof NotFoundError)
+          throw ValidationError.field(["query", "environment"], `Unknown environment '${name}'`);
+        throw error;
+      }
+    }
+    return found;
+  }
+  const { environments: named, environmentType } = deps.config.dora;
+  const all = await deps.database.db.select().from(environments);
+  // Named environments that do not exist yet measure nothing until their first deployment.
+  return named
+    ? all.filter((env) => named.includes(env.name))
+    : all.filter((env) => env.type === environmentType);
+}
+
+/** null: every product; otherwise the ids the filter selects (possibly none). */
+async function productIds(deps: InsightsDeps, filter: ProductFilter): Promise<string[] | null> {
+  if (!filter.product && !filter.team) return null;
+  if (filter.product) await findProduct(deps, filter.product);
+  const rows = await deps.database.db
+    .select({ id: products.id })
+    .from(products)
+    .where(productConditions(filter));
+  return rows.map((row) => row.id);
+}
+
+function doraWindow(deps: DoraDeps, query: DoraQuery) {
+  const to = query.to ?? deps.clock.now().toISOString();
+  const from = query.from ?? new Date(Date.parse(to) - DEFAULT_WINDOW_DAYS * 86_400_000).toISOString();
+  if (from >= to) throw ValidationError.field(["query", "from"], "must be before `to`");
+  if (bucketsOf(from, to, query.bucket).length > MAX_BUCKETS)
+    throw ValidationError.field(
+      ["query", "bucket"],
+      `the window holds more than ${MAX_BUCKETS} ${query.bucket}s`,
+    );
+  return { from, to };
+}
+
+/**
+ * The deployments DORA counts: finished (completed or failed) in the production environments in
+ * [from, to), with the facts each metric needs. Reads through deployments_dora_idx (product,
+ * environment, completed_at) or deployments_environment_completed_idx, pinned by
+ * insights-query-plans.test.ts; the EXISTS lookups are index seeks per row.
+ */
+export function doraDeploymentsQuery(
+  deps: InsightsDeps,
+  window: { from: string; to: string },
+  environmentIds: string[],
+  products: string[] | null,
+) {
+  return deps.database.db
+    .select({
+      id: deployments.id,
+      product_id: deployments.product_id,
+      environment_id: deployments.environment_id,
+      status: deployments.status,
+      finished_at: deployments.completed_at,
+      committed_at: versions.scm_committed_at,
+      is_rollback: sql<number>`EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.deployment_id = ${deployments.id})`,
+      rolled_back: sql<number>`EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.replaced_deployment_id = ${deployments.id})`,
+      incident_linked: sql<number>`EXISTS (SELECT 1 FROM incidents i WHERE i.deployment_id = ${deployments.id})`,
+      first_to_production: sql<number>`NOT EXISTS (SELECT 1 FROM deployments p WHERE p.version_id = ${deployments.version_id}
+        AND p.status = 'completed' AND p.environment_id IN ${environmentIds}
+        AND (p.completed_at < ${deployments.completed_at} OR (p.completed_at = ${deployments.completed_at} AND p.id < ${deployments.id})))`,
+    })
+    .from(deployments)
+    .innerJoin(versions, eq(versions.id, deployments.version_id))
+    .where(
+      and(
+        products ? inArray(deployments.product_id, products) : undefined,
+        inArray(deployments.environment_id, environmentIds),
+        gte(deployments.completed_at, window.from),
+        lt(deployments.completed_at, window.to),
+        inArray(deployments.status, ["completed", "failed"]),
+      ),
+    );
+}
+
+/** The first completed deployment at or after `at` that was not rolled back: the restore of a streak. */
+export function nextGoodDeploymentQuery(
+  deps: InsightsDeps,
+  productId: string,
+  environmentId: string,
+  at: string,
+) {
+  return deps.database.db
+    .select({ at: deployments.completed_at })
+    .from(deployments)
+    .where(
+      and(
+        eq(deployments.product_id, productId),
+        eq(deployments.environment_id, environmentId),
+        gte(deployments.completed_at, at),
+        eq(deployments.status, "completed"),
+        sql`NOT EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.replaced_deployment_id = ${deployments.id})`,
+      ),
+    )
+    .orderBy(asc(deployments.completed_at))
+    .limit(1);
+}
+
+/** DORA's four keys for the production environments, a product and/or team, over a window. */
+export async function doraMetrics(deps: DoraDeps, query: DoraQuery): Promise<DoraMetrics> {
+  const window = doraWindow(deps, query);
+  const envs = await productionEnvironments(deps, query.environment);
+  const ids = await productIds(deps, query);
+  const envIds = envs.map((env) => env.id);
+  const measured = envIds.length > 0 && (ids === null || ids.length > 0);
+  const rows = measured ? await doraDeploymentsQuery(deps, window, envIds, ids) : [];
+  const rowsOut: DoraDeployment[] = rows.map((row) => ({
+    ...row,
+    status: row.status as DoraDeployment["status"],
+    finished_at: row.finished_at as string,
+    is_rollback: Boolean(row.is_rollback),
+    rolled_back: Boolean(row.rolled_back),
+    incident_linked: Boolean(row.incident_linked),
+    first_to_production: Boolean(row.first_to_production),
+  }));
+  const streaks = restoreStreaks(rowsOut);
+  for (const streak of streaks) {
+    if (streak.restored_at) continue;
+    const [next] = await nextGoodDeploymentQuery(deps, streak.product_id, streak.environment_id, window.to);
+    streak.restored_at = next?.at ?? null;
+  }
+  const incidentRows = measured
+    ? await deps.database.db
+        .select({ id: incidents.id, opened_at: incidents.opened_at, resolved_at: incidents.resolved_at })
+        .from(incidents)
+        .where(
+          and(
+            ids ? inArray(incidents.product_id, ids) : undefined,
+            inArray(incidents.environment_id, envIds),
+            gte(incidents.opened_at, window.from),
+            lt(incidents.opened_at, window.to),
+          ),
+        )
+    : [];
+  const report = computeDora({
+    ...window,
+    bucket: query.bucket,
+    deployments: rowsOut,
+    incidents: incidentRows,
+    streaks,
+  });
+  return {
+    window: { ...window, bucket: query.bucket },
+    environments: envs.map((env) => ({ id: env.id, name: env.name })),
+    filters: { product: query.product ?? null, team: query.team ?? null },
+    ...report,
   };
 }

@@ -68,7 +68,15 @@ export const FLAGS: readonly FlagSpec[] = [
     value: "<owner/repo>",
   }),
   eventFlag("scm-branch", "scm_branch", TRACK, "Branch that was built", { value: "<branch>" }),
-  eventFlag("scm-committed-at", "scm_committed_at", ["build"], "Commit time (RFC 3339)", { value: "<time>" }),
+  eventFlag(
+    "scm-committed-at",
+    "scm_committed_at",
+    TRACK,
+    "Commit time (RFC 3339); default from the CI or git",
+    {
+      value: "<time>",
+    },
+  ),
   eventFlag("build-number", "build_number", TRACK, "CI build or pipeline number"),
   eventFlag("build-url", "build_url", TRACK, "Link to the build (builds default to the CI run URL)", {
     value: "<url>",

@@ -71,3 +71,79 @@ export const ProductDiff = z.object({
   versions: z.array(VersionRef),
 });
 export type ProductDiff = z.infer<typeof ProductDiff>;
+
+const Band = z.enum(["elite", "high", "medium", "low"]).nullable();
+const Summary = z.object({
+  count: z.number().int(),
+  median_seconds: z.number().nullable(),
+  p90_seconds: z.number().nullable(),
+});
+
+export const DORA_BUCKETS = ["day", "week", "month"] as const;
+
+/** `GET /metrics/dora`: the four keys for a window, overall and per UTC bucket (docs/insight.md). */
+export const DoraMetrics = z.object({
+  window: z.object({ from: Time, to: Time, bucket: z.enum(DORA_BUCKETS) }),
+  /** The production environments measured. */
+  environments: z.array(z.object({ id: Id, name: z.string() })),
+  filters: z.object({ product: Text, team: Text }),
+  deployment_frequency: z.object({
+    deployments: z.number().int(),
+    deployment_days: z.number().int(),
+    per_day: z.number(),
+    median_deployment_days_per_week: z.number(),
+    median_deployment_days_per_month: z.number(),
+    band: Band,
+  }),
+  lead_time: Summary.extend({ band: Band }),
+  change_failure_rate: z.object({
+    deployments: z.number().int(),
+    failures: z.number().int(),
+    failed: z.number().int(),
+    rolled_back: z.number().int(),
+    incident_linked: z.number().int(),
+    rate: z.number().nullable(),
+    band: Band,
+  }),
+  time_to_restore: Summary.extend({
+    band: Band,
+    deployments: Summary,
+    incidents: Summary,
+    unresolved: z.number().int(),
+  }),
+  buckets: z.array(
+    z.object({
+      start: Time,
+      end: Time,
+      deployments: z.number().int(),
+      deployment_days: z.number().int(),
+      lead_time: Summary,
+      change_failure: z.object({
+        deployments: z.number().int(),
+        failures: z.number().int(),
+        rate: z.number().nullable(),
+      }),
+      time_to_restore: Summary,
+    }),
+  ),
+});
+export type DoraMetrics = z.infer<typeof DoraMetrics>;
+
+/** A production incident (`/incidents`). */
+export const Incident = z.object({
+  id: Id,
+  title: z.string(),
+  description: Text,
+  product_id: Id,
+  product_name: z.string(),
+  environment_id: Id,
+  environment_name: z.string(),
+  deployment_id: Text,
+  status: z.enum(["open", "resolved"]),
+  opened_at: Time,
+  resolved_at: Time.nullable(),
+  created_by: z.string(),
+  created_at: Time,
+  updated_at: Time,
+});
+export type Incident = z.infer<typeof Incident>;

@@ -1,4 +1,5 @@
 import { and, eq, ne } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
 import { deploymentRollbacks, deployments } from "../db/schema/index.ts";
 import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
 import { deploymentTime } from "../ingest/ingest-service.ts";
@@ -29,11 +30,12 @@ function replacedCell(state: StateRow | undefined): ReplacedCell | null {
   };
 }
 
-async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, planned: Set<string>) {
-  if (planned.has(cellVersionKey(deployment.product_id, deployment.environment_id, deployment.version_id)))
-    return true;
-  // A seek on deployments_lifecycle_idx (product, environment, version): pinned by query-plans.test.ts.
-  const [row] = await tx.db
+/** Another completed deployment of the same version there: a seek on deployments_lifecycle_idx. */
+export function completedBeforeQuery(
+  db: Db,
+  deployment: Pick<DeploymentRow, "id" | "product_id" | "environment_id" | "version_id">,
+) {
+  return db
     .select({ id: deployments.id })
     .from(deployments)
     .where(
@@ -46,6 +48,12 @@ async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, p
       ),
     )
     .limit(1);
+}
+
+async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, planned: Set<string>) {
+  if (planned.has(cellVersionKey(deployment.product_id, deployment.environment_id, deployment.version_id)))
+    return true;
+  const [row] = await completedBeforeQuery(tx.db, deployment);
   return row !== undefined;
 }
 

@@ -4,6 +4,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { doraSection } from "./dora-section.mjs";
 import { compareInterleaved } from "./load.mjs";
 import { notificationsSection } from "./notifications-section.mjs";
 import { makeTempDir, startBaseline, startCollector } from "./servers.mjs";
@@ -147,6 +148,7 @@ export const SECTIONS = [
     },
   },
   notificationsSection,
+  doraSection,
 ];
 
 function round(value) {

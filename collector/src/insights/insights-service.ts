@@ -279,9 +279,11 @@ export function doraDeploymentsQuery(
       is_rollback: sql<number>`EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.deployment_id = ${deployments.id})`,
       rolled_back: sql<number>`EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.replaced_deployment_id = ${deployments.id})`,
       incident_linked: sql<number>`EXISTS (SELECT 1 FROM incidents i WHERE i.deployment_id = ${deployments.id})`,
+      // The unary + keeps SQLite on deployments_version_idx (a version has a handful of rows):
+      // left free, it picks the environment index and reads every production deployment per row.
       first_to_production: sql<number>`NOT EXISTS (SELECT 1 FROM deployments p WHERE p.version_id = ${deployments.version_id}
-        AND p.status = 'completed' AND p.environment_id IN ${environmentIds}
-        AND (p.completed_at < ${deployments.completed_at} OR (p.completed_at = ${deployments.completed_at} AND p.id < ${deployments.id})))`,
+        AND p.status = 'completed' AND +p.environment_id IN ${environmentIds}
+        AND (+p.completed_at < ${deployments.completed_at} OR (+p.completed_at = ${deployments.completed_at} AND p.id < ${deployments.id})))`,
     })
     .from(deployments)
     .innerJoin(versions, eq(versions.id, deployments.version_id))

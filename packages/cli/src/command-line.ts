@@ -3,7 +3,15 @@ import { UsageError } from "@versioner/ci-env";
 import { FLAGS, type FlagScope, flagByName } from "./flags.ts";
 
 /** A command the CLI knows. */
-export type Command = "track build" | "track deployment" | "state" | "ci-env" | "help" | "version";
+export type Command =
+  | "track build"
+  | "track deployment"
+  | "state"
+  | "diff"
+  | "metrics"
+  | "ci-env"
+  | "help"
+  | "version";
 
 /** The parsed command line: flag values keyed by their canonical (non-alias) name. */
 export interface CommandLine {
@@ -11,6 +19,8 @@ export interface CommandLine {
   /** For `help`: the command help was asked about, if any. */
   topic?: Command;
   values: Record<string, string | boolean>;
+  /** Positional arguments after the command words (`diff <a> <b>`). */
+  args?: string[];
 }
 
 /** The flag scope of each command that takes command-specific flags. */
@@ -18,6 +28,8 @@ export const COMMAND_SCOPE: Partial<Record<Command, FlagScope>> = {
   "track build": "build",
   "track deployment": "deployment",
   state: "state",
+  diff: "diff",
+  metrics: "metrics",
   "ci-env": "ci-env",
 };
 
@@ -32,10 +44,16 @@ function parserOptions(): NonNullable<ParseArgsConfig["options"]> {
 
 function commandFrom(positionals: string[]): Command | undefined {
   const [first, second, ...rest] = positionals;
+  if (first === "diff") {
+    if (positionals.length === 1) return "diff";
+    if (positionals.length !== 3)
+      throw new UsageError("Usage: versioner diff <environment-a> <environment-b>");
+    return "diff";
+  }
   if (rest.length > 0) return undefined;
   if (first === "track" && (second === "build" || second === "deployment")) return `track ${second}`;
   if (second !== undefined) return undefined;
-  if (first === "state" || first === "ci-env" || first === "help" || first === "version") return first;
+  if (["state", "metrics", "ci-env", "help", "version"].includes(first ?? "")) return first as Command;
   return undefined;
 }
 
@@ -71,6 +89,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     throw new UsageError(`Unknown command '${parsed.positionals.join(" ")}'. Run 'versioner --help'.`);
   }
   if (values.help === true) return { command: "help", topic: command, values };
+  const args = parsed.positionals.slice(1);
+  if (command === "diff" && args.length !== 2)
+    throw new UsageError("Usage: versioner diff <environment-a> <environment-b>");
 
   const scope = COMMAND_SCOPE[command];
   for (const name of Object.keys(values)) {
@@ -79,7 +100,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       throw new UsageError(`--${name} does not apply to 'versioner ${command}'`);
     }
   }
-  return { command, values };
+  return { command, values, ...(command === "diff" ? { args } : {}) };
 }
 
 /** Reads a true/false setting written as true|false|1|0|yes|no (any case). */

@@ -1,7 +1,7 @@
 import { envNamesFor } from "@versioner/ci-env";
 
 /** Where a flag applies: the two track commands, `state`, `ci-env`, or everywhere. */
-export type FlagScope = "build" | "deployment" | "state" | "ci-env";
+export type FlagScope = "build" | "deployment" | "state" | "diff" | "metrics" | "ci-env";
 
 /** One command-line flag: the single source of truth for parsing, `--help` and the docs test. */
 export interface FlagSpec {
@@ -21,8 +21,9 @@ export interface FlagSpec {
 }
 
 const TRACK: readonly FlagScope[] = ["build", "deployment"];
-const ALL: readonly FlagScope[] = ["build", "deployment", "state", "ci-env"];
-const CONNECT: readonly FlagScope[] = ["build", "deployment", "state"];
+const ALL: readonly FlagScope[] = ["build", "deployment", "state", "diff", "metrics", "ci-env"];
+const CONNECT: readonly FlagScope[] = ["build", "deployment", "state", "diff", "metrics"];
+const INSIGHT: readonly FlagScope[] = ["diff", "metrics"];
 
 function eventFlag(
   name: string,
@@ -45,17 +46,29 @@ function eventFlag(
 
 /** Every flag of the CLI. */
 export const FLAGS: readonly FlagSpec[] = [
-  eventFlag("product", "product_name", TRACK, "Product name (default: the repository name)", {
-    aliases: ["product-name"],
-    value: "<name>",
-  }),
+  eventFlag(
+    "product",
+    "product_name",
+    [...TRACK, ...INSIGHT],
+    "Product name (default: the repository name)",
+    {
+      aliases: ["product-name"],
+      value: "<name>",
+    },
+  ),
   eventFlag("version", "version", TRACK, "Version being built or deployed (default: the short commit SHA)", {
     value: "<version>",
   }),
-  eventFlag("environment", "environment_name", ["deployment"], "Target environment, e.g. production", {
-    aliases: ["environment-name"],
-    value: "<name>",
-  }),
+  eventFlag(
+    "environment",
+    "environment_name",
+    ["deployment", "metrics"],
+    "Target environment, e.g. production",
+    {
+      aliases: ["environment-name"],
+      value: "<name>",
+    },
+  ),
   eventFlag(
     "status",
     "status",
@@ -169,6 +182,34 @@ export const FLAGS: readonly FlagSpec[] = [
     scopes: CONNECT,
     value: "<seconds>",
     description: "Timeout per attempt in seconds (default 30); up to 4 attempts with backoff",
+  },
+  {
+    name: "team",
+    type: "string",
+    scopes: INSIGHT,
+    value: "<team>",
+    description: "Only products whose extra_metadata.team is this",
+  },
+  {
+    name: "from",
+    type: "string",
+    scopes: ["metrics"],
+    value: "<time>",
+    description: "Window start (RFC 3339)",
+  },
+  {
+    name: "to",
+    type: "string",
+    scopes: ["metrics"],
+    value: "<time>",
+    description: "Window end, exclusive (RFC 3339)",
+  },
+  {
+    name: "bucket",
+    type: "string",
+    scopes: ["metrics"],
+    value: "day|week|month",
+    description: "Bucket size of the series (default week)",
   },
   {
     name: "json",

@@ -1,4 +1,5 @@
 import type { StateResponse } from "@versioner/schema";
+import { alignColumns } from "./text-table.ts";
 
 /** Marker after a version whose environment has a deployment in progress. */
 const IN_PROGRESS_MARKER = "▶";
@@ -22,19 +23,11 @@ export function formatStateTable(state: StateResponse): string {
     });
     return [product.name, ...cells];
   });
-  const widths = header.map((_, column) =>
-    Math.max(...[header, ...rows].map((row) => (row[column] ?? "").length)),
-  );
-  const line = (row: string[]) =>
-    row
-      .map((text, column) => text.padEnd(widths[column] ?? 0))
-      .join("  ")
-      .trimEnd();
   const used = (marker: string) => rows.some((row) => row.some((text) => text.includes(marker)));
   const notes = [
     ...(used(IN_PROGRESS_MARKER) ? [`${IN_PROGRESS_MARKER} deployment in progress`] : []),
     ...(used(FAILED_MARKER) ? [`${FAILED_MARKER} last attempt failed`] : []),
   ];
   const legend = notes.length > 0 ? [`\n${notes.join("   ")}`] : [];
-  return `${[line(header), ...rows.map(line), ...legend].join("\n")}\n`;
+  return `${[...alignColumns([header, ...rows]), ...legend].join("\n")}\n`;
 }

@@ -11,6 +11,7 @@ CREATE TABLE `deployment_rollbacks` (
 );
 --> statement-breakpoint
 CREATE INDEX `deployment_rollbacks_replaced_idx` ON `deployment_rollbacks` (`replaced_deployment_id`);--> statement-breakpoint
+CREATE INDEX `deployment_rollbacks_environment_product_idx` ON `deployment_rollbacks` (`environment_id`,`product_id`);--> statement-breakpoint
 CREATE TABLE `incidents` (
 	`id` text PRIMARY KEY NOT NULL,
 	`title` text NOT NULL,
@@ -32,5 +33,5 @@ CREATE INDEX `incidents_product_environment_opened_idx` ON `incidents` (`product
 CREATE INDEX `incidents_environment_opened_idx` ON `incidents` (`environment_id`,`opened_at`);--> statement-breakpoint
 CREATE INDEX `incidents_deployment_idx` ON `incidents` (`deployment_id`);--> statement-breakpoint
 CREATE INDEX `incidents_opened_idx` ON `incidents` (`opened_at`,`id`);--> statement-breakpoint
-CREATE INDEX `deployments_dora_idx` ON `deployments` (`product_id`,`environment_id`,`completed_at`);--> statement-breakpoint
+CREATE INDEX `deployments_dora_idx` ON `deployments` (`product_id`,`environment_id`,`completed_at`,`status`,`version_id`,`id`);--> statement-breakpoint
 CREATE INDEX `deployments_environment_completed_idx` ON `deployments` (`environment_id`,`completed_at`);

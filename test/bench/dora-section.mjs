@@ -105,7 +105,7 @@ export const doraSection = {
   title: "(e) GET /metrics/dora, one product over one year by week, on a database of seeded deployments",
   async run(context) {
     const deployments = Math.round(positive("BENCH_DORA_DEPLOYMENTS", 1_000_000));
-    const requests = Math.round(positive("BENCH_DORA_REQUESTS", 200));
+    const requests = Math.round(positive("BENCH_DORA_REQUESTS", 50));
     const collector = await startCollector();
     try {
       context.log(`  seeding ${deployments.toLocaleString("en-US")} deployments with SQL…`);

@@ -17,7 +17,6 @@ function deployment(id: string, finished_at: string, extra: Partial<DoraDeployme
     status: "completed",
     finished_at,
     committed_at: null,
-    is_rollback: false,
     rolled_back: false,
     incident_linked: false,
     first_to_production: true,
@@ -75,7 +74,7 @@ describe("time to restore: failure streaks", () => {
       deployment("b", "2026-03-02T11:00:00.000Z", { status: "failed" }),
       deployment("c", "2026-03-02T11:30:00.000Z", { status: "failed" }),
       deployment("d", "2026-03-02T12:00:00.000Z", { rolled_back: true }),
-      deployment("e", "2026-03-02T13:00:00.000Z", { is_rollback: true }),
+      deployment("e", "2026-03-02T13:00:00.000Z"),
       deployment("f", "2026-03-02T14:00:00.000Z", { status: "failed" }),
     ]);
     expect(streaks).toEqual([
@@ -108,7 +107,7 @@ describe("computeDora on a constructed two-week history", () => {
       rolled_back: true,
     }),
     // The rollback to d1's version: not its first time in production, so no lead time.
-    deployment("d3", "2026-03-03T11:00:00.000Z", { is_rollback: true, first_to_production: false }),
+    deployment("d3", "2026-03-03T11:00:00.000Z", { first_to_production: false }),
     deployment("d4", "2026-03-04T09:00:00.000Z", {
       status: "failed",
       committed_at: "2026-03-04T08:00:00.000Z",

@@ -16,7 +16,6 @@ export interface DoraDeployment {
   finished_at: string;
   /** scm_committed_at of its version. */
   committed_at: string | null;
-  is_rollback: boolean;
   /** Replaced later by a rollback. */
   rolled_back: boolean;
   /** Named by an incident as its cause. */

@@ -1,10 +1,11 @@
 import type { DoraMetrics, EnvironmentDiff, EnvironmentType, ProductDiff } from "@versioner/schema";
-import { and, asc, eq, gte, inArray, lt, min, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNotNull, lt, min, or, type SQL, sql } from "drizzle-orm";
 import { findEnvironment } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
 import type { DoraConfig } from "../config.ts";
 import {
   currentState,
+  deploymentRollbacks,
   deployments,
   environments,
   incidents,
@@ -258,9 +259,11 @@ function doraWindow(deps: DoraDeps, query: DoraQuery) {
 
 /**
  * The deployments DORA counts: finished (completed or failed) in the production environments in
- * [from, to), with the facts each metric needs. Reads through deployments_dora_idx (product,
- * environment, completed_at) or deployments_environment_completed_idx, pinned by
- * insights-query-plans.test.ts; the EXISTS lookups are index seeks per row.
+ * [from, to). One range search of deployments_dora_idx (product, environment, completed_at, and
+ * the columns read, so the table is not visited) or deployments_environment_completed_idx, a
+ * primary-key join for the commit time, and one version-index search per row for "first in
+ * production" (plans pinned by query-plans.test.ts). Rollback and incident marks come from
+ * separate small queries instead of two more searches per row.
  */
 export function doraDeploymentsQuery(
   deps: InsightsDeps,
@@ -276,9 +279,6 @@ export function doraDeploymentsQuery(
       status: deployments.status,
       finished_at: deployments.completed_at,
       committed_at: versions.scm_committed_at,
-      is_rollback: sql<number>`EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.deployment_id = ${deployments.id})`,
-      rolled_back: sql<number>`EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.replaced_deployment_id = ${deployments.id})`,
-      incident_linked: sql<number>`EXISTS (SELECT 1 FROM incidents i WHERE i.deployment_id = ${deployments.id})`,
       // The unary + keeps SQLite on deployments_version_idx (a version has a handful of rows):
       // left free, it picks the environment index and reads every production deployment per row.
       first_to_production: sql<number>`NOT EXISTS (SELECT 1 FROM deployments p WHERE p.version_id = ${deployments.version_id}
@@ -294,6 +294,33 @@ export function doraDeploymentsQuery(
         gte(deployments.completed_at, window.from),
         lt(deployments.completed_at, window.to),
         inArray(deployments.status, ["completed", "failed"]),
+      ),
+    );
+}
+
+/** Deployments of these products and environments replaced by a rollback (a rare event: few rows). */
+export function rolledBackQuery(deps: InsightsDeps, environmentIds: string[], products: string[] | null) {
+  return deps.database.db
+    .select({ id: deploymentRollbacks.replaced_deployment_id })
+    .from(deploymentRollbacks)
+    .where(
+      and(
+        inArray(deploymentRollbacks.environment_id, environmentIds),
+        products ? inArray(deploymentRollbacks.product_id, products) : undefined,
+      ),
+    );
+}
+
+/** Deployments of these products and environments named by an incident. */
+export function incidentLinkedQuery(deps: InsightsDeps, environmentIds: string[], products: string[] | null) {
+  return deps.database.db
+    .selectDistinct({ id: incidents.deployment_id })
+    .from(incidents)
+    .where(
+      and(
+        inArray(incidents.environment_id, environmentIds),
+        products ? inArray(incidents.product_id, products) : undefined,
+        isNotNull(incidents.deployment_id),
       ),
     );
 }
@@ -328,14 +355,24 @@ export async function doraMetrics(deps: DoraDeps, query: DoraQuery): Promise<Dor
   const ids = await productIds(deps, query);
   const envIds = envs.map((env) => env.id);
   const measured = envIds.length > 0 && (ids === null || ids.length > 0);
-  const rows = measured ? await doraDeploymentsQuery(deps, window, envIds, ids) : [];
+  const [rows, rolledBack, linked] = measured
+    ? await Promise.all([
+        doraDeploymentsQuery(deps, window, envIds, ids),
+        rolledBackQuery(deps, envIds, ids),
+        incidentLinkedQuery(deps, envIds, ids),
+      ])
+    : [[], [], []];
+  const rolledBackIds = new Set(rolledBack.map((row) => row.id));
+  const linkedIds = new Set(linked.map((row) => row.id));
   const rowsOut: DoraDeployment[] = rows.map((row) => ({
-    ...row,
+    id: row.id,
+    product_id: row.product_id,
+    environment_id: row.environment_id,
     status: row.status as DoraDeployment["status"],
     finished_at: row.finished_at as string,
-    is_rollback: Boolean(row.is_rollback),
-    rolled_back: Boolean(row.rolled_back),
-    incident_linked: Boolean(row.incident_linked),
+    committed_at: row.committed_at,
+    rolled_back: rolledBackIds.has(row.id),
+    incident_linked: linkedIds.has(row.id),
     first_to_production: Boolean(row.first_to_production),
   }));
   const streaks = restoreStreaks(rowsOut);

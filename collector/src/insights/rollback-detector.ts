@@ -1,6 +1,5 @@
-import { and, eq, ne } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
-import { deploymentRollbacks, deployments } from "../db/schema/index.ts";
+import { sql } from "drizzle-orm";
+import { deploymentRollbacks } from "../db/schema/index.ts";
 import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
 import { deploymentTime } from "../ingest/ingest-service.ts";
 import type { DeploymentRow, StateRow } from "../ingest/unit-of-work.ts";
@@ -30,30 +29,24 @@ function replacedCell(state: StateRow | undefined): ReplacedCell | null {
   };
 }
 
-/** Another completed deployment of the same version there: a seek on deployments_lifecycle_idx. */
+/**
+ * Another completed deployment of the same version there. INDEXED BY keeps this on
+ * deployments_lifecycle_idx (product, environment, version): left free, SQLite prefers the
+ * covering DORA index and reads the whole history of the product in the environment.
+ */
 export function completedBeforeQuery(
-  db: Db,
   deployment: Pick<DeploymentRow, "id" | "product_id" | "environment_id" | "version_id">,
 ) {
-  return db
-    .select({ id: deployments.id })
-    .from(deployments)
-    .where(
-      and(
-        eq(deployments.product_id, deployment.product_id),
-        eq(deployments.environment_id, deployment.environment_id),
-        eq(deployments.version_id, deployment.version_id),
-        eq(deployments.status, "completed"),
-        ne(deployments.id, deployment.id),
-      ),
-    )
-    .limit(1);
+  return sql`SELECT id FROM deployments INDEXED BY deployments_lifecycle_idx
+    WHERE product_id = ${deployment.product_id} AND environment_id = ${deployment.environment_id}
+      AND version_id = ${deployment.version_id} AND status = 'completed' AND id <> ${deployment.id}
+    LIMIT 1`;
 }
 
 async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, planned: Set<string>) {
   if (planned.has(cellVersionKey(deployment.product_id, deployment.environment_id, deployment.version_id)))
     return true;
-  const [row] = await completedBeforeQuery(tx.db, deployment);
+  const [row] = await tx.db.all<{ id: string }>(completedBeforeQuery(deployment));
   return row !== undefined;
 }
 

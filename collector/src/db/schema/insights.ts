@@ -23,7 +23,10 @@ export const deploymentRollbacks = sqliteTable(
     rolled_back_from_version: text("rolled_back_from_version").notNull(),
     detected_at: text("detected_at").notNull(),
   },
-  (t) => [index("deployment_rollbacks_replaced_idx").on(t.replaced_deployment_id)],
+  (t) => [
+    index("deployment_rollbacks_replaced_idx").on(t.replaced_deployment_id),
+    index("deployment_rollbacks_environment_product_idx").on(t.environment_id, t.product_id),
+  ],
 );
 
 /** Production incidents, recorded by people or tools (`POST /incidents`), for CFR and time to restore. */

@@ -16,6 +16,14 @@ beforeAll(async () => {
     expect(user.status).toBe(201);
     tokens[role] = await tokenFor(`${role}@matrix.test`);
   }
+  // Something for incidents to be about.
+  const deployed = await t.call("POST", "/deployment-events", {
+    product_name: "matrix",
+    version: "1",
+    environment_name: "matrix-prod",
+    status: "completed",
+  });
+  expect(deployed.status).toBe(200);
 });
 afterAll(() => t.close());
 
@@ -69,6 +77,11 @@ const REPRESENTATIVE: Partial<Record<Capability, () => [string, string, unknown?
   "releases.manage": () => ["POST", "/releases", { name: unique("release") }],
   "variables.manage": () => ["POST", "/variables", { key: unique("var").replaceAll("-", "_"), value: "v" }],
   "notifications.manage": () => ["GET", "/notification-channels"],
+  "incidents.manage": () => [
+    "POST",
+    "/incidents",
+    { title: unique("incident"), product: "matrix", environment: "matrix-prod" },
+  ],
 };
 
 describe("permission matrix", () => {

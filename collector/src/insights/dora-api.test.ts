@@ -213,4 +213,14 @@ describe("incidents", () => {
       "incident.update",
     ]);
   });
+
+  it("an ingest-scope key may record incidents (alerting tools); a read key may not", async () => {
+    const ingest = await t.call("POST", "/api-keys", { name: unique("alerts"), scope: "ingest" });
+    const read = await t.call("POST", "/api-keys", { name: unique("reader"), scope: "read" });
+    const body = { title: "Pager", product, environment: "dora-prod" };
+    expect((await t.call("POST", "/incidents", body, { token: ingest.body.token })).status).toBe(201);
+    const denied = await t.call("POST", "/incidents", body, { token: read.body.token });
+    expect(denied.status).toBe(403);
+    expect(denied.body.detail).toContain("incidents.manage");
+  });
 });

@@ -33,5 +33,7 @@ CREATE INDEX `incidents_product_environment_opened_idx` ON `incidents` (`product
 CREATE INDEX `incidents_environment_opened_idx` ON `incidents` (`environment_id`,`opened_at`);--> statement-breakpoint
 CREATE INDEX `incidents_deployment_idx` ON `incidents` (`deployment_id`);--> statement-breakpoint
 CREATE INDEX `incidents_opened_idx` ON `incidents` (`opened_at`,`id`);--> statement-breakpoint
+DROP INDEX `deployments_version_idx`;--> statement-breakpoint
 CREATE INDEX `deployments_dora_idx` ON `deployments` (`product_id`,`environment_id`,`completed_at`,`status`,`version_id`,`id`);--> statement-breakpoint
-CREATE INDEX `deployments_environment_completed_idx` ON `deployments` (`environment_id`,`completed_at`);
+CREATE INDEX `deployments_environment_completed_idx` ON `deployments` (`environment_id`,`completed_at`);--> statement-breakpoint
+CREATE INDEX `deployments_version_idx` ON `deployments` (`version_id`,`status`,`environment_id`,`completed_at`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  aggregateDays,
   bucketStart,
   bucketsOf,
   computeDora,
@@ -126,11 +127,13 @@ describe("computeDora on a constructed two-week history", () => {
     { id: "i2", opened_at: "2026-03-12T00:00:00.000Z", resolved_at: null },
     { id: "i0", opened_at: "2026-03-01T23:59:59.999Z", resolved_at: "2026-03-02T00:10:00.000Z" },
   ];
+  const from = "2026-03-02T00:00:00.000Z";
+  const to = "2026-03-16T00:00:00.000Z";
   const report = computeDora({
-    from: "2026-03-02T00:00:00.000Z",
-    to: "2026-03-16T00:00:00.000Z",
+    from,
+    to,
     bucket: "week",
-    deployments,
+    days: aggregateDays(deployments, from, to),
     incidents,
     streaks: restoreStreaks(deployments),
   });
@@ -202,7 +205,7 @@ describe("computeDora on a constructed two-week history", () => {
       from: "2026-03-02T00:00:00.000Z",
       to: "2026-03-04T00:00:00.000Z",
       bucket: "day",
-      deployments: [],
+      days: [],
       incidents: [],
       streaks: [],
     });
@@ -236,7 +239,7 @@ describe("computeDora on a constructed two-week history", () => {
       from: "2026-03-02T00:00:00.000Z",
       to: "2026-03-16T00:00:00.000Z",
       bucket: "week",
-      deployments: twenty,
+      days: aggregateDays(twenty, "2026-03-02T00:00:00.000Z", "2026-03-16T00:00:00.000Z"),
       incidents: [],
       streaks: [],
     });
@@ -245,10 +248,11 @@ describe("computeDora on a constructed two-week history", () => {
       from: "2026-03-02T00:00:00.000Z",
       to: "2026-03-16T00:00:00.000Z",
       bucket: "week",
-      deployments: [
-        deployment("w1", "2026-03-02T10:00:00.000Z"),
-        deployment("w2", "2026-03-09T10:00:00.000Z"),
-      ],
+      days: aggregateDays(
+        [deployment("w1", "2026-03-02T10:00:00.000Z"), deployment("w2", "2026-03-09T10:00:00.000Z")],
+        "2026-03-02T00:00:00.000Z",
+        "2026-03-16T00:00:00.000Z",
+      ),
       incidents: [],
       streaks: [],
     });

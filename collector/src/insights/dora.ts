@@ -212,41 +212,98 @@ function bandBelow(value: number | null, limits: [number, number, number], inclu
 
 const HOUR = 3600;
 
+/**
+ * What one UTC day of production deployments contributes: the database computes these with one
+ * GROUP BY (insights-service.ts), `aggregateDays` does the same from rows (the reference the tests
+ * and the API tests hold the SQL to).
+ */
+export interface DayAggregate {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  /** Completed deployments. */
+  completed: number;
+  /** Completed or failed deployments. */
+  finished: number;
+  failed: number;
+  rolled_back: number;
+  incident_linked: number;
+  /** Deployments that failed, were rolled back or are linked to an incident (each once). */
+  failures: number;
+  /** Lead-time samples (seconds) of the deployments finished that day. */
+  leads: number[];
+}
+
+/** Groups the deployment rows finished in [from, to) by UTC day, as the database does. */
+export function aggregateDays(
+  deployments: readonly DoraDeployment[],
+  from: string,
+  to: string,
+): DayAggregate[] {
+  const days = new Map<string, DayAggregate>();
+  for (const d of deployments) {
+    if (d.finished_at < from || d.finished_at >= to) continue;
+    const day = d.finished_at.slice(0, 10);
+    let aggregate = days.get(day);
+    if (!aggregate) {
+      aggregate = {
+        day,
+        completed: 0,
+        finished: 0,
+        failed: 0,
+        rolled_back: 0,
+        incident_linked: 0,
+        failures: 0,
+        leads: [],
+      };
+      days.set(day, aggregate);
+    }
+    aggregate.finished += 1;
+    if (d.status === "completed") aggregate.completed += 1;
+    if (d.status === "failed") aggregate.failed += 1;
+    if (d.rolled_back) aggregate.rolled_back += 1;
+    if (d.incident_linked) aggregate.incident_linked += 1;
+    if (isChangeFailure(d)) aggregate.failures += 1;
+    const lead = leadTimeSeconds(d);
+    if (lead !== null) aggregate.leads.push(lead);
+  }
+  return [...days.values()];
+}
+
 export interface DoraInput {
   from: string;
   to: string;
   bucket: Bucket;
-  /** Production deployments finished in [from, to). */
-  deployments: readonly DoraDeployment[];
+  /** Production deployments finished in [from, to), by UTC day. */
+  days: readonly DayAggregate[];
   /** Production incidents opened in [from, to). */
   incidents: readonly DoraIncident[];
   /** Failure streaks opened in the window; restored_at may lie after `to` (restoreStreaks + a lookup). */
   streaks: readonly RestoreSample[];
 }
 
+const sum = (days: readonly DayAggregate[], key: keyof Omit<DayAggregate, "day" | "leads">) =>
+  days.reduce((total, day) => total + day[key], 0);
+
 /** The four keys for the window, overall and per bucket. */
 export function computeDora(input: DoraInput): DoraReport {
   const { from, to, bucket } = input;
   const inWindow = (at: string) => at >= from && at < to;
-  const deployments = input.deployments.filter((d) => inWindow(d.finished_at));
+  // The day aggregates hold only deployments finished in the window (the query's own bounds).
+  const days = input.days;
   const incidents = input.incidents.filter((i) => inWindow(i.opened_at));
   const streaks = input.streaks.filter((s) => inWindow(s.failed_at));
-  const completed = deployments.filter((d) => d.status === "completed");
 
   const slots = bucketsOf(from, to, bucket).map((slot) => ({ ...slot, ...emptyBucket() }));
   const slotByStart = new Map(slots.map((slot) => [slot.start, slot]));
   const slotOf = (at: string) => slotByStart.get(bucketStart(at, bucket));
-  for (const d of deployments) {
-    const slot = slotOf(d.finished_at);
+  for (const d of days) {
+    const slot = slotOf(`${d.day}T00:00:00.000Z`);
     if (!slot) continue;
-    slot.all += 1;
-    if (isChangeFailure(d)) slot.failures += 1;
-    if (d.status === "completed") {
-      slot.completed += 1;
-      slot.days.add(d.finished_at.slice(0, 10));
-    }
-    const lead = leadTimeSeconds(d);
-    if (lead !== null) slot.leads.push(lead);
+    slot.all += d.finished;
+    slot.failures += d.failures;
+    slot.completed += d.completed;
+    if (d.completed > 0) slot.days.add(d.day);
+    slot.leads.push(...d.leads);
   }
   const restoreSamples = { deployments: [] as number[], incidents: [] as number[] };
   let unresolved = 0;
@@ -269,37 +326,29 @@ export function computeDora(input: DoraInput): DoraReport {
     slotOf(i.opened_at)?.restores.push(value);
   }
 
-  const days = new Set(completed.map((d) => d.finished_at.slice(0, 10)));
-  const perWeek = bucketsOf(from, to, "week").map(
-    (week) => [...days].filter((day) => day >= week.start.slice(0, 10) && day < week.end.slice(0, 10)).length,
-  );
-  const perMonth = bucketsOf(from, to, "month").map(
-    (month) =>
-      [...days].filter((day) => day >= month.start.slice(0, 10) && day < month.end.slice(0, 10)).length,
-  );
-  const medianWeek = percentile(perWeek, 0.5) ?? 0;
-  const medianMonth = percentile(perMonth, 0.5) ?? 0;
+  const deploymentDays = days.filter((d) => d.completed > 0).map((d) => d.day);
+  const countIn = (range: { start: string; end: string }) =>
+    deploymentDays.filter((day) => day >= range.start.slice(0, 10) && day < range.end.slice(0, 10)).length;
+  const medianWeek = percentile(bucketsOf(from, to, "week").map(countIn), 0.5) ?? 0;
+  const medianMonth = percentile(bucketsOf(from, to, "month").map(countIn), 0.5) ?? 0;
   const windowDays = Math.max((Date.parse(to) - Date.parse(from)) / DAY, 0);
 
-  const leads = completed.flatMap((d) => {
-    const lead = leadTimeSeconds(d);
-    return lead === null ? [] : [lead];
-  });
-  const failures = deployments.filter(isChangeFailure);
-  const rate = deployments.length > 0 ? failures.length / deployments.length : null;
-  const restores = [...restoreSamples.deployments, ...restoreSamples.incidents];
-  const lead = summary(leads);
-  const restore = summary(restores);
+  const completed = sum(days, "completed");
+  const finished = sum(days, "finished");
+  const failures = sum(days, "failures");
+  const rate = finished > 0 ? failures / finished : null;
+  const lead = summary(days.flatMap((d) => d.leads));
+  const restore = summary([...restoreSamples.deployments, ...restoreSamples.incidents]);
 
   return {
     deployment_frequency: {
-      deployments: completed.length,
-      deployment_days: days.size,
-      per_day: windowDays > 0 ? completed.length / windowDays : 0,
+      deployments: completed,
+      deployment_days: deploymentDays.length,
+      per_day: windowDays > 0 ? completed / windowDays : 0,
       median_deployment_days_per_week: medianWeek,
       median_deployment_days_per_month: medianMonth,
       band:
-        completed.length === 0
+        completed === 0
           ? null
           : medianWeek >= 3
             ? "elite"
@@ -311,11 +360,11 @@ export function computeDora(input: DoraInput): DoraReport {
     },
     lead_time: { ...lead, band: bandBelow(lead.median_seconds, [HOUR, 7 * 24 * HOUR, 180 * 24 * HOUR]) },
     change_failure_rate: {
-      deployments: deployments.length,
-      failures: failures.length,
-      failed: deployments.filter((d) => d.status === "failed").length,
-      rolled_back: deployments.filter((d) => d.rolled_back).length,
-      incident_linked: deployments.filter((d) => d.incident_linked).length,
+      deployments: finished,
+      failures,
+      failed: sum(days, "failed"),
+      rolled_back: sum(days, "rolled_back"),
+      incident_linked: sum(days, "incident_linked"),
       rate,
       band: bandBelow(rate, [0.05, 0.1, 0.15], true),
     },

@@ -1,11 +1,10 @@
 import type { DoraMetrics, EnvironmentDiff, EnvironmentType, ProductDiff } from "@versioner/schema";
-import { and, asc, eq, gte, inArray, isNotNull, lt, min, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, min, or, type SQL, sql } from "drizzle-orm";
 import { findEnvironment } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
 import type { DoraConfig } from "../config.ts";
 import {
   currentState,
-  deploymentRollbacks,
   deployments,
   environments,
   incidents,
@@ -14,7 +13,14 @@ import {
 } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { compareLink } from "./compare-link.ts";
-import { type Bucket, bucketsOf, computeDora, type DoraDeployment, restoreStreaks } from "./dora.ts";
+import {
+  type Bucket,
+  bucketsOf,
+  computeDora,
+  type DayAggregate,
+  type DoraDeployment,
+  restoreStreaks,
+} from "./dora.ts";
 import { type DiffCell, diffEnvironments } from "./environment-diff.ts";
 
 export type InsightsDeps = CatalogDeps;
@@ -257,72 +263,87 @@ function doraWindow(deps: DoraDeps, query: DoraQuery) {
   return { from, to };
 }
 
+// The production deployments DORA counts: finished (completed or failed) in [from, to). Both
+// queries read them through deployments_dora_idx (product, environment, completed_at, and the
+// columns read: the table is not visited) or deployments_environment_completed_idx; the
+// per-row facts are index searches (plans pinned by query-plans.test.ts).
+function finishedIn(
+  window: { from: string; to: string },
+  environmentIds: string[],
+  products: string[] | null,
+) {
+  return sql`${products ? sql`d.product_id IN ${products} AND ` : sql``}d.environment_id IN ${environmentIds}
+    AND d.completed_at >= ${window.from} AND d.completed_at < ${window.to} AND d.status IN ('completed', 'failed')`;
+}
+
+const ROLLED_BACK = sql`EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.replaced_deployment_id = d.id)`;
+
 /**
- * The deployments DORA counts: finished (completed or failed) in the production environments in
- * [from, to). One range search of deployments_dora_idx (product, environment, completed_at, and
- * the columns read, so the table is not visited) or deployments_environment_completed_idx, a
- * primary-key join for the commit time, and one version-index search per row for "first in
- * production" (plans pinned by query-plans.test.ts). Rollback and incident marks come from
- * separate small queries instead of two more searches per row.
+ * One row per UTC day: the counts and lead-time samples of dora.ts's DayAggregate, computed by the
+ * database so that a year of a busy product crosses into JavaScript as at most 366 rows. Lead time
+ * (dora.ts#leadTimeSeconds) counts the first completed deployment of a version to any of these
+ * environments; the unary + keeps SQLite on deployments_version_idx for that lookup (left free it
+ * picks an environment index and reads every production deployment per row).
  */
-export function doraDeploymentsQuery(
+export function doraDaysQuery(
   deps: InsightsDeps,
   window: { from: string; to: string },
   environmentIds: string[],
   products: string[] | null,
 ) {
-  return deps.database.db
-    .select({
-      id: deployments.id,
-      product_id: deployments.product_id,
-      environment_id: deployments.environment_id,
-      status: deployments.status,
-      finished_at: deployments.completed_at,
-      committed_at: versions.scm_committed_at,
-      // The unary + keeps SQLite on deployments_version_idx (a version has a handful of rows):
-      // left free, it picks the environment index and reads every production deployment per row.
-      first_to_production: sql<number>`NOT EXISTS (SELECT 1 FROM deployments p WHERE p.version_id = ${deployments.version_id}
-        AND p.status = 'completed' AND +p.environment_id IN ${environmentIds}
-        AND (+p.completed_at < ${deployments.completed_at} OR (+p.completed_at = ${deployments.completed_at} AND p.id < ${deployments.id})))`,
-    })
-    .from(deployments)
-    .innerJoin(versions, eq(versions.id, deployments.version_id))
-    .where(
-      and(
-        products ? inArray(deployments.product_id, products) : undefined,
-        inArray(deployments.environment_id, environmentIds),
-        gte(deployments.completed_at, window.from),
-        lt(deployments.completed_at, window.to),
-        inArray(deployments.status, ["completed", "failed"]),
-      ),
-    );
+  return deps.database.db.all<{
+    day: string;
+    completed: number;
+    finished: number;
+    failed: number;
+    rolled_back: number;
+    incident_linked: number;
+    failures: number;
+    leads: string | null;
+  }>(sql`SELECT day, sum(status = 'completed') AS completed, count(*) AS finished,
+      sum(status = 'failed') AS failed, sum(rolled) AS rolled_back, sum(linked) AS incident_linked,
+      sum(status = 'failed' OR rolled OR linked) AS failures, group_concat(lead_ms) AS leads
+    FROM (
+      SELECT substr(d.completed_at, 1, 10) AS day, d.status AS status, ${ROLLED_BACK} AS rolled,
+        EXISTS (SELECT 1 FROM incidents i WHERE i.deployment_id = d.id) AS linked,
+        CASE WHEN d.status = 'completed' AND v.scm_committed_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM deployments p WHERE p.version_id = d.version_id
+            AND p.status = 'completed' AND +p.environment_id IN ${environmentIds}
+            AND (+p.completed_at < d.completed_at OR (+p.completed_at = d.completed_at AND p.id < d.id)))
+        THEN max(0, round((julianday(d.completed_at) - julianday(v.scm_committed_at)) * 86400000)) END AS lead_ms
+      FROM deployments d JOIN versions v ON v.id = d.version_id
+      WHERE ${finishedIn(window, environmentIds, products)}
+    )
+    GROUP BY day`);
 }
 
-/** Deployments of these products and environments replaced by a rollback (a rare event: few rows). */
-export function rolledBackQuery(deps: InsightsDeps, environmentIds: string[], products: string[] | null) {
-  return deps.database.db
-    .select({ id: deploymentRollbacks.replaced_deployment_id })
-    .from(deploymentRollbacks)
-    .where(
-      and(
-        inArray(deploymentRollbacks.environment_id, environmentIds),
-        products ? inArray(deploymentRollbacks.product_id, products) : undefined,
-      ),
-    );
-}
-
-/** Deployments of these products and environments named by an incident. */
-export function incidentLinkedQuery(deps: InsightsDeps, environmentIds: string[], products: string[] | null) {
-  return deps.database.db
-    .selectDistinct({ id: incidents.deployment_id })
-    .from(incidents)
-    .where(
-      and(
-        inArray(incidents.environment_id, environmentIds),
-        products ? inArray(incidents.product_id, products) : undefined,
-        isNotNull(incidents.deployment_id),
-      ),
-    );
+/**
+ * The deployments where a product × environment's history changes between bad (failed or rolled
+ * back) and good: all restoreStreaks needs, and few rows, as failures are rare.
+ */
+export function doraTransitionsQuery(
+  deps: InsightsDeps,
+  window: { from: string; to: string },
+  environmentIds: string[],
+  products: string[] | null,
+) {
+  return deps.database.db.all<{
+    id: string;
+    product_id: string;
+    environment_id: string;
+    status: "completed" | "failed";
+    finished_at: string;
+    rolled_back: number;
+  }>(sql`SELECT id, product_id, environment_id, status, finished_at, rolled_back FROM (
+      SELECT d.id, d.product_id, d.environment_id, d.status, d.completed_at AS finished_at,
+        ${ROLLED_BACK} AS rolled_back,
+        (d.status = 'failed' OR ${ROLLED_BACK}) AS bad,
+        lag(d.status = 'failed' OR ${ROLLED_BACK}, 1, 0)
+          OVER (PARTITION BY d.product_id, d.environment_id ORDER BY d.completed_at, d.id) AS previous_bad
+      FROM deployments d
+      WHERE ${finishedIn(window, environmentIds, products)}
+    )
+    WHERE bad <> previous_bad`);
 }
 
 /** The first completed deployment at or after `at` that was not rolled back: the restore of a streak. */
@@ -355,27 +376,24 @@ export async function doraMetrics(deps: DoraDeps, query: DoraQuery): Promise<Dor
   const ids = await productIds(deps, query);
   const envIds = envs.map((env) => env.id);
   const measured = envIds.length > 0 && (ids === null || ids.length > 0);
-  const [rows, rolledBack, linked] = measured
+  const [dayRows, transitions] = measured
     ? await Promise.all([
-        doraDeploymentsQuery(deps, window, envIds, ids),
-        rolledBackQuery(deps, envIds, ids),
-        incidentLinkedQuery(deps, envIds, ids),
+        doraDaysQuery(deps, window, envIds, ids),
+        doraTransitionsQuery(deps, window, envIds, ids),
       ])
-    : [[], [], []];
-  const rolledBackIds = new Set(rolledBack.map((row) => row.id));
-  const linkedIds = new Set(linked.map((row) => row.id));
-  const rowsOut: DoraDeployment[] = rows.map((row) => ({
-    id: row.id,
-    product_id: row.product_id,
-    environment_id: row.environment_id,
-    status: row.status as DoraDeployment["status"],
-    finished_at: row.finished_at as string,
-    committed_at: row.committed_at,
-    rolled_back: rolledBackIds.has(row.id),
-    incident_linked: linkedIds.has(row.id),
-    first_to_production: Boolean(row.first_to_production),
+    : [[], []];
+  const days: DayAggregate[] = dayRows.map((row) => ({
+    ...row,
+    leads: row.leads ? row.leads.split(",").map((ms) => Number(ms) / 1000) : [],
   }));
-  const streaks = restoreStreaks(rowsOut);
+  const transitionRows: DoraDeployment[] = transitions.map((row) => ({
+    ...row,
+    committed_at: null,
+    rolled_back: Boolean(row.rolled_back),
+    incident_linked: false,
+    first_to_production: false,
+  }));
+  const streaks = restoreStreaks(transitionRows);
   for (const streak of streaks) {
     if (streak.restored_at) continue;
     const [next] = await nextGoodDeploymentQuery(deps, streak.product_id, streak.environment_id, window.to);
@@ -397,7 +415,7 @@ export async function doraMetrics(deps: DoraDeps, query: DoraQuery): Promise<Dor
   const report = computeDora({
     ...window,
     bucket: query.bucket,
-    deployments: rowsOut,
+    days,
     incidents: incidentRows,
     streaks,
   });

@@ -80,6 +80,18 @@ export async function seed(path, deployments) {
             FROM deployments WHERE environment_id = 'be3' AND id LIKE 'bd%' AND CAST(substr(id, 3) AS INTEGER) % 397 = 7`,
           args: [],
         },
+        // What ingest would have left in DORA's read model (insights/dora-facts.ts).
+        {
+          sql: `INSERT INTO dora_facts (deployment_id, product_id, environment_id, status, finished_at, lead_ms,
+              rolled_back, incident_linked)
+            SELECT d.id, d.product_id, d.environment_id, d.status, d.completed_at,
+              CASE WHEN d.status = 'completed'
+                THEN CAST(round((julianday(d.completed_at) - julianday(v.scm_committed_at)) * 86400000) AS INTEGER) END,
+              EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.replaced_deployment_id = d.id),
+              EXISTS (SELECT 1 FROM incidents i WHERE i.deployment_id = d.id)
+            FROM deployments d JOIN versions v ON v.id = d.version_id WHERE d.id LIKE 'bd%'`,
+          args: [],
+        },
         // What ingest would have left in the read model: each cell's latest completed deployment.
         {
           sql: `INSERT INTO current_state (product_id, environment_id, current_deployment_id, current_version_id, current_version,

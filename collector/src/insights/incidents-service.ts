@@ -7,6 +7,7 @@ import { findProduct } from "../catalog/products-service.ts";
 import { deployments, environments, incidents, products } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { afterCursor, toPage } from "../http/pagination.ts";
+import { refreshIncidentLinks } from "./dora-facts.ts";
 import type { InsightsDeps } from "./insights-service.ts";
 
 type IncidentRow = typeof incidents.$inferSelect;
@@ -143,6 +144,7 @@ export async function createIncident(
   const db = deps.database.db;
   await db.batch([
     db.insert(incidents).values(row),
+    refreshIncidentLinks(db, [row.deployment_id]),
     auditInsert(
       db,
       actor,
@@ -188,6 +190,7 @@ export async function updateIncident(
   const { id: _id, ...changes } = after;
   await db.batch([
     db.update(incidents).set(changes).where(eq(incidents.id, id)),
+    refreshIncidentLinks(db, [before.deployment_id, after.deployment_id]),
     auditInsert(
       db,
       actor,

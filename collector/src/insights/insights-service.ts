@@ -263,27 +263,20 @@ function doraWindow(deps: DoraDeps, query: DoraQuery) {
   return { from, to };
 }
 
-// The production deployments DORA counts: finished (completed or failed) in [from, to). Both
-// queries read them through deployments_dora_idx (product, environment, completed_at, and the
-// columns read: the table is not visited) or deployments_environment_completed_idx; the
-// per-row facts are index searches (plans pinned by query-plans.test.ts).
+// The production deployments DORA counts: finished (completed or failed) in [from, to), read from
+// the dora_facts read model (dora-facts.ts) through its covering index: no per-deployment lookup.
 function finishedIn(
   window: { from: string; to: string },
   environmentIds: string[],
   products: string[] | null,
 ) {
-  return sql`${products ? sql`d.product_id IN ${products} AND ` : sql``}d.environment_id IN ${environmentIds}
-    AND d.completed_at >= ${window.from} AND d.completed_at < ${window.to} AND d.status IN ('completed', 'failed')`;
+  return sql`${products ? sql`f.product_id IN ${products} AND ` : sql``}f.environment_id IN ${environmentIds}
+    AND f.finished_at >= ${window.from} AND f.finished_at < ${window.to}`;
 }
-
-const ROLLED_BACK = sql`EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.replaced_deployment_id = d.id)`;
 
 /**
  * One row per UTC day: the counts and lead-time samples of dora.ts's DayAggregate, computed by the
- * database so that a year of a busy product crosses into JavaScript as at most 366 rows. Lead time
- * (dora.ts#leadTimeSeconds) counts the first completed deployment of a version to any of these
- * environments; the unary + keeps SQLite on deployments_version_idx for that lookup (left free it
- * picks an environment index and reads every production deployment per row).
+ * database so that a year of a busy product crosses into JavaScript as at most 366 rows.
  */
 export function doraDaysQuery(
   deps: InsightsDeps,
@@ -300,20 +293,13 @@ export function doraDaysQuery(
     incident_linked: number;
     failures: number;
     leads: string | null;
-  }>(sql`SELECT day, sum(status = 'completed') AS completed, count(*) AS finished,
-      sum(status = 'failed') AS failed, sum(rolled) AS rolled_back, sum(linked) AS incident_linked,
-      sum(status = 'failed' OR rolled OR linked) AS failures, group_concat(lead_ms) AS leads
-    FROM (
-      SELECT substr(d.completed_at, 1, 10) AS day, d.status AS status, ${ROLLED_BACK} AS rolled,
-        EXISTS (SELECT 1 FROM incidents i WHERE i.deployment_id = d.id) AS linked,
-        CASE WHEN d.status = 'completed' AND v.scm_committed_at IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM deployments p WHERE p.version_id = d.version_id
-            AND p.status = 'completed' AND +p.environment_id IN ${environmentIds}
-            AND (+p.completed_at < d.completed_at OR (+p.completed_at = d.completed_at AND p.id < d.id)))
-        THEN max(0, round((julianday(d.completed_at) - julianday(v.scm_committed_at)) * 86400000)) END AS lead_ms
-      FROM deployments d JOIN versions v ON v.id = d.version_id
-      WHERE ${finishedIn(window, environmentIds, products)}
-    )
+  }>(sql`SELECT substr(f.finished_at, 1, 10) AS day, sum(f.status = 'completed') AS completed,
+      count(*) AS finished, sum(f.status = 'failed') AS failed, sum(f.rolled_back) AS rolled_back,
+      sum(f.incident_linked) AS incident_linked,
+      sum(f.status = 'failed' OR f.rolled_back OR f.incident_linked) AS failures,
+      group_concat(f.lead_ms) AS leads
+    FROM dora_facts f
+    WHERE ${finishedIn(window, environmentIds, products)}
     GROUP BY day`);
 }
 
@@ -335,12 +321,11 @@ export function doraTransitionsQuery(
     finished_at: string;
     rolled_back: number;
   }>(sql`SELECT id, product_id, environment_id, status, finished_at, rolled_back FROM (
-      SELECT d.id, d.product_id, d.environment_id, d.status, d.completed_at AS finished_at,
-        ${ROLLED_BACK} AS rolled_back,
-        (d.status = 'failed' OR ${ROLLED_BACK}) AS bad,
-        lag(d.status = 'failed' OR ${ROLLED_BACK}, 1, 0)
-          OVER (PARTITION BY d.product_id, d.environment_id ORDER BY d.completed_at, d.id) AS previous_bad
-      FROM deployments d
+      SELECT f.deployment_id AS id, f.product_id, f.environment_id, f.status, f.finished_at, f.rolled_back,
+        (f.status = 'failed' OR f.rolled_back) AS bad,
+        lag(f.status = 'failed' OR f.rolled_back, 1, 0)
+          OVER (PARTITION BY f.product_id, f.environment_id ORDER BY f.finished_at, f.deployment_id) AS previous_bad
+      FROM dora_facts f
       WHERE ${finishedIn(window, environmentIds, products)}
     )
     WHERE bad <> previous_bad`);
@@ -353,20 +338,10 @@ export function nextGoodDeploymentQuery(
   environmentId: string,
   at: string,
 ) {
-  return deps.database.db
-    .select({ at: deployments.completed_at })
-    .from(deployments)
-    .where(
-      and(
-        eq(deployments.product_id, productId),
-        eq(deployments.environment_id, environmentId),
-        gte(deployments.completed_at, at),
-        eq(deployments.status, "completed"),
-        sql`NOT EXISTS (SELECT 1 FROM deployment_rollbacks r WHERE r.replaced_deployment_id = ${deployments.id})`,
-      ),
-    )
-    .orderBy(asc(deployments.completed_at))
-    .limit(1);
+  return deps.database.db.all<{ at: string }>(sql`SELECT finished_at AS at FROM dora_facts
+    WHERE product_id = ${productId} AND environment_id = ${environmentId} AND finished_at >= ${at}
+      AND status = 'completed' AND rolled_back = 0
+    ORDER BY finished_at LIMIT 1`);
 }
 
 /** DORA's four keys for the production environments, a product and/or team, over a window. */

@@ -23,15 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function plan(query: { toSQL(): { sql: string; params: unknown[] } }): Promise<string> {
-  const { sql, params } = query.toSQL();
-  const result = await t.database.client.execute({
-    sql: `EXPLAIN QUERY PLAN ${sql}`,
-    args: params.map((p) => (typeof p === "string" || typeof p === "number" ? p : null)),
-  });
-  return result.rows.map((row) => String(row.detail)).join("\n");
-}
-
 async function explain(query: SQL): Promise<string> {
   const rows = await t.database.db.all<{ detail: string }>(sql`EXPLAIN QUERY PLAN ${query}`);
   return rows.map((row) => row.detail).join("\n");
@@ -42,38 +33,28 @@ const window = { from: "2026-01-01T00:00:00.000Z", to: "2027-01-01T00:00:00.000Z
 // DORA for one product over a year must read that product's production rows, never the whole
 // history: every table access is an index search, none a scan (test/bench has the timing).
 describe("insight query plans", () => {
-  // Both DORA reads: the deployments come from one index range; every per-row lookup is a search.
-  const noTableScan = /SCAN (d|v|p|r|i|deployments|versions|incidents|deployment_rollbacks)\b/;
-
+  // DORA reads the dora_facts read model only, through its covering index: no table, no lookup.
   it.each([
     ["days", doraDaysQuery],
     ["transitions", doraTransitionsQuery],
-  ] as const)("DORA %s of given products read deployments_dora_idx only", async (_, query) => {
+  ] as const)("DORA %s of given products read dora_facts_read_idx only", async (_, query) => {
     const detail = await explain(query(t, window, ["env-1", "env-2"], ["product-1"]).getSQL());
-    expect(detail).toMatch(/SEARCH d USING COVERING INDEX deployments_dora_idx/);
-    expect(detail).toMatch(/SEARCH r USING COVERING INDEX deployment_rollbacks_replaced_idx/);
-    expect(detail).not.toMatch(noTableScan);
-  });
-
-  it("DORA days: the commit time, incident links and first production deployment are searches", async () => {
-    const detail = await explain(doraDaysQuery(t, window, ["env-1"], ["product-1"]).getSQL());
-    expect(detail).toMatch(/SEARCH v USING INDEX sqlite_autoindex_versions_1/);
-    expect(detail).toMatch(/SEARCH i USING COVERING INDEX incidents_deployment_idx/);
-    expect(detail).toMatch(/SEARCH p USING (COVERING )?INDEX deployments_version_idx/);
+    expect(detail).toMatch(/SEARCH f USING COVERING INDEX dora_facts_read_idx/);
+    expect(detail).not.toMatch(/SCAN (f|dora_facts)\b/);
   });
 
   it.each([
     ["days", doraDaysQuery],
     ["transitions", doraTransitionsQuery],
-  ] as const)("DORA %s of every product seek deployments_environment_completed_idx", async (_, query) => {
+  ] as const)("DORA %s of every product seek dora_facts_environment_idx", async (_, query) => {
     const detail = await explain(query(t, window, ["env-1"], null).getSQL());
-    expect(detail).toMatch(/SEARCH d USING INDEX deployments_environment_completed_idx/);
-    expect(detail).not.toMatch(noTableScan);
+    expect(detail).toMatch(/SEARCH f USING INDEX dora_facts_environment_idx/);
+    expect(detail).not.toMatch(/SCAN (f|dora_facts)\b/);
   });
 
-  it("the restore after a window seeks deployments_dora_idx in completed_at order", async () => {
-    const detail = await plan(nextGoodDeploymentQuery(t, "product-1", "env-1", window.to));
-    expect(detail).toMatch(/SEARCH deployments USING (COVERING )?INDEX deployments_dora_idx/);
+  it("the restore after a window seeks dora_facts_read_idx in finished_at order", async () => {
+    const detail = await explain(nextGoodDeploymentQuery(t, "product-1", "env-1", window.to).getSQL());
+    expect(detail).toMatch(/SEARCH dora_facts USING COVERING INDEX dora_facts_read_idx/);
     expect(detail).not.toMatch(/SCAN |TEMP B-TREE/);
   });
 

@@ -3,11 +3,12 @@ import { deploymentRollbacks } from "../db/schema/index.ts";
 import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
 import { deploymentTime } from "../ingest/ingest-service.ts";
 import type { DeploymentRow, StateRow } from "../ingest/unit-of-work.ts";
+import { leadMs, markRolledBack, upsertDoraFact } from "./dora-facts.ts";
 import { isRollback, type ReplacedCell } from "./rollbacks.ts";
 
 interface CompletedEventData {
   deployment: DeploymentRow;
-  version: { id: string; version: string };
+  version: { id: string; version: string; scm_committed_at: string | null };
   /** The product × environment cell as it was before this event (read through the unit of work). */
   state_before?: StateRow;
 }
@@ -53,12 +54,17 @@ async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, p
 /**
  * Decides inside the ingest transaction whether a completed deployment is a rollback (rollbacks.ts),
  * records the mark in the same batch, and publishes `deployment.rolled_back` so notification
- * channels can subscribe to it. A batch sees its own earlier deployments.
+ * channels can subscribe to it. It also keeps DORA's read model (dora-facts.ts) for every
+ * finished deployment. A batch sees its own earlier deployments.
  */
 export function registerRollbackDetector(bus: DomainEventBus): void {
   bus.subscribe(async (event: DomainEvent, tx: EventTransaction) => {
-    if (event.type !== "deployment.completed") return;
     const data = event.data as unknown as CompletedEventData;
+    if (event.type === "deployment.failed") {
+      tx.add(upsertDoraFact(tx, data.deployment, null));
+      return;
+    }
+    if (event.type !== "deployment.completed") return;
     const { deployment } = data;
     let planned = completedInTransaction.get(tx);
     if (!planned) {
@@ -71,10 +77,11 @@ export function registerRollbackDetector(bus: DomainEventBus): void {
       version_id: deployment.version_id,
       at: deploymentTime(deployment),
     };
-    // Cheap checks first: most deployments move forward and never need the history lookup.
-    const rolledBack =
-      isRollback(replaced, candidate, true) &&
-      isRollback(replaced, candidate, await ranThereBefore(tx, deployment, planned));
+    const ranBefore = await ranThereBefore(tx, deployment, planned);
+    const rolledBack = isRollback(replaced, candidate, ranBefore);
+    tx.add(
+      upsertDoraFact(tx, deployment, ranBefore ? null : leadMs(data.version.scm_committed_at, candidate.at)),
+    );
     planned.add(cellVersionKey(deployment.product_id, deployment.environment_id, deployment.version_id));
     if (!rolledBack || !replaced) return;
     const rollback = {
@@ -87,6 +94,7 @@ export function registerRollbackDetector(bus: DomainEventBus): void {
       detected_at: event.occurred_at,
     };
     tx.add(tx.db.insert(deploymentRollbacks).values(rollback).onConflictDoNothing());
+    tx.add(markRolledBack(tx, replaced.deployment_id));
     await bus.publish({ ...event, type: "deployment.rolled_back", data: { ...event.data, rollback } }, tx);
   });
 }

@@ -118,19 +118,7 @@ export const deployments = sqliteTable(
     index("deployments_created_idx").on(t.created_at, t.id),
     index("deployments_product_created_idx").on(t.product_id, t.created_at, t.id),
     index("deployments_environment_created_idx").on(t.environment_id, t.created_at, t.id),
-    // Version first; the rest lets DORA's "first in production" lookup read only the index.
-    index("deployments_version_idx").on(t.version_id, t.status, t.environment_id, t.completed_at),
-    // DORA (insights/): a product's deployments to the production environments in a time window.
-    // Covering: the DORA read needs only these columns, so it never visits the table.
-    index("deployments_dora_idx").on(
-      t.product_id,
-      t.environment_id,
-      t.completed_at,
-      t.status,
-      t.version_id,
-      t.id,
-    ),
-    index("deployments_environment_completed_idx").on(t.environment_id, t.completed_at),
+    index("deployments_version_idx").on(t.version_id),
   ],
 );
 

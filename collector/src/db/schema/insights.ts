@@ -1,4 +1,4 @@
-import { index, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { deployments, environments, products } from "./catalog.ts";
 
 /**
@@ -55,5 +55,40 @@ export const incidents = sqliteTable(
     index("incidents_environment_opened_idx").on(t.environment_id, t.opened_at),
     index("incidents_deployment_idx").on(t.deployment_id),
     index("incidents_opened_idx").on(t.opened_at, t.id),
+  ],
+);
+
+/**
+ * DORA's read model: one row per finished (completed or failed) deployment with the facts the
+ * metrics need, kept by the ingest transaction (insights/dora-facts.ts) and by incident writes, so
+ * `GET /metrics/dora` is one covering range read per environment with no per-deployment lookup.
+ */
+export const doraFacts = sqliteTable(
+  "dora_facts",
+  {
+    deployment_id: text("deployment_id")
+      .primaryKey()
+      .references(() => deployments.id, { onDelete: "cascade" }),
+    product_id: text("product_id").notNull(),
+    environment_id: text("environment_id").notNull(),
+    status: text("status").notNull(),
+    finished_at: text("finished_at").notNull(),
+    /** Lead time in ms: set on the first completed deployment of its version to this environment. */
+    lead_ms: integer("lead_ms"),
+    rolled_back: integer("rolled_back", { mode: "boolean" }).notNull(),
+    incident_linked: integer("incident_linked", { mode: "boolean" }).notNull(),
+  },
+  (t) => [
+    index("dora_facts_read_idx").on(
+      t.product_id,
+      t.environment_id,
+      t.finished_at,
+      t.status,
+      t.lead_ms,
+      t.rolled_back,
+      t.incident_linked,
+      t.deployment_id,
+    ),
+    index("dora_facts_environment_idx").on(t.environment_id, t.finished_at),
   ],
 );

@@ -20,7 +20,7 @@ function deployment(id: string, finished_at: string, extra: Partial<DoraDeployme
     committed_at: null,
     rolled_back: false,
     incident_linked: false,
-    first_to_production: true,
+    first_in_environment: true,
     ...extra,
   };
 }
@@ -108,7 +108,7 @@ describe("computeDora on a constructed two-week history", () => {
       rolled_back: true,
     }),
     // The rollback to d1's version: not its first time in production, so no lead time.
-    deployment("d3", "2026-03-03T11:00:00.000Z", { first_to_production: false }),
+    deployment("d3", "2026-03-03T11:00:00.000Z", { first_in_environment: false }),
     deployment("d4", "2026-03-04T09:00:00.000Z", {
       status: "failed",
       committed_at: "2026-03-04T08:00:00.000Z",

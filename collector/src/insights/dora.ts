@@ -20,8 +20,8 @@ export interface DoraDeployment {
   rolled_back: boolean;
   /** Named by an incident as its cause. */
   incident_linked: boolean;
-  /** The first completed deployment of its version to any production environment. */
-  first_to_production: boolean;
+  /** The first completed deployment of its version to its environment. */
+  first_in_environment: boolean;
 }
 
 export interface DoraIncident {
@@ -135,7 +135,7 @@ const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)
 
 /** Lead time of one deployment, when it counts: see docs/insight.md#lead-time-for-changes. */
 export function leadTimeSeconds(d: DoraDeployment): number | null {
-  if (d.status !== "completed" || !d.first_to_production || !d.committed_at) return null;
+  if (d.status !== "completed" || !d.first_in_environment || !d.committed_at) return null;
   // A commit time after the deployment is clock skew between CI and collector: it counts as 0.
   return Math.max(0, seconds(d.committed_at, d.finished_at));
 }

@@ -366,7 +366,7 @@ export async function doraMetrics(deps: DoraDeps, query: DoraQuery): Promise<Dor
     committed_at: null,
     rolled_back: Boolean(row.rolled_back),
     incident_linked: false,
-    first_to_production: false,
+    first_in_environment: false,
   }));
   const streaks = restoreStreaks(transitionRows);
   for (const streak of streaks) {

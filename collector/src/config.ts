@@ -1,3 +1,4 @@
+import { ENVIRONMENT_TYPES, type EnvironmentType } from "@versioner/schema";
 import { z } from "zod";
 import type { RateLimits } from "./http/rate-limit.ts";
 
@@ -91,6 +92,16 @@ const ConfigSchema = z.object({
         ),
     )
     .default({}),
+  VERSIONER_DORA_ENVIRONMENT_TYPE: z.enum(ENVIRONMENT_TYPES).default("production"),
+  VERSIONER_DORA_ENVIRONMENTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .optional(),
 });
 
 /** Every environment variable the collector reads (README.md documents each; a test checks). */
@@ -124,6 +135,15 @@ export interface Config {
   publicBadges: boolean;
   /** CDEvents ingest: product name per artifact package URL without version (docs/cdevents.md). */
   cdeventsArtifactProducts: Record<string, string>;
+  dora: DoraConfig;
+}
+
+/** Which environments DORA metrics measure as "production" (docs/insight.md). */
+export interface DoraConfig {
+  /** Every environment of this type, unless `environments` names them. */
+  environmentType: EnvironmentType;
+  /** Exactly these environment names, when given. */
+  environments?: string[];
 }
 
 /** Outbound notifications (see docs/notifications.md). */
@@ -215,5 +235,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     },
     publicBadges: c.VERSIONER_PUBLIC_BADGES,
     cdeventsArtifactProducts: c.VERSIONER_CDEVENTS_PRODUCTS,
+    dora: {
+      environmentType: c.VERSIONER_DORA_ENVIRONMENT_TYPE,
+      environments: c.VERSIONER_DORA_ENVIRONMENTS?.length ? c.VERSIONER_DORA_ENVIRONMENTS : undefined,
+    },
   };
 }

@@ -5,6 +5,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dashboardSection } from "./dashboard-section.mjs";
+import { doraSection } from "./dora-section.mjs";
 import { compareInterleaved } from "./load.mjs";
 import { notificationsSection } from "./notifications-section.mjs";
 import { makeTempDir, startBaseline, startCollector } from "./servers.mjs";
@@ -149,6 +150,7 @@ export const SECTIONS = [
   },
   notificationsSection,
   dashboardSection,
+  doraSection,
 ];
 
 function round(value) {

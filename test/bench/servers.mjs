@@ -116,6 +116,8 @@ export async function startCollector({ token = "bench-admin-token", env = {} } =
     url,
     token,
     pid: child.pid,
+    /** The embedded database file, for sections that seed it directly with SQL. */
+    databasePath: join(dir, "versioner.db"),
     output,
     /** Why the collector is gone (exit code or signal) or null while it runs: for error messages. */
     exitedWith: () =>

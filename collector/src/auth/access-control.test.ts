@@ -25,6 +25,14 @@ beforeAll(async () => {
     expect(user.status).toBe(201);
     tokens[role] = await tokenFor(`${role}@matrix.test`);
   }
+  // Something for incidents to be about.
+  const deployed = await t.call("POST", "/deployment-events", {
+    product_name: "matrix",
+    version: "1",
+    environment_name: "matrix-prod",
+    status: "completed",
+  });
+  expect(deployed.status).toBe(200);
   // Ten users, each with an scrypt hash and a sign-in: seconds on a loaded machine.
 }, 60_000);
 afterAll(() => t.close());
@@ -80,6 +88,11 @@ const REPRESENTATIVE: Partial<Record<Capability, () => [string, string, unknown?
   "variables.manage": () => ["POST", "/variables", { key: unique("var").replaceAll("-", "_"), value: "v" }],
   "notifications.manage": () => ["GET", "/notification-channels"],
   "badges.read": () => ["GET", `/badges/${unique("p")}/production.svg`],
+  "incidents.manage": () => [
+    "POST",
+    "/incidents",
+    { title: unique("incident"), product: "matrix", environment: "matrix-prod" },
+  ],
 };
 
 describe("permission matrix", () => {

@@ -18,6 +18,7 @@ export const CAPABILITIES = [
   "api_keys.read",
   "audit.read",
   "badges.read",
+  "incidents.manage",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -29,7 +30,8 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
  * everything; `badges` keys only read status badges, the one key that may travel in a URL.
  */
 export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capability>>> = {
-  ingest: new Set<Capability>(["deployments.record"]),
+  // Alerting tools record incidents with the same kind of key CI uses for events.
+  ingest: new Set<Capability>(["deployments.record", "incidents.manage"]),
   read: new Set<Capability>(["catalog.read", "badges.read"]),
   admin: new Set<Capability>(CAPABILITIES),
   badges: new Set<Capability>(["badges.read"]),
@@ -79,6 +81,8 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
   "audit.read": ["admin", "compliance", "security"],
   // A badge shows one cell of the matrix every role may read anyway.
   "badges.read": ALL_ROLES,
+  // Whoever may put a change into production may say it broke something (docs/insight.md).
+  "incidents.manage": ["admin", "release_manager", "developer", "sre"],
 };
 
 export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(

@@ -1,6 +1,7 @@
 import { type Deployment, deployedAt, normalizeStatus, type Status } from "@versioner/schema";
 import { and, desc, eq, gte, lte, or, type SQL } from "drizzle-orm";
-import { deployments, environments, products, versions } from "../db/schema/index.ts";
+import { alias } from "drizzle-orm/sqlite-core";
+import { deploymentRollbacks, deployments, environments, products, versions } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { afterCursor, toPage } from "../http/pagination.ts";
 import type { CatalogDeps } from "./products-service.ts";
@@ -16,11 +17,18 @@ export interface DeploymentQuery {
   cursor?: string;
 }
 
+// The deployment as a rollback, and as the deployment a rollback replaced.
+const asRollback = alias(deploymentRollbacks, "as_rollback");
+const asReplaced = alias(deploymentRollbacks, "as_replaced");
+
 const columns = {
   deployment: deployments,
   product_name: products.name,
   version: versions.version,
   environment_name: environments.name,
+  rolled_back_from: asRollback.rolled_back_from_version,
+  rolled_back_from_deployment_id: asRollback.replaced_deployment_id,
+  rolled_back_by_deployment_id: asReplaced.deployment_id,
 };
 
 type Joined = {
@@ -28,6 +36,9 @@ type Joined = {
   product_name: string;
   version: string;
   environment_name: string;
+  rolled_back_from: string | null;
+  rolled_back_from_deployment_id: string | null;
+  rolled_back_by_deployment_id: string | null;
 };
 
 function view(row: Joined): Deployment {
@@ -38,6 +49,11 @@ function view(row: Joined): Deployment {
     version: row.version,
     environment_name: row.environment_name,
     deployed_at: deployedAt(row.deployment),
+    is_rollback: row.rolled_back_from_deployment_id !== null,
+    rolled_back_from: row.rolled_back_from,
+    rolled_back_from_deployment_id: row.rolled_back_from_deployment_id,
+    rolled_back: row.rolled_back_by_deployment_id !== null,
+    rolled_back_by_deployment_id: row.rolled_back_by_deployment_id,
   };
 }
 
@@ -48,7 +64,9 @@ function joined() {
       .from(deployments)
       .innerJoin(products, eq(products.id, deployments.product_id))
       .innerJoin(versions, eq(versions.id, deployments.version_id))
-      .innerJoin(environments, eq(environments.id, deployments.environment_id));
+      .innerJoin(environments, eq(environments.id, deployments.environment_id))
+      .leftJoin(asRollback, eq(asRollback.deployment_id, deployments.id))
+      .leftJoin(asReplaced, eq(asReplaced.replaced_deployment_id, deployments.id));
 }
 
 /** Newest first; filters by product and environment (name or id), version, status (any alias) and time. */

@@ -9,7 +9,7 @@ import {
 import { asc, eq } from "drizzle-orm";
 import { buttonsForState, cellKey } from "../buttons/button-renderer.ts";
 import type { Database } from "../db/client.ts";
-import { currentState, environments, products, settings } from "../db/schema/index.ts";
+import { currentState, deploymentRollbacks, environments, products, settings } from "../db/schema/index.ts";
 import { compareEnvironments } from "./environments-service.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
@@ -19,11 +19,23 @@ import type { CatalogDeps } from "./products-service.ts";
  */
 export async function getState(deps: CatalogDeps): Promise<StateResponse> {
   const db = deps.database.db;
-  const [envRows, productRows, stateRows] = await Promise.all([
+  const [envRows, productRows, cellRows] = await Promise.all([
     db.select().from(environments),
     db.select({ id: products.id, name: products.name }).from(products).orderBy(asc(products.name)),
-    db.select().from(currentState),
+    db
+      .select({ cell: currentState, rolled_back_from: deploymentRollbacks.rolled_back_from_version })
+      .from(currentState)
+      .leftJoin(
+        deploymentRollbacks,
+        eq(deploymentRollbacks.deployment_id, currentState.current_deployment_id),
+      ),
   ]);
+  const rollbacks = new Map(
+    cellRows.flatMap(({ cell, rolled_back_from }) =>
+      rolled_back_from ? [[cellKey(cell.product_id, cell.environment_id), rolled_back_from]] : [],
+    ),
+  );
+  const stateRows = cellRows.map(({ cell }) => cell);
   const envs = envRows.sort(compareEnvironments);
   const buttons = await buttonsForState(db, productRows, stateRows);
   const cells = new Map(stateRows.map((row) => [cellKey(row.product_id, row.environment_id), row]));
@@ -37,7 +49,10 @@ export async function getState(deps: CatalogDeps): Promise<StateResponse> {
           (env): StateCell => ({
             environment_id: env.id,
             environment_name: env.name,
-            ...describeCell(cells.get(cellKey(product.id, env.id))),
+            ...describeCell(
+              cells.get(cellKey(product.id, env.id)),
+              rollbacks.get(cellKey(product.id, env.id)),
+            ),
             buttons: buttons.get(cellKey(product.id, env.id)) ?? [],
           }),
         ),
@@ -51,6 +66,7 @@ type CurrentStateRow = typeof currentState.$inferSelect;
 /** What runs in one cell, what is under way there and whether the latest attempt failed. */
 export function describeCell(
   row: CurrentStateRow | undefined,
+  rollback?: Parameters<typeof rolledBackFrom>[0],
 ): Pick<StateCell, "current" | "in_progress" | "failed"> {
   const lastStatus = row?.last_status as Status | undefined;
   return {
@@ -62,6 +78,7 @@ export function describeCell(
             deployment_id: row.current_deployment_id,
             deployed_at: row.current_deployed_at,
             deployed_by: row.current_deployed_by,
+            ...rolledBackFrom(rollback),
           }
         : null,
     in_progress:
@@ -83,6 +100,11 @@ export function describeCell(
           }
         : null,
   };
+}
+
+// Present only on a rollback, so the matrix of a history without rollbacks keeps its shape.
+function rolledBackFrom(version: string | undefined): { rolled_back_from?: string } {
+  return version ? { rolled_back_from: version } : {};
 }
 
 /** The serialized matrix and the change generation it was built at. */

@@ -24,6 +24,8 @@ import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from 
 import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
+import { createInsightsRoutes } from "../insights/insights-routes.ts";
+import { registerRollbackDetector } from "../insights/rollback-detector.ts";
 import { createNotificationRoutes } from "../notifications/notification-routes.ts";
 import { createOutboxWriter } from "../notifications/outbox-writer.ts";
 import { registerReleaseHandlers } from "../releases/release-progress.ts";
@@ -145,6 +147,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   deps.bus.subscribe(createOutboxWriter(deps));
   app.route("/", createNotificationRoutes(deps));
   registerReleaseHandlers(deps.bus);
+  registerRollbackDetector(deps.bus);
   app.route("/", createReleaseRoutes(deps));
   app.route("/", createVariableRoutes(deps));
   app.route("/", createButtonRoutes(deps));
@@ -154,6 +157,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createAuditRoutes(deps));
   app.route("/", createBadgeRoutes(deps));
   app.route("/", createCliDownloadRoutes(deps));
+  app.route("/", createInsightsRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -274,6 +274,8 @@ async function recordOne(
           previous_version: previousVersion,
           // Releases check a rollback of a member with the id alone, without loading the row.
           previous_version_id: before?.current_version_id ?? null,
+          // The cell before this event: rollback detection (insights/) compares against it.
+          state_before: before,
         },
       },
       unit,
@@ -379,7 +381,7 @@ function planVersionInsert(
     scm_sha: event.scm_sha ?? null,
     scm_repository: event.scm_repository ?? null,
     scm_branch: event.scm_branch ?? null,
-    scm_committed_at: build?.scm_committed_at ?? null,
+    scm_committed_at: event.scm_committed_at ?? null,
     build_number: event.build_number ?? null,
     build_url: event.build_url ?? null,
     source_system: event.source_system ?? null,
@@ -413,6 +415,8 @@ function planVersionUpdate(
     next.scm_sha = event.scm_sha;
   next.scm_repository = current.scm_repository ?? event.scm_repository ?? null;
   next.scm_branch = current.scm_branch ?? event.scm_branch ?? null;
+  // A deployment event may bring the commit time a build event never sent (lead time needs it).
+  next.scm_committed_at = current.scm_committed_at ?? event.scm_committed_at ?? null;
   if (kind === "build") {
     const build = event as BuildEvent;
     const advance =

@@ -21,6 +21,7 @@ const STATUS_EMOJI: Record<string, string> = {
   member_failed: "❌",
   member_rolled_back: "↩️",
   preflight_failed: "⛔",
+  rolled_back: "↩️",
   approved: "👍",
 };
 
@@ -49,6 +50,8 @@ function subjectLine(payload: NotificationPayload): string {
       return `${what} deployment to ${env} aborted`;
     case "deployment.preflight_failed":
       return `${what} blocked before deploying to ${env}`;
+    case "deployment.rolled_back":
+      return `${env} rolled back to ${what}${payload.previous_version ? ` from ${payload.previous_version}` : ""}`;
     case "build.completed":
       return `${what} built: ready to deploy`;
     case "build.failed":

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { compareLink } from "../insights/compare-link.ts";
 import { signature } from "./channel-sender.ts";
 import { emailMessage } from "./email-message.ts";
 import { parseRetryAfter } from "./http-sender.ts";
-import { buildPayload, compareUrl, NotificationPayload, payloadJsonSchema } from "./payload.ts";
+import { buildPayload, NotificationPayload, payloadJsonSchema } from "./payload.ts";
 import { nextDelayMs, retryDelayMs } from "./retry-policy.ts";
 import { slackMessage } from "./slack-message.ts";
 import { teamsMessage } from "./teams-message.ts";
@@ -152,9 +153,11 @@ describe("payload", () => {
     ["https://gitlab.com/group/sub/web", null, "https://gitlab.com/group/sub/web/-/compare/a1...b2"],
     ["group/web", "gitlab", "https://gitlab.com/group/web/-/compare/a1...b2"],
     ["acme/web", "jenkins", null],
-    ["https://bitbucket.org/acme/web", null, null],
+    ["https://bitbucket.org/acme/web", null, "https://bitbucket.org/acme/web/branches/compare/b2%0Da1"],
+    ["acme/web", "bitbucket", "https://bitbucket.org/acme/web/branches/compare/b2%0Da1"],
+    ["https://git.example.com/acme/web", null, null],
   ])("compare link for %s (%s)", (repo, system, expected) => {
-    expect(compareUrl(repo, "a1", "b2", system)).toBe(expected);
+    expect(compareLink(repo, "a1", "b2", system)).toBe(expected);
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { DomainEvent } from "../events/domain-events.ts";
+import { compareLink } from "../insights/compare-link.ts";
 import { deploymentPageUrl } from "../public-links.ts";
 
 /** The event types a channel may subscribe to (SPEC.md, Notifications). */
@@ -15,6 +16,7 @@ export const NOTIFICATION_EVENT_TYPES = [
   "deployment.failed",
   "deployment.aborted",
   "deployment.preflight_failed",
+  "deployment.rolled_back",
   "release.created",
   "release.in_progress",
   "release.completed",
@@ -202,7 +204,7 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
     previous_version: previous?.version ?? null,
     compare_url:
       previous?.scm_sha && sha && repo && previous.scm_sha !== sha
-        ? compareUrl(repo, previous.scm_sha, sha, sourceSystem)
+        ? compareLink(repo, previous.scm_sha, sha, sourceSystem)
         : null,
     release:
       releaseId && releaseName ? { id: releaseId, name: releaseName, status: text(release, "status") } : null,
@@ -215,31 +217,5 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
 function successOf(eventType: string): boolean | null {
   if (eventType === "deployment.completed") return true;
   if (eventType === "deployment.failed" || eventType === "deployment.preflight_failed") return false;
-  return null;
-}
-
-/**
- * GitHub `…/compare/a...b`, GitLab `…/-/compare/a...b`. A repository given as a URL keeps its
- * host (GitHub Enterprise, self-managed GitLab); `owner/name` is github.com or gitlab.com when the
- * reporting CI says which. Other hosts get no link rather than a wrong one.
- */
-export function compareUrl(
-  repository: string,
-  from: string,
-  to: string,
-  sourceSystem: string | null,
-): string | null {
-  const range = `${encodeURIComponent(from)}...${encodeURIComponent(to)}`;
-  const trimmed = repository.replace(/\.git$/, "").replace(/\/+$/, "");
-  if (/^https?:\/\//.test(trimmed)) {
-    const url = new URL(trimmed);
-    const gitlab = url.hostname.includes("gitlab") || sourceSystem === "gitlab";
-    const github = url.hostname.includes("github") || sourceSystem === "github";
-    if (!gitlab && !github) return null;
-    return `${url.origin}${url.pathname}${gitlab ? "/-/compare/" : "/compare/"}${range}`;
-  }
-  if (!/^[\w.-]+(\/[\w.-]+)+$/.test(trimmed)) return null;
-  if (sourceSystem === "gitlab") return `https://gitlab.com/${trimmed}/-/compare/${range}`;
-  if (sourceSystem === "github") return `https://github.com/${trimmed}/compare/${range}`;
   return null;
 }

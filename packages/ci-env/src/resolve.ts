@@ -43,11 +43,11 @@ function detected(kind: EventKind, ci: CiContext): Record<string, string | undef
     build_number: ci.build_number,
     source_system: ci.source_system,
     invoke_id: ci.invoke_id,
+    scm_committed_at: ci.scm_committed_at,
   };
   return kind === "build"
     ? {
         ...common,
-        scm_committed_at: ci.scm_committed_at,
         build_url: ci.run_url,
         built_by: ci.actor,
         built_by_email: ci.actor_email,

@@ -3,7 +3,15 @@ import { UsageError } from "@versioner/ci-env";
 import { FLAGS, type FlagScope, flagByName } from "./flags.ts";
 
 /** A command the CLI knows. */
-export type Command = "track build" | "track deployment" | "state" | "ci-env" | "help" | "version";
+export type Command =
+  | "track build"
+  | "track deployment"
+  | "state"
+  | "diff"
+  | "metrics"
+  | "ci-env"
+  | "help"
+  | "version";
 
 /** The parsed command line: flag values keyed by their canonical (non-alias) name. */
 export interface CommandLine {
@@ -13,6 +21,8 @@ export interface CommandLine {
   values: Record<string, string | boolean>;
   /** `state` filters (flags with a `filter` meaning), each possibly given several times. */
   filters: Record<string, string[]>;
+  /** Positional arguments after the command words (`diff <a> <b>`). */
+  args?: string[];
 }
 
 /** The flag scope of each command that takes command-specific flags. */
@@ -20,6 +30,8 @@ export const COMMAND_SCOPE: Partial<Record<Command, FlagScope>> = {
   "track build": "build",
   "track deployment": "deployment",
   state: "state",
+  diff: "diff",
+  metrics: "metrics",
   "ci-env": "ci-env",
 };
 
@@ -36,10 +48,16 @@ function parserOptions(): NonNullable<ParseArgsConfig["options"]> {
 
 function commandFrom(positionals: string[]): Command | undefined {
   const [first, second, ...rest] = positionals;
+  if (first === "diff") {
+    if (positionals.length === 1) return "diff";
+    if (positionals.length !== 3)
+      throw new UsageError("Usage: versioner diff <environment-a> <environment-b>");
+    return "diff";
+  }
   if (rest.length > 0) return undefined;
   if (first === "track" && (second === "build" || second === "deployment")) return `track ${second}`;
   if (second !== undefined) return undefined;
-  if (first === "state" || first === "ci-env" || first === "help" || first === "version") return first;
+  if (["state", "metrics", "ci-env", "help", "version"].includes(first ?? "")) return first as Command;
   return undefined;
 }
 
@@ -87,6 +105,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     throw new UsageError(`Unknown command '${parsed.positionals.join(" ")}'. Run 'versioner --help'.`);
   }
   if (values.help === true) return { command: "help", topic: command, values, filters };
+  const args = parsed.positionals.slice(1);
+  if (command === "diff" && args.length !== 2)
+    throw new UsageError("Usage: versioner diff <environment-a> <environment-b>");
 
   const scope = COMMAND_SCOPE[command];
   for (const name of [...Object.keys(values), ...Object.keys(filters)]) {
@@ -95,7 +116,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       throw new UsageError(`--${name} does not apply to 'versioner ${command}'`);
     }
   }
-  return { command, values, filters };
+  return { command, values, filters, ...(command === "diff" ? { args } : {}) };
 }
 
 /** Reads a true/false setting written as true|false|1|0|yes|no (any case). */

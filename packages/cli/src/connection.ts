@@ -6,6 +6,12 @@ import type { Io } from "./io.ts";
 /** Version of the CLI, printed by `--version` and sent in the `User-Agent`. */
 export const CLI_VERSION: string = packageJson.version;
 
+/** A string flag's value, if it was given. */
+export function stringFlag(values: Record<string, string | boolean>, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
 function setting(values: Record<string, string | boolean>, flag: string, io: Io, envName: string) {
   const fromFlag = values[flag];
   if (typeof fromFlag === "string" && fromFlag.trim()) return fromFlag.trim();

@@ -1,7 +1,7 @@
 import { envNamesFor } from "@versioner/ci-env";
 
 /** Where a flag applies: the two track commands, `state`, `ci-env`, or everywhere. */
-export type FlagScope = "build" | "deployment" | "state" | "ci-env";
+export type FlagScope = "build" | "deployment" | "state" | "diff" | "metrics" | "ci-env";
 
 /** One command-line flag: the single source of truth for parsing, `--help` and the docs test. */
 export interface FlagSpec {
@@ -23,9 +23,10 @@ export interface FlagSpec {
 }
 
 const TRACK: readonly FlagScope[] = ["build", "deployment"];
-const ALL: readonly FlagScope[] = ["build", "deployment", "state", "ci-env"];
-const CONNECT: readonly FlagScope[] = ["build", "deployment", "state"];
+const ALL: readonly FlagScope[] = ["build", "deployment", "state", "diff", "metrics", "ci-env"];
+const CONNECT: readonly FlagScope[] = ["build", "deployment", "state", "diff", "metrics"];
 const TRACK_AND_STATE: readonly FlagScope[] = ["build", "deployment", "state"];
+const INSIGHT: readonly FlagScope[] = ["diff", "metrics"];
 
 function eventFlag(
   name: string,
@@ -48,18 +49,24 @@ function eventFlag(
 
 /** Every flag of the CLI. */
 export const FLAGS: readonly FlagSpec[] = [
-  eventFlag("product", "product_name", TRACK_AND_STATE, "Product name (default: the repository name)", {
-    aliases: ["product-name"],
-    value: "<name>",
-    filter: "Only this product (repeatable)",
-  }),
+  eventFlag(
+    "product",
+    "product_name",
+    [...TRACK_AND_STATE, ...INSIGHT],
+    "Product name (default: the repository name)",
+    {
+      aliases: ["product-name"],
+      value: "<name>",
+      filter: "Only this product (repeatable)",
+    },
+  ),
   eventFlag("version", "version", TRACK, "Version being built or deployed (default: the short commit SHA)", {
     value: "<version>",
   }),
   eventFlag(
     "environment",
     "environment_name",
-    ["deployment", "state"],
+    ["deployment", "state", "metrics"],
     "Target environment, e.g. production",
     {
       aliases: ["environment-name"],
@@ -79,7 +86,15 @@ export const FLAGS: readonly FlagSpec[] = [
     value: "<owner/repo>",
   }),
   eventFlag("scm-branch", "scm_branch", TRACK, "Branch that was built", { value: "<branch>" }),
-  eventFlag("scm-committed-at", "scm_committed_at", ["build"], "Commit time (RFC 3339)", { value: "<time>" }),
+  eventFlag(
+    "scm-committed-at",
+    "scm_committed_at",
+    TRACK,
+    "Commit time (RFC 3339); default from the CI or git",
+    {
+      value: "<time>",
+    },
+  ),
   eventFlag("build-number", "build_number", TRACK, "CI build or pipeline number"),
   eventFlag("build-url", "build_url", TRACK, "Link to the build (builds default to the CI run URL)", {
     value: "<url>",
@@ -180,6 +195,34 @@ export const FLAGS: readonly FlagSpec[] = [
     scopes: CONNECT,
     value: "<seconds>",
     description: "Timeout per attempt in seconds (default 30); up to 4 attempts with backoff",
+  },
+  {
+    name: "team",
+    type: "string",
+    scopes: INSIGHT,
+    value: "<team>",
+    description: "Only products whose extra_metadata.team is this",
+  },
+  {
+    name: "from",
+    type: "string",
+    scopes: ["metrics"],
+    value: "<time>",
+    description: "Window start (RFC 3339)",
+  },
+  {
+    name: "to",
+    type: "string",
+    scopes: ["metrics"],
+    value: "<time>",
+    description: "Window end, exclusive (RFC 3339)",
+  },
+  {
+    name: "bucket",
+    type: "string",
+    scopes: ["metrics"],
+    value: "day|week|month",
+    description: "Bucket size of the series (default week)",
   },
   {
     name: "json",

@@ -5,6 +5,8 @@ const SUMMARY: Readonly<Record<string, string>> = {
   "track build": "Record a build of a version",
   "track deployment": "Record a deployment of a version to an environment",
   state: "Print the product × environment matrix of current versions",
+  diff: "Show the products whose current versions differ between two environments",
+  metrics: "Print DORA's four keys for the production environments",
   "ci-env": "Print the CI metadata detected from the environment",
 };
 
@@ -32,7 +34,7 @@ export function helpText(topic?: Command): string {
   const scope = topic && COMMAND_SCOPE[topic];
   if (scope) {
     return [
-      `Usage: versioner ${topic} [flags]`,
+      `Usage: versioner ${topic}${topic === "diff" ? " <environment-a> <environment-b>" : ""} [flags]`,
       "",
       SUMMARY[topic],
       "",

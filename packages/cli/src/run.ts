@@ -2,6 +2,8 @@ import { UsageError } from "@versioner/ci-env";
 import { VersionerError } from "@versioner/client";
 import { parseCommandLine } from "./command-line.ts";
 import { ciEnvCommand } from "./commands/ci-env.ts";
+import { diffCommand } from "./commands/diff.ts";
+import { metricsCommand } from "./commands/metrics.ts";
 import { stateCommand } from "./commands/state.ts";
 import { trackCommand } from "./commands/track.ts";
 import { apiKeyGiven, CLI_VERSION } from "./connection.ts";
@@ -34,6 +36,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         return await trackCommand("deployment", values, io);
       case "state":
         return await stateCommand(values, commandLine.filters, io);
+      case "diff":
+        return await diffCommand(commandLine.args ?? [], values, io);
+      case "metrics":
+        return await metricsCommand(values, io);
       case "ci-env":
         return ciEnvCommand(values, io);
     }

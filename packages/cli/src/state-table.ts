@@ -1,4 +1,5 @@
 import type { StateResponse } from "@versioner/schema";
+import { alignColumns } from "./text-table.ts";
 
 /** Marker after a version whose environment has a deployment in progress. */
 const IN_PROGRESS_MARKER = "▶";
@@ -33,14 +34,6 @@ export function formatStateTable(state: StateWithDrift): string {
     });
     return [product.drift ? `${product.name} ${DRIFT_MARKER}` : product.name, ...cells];
   });
-  const widths = header.map((_, column) =>
-    Math.max(...[header, ...rows].map((row) => (row[column] ?? "").length)),
-  );
-  const line = (row: string[]) =>
-    row
-      .map((text, column) => text.padEnd(widths[column] ?? 0))
-      .join("  ")
-      .trimEnd();
   const used = (marker: string) => rows.some((row) => row.some((text) => text.includes(marker)));
   const notes = [
     ...(used(DRIFT_MARKER) ? [`${DRIFT_MARKER} versions differ across these environments`] : []),
@@ -48,5 +41,5 @@ export function formatStateTable(state: StateWithDrift): string {
     ...(used(FAILED_MARKER) ? [`${FAILED_MARKER} last attempt failed`] : []),
   ];
   const legend = notes.length > 0 ? [`\n${notes.join("   ")}`] : [];
-  return `${[line(header), ...rows.map(line), ...legend].join("\n")}\n`;
+  return `${[...alignColumns([header, ...rows]), ...legend].join("\n")}\n`;
 }

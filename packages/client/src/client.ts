@@ -5,6 +5,8 @@ import type {
   Deployment,
   DeploymentEventInput,
   DeploymentEventResponse,
+  DoraMetrics,
+  EnvironmentDiff,
   Product,
   StateResponse,
   ValidationIssue,
@@ -164,14 +166,31 @@ export class VersionerClient {
     return this.#request("GET", params.size > 0 ? `/state?${params}` : "/state");
   }
 
+  /** What differs between two environments (`GET /environments/{a}/diff/{b}`). */
+  getEnvironmentDiff(
+    a: string,
+    b: string,
+    filter: { product?: string; team?: string } = {},
+  ): Promise<EnvironmentDiff> {
+    const path = `/environments/${encodeURIComponent(a)}/diff/${encodeURIComponent(b)}`;
+    return this.#request("GET", `${path}${searchOf(filter)}`);
+  }
+
+  /** DORA's four keys (`GET /metrics/dora`). */
+  getDoraMetrics(query: {
+    product?: string;
+    team?: string;
+    environment?: string;
+    from?: string;
+    to?: string;
+    bucket?: string;
+  }): Promise<DoraMetrics> {
+    return this.#request("GET", `/metrics/dora${searchOf(query)}`);
+  }
+
   /** One page of deployments, newest first (`GET /deployments`). */
   listDeployments(query: DeploymentQuery = {}): Promise<Page<Deployment>> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      if (value !== undefined && value !== "") params.set(key, String(value));
-    }
-    const search = params.size > 0 ? `?${params}` : "";
-    return this.#request("GET", `/deployments${search}`);
+    return this.#request("GET", `/deployments${searchOf(query)}`);
   }
 
   /** A product by id or name (`GET /products/{idOrName}`). */
@@ -384,4 +403,12 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   if (reason) return `network error: ${reason} (${code})`;
   const message = error instanceof Error ? error.message : String(error);
   return `network error: ${code ?? message}`;
+}
+
+function searchOf(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+  }
+  return params.size > 0 ? `?${params}` : "";
 }

@@ -15,13 +15,14 @@ const sharedFields = {
   invoke_id: OptionalText(255),
   started_at: OptionalTimestamp,
   completed_at: OptionalTimestamp,
+  /** When the deployed or built commit was made: lead time for changes starts here (docs/insight.md). */
+  scm_committed_at: OptionalTimestamp,
   extra_metadata: Metadata,
 };
 
 /** `POST /build-events/` body. Unknown fields are ignored so older clients keep working. */
 export const BuildEventInput = z.object({
   ...sharedFields,
-  scm_committed_at: OptionalTimestamp,
   built_by: OptionalText(255),
   built_by_email: OptionalText(320),
   built_by_name: OptionalText(255),

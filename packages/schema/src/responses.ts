@@ -148,6 +148,14 @@ export const Deployment = z.object({
   updated_at: Time,
   /** When it completed, or its latest known moment before that (as in event responses). */
   deployed_at: Time,
+  /** A rollback: it went back to a version that ran in the environment before (docs/insight.md). */
+  is_rollback: z.boolean(),
+  /** For a rollback: the version and the deployment it replaced. */
+  rolled_back_from: Text,
+  rolled_back_from_deployment_id: Text,
+  /** Replaced by a rollback, and by which deployment. */
+  rolled_back: z.boolean(),
+  rolled_back_by_deployment_id: Text,
 });
 export type Deployment = z.infer<typeof Deployment>;
 
@@ -162,6 +170,8 @@ export const StateCell = z.object({
       deployment_id: Id,
       deployed_at: Time,
       deployed_by: Text,
+      /** The current deployment is a rollback from this version (absent when it is not one). */
+      rolled_back_from: z.string().optional(),
     })
     .nullable(),
   /** The latest attempt when it has not finished (pending or started). */

@@ -28,6 +28,7 @@ const SHARED_TEXT_FIELDS = [
   "invoke_id",
   "started_at",
   "completed_at",
+  "scm_committed_at",
 ] as const;
 
 /**
@@ -36,7 +37,7 @@ const SHARED_TEXT_FIELDS = [
  * plus `extra_metadata`.
  */
 export const EVENT_TEXT_FIELDS = {
-  build: [...SHARED_TEXT_FIELDS, "scm_committed_at", "built_by", "built_by_email", "built_by_name"],
+  build: [...SHARED_TEXT_FIELDS, "built_by", "built_by_email", "built_by_name"],
   deployment: [
     ...SHARED_TEXT_FIELDS,
     "environment_name",

@@ -3,6 +3,7 @@ export * from "./auth.ts";
 export * from "./buttons.ts";
 export * from "./catalog.ts";
 export * from "./events.ts";
+export * from "./insights.ts";
 export * from "./notifications.ts";
 export * from "./releases.ts";
 export * from "./variables.ts";

@@ -1,0 +1,403 @@
+// DORA's four keys over rows the insights service reads. Every definition here is written out, with
+// the peers' side by side, in docs/insight.md; the tests compute their expectations by hand.
+
+export const BUCKETS = ["day", "week", "month"] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+export type Band = "elite" | "high" | "medium" | "low";
+
+/** A finished (completed or failed) deployment to a production environment. */
+export interface DoraDeployment {
+  id: string;
+  product_id: string;
+  environment_id: string;
+  status: "completed" | "failed";
+  /** completed_at: when it went live, or failed. */
+  finished_at: string;
+  /** scm_committed_at of its version. */
+  committed_at: string | null;
+  /** Replaced later by a rollback. */
+  rolled_back: boolean;
+  /** Named by an incident as its cause. */
+  incident_linked: boolean;
+  /** The first completed deployment of its version to its environment. */
+  first_in_environment: boolean;
+}
+
+export interface DoraIncident {
+  id: string;
+  opened_at: string;
+  resolved_at: string | null;
+}
+
+export interface Summary {
+  count: number;
+  median_seconds: number | null;
+  p90_seconds: number | null;
+}
+
+export interface BucketMetrics {
+  start: string;
+  end: string;
+  deployments: number;
+  deployment_days: number;
+  lead_time: Summary;
+  change_failure: { deployments: number; failures: number; rate: number | null };
+  time_to_restore: Summary;
+}
+
+export interface DoraReport {
+  deployment_frequency: {
+    deployments: number;
+    deployment_days: number;
+    per_day: number;
+    median_deployment_days_per_week: number;
+    median_deployment_days_per_month: number;
+    band: Band | null;
+  };
+  lead_time: Summary & { band: Band | null };
+  change_failure_rate: {
+    deployments: number;
+    failures: number;
+    failed: number;
+    rolled_back: number;
+    incident_linked: number;
+    rate: number | null;
+    band: Band | null;
+  };
+  time_to_restore: Summary & {
+    band: Band | null;
+    /** Failure streaks (failed or rolled-back deployments) closed by a good deployment. */
+    deployments: Summary;
+    /** Incidents opened in the window and resolved. */
+    incidents: Summary;
+    /** Failure streaks and incidents not restored or resolved yet: no sample. */
+    unresolved: number;
+  };
+  buckets: BucketMetrics[];
+}
+
+const DAY = 86_400_000;
+
+/** The UTC start of the day, ISO week (Monday) or calendar month holding `iso`. */
+export function bucketStart(iso: string, bucket: Bucket): string {
+  const d = new Date(iso);
+  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  if (bucket === "day") return new Date(day).toISOString();
+  if (bucket === "week") return new Date(day - ((d.getUTCDay() + 6) % 7) * DAY).toISOString();
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
+}
+
+function nextBucket(start: string, bucket: Bucket): string {
+  const d = new Date(start);
+  if (bucket === "day") return new Date(d.getTime() + DAY).toISOString();
+  if (bucket === "week") return new Date(d.getTime() + 7 * DAY).toISOString();
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
+}
+
+/** The buckets overlapping [from, to): the first may start before `from`, the last end after `to`. */
+export function bucketsOf(from: string, to: string, bucket: Bucket): Array<{ start: string; end: string }> {
+  const out: Array<{ start: string; end: string }> = [];
+  for (let start = bucketStart(from, bucket); start < to; start = nextBucket(start, bucket)) {
+    out.push({ start, end: nextBucket(start, bucket) });
+  }
+  return out;
+}
+
+/**
+ * The p-th percentile (0 ≤ p ≤ 1) with linear interpolation between closest ranks: rank
+ * h = (n − 1)·p, value x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]) — the "type 7" of Hyndman & Fan,
+ * as numpy's default, PERCENTILE_CONT and Excel's PERCENTILE.INC. So the median of an even
+ * count is the mean of the middle two. Null for no values.
+ */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const h = (sorted.length - 1) * p;
+  const low = Math.floor(h);
+  const lower = sorted[low] as number;
+  const upper = sorted[Math.min(low + 1, sorted.length - 1)] as number;
+  return lower + (h - low) * (upper - lower);
+}
+
+// Times have millisecond precision: seconds are rounded to 3 decimals, which also drops float noise.
+const toMs = (value: number | null) => (value === null ? null : Math.round(value * 1000) / 1000);
+
+function summary(values: readonly number[]): Summary {
+  return {
+    count: values.length,
+    median_seconds: toMs(percentile(values, 0.5)),
+    p90_seconds: toMs(percentile(values, 0.9)),
+  };
+}
+
+const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
+
+/** Lead time of one deployment, when it counts: see docs/insight.md#lead-time-for-changes. */
+export function leadTimeSeconds(d: DoraDeployment): number | null {
+  if (d.status !== "completed" || !d.first_in_environment || !d.committed_at) return null;
+  // A commit time after the deployment is clock skew between CI and collector: it counts as 0.
+  return Math.max(0, seconds(d.committed_at, d.finished_at));
+}
+
+export function isChangeFailure(d: DoraDeployment): boolean {
+  return d.status === "failed" || d.rolled_back || d.incident_linked;
+}
+
+const pairKey = (d: Pick<DoraDeployment, "product_id" | "environment_id">) =>
+  `${d.product_id}\u0000${d.environment_id}`;
+
+function isBad(d: DoraDeployment): boolean {
+  return d.status === "failed" || d.rolled_back;
+}
+
+export interface RestoreSample {
+  product_id: string;
+  environment_id: string;
+  /** The first failed or rolled-back deployment since the last good one. */
+  failed_at: string;
+  restored_at: string | null;
+}
+
+/**
+ * Failure streaks per product × environment, walking the deployments in the order they finished:
+ * a streak opens at the first failed or rolled-back deployment after a good one and closes at the
+ * next completed deployment that was not rolled back (the "good version"). Consecutive failures
+ * are one outage, one sample.
+ */
+export function restoreStreaks(deployments: readonly DoraDeployment[]): RestoreSample[] {
+  const open = new Map<string, RestoreSample>();
+  const done: RestoreSample[] = [];
+  for (const d of sortByFinish(deployments)) {
+    const key = pairKey(d);
+    const streak = open.get(key);
+    if (isBad(d)) {
+      if (!streak)
+        open.set(key, {
+          product_id: d.product_id,
+          environment_id: d.environment_id,
+          failed_at: d.finished_at,
+          restored_at: null,
+        });
+    } else if (streak) {
+      done.push({ ...streak, restored_at: d.finished_at });
+      open.delete(key);
+    }
+  }
+  return [...done, ...open.values()];
+}
+
+function sortByFinish<T extends { finished_at: string; id: string }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) =>
+    a.finished_at < b.finished_at
+      ? -1
+      : a.finished_at > b.finished_at
+        ? 1
+        : a.id < b.id
+          ? -1
+          : a.id > b.id
+            ? 1
+            : 0,
+  );
+}
+
+function bandBelow(value: number | null, limits: [number, number, number], inclusive = false): Band | null {
+  if (value === null) return null;
+  const under = (limit: number) => (inclusive ? value <= limit : value < limit);
+  if (under(limits[0])) return "elite";
+  if (under(limits[1])) return "high";
+  if (under(limits[2])) return "medium";
+  return "low";
+}
+
+const HOUR = 3600;
+
+/**
+ * What one UTC day of production deployments contributes: the database computes these with one
+ * GROUP BY (insights-service.ts), `aggregateDays` does the same from rows (the reference the tests
+ * and the API tests hold the SQL to).
+ */
+export interface DayAggregate {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  /** Completed deployments. */
+  completed: number;
+  /** Completed or failed deployments. */
+  finished: number;
+  failed: number;
+  rolled_back: number;
+  incident_linked: number;
+  /** Deployments that failed, were rolled back or are linked to an incident (each once). */
+  failures: number;
+  /** Lead-time samples (seconds) of the deployments finished that day. */
+  leads: number[];
+}
+
+/** Groups the deployment rows finished in [from, to) by UTC day, as the database does. */
+export function aggregateDays(
+  deployments: readonly DoraDeployment[],
+  from: string,
+  to: string,
+): DayAggregate[] {
+  const days = new Map<string, DayAggregate>();
+  for (const d of deployments) {
+    if (d.finished_at < from || d.finished_at >= to) continue;
+    const day = d.finished_at.slice(0, 10);
+    let aggregate = days.get(day);
+    if (!aggregate) {
+      aggregate = {
+        day,
+        completed: 0,
+        finished: 0,
+        failed: 0,
+        rolled_back: 0,
+        incident_linked: 0,
+        failures: 0,
+        leads: [],
+      };
+      days.set(day, aggregate);
+    }
+    aggregate.finished += 1;
+    if (d.status === "completed") aggregate.completed += 1;
+    if (d.status === "failed") aggregate.failed += 1;
+    if (d.rolled_back) aggregate.rolled_back += 1;
+    if (d.incident_linked) aggregate.incident_linked += 1;
+    if (isChangeFailure(d)) aggregate.failures += 1;
+    const lead = leadTimeSeconds(d);
+    if (lead !== null) aggregate.leads.push(lead);
+  }
+  return [...days.values()];
+}
+
+export interface DoraInput {
+  from: string;
+  to: string;
+  bucket: Bucket;
+  /** Production deployments finished in [from, to), by UTC day. */
+  days: readonly DayAggregate[];
+  /** Production incidents opened in [from, to). */
+  incidents: readonly DoraIncident[];
+  /** Failure streaks opened in the window; restored_at may lie after `to` (restoreStreaks + a lookup). */
+  streaks: readonly RestoreSample[];
+}
+
+const sum = (days: readonly DayAggregate[], key: keyof Omit<DayAggregate, "day" | "leads">) =>
+  days.reduce((total, day) => total + day[key], 0);
+
+/** The four keys for the window, overall and per bucket. */
+export function computeDora(input: DoraInput): DoraReport {
+  const { from, to, bucket } = input;
+  const inWindow = (at: string) => at >= from && at < to;
+  // The day aggregates hold only deployments finished in the window (the query's own bounds).
+  const days = input.days;
+  const incidents = input.incidents.filter((i) => inWindow(i.opened_at));
+  const streaks = input.streaks.filter((s) => inWindow(s.failed_at));
+
+  const slots = bucketsOf(from, to, bucket).map((slot) => ({ ...slot, ...emptyBucket() }));
+  const slotByStart = new Map(slots.map((slot) => [slot.start, slot]));
+  const slotOf = (at: string) => slotByStart.get(bucketStart(at, bucket));
+  for (const d of days) {
+    const slot = slotOf(`${d.day}T00:00:00.000Z`);
+    if (!slot) continue;
+    slot.all += d.finished;
+    slot.failures += d.failures;
+    slot.completed += d.completed;
+    if (d.completed > 0) slot.days.add(d.day);
+    slot.leads.push(...d.leads);
+  }
+  const restoreSamples = { deployments: [] as number[], incidents: [] as number[] };
+  let unresolved = 0;
+  for (const s of streaks) {
+    if (!s.restored_at) {
+      unresolved += 1;
+      continue;
+    }
+    const value = seconds(s.failed_at, s.restored_at);
+    restoreSamples.deployments.push(value);
+    slotOf(s.failed_at)?.restores.push(value);
+  }
+  for (const i of incidents) {
+    if (!i.resolved_at) {
+      unresolved += 1;
+      continue;
+    }
+    const value = Math.max(0, seconds(i.opened_at, i.resolved_at));
+    restoreSamples.incidents.push(value);
+    slotOf(i.opened_at)?.restores.push(value);
+  }
+
+  const deploymentDays = days.filter((d) => d.completed > 0).map((d) => d.day);
+  const countIn = (range: { start: string; end: string }) =>
+    deploymentDays.filter((day) => day >= range.start.slice(0, 10) && day < range.end.slice(0, 10)).length;
+  const medianWeek = percentile(bucketsOf(from, to, "week").map(countIn), 0.5) ?? 0;
+  const medianMonth = percentile(bucketsOf(from, to, "month").map(countIn), 0.5) ?? 0;
+  const windowDays = Math.max((Date.parse(to) - Date.parse(from)) / DAY, 0);
+
+  const completed = sum(days, "completed");
+  const finished = sum(days, "finished");
+  const failures = sum(days, "failures");
+  const rate = finished > 0 ? failures / finished : null;
+  const lead = summary(days.flatMap((d) => d.leads));
+  const restore = summary([...restoreSamples.deployments, ...restoreSamples.incidents]);
+
+  return {
+    deployment_frequency: {
+      deployments: completed,
+      deployment_days: deploymentDays.length,
+      per_day: windowDays > 0 ? completed / windowDays : 0,
+      median_deployment_days_per_week: medianWeek,
+      median_deployment_days_per_month: medianMonth,
+      band:
+        completed === 0
+          ? null
+          : medianWeek >= 3
+            ? "elite"
+            : medianWeek >= 1
+              ? "high"
+              : medianMonth >= 1
+                ? "medium"
+                : "low",
+    },
+    lead_time: { ...lead, band: bandBelow(lead.median_seconds, [HOUR, 7 * 24 * HOUR, 180 * 24 * HOUR]) },
+    change_failure_rate: {
+      deployments: finished,
+      failures,
+      failed: sum(days, "failed"),
+      rolled_back: sum(days, "rolled_back"),
+      incident_linked: sum(days, "incident_linked"),
+      rate,
+      band: bandBelow(rate, [0.05, 0.1, 0.15], true),
+    },
+    time_to_restore: {
+      ...restore,
+      band: bandBelow(restore.median_seconds, [HOUR, 24 * HOUR, 7 * 24 * HOUR]),
+      deployments: summary(restoreSamples.deployments),
+      incidents: summary(restoreSamples.incidents),
+      unresolved,
+    },
+    buckets: slots.map((slot) => ({
+      start: slot.start,
+      end: slot.end,
+      deployments: slot.completed,
+      deployment_days: slot.days.size,
+      lead_time: summary(slot.leads),
+      change_failure: {
+        deployments: slot.all,
+        failures: slot.failures,
+        rate: slot.all > 0 ? slot.failures / slot.all : null,
+      },
+      time_to_restore: summary(slot.restores),
+    })),
+  };
+}
+
+function emptyBucket() {
+  return {
+    all: 0,
+    completed: 0,
+    failures: 0,
+    days: new Set<string>(),
+    leads: [] as number[],
+    restores: [] as number[],
+  };
+}

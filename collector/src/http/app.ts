@@ -144,10 +144,12 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createCdeventsRoutes(deps));
   app.route("/", createCatalogRoutes(deps));
   app.route("/", createApiKeyRoutes(deps));
+  // Before the outbox writer: a rollback is decided first and named in the completed event's data,
+  // so channels (a CDEvents sink's service.rolledback) see it on deployment.completed itself.
+  registerRollbackDetector(deps.bus);
   deps.bus.subscribe(createOutboxWriter(deps));
   app.route("/", createNotificationRoutes(deps));
   registerReleaseHandlers(deps.bus);
-  registerRollbackDetector(deps.bus);
   app.route("/", createReleaseRoutes(deps));
   app.route("/", createVariableRoutes(deps));
   app.route("/", createButtonRoutes(deps));

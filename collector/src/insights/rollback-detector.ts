@@ -93,6 +93,8 @@ export function registerRollbackDetector(bus: DomainEventBus): void {
       rolled_back_from_version: replaced.version,
       detected_at: event.occurred_at,
     };
+    // Later subscribers of this deployment.completed (the outbox writer) read it from the event.
+    event.data.rollback = rollback;
     tx.add(tx.db.insert(deploymentRollbacks).values(rollback).onConflictDoNothing());
     tx.add(markRolledBack(tx, replaced.deployment_id));
     await bus.publish({ ...event, type: "deployment.rolled_back", data: { ...event.data, rollback } }, tx);

@@ -126,6 +126,24 @@ describe("cdevents channel", () => {
     expectServiceEvent(third, "0.5", "deployed", { product, version: "1.1.0", environment: "production" });
   });
 
+  it("emits service.rolledback for a rollback (back to a version that ran there), upgraded otherwise", async () => {
+    const sink = await receiver();
+    const product = unique("shop");
+    await cdeventsChannel(sink.url, product);
+    await deploy(product, "production", "1.0.0");
+    await deploy(product, "production", "2.0.0");
+    await deploy(product, "production", "1.0.0");
+    await deploy(product, "production", "2.0.0");
+    await worker.runOnce();
+    expect(sink.received).toHaveLength(4);
+    const [, , back, forward] = sink.received;
+    if (!back || !forward) throw new Error("four requests expected");
+    expectServiceEvent(back, "0.5", "rolledback", { product, version: "1.0.0", environment: "production" });
+    expect(back.json.customData.versioner.previous_version).toBe("2.0.0");
+    // Forward again to 2.0.0, which ran there before too: Datadog's rule calls that a rollback as well.
+    expectServiceEvent(forward, "0.5", "rolledback", { product, version: "2.0.0", environment: "production" });
+  });
+
   it("emits CDEvents 0.4 when configured, with a chosen source", async () => {
     const sink = await receiver();
     const product = unique("api");

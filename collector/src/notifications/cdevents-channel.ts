@@ -73,11 +73,13 @@ export function cdeventsSubscriptions<T extends { event_types: string[] }>(
 export type ServicePredicate = "deployed" | "upgraded" | "rolledback";
 
 /**
- * `upgraded` when the deployment replaced another version running there; `deployed` when nothing
+ * `rolledback` when the deployment went back to a version that ran there before (the collector's
+ * rollback rule, docs/insight.md); `upgraded` when it replaced another version running there; `deployed` when nothing
  * else ran there (the first deployment of the product to that environment) or the same version was
  * deployed again, which CDEvents describes as a new instance, not an upgrade to a new version.
  */
 export function servicePredicate(payload: NotificationPayload): ServicePredicate {
+  if (payload.rolled_back_from) return "rolledback";
   return payload.previous_version ? "upgraded" : "deployed";
 }
 

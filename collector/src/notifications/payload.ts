@@ -86,6 +86,9 @@ export const NotificationPayload = z
     source_url: Text.describe("deployment_url, else deploy_url, else build_url"),
     source_system: Text,
     previous_version: Text.describe("The version running in the environment before this deployment"),
+    rolled_back_from: Text.describe(
+      "For a deployment that is a rollback (docs/insight.md): the version it replaced; else null",
+    ),
     compare_url: Text.describe("Commit compare link from the previous version, when the host is known"),
     release: z
       .object({ id: z.string(), name: z.string(), status: Text })
@@ -202,6 +205,7 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
     source_url: deploymentUrl ?? deployUrl ?? buildUrl,
     source_system: sourceSystem,
     previous_version: previous?.version ?? null,
+    rolled_back_from: text(row(data, "rollback"), "rolled_back_from_version"),
     compare_url:
       previous?.scm_sha && sha && repo && previous.scm_sha !== sha
         ? compareLink(repo, previous.scm_sha, sha, sourceSystem)

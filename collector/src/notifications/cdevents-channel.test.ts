@@ -141,7 +141,11 @@ describe("cdevents channel", () => {
     expectServiceEvent(back, "0.5", "rolledback", { product, version: "1.0.0", environment: "production" });
     expect(back.json.customData.versioner.previous_version).toBe("2.0.0");
     // Forward again to 2.0.0, which ran there before too: Datadog's rule calls that a rollback as well.
-    expectServiceEvent(forward, "0.5", "rolledback", { product, version: "2.0.0", environment: "production" });
+    expectServiceEvent(forward, "0.5", "rolledback", {
+      product,
+      version: "2.0.0",
+      environment: "production",
+    });
   });
 
   it("emits CDEvents 0.4 when configured, with a chosen source", async () => {

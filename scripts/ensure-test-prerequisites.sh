@@ -22,9 +22,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# npm 11 runs no dependency install scripts unless approved: build re2 from source with node-gyp
-# (DOWNLOAD_FORCE_BUILD: never fetch a prebuilt binary from outside the registry).
+# npm 11 runs no dependency install scripts unless approved, and package.json denies re2's: its
+# install script first tries to download a prebuilt binary from outside the registry. So build it
+# from source here with npm's own node-gyp, against the headers of the Node that runs the tests
+# (<prefix>/include/node, shipped with Node), so nothing is downloaded.
 if ! node -e "require('re2')" >/dev/null 2>&1; then
   echo "Building re2 (gitlab-ci-local's native module) from source…"
-  DOWNLOAD_FORCE_BUILD=1 npm rebuild re2
+  node_prefix="$(dirname "$(dirname "$(node -p 'process.execPath')")")"
+  node_gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
+  nodedir=()
+  [ -f "$node_prefix/include/node/node.h" ] && nodedir=(--nodedir="$node_prefix")
+  (cd node_modules/re2 && node "$node_gyp" rebuild -j max "${nodedir[@]}" >/dev/null) \
+    || { echo "Building re2 failed; run the line above without >/dev/null to see why" >&2; exit 1; }
+  node -e "require('re2')"
 fi

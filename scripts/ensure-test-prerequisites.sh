@@ -32,7 +32,8 @@ if ! node -e "require('re2')" >/dev/null 2>&1; then
   node_gyp="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
   nodedir=()
   [ -f "$node_prefix/include/node/node.h" ] && nodedir=(--nodedir="$node_prefix")
-  (cd node_modules/re2 && node "$node_gyp" rebuild -j max "${nodedir[@]}" >/dev/null) \
-    || { echo "Building re2 failed; run the line above without >/dev/null to see why" >&2; exit 1; }
+  log="$(mktemp)"
+  (cd node_modules/re2 && node "$node_gyp" rebuild -j max "${nodedir[@]}") >"$log" 2>&1 \
+    || { tail -40 "$log" >&2; echo "Building re2 failed (full log: $log)" >&2; exit 1; }
   node -e "require('re2')"
 fi

@@ -8,7 +8,7 @@ import { doraMetrics } from "../../insights/insights-service.ts";
 import { allProducts } from "../catalog-reads.ts";
 import { ListTable, PageHeader } from "../components.tsx";
 import { type DashboardRouter, describe, requireCapability } from "../dashboard-http.tsx";
-import { Layout, type PageContext } from "../layout.tsx";
+import { Layout } from "../layout.tsx";
 import { teamsOf } from "../matrix-model.ts";
 import { BarChart } from "../svg-chart.tsx";
 

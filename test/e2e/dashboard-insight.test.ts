@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 // The insight pages in a browser: the environment diff (/diff) and the DORA metrics (/metrics/dora),
 // against the real collector process seeded through the HTTP API.
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -16,7 +17,7 @@ const VIEWER = "vera@example.com";
 let collector: RunningCollector;
 let browser: Browser;
 
-const sha = (seed: string) => seed.replace(/\W/g, "").padEnd(40, "0").slice(0, 40);
+const sha = (seed: string) => createHash("sha1").update(seed).digest("hex");
 
 async function deploy(product: string, version: string, environment: string, extra: object = {}) {
   const res = await api(collector, "POST", "/deployment-events", {

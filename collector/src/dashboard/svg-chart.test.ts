@@ -17,6 +17,8 @@ describe("barLayout", () => {
   it("scales bars to the nice maximum inside the plot area", () => {
     // 640 × 200 with margins 56/12/12/28: plot x 56..628 (572 wide), y 12..172 (160 high).
     const layout = barLayout({
+      width: 640,
+      height: 200,
       labels: ["w1", "w2"],
       series: [{ name: "Deployments", values: [4, 2] }],
     });
@@ -32,6 +34,7 @@ describe("barLayout", () => {
 
   it("puts the series side by side and skips buckets without a value", () => {
     const layout = barLayout({
+      height: 200,
       labels: ["a", "b"],
       series: [
         { name: "median", values: [1, null] },

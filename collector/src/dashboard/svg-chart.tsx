@@ -51,8 +51,8 @@ export function niceCeiling(value: number): number {
 
 /** Bars grouped per label, one per series, scaled to the largest value. */
 export function barLayout(input: ChartInput): BarLayout {
-  const width = input.width ?? 640;
-  const height = input.height ?? 200;
+  const width = input.width ?? 560;
+  const height = input.height ?? 220;
   const plot = {
     left: MARGIN.left,
     top: MARGIN.top,

@@ -277,7 +277,7 @@ function MetricsReport(props: { metrics: DoraMetrics }) {
                 ),
               },
             ]}
-            format={(v) => `${trim(v)} %`}
+            format={(v) => `${Number(v.toFixed(1))} %`}
           />
         </section>
         <section class="card" aria-labelledby="chart-restore">

@@ -170,7 +170,9 @@ function DiffResult(props: { diff: EnvironmentDiff; now: Date }) {
               </td>
               <td>
                 {item.compare_url ? (
-                  <ExternalLink href={item.compare_url}>Compare</ExternalLink>
+                  <ExternalLink href={item.compare_url}>
+                    Compare<span class="visually-hidden"> the commits of {item.product_name}</span>
+                  </ExternalLink>
                 ) : (
                   <span class="muted">—</span>
                 )}

@@ -15,8 +15,10 @@ import { LIVE_STREAM, LiveUpdates } from "./live-updates.ts";
 import { cachedRender } from "./matrix-cache.ts";
 import { buildMatrix, filtersQuery, parseFilters, teamsOf } from "./matrix-model.ts";
 import { registerDeploymentPages } from "./pages/deployments.tsx";
+import { registerDiffPages } from "./pages/diff.tsx";
 import { registerEnvironmentPages } from "./pages/environments.tsx";
 import { MatrixPage, MatrixSection } from "./pages/matrix-page.tsx";
+import { registerMetricsPages } from "./pages/metrics.tsx";
 import { registerProductPages } from "./pages/products.tsx";
 import { registerReleasePages } from "./pages/releases.tsx";
 import { SignInPage } from "./pages/sign-in-page.tsx";
@@ -183,5 +185,7 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
   registerEnvironmentPages(router, deps);
   registerDeploymentPages(router, deps);
   registerReleasePages(router, deps);
+  registerDiffPages(router, deps);
+  registerMetricsPages(router, deps);
   return app;
 }

@@ -21,6 +21,8 @@ export const NAV: ReadonlyArray<{ href: string; label: string }> = [
   { href: "/environments", label: "Environments" },
   { href: "/deployments", label: "Deployments" },
   { href: "/releases", label: "Releases" },
+  { href: "/diff", label: "Compare" },
+  { href: "/metrics/dora", label: "Metrics" },
   { href: "/settings", label: "Settings" },
 ];
 

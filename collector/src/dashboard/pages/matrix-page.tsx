@@ -23,6 +23,11 @@ export function MatrixPage(props: {
           <h1>What runs where</h1>
           <p class="lead">The current version of every product in every environment.</p>
         </div>
+        <div class="actions">
+          <a class="button secondary" href="/diff">
+            Compare environments
+          </a>
+        </div>
       </div>
       <FilterForm filters={props.filters} teams={props.teams} environments={props.environments} />
       {props.section}

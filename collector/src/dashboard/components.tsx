@@ -1,4 +1,4 @@
-import type { StateCell, Status } from "@versioner/schema";
+import type { Deployment, StateCell, Status } from "@versioner/schema";
 import type { Child } from "hono/jsx";
 import { deploymentPath, versionPath } from "./paths.ts";
 import { exactTime, relativeTime } from "./relative-time.ts";
@@ -31,6 +31,47 @@ export function StatusBadge(props: { status: string | null | undefined }) {
       <span aria-hidden="true">{STATUS_SYMBOL[status] ?? "•"}</span> {status.replace("_", " ")}
     </span>
   );
+}
+
+/** A rollback (back to a version that ran there before, docs/insight.md), or a deployment one replaced. */
+export function RollbackMark(props: {
+  deployment: Pick<
+    Deployment,
+    | "is_rollback"
+    | "rolled_back_from"
+    | "rolled_back_from_deployment_id"
+    | "rolled_back"
+    | "rolled_back_by_deployment_id"
+  >;
+}) {
+  const d = props.deployment;
+  if (d.is_rollback) {
+    return (
+      <span class="rollback">
+        <span aria-hidden="true">↩ </span>
+        rollback from{" "}
+        {d.rolled_back_from_deployment_id ? (
+          <a href={deploymentPath(d.rolled_back_from_deployment_id)}>
+            {d.rolled_back_from ?? "the previous version"}
+          </a>
+        ) : (
+          (d.rolled_back_from ?? "the previous version")
+        )}
+      </span>
+    );
+  }
+  if (d.rolled_back) {
+    return (
+      <span class="rollback">
+        {d.rolled_back_by_deployment_id ? (
+          <a href={deploymentPath(d.rolled_back_by_deployment_id)}>rolled back</a>
+        ) : (
+          "rolled back"
+        )}
+      </span>
+    );
+  }
+  return null;
 }
 
 export function ShortSha(props: { sha: string | null | undefined }) {

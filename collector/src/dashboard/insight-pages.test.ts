@@ -51,6 +51,7 @@ async function deploy(
       : {}),
   });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body as { deployment_id: string };
 }
 
 beforeAll(async () => {
@@ -182,5 +183,24 @@ describe("page helpers", () => {
       "10 h",
       "2.2 d",
     ]);
+  });
+});
+
+describe("rollbacks on deployment pages", () => {
+  it("marks a rollback with the version it replaced, and the replaced deployment as rolled back", async () => {
+    const cookie = await signInAs("viewer");
+    const name = unique("rb");
+    await deploy(name, "1.0.0", "production");
+    const replaced = await deploy(name, "2.0.0", "production");
+    const back = await deploy(name, "1.0.0", "production");
+    const rollback = await page(`/deployments/${back.deployment_id}`, cookie);
+    expect(rollback.html).toContain("rollback from");
+    expect(rollback.html).toContain(`href="/deployments/${replaced.deployment_id}"`);
+    const replacedPage = await page(`/deployments/${replaced.deployment_id}`, cookie);
+    expect(replacedPage.html).toContain(`href="/deployments/${back.deployment_id}">rolled back</a>`);
+    const list = await page(`/deployments?product=${name}`, cookie);
+    expect(list.html).toContain("rollback from");
+    const matrix = await page(`/?product=${name}`, cookie);
+    expect(matrix.html).toContain("rolled back from 2.0.0");
   });
 });

@@ -8,6 +8,7 @@ import {
   MetadataList,
   PageHeader,
   Pager,
+  RollbackMark,
   StatusBadge,
   When,
 } from "../components.tsx";
@@ -123,7 +124,7 @@ export function DeploymentsTable(props: { deployments: Deployment[]; now: Date }
             <a href={environmentPath(d.environment_name)}>{d.environment_name}</a>
           </td>
           <td>
-            <StatusBadge status={d.status} />
+            <StatusBadge status={d.status} /> <RollbackMark deployment={d} />
           </td>
           <td>{d.deployed_by_name ?? d.deployed_by ?? "—"}</td>
         </tr>
@@ -162,7 +163,7 @@ function DeploymentPage(props: { ctx: PageContext; deployment: Deployment }) {
             </dd>
             <dt>Status</dt>
             <dd>
-              <StatusBadge status={d.status} />
+              <StatusBadge status={d.status} /> <RollbackMark deployment={d} />
             </dd>
             <dt>Deployed by</dt>
             <dd>

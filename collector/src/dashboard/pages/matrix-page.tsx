@@ -227,6 +227,16 @@ function Cell(props: { cell: StateCell; now: Date }) {
           <span class="visually-hidden">not deployed</span>
         </span>
       )}
+      {cell.current?.rolled_back_from ? (
+        <a
+          class="mark"
+          href={deploymentPath(cell.current.deployment_id)}
+          title={`A rollback from ${cell.current.rolled_back_from}`}
+        >
+          <span aria-hidden="true">↩</span>
+          <span class="visually-hidden"> rolled back from {cell.current.rolled_back_from}</span>
+        </a>
+      ) : null}
       {cell.in_progress ? (
         <a
           class="mark mark-progress"

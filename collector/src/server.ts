@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     previousSecretKeys: config.previousSecretKeys,
   });
   if (database.generatedKeyFile) {
-    logger.warn("generated the key that seals secrets at rest; back it up with the database", {
+    logger.info("generated the key that seals secrets at rest; back it up with the database", {
       key_file: database.generatedKeyFile,
     });
   }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { VersionerClient } from "@versioner/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { api, type RunningCollector, startCollector } from "../support/collector.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 // Bounded on purpose: a few hundred events, five crashes, a fixed shape. `npm run fuzz`-style long
 // runs are a matter of raising these numbers.
@@ -95,13 +96,17 @@ describe("crashes under concurrent retrying clients", () => {
       return results;
     })();
 
+    // Each crash lands on live traffic: kill once clients have had events acknowledged since the
+    // last (re)start, and let them be acknowledged again after the last one.
+    const trafficSince = (count: number) =>
+      waitFor("events acknowledged since the restart", () => acknowledged.length >= count + CLIENTS, 60_000);
     for (let k = 0; k < CRASHES; k++) {
-      await pause(300 + 150 * k);
+      await trafficSince(acknowledged.length);
       await collector?.kill();
       kills++;
       collector = await startCollector({ dbPath, port, token });
     }
-    await pause(300);
+    await trafficSince(acknowledged.length);
     running = false;
     await Promise.all(clients);
     const batchAcks = await batches;

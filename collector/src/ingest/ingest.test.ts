@@ -1,5 +1,6 @@
 import { BuildEventResponse, DeploymentEventResponse } from "@versioner/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postDeployment, stateCell } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 
 let t: TestApp;
@@ -18,21 +19,10 @@ async function counts() {
   return Object.fromEntries(await Promise.all(tables.map(async (name) => [name, await count(name)])));
 }
 
-function deploy(product: string, version: string, environment: string, status: string, extra: object = {}) {
-  return t.call("POST", "/deployment-events/", {
-    product_name: product,
-    version,
-    environment_name: environment,
-    status,
-    ...extra,
-  });
-}
+const deploy = (product: string, version: string, environment: string, status: string, extra: object = {}) =>
+  postDeployment(t, product, version, environment, status, extra);
 
-async function cell(product: string, environment: string) {
-  const state = await t.call("GET", "/state");
-  const row = state.body.products.find((p: { name: string }) => p.name === product);
-  return row?.cells.find((c: { environment_name: string }) => c.environment_name === environment);
-}
+const cell = (product: string, environment: string) => stateCell(t, product, environment);
 
 describe("build events", () => {
   it("auto-creates the product and version and answers with the hosted response shape", async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postDeployment, stateCell } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 
 // Each case was reported as data loss (issue 9 §1): events sent as the README does, without
@@ -10,21 +11,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-function deploy(product: string, version: string, environment: string, status: string, extra: object = {}) {
-  return t.call("POST", "/deployment-events/", {
-    product_name: product,
-    version,
-    environment_name: environment,
-    status,
-    ...extra,
-  });
-}
+const deploy = (product: string, version: string, environment: string, status: string, extra: object = {}) =>
+  postDeployment(t, product, version, environment, status, extra);
 
-async function cell(product: string, environment: string) {
-  const state = await t.call("GET", "/state");
-  const row = state.body.products.find((p: { name: string }) => p.name === product);
-  return row?.cells.find((c: { environment_name: string }) => c.environment_name === environment);
-}
+const cell = (product: string, environment: string) => stateCell(t, product, environment);
 
 async function deploymentsOf(product: string) {
   const list = await t.call("GET", `/deployments?product=${product}&limit=500`);

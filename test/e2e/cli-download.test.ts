@@ -1,28 +1,15 @@
 // The collector serves the CLI that matches it: fetched from the real collector process with
 // node's fetch and piped to `node -`, as `curl $URL/cli/versioner.mjs | node - --help` does.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type RunningCollector, startCollector } from "../support/collector.ts";
+import { runProcess } from "../support/run-process.ts";
 
 /** Runs `node - ...args` with `script` on stdin. */
 function nodeFromStdin(script: Uint8Array, args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["-", ...args], {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(script);
+  return runProcess(process.execPath, ["-", ...args], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    input: script,
   });
 }
 

@@ -284,16 +284,10 @@ export function doraDaysQuery(
   environmentIds: string[],
   products: string[] | null,
 ) {
-  return deps.database.db.all<{
-    day: string;
-    completed: number;
-    finished: number;
-    failed: number;
-    rolled_back: number;
-    incident_linked: number;
-    failures: number;
-    leads: string | null;
-  }>(sql`SELECT substr(f.finished_at, 1, 10) AS day, sum(f.status = 'completed') AS completed,
+  // The day's lead times arrive as group_concat's comma-separated text.
+  return deps.database.db.all<
+    Omit<DayAggregate, "leads"> & { leads: string | null }
+  >(sql`SELECT substr(f.finished_at, 1, 10) AS day, sum(f.status = 'completed') AS completed,
       count(*) AS finished, sum(f.status = 'failed') AS failed, sum(f.rolled_back) AS rolled_back,
       sum(f.incident_linked) AS incident_linked,
       sum(f.status = 'failed' OR f.rolled_back OR f.incident_linked) AS failures,

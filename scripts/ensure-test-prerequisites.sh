@@ -11,6 +11,8 @@ command -v groovy >/dev/null 2>&1 || missing+=(groovy)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 # Browser tests (docs, dashboard) drive Debian's chromium through playwright-core (test/support/browser.ts).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# re2 is built from source below (node-gyp needs a C++ compiler and make).
+{ command -v c++ && command -v make; } >/dev/null 2>&1 || missing+=(build-essential)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing the Debian packages the end-to-end tests use: ${missing[*]}"

@@ -110,11 +110,16 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
   try {
-    await waitFor("/health to answer", async () => {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error("the process exited first");
-      const res = await fetch(`${url}/health`).catch(() => undefined); // refused: not listening yet
-      return res?.ok;
-    });
+    await waitFor(
+      "/health to answer",
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error("the process exited first");
+        const res = await fetch(`${url}/health`).catch(() => undefined); // refused: not listening yet
+        return res?.ok;
+        // Generous: on a loaded 2-core machine a start (migrations, key file, bootstrap) takes seconds.
+      },
+      60_000,
+    );
   } catch (error) {
     throw new Error(`collector did not become healthy: ${(error as Error).message}\n${output()}`);
   }

@@ -56,7 +56,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   });
   if (local && !url.includes(":memory:")) await client.execute("PRAGMA journal_mode = WAL");
   const db = drizzle(client, { schema });
-  await migrate(db, { migrationsFolder: findMigrationsFolder() });
+  await migrateAlongsideOthers(db);
   return {
     db,
     client,
@@ -66,6 +66,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     url,
     close: () => client.close(),
   };
+}
+
+/** How often a start that lost the migration race to another collector reads the journal again. */
+const MIGRATION_ATTEMPTS = 5;
+
+/**
+ * Applies the pending migrations. drizzle applies them in one transaction, after reading which
+ * ones the journal holds; when several collectors start on an empty database at once, all read an
+ * empty journal, one commits and the others' transactions fail ("table … already exists") having
+ * written nothing. Reading the journal again then finds everything applied: the losers go on.
+ */
+async function migrateAlongsideOthers(db: Db): Promise<void> {
+  const migrationsFolder = findMigrationsFolder();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate(db, { migrationsFolder });
+      return;
+    } catch (error) {
+      if (attempt >= MIGRATION_ATTEMPTS || !/already exists/.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
 }
 
 /** `:memory:` and bare paths are accepted as shorthands for `file:` URLs. */

@@ -1,4 +1,5 @@
 import type { Database } from "../db/client.ts";
+import { isUniqueViolation } from "../db/write-lock.ts";
 import { DomainError } from "../errors.ts";
 import { UnitOfWork } from "./unit-of-work.ts";
 
@@ -90,11 +91,6 @@ export class GroupCommitter {
 async function apply(database: Database, unit: UnitOfWork): Promise<void> {
   const [first, ...rest] = unit.statements;
   if (first) await database.db.batch([first, ...rest]);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const text = String((error as { cause?: unknown })?.cause ?? error);
-  return /UNIQUE constraint failed|SQLITE_CONSTRAINT/.test(text);
 }
 
 const committers = new WeakMap<Database, GroupCommitter>();

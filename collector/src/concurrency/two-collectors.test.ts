@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+
+/**
+ * Two collectors (two apps, two connections, two in-process write locks) on one database file:
+ * what happens when both create the same thing at the same moment. The loser of a race must get
+ * the answer it would get one request later (409, the name is taken), never a 500.
+ */
+describe("two collectors on one database", () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    const env = { VERSIONER_ALLOW_PRIVATE_WEBHOOKS: "true", VERSIONER_LOG_LEVEL: "silent" };
+    a = await createTestApp(env);
+    b = await createTestApp({ ...env, DATABASE_URL: `file:${a.path}` });
+  });
+  afterAll(() => {
+    b.database.close();
+    a.close();
+  });
+
+  async function race(path: string, body: () => unknown, rounds = 12): Promise<number[][]> {
+    const outcomes: number[][] = [];
+    for (let i = 0; i < rounds; i++) {
+      const payload = body();
+      const [one, two] = await Promise.all([a.call("POST", path, payload), b.call("POST", path, payload)]);
+      outcomes.push([one.status, two.status].sort());
+    }
+    return outcomes;
+  }
+
+  const expected = (rounds: number) => Array.from({ length: rounds }, () => [201, 409]);
+
+  it("creating one product name on both gives 201 and 409", async () => {
+    expect(await race("/products", () => ({ name: unique("race-product") }))).toEqual(expected(12));
+  });
+
+  it("creating one environment name on both gives 201 and 409", async () => {
+    expect(await race("/environments", () => ({ name: unique("race-env") }))).toEqual(expected(12));
+  });
+
+  it("creating one variable key on both gives 201 and 409", async () => {
+    expect(
+      await race("/variables", () => ({ key: unique("race").replaceAll("-", "_"), value: "v" })),
+    ).toEqual(expected(12));
+  });
+
+  it("creating one notification channel name on both gives 201 and 409", async () => {
+    const channel = () => ({ name: unique("race-channel"), kind: "slack", url: "http://127.0.0.1:9/hook" });
+    expect(await race("/notification-channels", channel)).toEqual(expected(12));
+  });
+});

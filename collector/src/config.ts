@@ -9,6 +9,7 @@ const bool = z
 const ConfigSchema = z.object({
   DATABASE_URL: z.string().min(1).default("file:./data/versioner.db"),
   DATABASE_AUTH_TOKEN: z.string().optional(),
+  VERSIONER_DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default("0.0.0.0"),
   VERSIONER_ORG: z
@@ -111,6 +112,8 @@ export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape);
 export interface Config {
   databaseUrl: string;
   databaseAuthToken?: string;
+  /** Longest one database call may take before the request answers 503 DATABASE_UNAVAILABLE. */
+  databaseTimeoutMs: number;
   port: number;
   host: string;
   org: string;
@@ -195,6 +198,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return {
     databaseUrl: c.DATABASE_URL,
     databaseAuthToken: c.DATABASE_AUTH_TOKEN,
+    databaseTimeoutMs: c.VERSIONER_DATABASE_TIMEOUT_MS,
     port: c.PORT,
     host: c.HOST,
     org: c.VERSIONER_ORG,

@@ -36,5 +36,12 @@ export function createLogger(
 }
 
 function describe(error: Error): LogFields {
+  // drizzle's query errors carry the bound values in their message (a token's hash is one):
+  // log the query and the cause, never the values.
+  if ("params" in error) {
+    const message = `Failed query: ${String((error as { query?: unknown }).query)}`;
+    const cause = error.cause instanceof Error ? describe(error.cause) : undefined;
+    return { name: error.name, message, cause, stack: error.stack?.replace(error.message, message) };
+  }
   return { name: error.name, message: error.message, stack: error.stack };
 }

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     url: config.databaseUrl,
     authToken: config.databaseAuthToken,
+    timeoutMs: config.databaseTimeoutMs,
     secretKey: config.secretKey,
     previousSecretKeys: config.previousSecretKeys,
   });

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
+import { fetchWithTimeout } from "./availability.ts";
 import * as schema from "./schema/index.ts";
 import { loadSecretBox, type SecretBox } from "./secret-box.ts";
 import { WriteLock } from "./write-lock.ts";
@@ -28,8 +29,11 @@ export interface Database {
 export interface DatabaseOptions {
   url: string;
   authToken?: string;
-  /** Busy timeout for local files, so several processes on one file wait instead of failing. */
-  busyTimeoutMs?: number;
+  /**
+   * Longest wait for one call: the busy timeout on a local file (several processes on one file wait
+   * instead of failing), the request timeout towards a libSQL server (a frozen server fails fast).
+   */
+  timeoutMs?: number;
   /** VERSIONER_SECRET_KEY and VERSIONER_SECRET_KEY_PREVIOUS; see loadSecretBox for the default. */
   secretKey?: string;
   previousSecretKeys?: readonly string[];
@@ -52,7 +56,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const client = createClient({
     url,
     authToken: options.authToken,
-    timeout: options.busyTimeoutMs ?? 10_000,
+    timeout: options.timeoutMs ?? 10_000,
+    fetch: local ? undefined : fetchWithTimeout(options.timeoutMs ?? 10_000),
   });
   if (local && !url.includes(":memory:")) await client.execute("PRAGMA journal_mode = WAL");
   const db = drizzle(client, { schema });

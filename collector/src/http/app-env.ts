@@ -1,6 +1,7 @@
 import type { Principal } from "../auth/capabilities.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
+import type { DatabaseStatus } from "../db/availability.ts";
 import type { Database } from "../db/client.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
 import type { Logger } from "../logger.ts";
@@ -13,6 +14,8 @@ export interface AppDeps {
   logger: Logger;
   /** In-transaction domain events; features subscribe in createApp. */
   bus: DomainEventBus;
+  /** Whether the database answers, as this process last saw it (503s and /health read it). */
+  databaseStatus: DatabaseStatus;
   /** The CLI bundle served at /cli/versioner.mjs (collector/dist/cli/versioner.mjs); unset: 404. */
   cliBundlePath?: string;
   /** Aborted when the process starts shutting down: long-lived responses (the dashboard's live stream) end. */

@@ -19,6 +19,7 @@ import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
 import { createCdeventsRoutes } from "../cdevents/cdevents-routes.ts";
 import { CLI_BUNDLE_PATH, createCliDownloadRoutes } from "../cli-download/cli-download-routes.ts";
 import { createDashboard } from "../dashboard/dashboard-routes.tsx";
+import { DatabaseStatus, isDatabaseUnavailable, pingDatabase } from "../db/availability.ts";
 import { createDocsRoutes, isDocsPath } from "../docs/docs-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
@@ -41,8 +42,14 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const BATCH_PATH = /^\/(events\/batch|cdevents)\/?$/;
 
 /** Builds the collector's HTTP app around the given dependencies; tests pass their own database. */
-export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus }): OpenAPIHono<AppEnv> {
-  const deps: AppDeps = { ...options, bus: options.bus ?? new DomainEventBus() };
+export function createApp(
+  options: Omit<AppDeps, "bus" | "databaseStatus"> & Partial<Pick<AppDeps, "bus" | "databaseStatus">>,
+): OpenAPIHono<AppEnv> {
+  const deps: AppDeps = {
+    ...options,
+    bus: options.bus ?? new DomainEventBus(),
+    databaseStatus: options.databaseStatus ?? new DatabaseStatus(options.logger, () => pingDatabase(options)),
+  };
   let secretPromise: Promise<string> | undefined;
   const signingSecret = () => {
     secretPromise ??= sessionSigningSecret(deps, deps.config.sessionSecret);
@@ -201,6 +208,10 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
         error.status,
       );
     }
+    if (isDatabaseUnavailable(error)) {
+      deps.databaseStatus.markDown(error);
+      return errorResponse(c, databaseUnavailable());
+    }
     deps.logger.error("unhandled error", { request_id: c.get("requestId"), error });
     return c.json(
       { detail: "Internal server error", code: ERROR_CODES.INTERNAL_ERROR, request_id: c.get("requestId") },
@@ -213,6 +224,15 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
 function errorResponse(c: Context<AppEnv>, error: DomainError) {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json({ detail: error.detail, code: error.code, request_id: c.get("requestId") }, error.status);
+}
+
+function databaseUnavailable(): DomainError {
+  return new DomainError(
+    503,
+    ERROR_CODES.DATABASE_UNAVAILABLE,
+    "The database cannot be reached right now; nothing was recorded. Retry later.",
+    { "Retry-After": "5" },
+  );
 }
 
 function rateLimited(refusal: Refusal): DomainError {

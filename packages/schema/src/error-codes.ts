@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: "RATE_LIMITED",
   INTERNAL_ERROR: "INTERNAL_ERROR",
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  DATABASE_UNAVAILABLE: "DATABASE_UNAVAILABLE",
   // Preflight (governance) codes, carried inside `detail.code` of a deployment_blocked body.
   NO_DEPLOY_WINDOW: "NO_DEPLOY_WINDOW",
   FLOW_VIOLATION: "FLOW_VIOLATION",

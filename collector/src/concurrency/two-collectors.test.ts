@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createChannel, deliveriesOf, deploy } from "../testing/notification-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 
 /**
@@ -48,5 +49,24 @@ describe("two collectors on one database", () => {
   it("creating one notification channel name on both gives 201 and 409", async () => {
     const channel = () => ({ name: unique("race-channel"), kind: "slack", url: "http://127.0.0.1:9/hook" });
     expect(await race("/notification-channels", channel)).toEqual(expected(12));
+  });
+
+  it("a channel created on one collector is matched by the other's very next event", async () => {
+    const product = unique("watched");
+    // B has matched events against its (empty) channel list before: its copy must not hide the new one.
+    await deploy(b, unique("unwatched"), "production");
+    const channel = await createChannel(a, {
+      kind: "webhook",
+      url: "http://127.0.0.1:9/hook",
+      subscriptions: [{ event_types: ["deployment.completed"], products: [product] }],
+    });
+    await deploy(b, product, "production");
+    expect(await deliveriesOf(a, channel.id)).toHaveLength(1);
+    // And a disabled channel stops matching on the other collector at once too.
+    expect((await a.call("PATCH", `/notification-channels/${channel.id}`, { enabled: false })).status).toBe(
+      200,
+    );
+    await deploy(b, product, "production");
+    expect(await deliveriesOf(a, channel.id)).toHaveLength(1);
   });
 });

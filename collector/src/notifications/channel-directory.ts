@@ -1,6 +1,6 @@
-import { asc } from "drizzle-orm";
+import { asc, sql } from "drizzle-orm";
 import type { Database, Db } from "../db/client.ts";
-import { notificationChannels, notificationSubscriptions } from "../db/schema/index.ts";
+import { notificationChannels, notificationSubscriptions, settings } from "../db/schema/index.ts";
 
 export type ChannelRow = typeof notificationChannels.$inferSelect;
 export type SubscriptionRow = typeof notificationSubscriptions.$inferSelect;
@@ -12,51 +12,66 @@ export interface ChannelRoute {
   subscriptions: SubscriptionRow[];
 }
 
+/** The `settings` row every channel change bumps in its own transaction. */
+const CHANNELS_GENERATION = "notification_channels_generation";
+
 /**
- * How long the outbox writer trusts its copy of the channel list. Changes made through this
- * process invalidate it at once; a change made through another collector on the same database
- * is seen within this time.
+ * Bumps the channel generation: part of every batch that changes channels or subscriptions, so
+ * every collector on the database sees the change for its very next event.
  */
-const CHANNEL_CACHE_TTL_MS = 5_000;
+export function bumpChannelsGeneration(db: Db) {
+  return db
+    .insert(settings)
+    .values({ key: CHANNELS_GENERATION, value: "1" })
+    .onConflictDoUpdate({
+      target: settings.key,
+      set: { value: sql`CAST(${settings.value} AS INTEGER) + 1` },
+    });
+}
 
 /**
  * Per-database state of the notifications feature inside one process: the cached channel list the
  * ingest path matches against (so a busy ingest does not read the channels for every event), and
  * the wake-up hint from the outbox writer to the delivery worker.
+ *
+ * The copy is kept while the channel generation in the database is unchanged: one indexed read of
+ * one row per event instead of the channel and subscription tables.
  */
 export class NotificationHub {
   #routes: ChannelRoute[] | undefined;
-  #loadedAt = 0;
-  #loading: Promise<ChannelRoute[]> | undefined;
-  #generation = 0;
+  #routesGeneration: string | undefined;
+  #generationRead: Promise<string> | undefined;
   readonly #listeners = new Set<() => void>();
   #wakeQueued = false;
 
   constructor(private readonly database: Database) {}
 
-  /** Enabled channels with their subscriptions, cached for CHANNEL_CACHE_TTL_MS. */
+  /** Enabled channels with their subscriptions, as of the latest channel change on the database. */
   async routes(): Promise<ChannelRoute[]> {
-    if (this.#routes && Date.now() - this.#loadedAt < CHANNEL_CACHE_TTL_MS) return this.#routes;
-    if (!this.#loading) {
-      const generation = this.#generation;
-      this.#loading = loadRoutes(this.database.db).finally(() => {
-        this.#loading = undefined;
+    const generation = await this.#generation();
+    if (this.#routes && generation === this.#routesGeneration) return this.#routes;
+    const routes = await loadRoutes(this.database.db);
+    this.#routes = routes;
+    // Read before the channels: a change committed in between makes the next call load again.
+    this.#routesGeneration = generation;
+    return routes;
+  }
+
+  /** The channel generation; callers that ask while a read is in flight share it. */
+  #generation(): Promise<string> {
+    this.#generationRead ??= this.database.client
+      .execute({ sql: "SELECT value FROM settings WHERE key = ?", args: [CHANNELS_GENERATION] })
+      .then((result) => String(result.rows[0]?.value ?? "0"))
+      .finally(() => {
+        this.#generationRead = undefined;
       });
-      const routes = await this.#loading;
-      // A change made while loading makes this copy stale: use it once, but do not keep it.
-      if (generation === this.#generation) {
-        this.#routes = routes;
-        this.#loadedAt = Date.now();
-      }
-      return routes;
-    }
-    return this.#loading;
+    return this.#generationRead;
   }
 
   /** Called by every channel change in this process. */
   invalidate(): void {
-    this.#generation += 1;
     this.#routes = undefined;
+    this.#generationRead = undefined;
   }
 
   onWake(listener: () => void): () => void {

@@ -20,6 +20,7 @@ import {
   validateCdeventsSettings,
 } from "./cdevents-channel.ts";
 import {
+  bumpChannelsGeneration,
   type ChannelRow,
   hubFor,
   type SubscriptionRow,
@@ -205,6 +206,7 @@ export async function createChannel(
     const result = view(row, subRows);
     const db = deps.database.db;
     await db.batch([
+      bumpChannelsGeneration(db),
       db.insert(notificationChannels).values(sealed(deps, row)),
       ...subRows.map((sub) => db.insert(notificationSubscriptions).values(sub)),
       auditInsert(
@@ -261,6 +263,7 @@ export async function updateChannel(
       : { ...view(next, []), subscriptions: current.view.subscriptions };
     const db = deps.database.db;
     await db.batch([
+      bumpChannelsGeneration(db),
       db.update(notificationChannels).set(sealed(deps, next)).where(eq(notificationChannels.id, id)),
       ...(subRows
         ? [
@@ -300,6 +303,7 @@ export async function deleteChannel(deps: NotificationDeps, actor: Actor, id: st
     const now = deps.clock.now().toISOString();
     // Foreign keys are documentation only (see architecture.md): cascade by hand, children first.
     await db.batch([
+      bumpChannelsGeneration(db),
       db
         .delete(notificationAttempts)
         .where(

@@ -9,6 +9,7 @@ import { resealSecrets } from "./db/reseal-secrets.ts";
 import { createApp } from "./http/app.ts";
 import { connectionServerOptions, guardConnections } from "./http/connection-guard.ts";
 import { createLogger } from "./logger.ts";
+import { CollectorMetrics } from "./metrics/collector-metrics.ts";
 import { DeliveryWorker } from "./notifications/delivery-worker.ts";
 import { runAdminCommand } from "./operations/admin-command.ts";
 import { listenErrorMessage } from "./operations/listen-error.ts";
@@ -75,7 +76,16 @@ async function main(): Promise<void> {
   // The build writes the CLI bundle next to this file (dist/cli/), to serve at /cli/versioner.mjs.
   const cliBundlePath = fileURLToPath(new URL("./cli/versioner.mjs", import.meta.url));
   const stopping = new AbortController();
-  const app = createApp({ database, config, clock, logger, cliBundlePath, shutdown: stopping.signal });
+  const metrics = new CollectorMetrics({ process: true });
+  const app = createApp({
+    database,
+    config,
+    clock,
+    logger,
+    metrics,
+    cliBundlePath,
+    shutdown: stopping.signal,
+  });
   const server = serve(
     {
       fetch: app.fetch,
@@ -96,7 +106,13 @@ async function main(): Promise<void> {
     database.close();
     process.exit(1);
   });
-  const notifications = new DeliveryWorker({ database, config: config.notifications, clock, logger });
+  const notifications = new DeliveryWorker({
+    database,
+    config: config.notifications,
+    clock,
+    logger,
+    metrics,
+  });
   notifications.start();
 
   const shutdown = (signal: string) => {

@@ -87,6 +87,7 @@ const REPRESENTATIVE: Partial<Record<Capability, () => [string, string, unknown?
   "releases.manage": () => ["POST", "/releases", { name: unique("release") }],
   "variables.manage": () => ["POST", "/variables", { key: unique("var").replaceAll("-", "_"), value: "v" }],
   "notifications.manage": () => ["GET", "/notification-channels"],
+  "metrics.read": () => ["GET", "/metrics"],
   "badges.read": () => ["GET", `/badges/${unique("p")}/production.svg`],
   "incidents.manage": () => [
     "POST",

@@ -19,6 +19,7 @@ export const CAPABILITIES = [
   "audit.read",
   "badges.read",
   "incidents.manage",
+  "metrics.read",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -32,7 +33,8 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capability>>> = {
   // Alerting tools record incidents with the same kind of key CI uses for events.
   ingest: new Set<Capability>(["deployments.record", "incidents.manage"]),
-  read: new Set<Capability>(["catalog.read", "badges.read"]),
+  // A read key is what a Prometheus scraper is given (docs/operations.md).
+  read: new Set<Capability>(["catalog.read", "badges.read", "metrics.read"]),
   admin: new Set<Capability>(CAPABILITIES),
   badges: new Set<Capability>(["badges.read"]),
 };
@@ -83,6 +85,8 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
   "badges.read": ALL_ROLES,
   // Whoever may put a change into production may say it broke something (docs/insight.md).
   "incidents.manage": ["admin", "release_manager", "developer", "sre"],
+  // Operator metrics (GET /metrics): for those who run the collector.
+  "metrics.read": ["admin", "sre"],
 };
 
 export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(

@@ -83,6 +83,7 @@ export function createCdeventsRoutes(deps: AppDeps) {
       clock: deps.clock,
       dedupWindowSeconds: deps.config.dedupWindowSeconds,
       bus: deps.bus,
+      metrics: deps.metrics,
     },
     catalog: { database: deps.database, clock: deps.clock },
     mapping: { artifactProducts: deps.config.cdeventsArtifactProducts },

@@ -6,6 +6,7 @@ import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { fetchWithTimeout } from "./availability.ts";
+import { type QueryObserver, timedClient } from "./query-timing.ts";
 import * as schema from "./schema/index.ts";
 import { loadSecretBox, type SecretBox } from "./secret-box.ts";
 import { WriteLock } from "./write-lock.ts";
@@ -23,6 +24,8 @@ export interface Database {
   /** Set when this open generated the key file beside a local database. */
   generatedKeyFile?: string;
   url: string;
+  /** Times every database call for `observer` (the app's metrics) until the returned function is called. */
+  observeQueries(observer: QueryObserver): () => void;
   close(): void;
 }
 
@@ -53,12 +56,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     key: options.secretKey,
     previous: options.previousSecretKeys,
   });
-  const client = createClient({
-    url,
-    authToken: options.authToken,
-    timeout: options.timeoutMs ?? 10_000,
-    fetch: local ? undefined : fetchWithTimeout(options.timeoutMs ?? 10_000),
-  });
+  const queryObservers = new Set<QueryObserver>();
+  const client = timedClient(
+    createClient({
+      url,
+      authToken: options.authToken,
+      timeout: options.timeoutMs ?? 10_000,
+      fetch: local ? undefined : fetchWithTimeout(options.timeoutMs ?? 10_000),
+    }),
+    queryObservers,
+  );
   if (local && !url.includes(":memory:")) await client.execute("PRAGMA journal_mode = WAL");
   const db = drizzle(client, { schema });
   await migrateAlongsideOthers(db);
@@ -69,6 +76,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     secrets: box,
     generatedKeyFile,
     url,
+    observeQueries: (observer) => {
+      queryObservers.add(observer);
+      return () => queryObservers.delete(observer);
+    },
     close: () => client.close(),
   };
 }

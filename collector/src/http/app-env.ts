@@ -5,6 +5,7 @@ import type { DatabaseStatus } from "../db/availability.ts";
 import type { Database } from "../db/client.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
 import type { Logger } from "../logger.ts";
+import type { CollectorMetrics } from "../metrics/collector-metrics.ts";
 
 /** Everything a request handler may use; built once by server.ts or a test. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   bus: DomainEventBus;
   /** Whether the database answers, as this process last saw it (503s and /health read it). */
   databaseStatus: DatabaseStatus;
+  /** This app's Prometheus metrics (GET /metrics); one registry per app. */
+  metrics: CollectorMetrics;
   /** The CLI bundle served at /cli/versioner.mjs (collector/dist/cli/versioner.mjs); unset: 404. */
   cliBundlePath?: string;
   /** Aborted when the process starts shutting down: long-lived responses (the dashboard's live stream) end. */

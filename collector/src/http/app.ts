@@ -27,6 +27,8 @@ import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import { createInsightsRoutes } from "../insights/insights-routes.ts";
 import { registerRollbackDetector } from "../insights/rollback-detector.ts";
+import { CollectorMetrics } from "../metrics/collector-metrics.ts";
+import { createMetricsRoutes, instrumentApp, requestMetrics } from "../metrics/metrics-routes.ts";
 import { createNotificationRoutes } from "../notifications/notification-routes.ts";
 import { createOutboxWriter } from "../notifications/outbox-writer.ts";
 import { registerReleaseHandlers } from "../releases/release-progress.ts";
@@ -43,13 +45,16 @@ const BATCH_PATH = /^\/(events\/batch|cdevents)\/?$/;
 
 /** Builds the collector's HTTP app around the given dependencies; tests pass their own database. */
 export function createApp(
-  options: Omit<AppDeps, "bus" | "databaseStatus"> & Partial<Pick<AppDeps, "bus" | "databaseStatus">>,
+  options: Omit<AppDeps, "bus" | "databaseStatus" | "metrics"> &
+    Partial<Pick<AppDeps, "bus" | "databaseStatus" | "metrics">>,
 ): OpenAPIHono<AppEnv> {
   const deps: AppDeps = {
     ...options,
     bus: options.bus ?? new DomainEventBus(),
     databaseStatus: options.databaseStatus ?? new DatabaseStatus(options.logger, () => pingDatabase(options)),
+    metrics: options.metrics ?? new CollectorMetrics(),
   };
+  instrumentApp(deps);
   let secretPromise: Promise<string> | undefined;
   const signingSecret = () => {
     secretPromise ??= sessionSigningSecret(deps, deps.config.sessionSecret);
@@ -66,6 +71,7 @@ export function createApp(
     },
   });
 
+  app.use("*", requestMetrics(deps.metrics));
   app.use("*", async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
@@ -133,12 +139,12 @@ export function createApp(
     if (!principal) return next();
     const key = `${principal.kind}:${principal.id}`;
     const refused = limiter.take(key);
-    if (refused) throw rateLimited(refused);
+    if (refused) throw rateLimited(refused, deps.metrics);
     const length = c.req.header("content-length");
     const slot = SAFE_METHODS.has(c.req.method)
       ? undefined
       : limiter.enterLarge(key, length === undefined ? undefined : Number(length));
-    if (slot && "reason" in slot) throw rateLimited(slot);
+    if (slot && "reason" in slot) throw rateLimited(slot, deps.metrics);
     try {
       await next();
     } finally {
@@ -147,6 +153,7 @@ export function createApp(
   });
 
   app.route("/", createHealthRoutes(deps));
+  app.route("/", createMetricsRoutes(deps));
   app.route("/", createIngestRoutes(deps));
   app.route("/", createCdeventsRoutes(deps));
   app.route("/", createCatalogRoutes(deps));
@@ -235,7 +242,8 @@ function databaseUnavailable(): DomainError {
   );
 }
 
-function rateLimited(refusal: Refusal): DomainError {
+function rateLimited(refusal: Refusal, metrics: CollectorMetrics): DomainError {
+  metrics.rateLimitRefused(refusal.reason);
   const detail =
     refusal.reason === "rate"
       ? `Too many requests for this credential; retry in ${refusal.retryAfterSeconds} s`

@@ -12,7 +12,7 @@ interface Task {
 }
 
 /** Largest number of requests whose events share one transaction. */
-const MAX_GROUP = 256;
+export const MAX_GROUP = 256;
 
 /**
  * Group commit for ingest. Requests queue their plan; whoever finds the queue idle drains it:
@@ -25,8 +25,15 @@ const MAX_GROUP = 256;
 export class GroupCommitter {
   readonly #queue: Task[] = [];
   #draining = false;
+  readonly #groupObservers = new Set<(size: number) => void>();
 
   constructor(readonly database: Database) {}
+
+  /** Tells `observer` how many requests each group holds (the app's metrics) until the returned function is called. */
+  observeGroups(observer: (size: number) => void): () => void {
+    this.#groupObservers.add(observer);
+    return () => this.#groupObservers.delete(observer);
+  }
 
   submit<T>(plan: (unit: UnitOfWork) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -41,6 +48,7 @@ export class GroupCommitter {
     try {
       while (this.#queue.length > 0) {
         const group = this.#queue.splice(0, MAX_GROUP);
+        for (const observe of this.#groupObservers) observe(group.length);
         await this.database.writeLock.run(() => this.#commit(group));
       }
     } finally {

@@ -65,6 +65,7 @@ export function createIngestRoutes(deps: AppDeps) {
     clock: deps.clock,
     dedupWindowSeconds: deps.config.dedupWindowSeconds,
     bus: deps.bus,
+    metrics: deps.metrics,
   };
   const app = new OpenAPIHono<AppEnv>();
   for (const path of ["/build-events", "/version-events"]) {

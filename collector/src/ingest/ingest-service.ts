@@ -23,6 +23,7 @@ import { builds, deployments, environments, events, products, versions } from ".
 import { ConflictError, DomainError, ValidationError } from "../errors.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
 import { parseOrThrow, toErrorBody } from "../http/validation.ts";
+import type { CollectorMetrics } from "../metrics/collector-metrics.ts";
 import { groupCommitterFor } from "./group-commit.ts";
 import {
   type LatestEvent,
@@ -46,6 +47,8 @@ export interface IngestDeps {
   dedupWindowSeconds: number;
   /** Receives `build.<status>` and `deployment.<status>` inside the ingest transaction. */
   bus: DomainEventBus;
+  /** Counts each event by kind, status and outcome once its fate is known (after the commit). */
+  metrics: CollectorMetrics;
 }
 
 export interface IngestResult<T> {
@@ -63,10 +66,12 @@ export async function ingestBuild(
   raw: RawEvent,
   idempotencyKey?: string,
 ): Promise<IngestResult<BuildEventResponse>> {
-  assertStorable("build", raw, ["body"]);
-  return runInUnit(deps, (unit) => recordOne(deps, unit, "build", event, raw, idempotencyKey)) as Promise<
-    IngestResult<BuildEventResponse>
-  >;
+  return counted(deps, "build", event.status, () => {
+    assertStorable("build", raw, ["body"]);
+    return runInUnit(deps, (unit) => recordOne(deps, unit, "build", event, raw, idempotencyKey)) as Promise<
+      IngestResult<BuildEventResponse>
+    >;
+  });
 }
 
 /** Records a deployment event: product, version and environment auto-created; lifecycle advanced. */
@@ -76,10 +81,29 @@ export async function ingestDeployment(
   raw: RawEvent,
   idempotencyKey?: string,
 ): Promise<IngestResult<DeploymentEventResponse>> {
-  assertStorable("deployment", raw, ["body"]);
-  return runInUnit(deps, (unit) =>
-    recordOne(deps, unit, "deployment", event, raw, idempotencyKey),
-  ) as Promise<IngestResult<DeploymentEventResponse>>;
+  return counted(deps, "deployment", event.status, () => {
+    assertStorable("deployment", raw, ["body"]);
+    return runInUnit(deps, (unit) =>
+      recordOne(deps, unit, "deployment", event, raw, idempotencyKey),
+    ) as Promise<IngestResult<DeploymentEventResponse>>;
+  });
+}
+
+/** Runs one event's ingest and counts its outcome; a plan may run twice in a group, so never inside it. */
+async function counted<T extends IngestResult<unknown>>(
+  deps: IngestDeps,
+  kind: EventKind,
+  status: Status,
+  ingest: () => Promise<T>,
+): Promise<T> {
+  try {
+    const result = await ingest();
+    deps.metrics.ingestEvent(kind, status, result.replayed ? "replayed" : "recorded");
+    return result;
+  } catch (error) {
+    deps.metrics.ingestEvent(kind, status, error instanceof DomainError ? "rejected" : "error");
+    throw error;
+  }
 }
 
 export interface BatchItem {
@@ -93,26 +117,48 @@ export interface BatchItem {
  * (a rejected event plans no writes); the accepted ones are applied together.
  */
 export async function ingestBatch(deps: IngestDeps, items: BatchItem[]): Promise<BatchResponse> {
-  return runInUnit(deps, async (unit) => {
-    const results: BatchResponse["results"] = [];
-    for (const [index, item] of items.entries()) {
-      try {
-        const prefix = ["body", "events", index, "event"];
-        const event =
-          item.kind === "build"
-            ? parseOrThrow(BuildEventInput, item.event, prefix)
-            : parseOrThrow(DeploymentEventInput, item.event, prefix);
-        assertStorable(item.kind, item.event, prefix);
-        const result = await recordOne(deps, unit, item.kind, event, item.event, item.idempotency_key);
-        results.push({ index, status: 200, body: result.body });
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        results.push({ index, status: error.status, body: toErrorBody(error) });
+  // Status of each item as parsed ("invalid" when it did not parse), and whether it was a repeat.
+  let counts: Array<{ status: Status | "invalid"; replayed: boolean }> = [];
+  let response: BatchResponse;
+  try {
+    response = await runInUnit(deps, async (unit) => {
+      counts = [];
+      const results: BatchResponse["results"] = [];
+      for (const [index, item] of items.entries()) {
+        counts.push({ status: "invalid", replayed: false });
+        try {
+          const prefix = ["body", "events", index, "event"];
+          const event =
+            item.kind === "build"
+              ? parseOrThrow(BuildEventInput, item.event, prefix)
+              : parseOrThrow(DeploymentEventInput, item.event, prefix);
+          counts[index] = { status: event.status, replayed: false };
+          assertStorable(item.kind, item.event, prefix);
+          const result = await recordOne(deps, unit, item.kind, event, item.event, item.idempotency_key);
+          counts[index] = { status: event.status, replayed: result.replayed };
+          results.push({ index, status: 200, body: result.body });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          results.push({ index, status: error.status, body: toErrorBody(error) });
+        }
       }
+      const accepted = results.filter((r) => r.status === 200).length;
+      return { results, accepted, rejected: results.length - accepted };
+    });
+  } catch (error) {
+    for (const [index, item] of items.entries()) {
+      deps.metrics.ingestEvent(item.kind, counts[index]?.status ?? "invalid", "error");
     }
-    const accepted = results.filter((r) => r.status === 200).length;
-    return { results, accepted, rejected: results.length - accepted };
-  });
+    throw error;
+  }
+  for (const result of response.results) {
+    const item = items[result.index];
+    const count = counts[result.index];
+    if (!item || !count) continue;
+    const outcome = result.status !== 200 ? "rejected" : count.replayed ? "replayed" : "recorded";
+    deps.metrics.ingestEvent(item.kind, count.status, outcome);
+  }
+  return response;
 }
 
 const KNOWN_FIELDS: Record<EventKind, ReadonlySet<string>> = {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { notificationAttempts, notificationDeliveries } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
@@ -55,6 +55,20 @@ export function pendingDelivery(
     updated_at: now,
     delivered_at: null,
   };
+}
+
+/** Deliveries waiting in the outbox, and those due now: one count over the (status, next_attempt_at) index. */
+export async function outboxDepth(deps: Pick<NotificationDeps, "database" | "clock">) {
+  const d = notificationDeliveries;
+  const now = deps.clock.now().toISOString();
+  const [row] = await deps.database.db
+    .select({
+      pending: sql<number>`count(*)`,
+      due: sql<number | null>`sum(${d.next_attempt_at} <= ${now})`,
+    })
+    .from(d)
+    .where(eq(d.status, "pending"));
+  return { pending: Number(row?.pending ?? 0), due: Number(row?.due ?? 0) };
 }
 
 export interface DeliveryQuery {

@@ -5,6 +5,7 @@ import type { NotificationConfig } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { notificationAttempts, notificationChannels, notificationDeliveries } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
+import type { CollectorMetrics } from "../metrics/collector-metrics.ts";
 import { hubFor } from "./channel-directory.ts";
 import { ChannelSender, sendable } from "./channel-sender.ts";
 import type { SendOutcome } from "./http-sender.ts";
@@ -19,6 +20,8 @@ export interface DeliveryWorkerDeps {
   /** Identifies this process in leases and attempts; a random id by default. */
   owner?: string;
   sender?: ChannelSender;
+  /** Counts each attempt by channel kind and outcome (the server passes its app's metrics). */
+  metrics?: CollectorMetrics;
 }
 
 type DeliveryRow = typeof notificationDeliveries.$inferSelect;
@@ -163,6 +166,7 @@ export class DeliveryWorker {
     if (!channel?.enabled) {
       await this.#record(
         row,
+        channel?.kind ?? "unknown",
         started,
         0,
         {
@@ -195,11 +199,12 @@ export class DeliveryWorker {
         response_excerpt: null,
       };
     }
-    await this.#record(row, started, Math.round(performance.now() - t0), outcome);
+    await this.#record(row, channel.kind, started, Math.round(performance.now() - t0), outcome);
   }
 
   async #record(
     row: DeliveryRow,
+    channelKind: string,
     started: Date,
     durationMs: number,
     outcome: SendOutcome,
@@ -212,6 +217,7 @@ export class DeliveryWorker {
     const exhausted = attempt >= config.maxAttempts;
     const retry = !outcome.ok && outcome.retryable && !exhausted && !finalStatus;
     const status = finalStatus ?? (outcome.ok ? "delivered" : retry ? "pending" : "failed");
+    const attemptOutcome = outcome.ok ? "delivered" : retry ? "retry" : "failed";
     const next = retry
       ? new Date(
           recordedAt.getTime() +
@@ -254,7 +260,7 @@ export class DeliveryWorker {
           attempt,
           started_at: started.toISOString(),
           duration_ms: durationMs,
-          outcome: outcome.ok ? "delivered" : retry ? "retry" : "failed",
+          outcome: attemptOutcome,
           response_code: outcome.response_code,
           error,
           response_excerpt: outcome.response_excerpt?.slice(0, 512) ?? null,
@@ -262,6 +268,7 @@ export class DeliveryWorker {
         }),
       ]);
     }
+    this.deps.metrics?.deliveryAttempt(channelKind, finalStatus ?? attemptOutcome);
     const fields = {
       delivery_id: row.id,
       channel_id: row.channel_id,

@@ -19,6 +19,7 @@ export function testWorker(t: TestApp, owner: string, maxAttempts = 4): Delivery
     clock: t.clock,
     logger: { debug() {}, info() {}, warn() {}, error() {} },
     owner,
+    metrics: t.metrics,
   });
 }
 

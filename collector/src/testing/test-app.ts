@@ -7,6 +7,7 @@ import { loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
+import { CollectorMetrics } from "../metrics/collector-metrics.ts";
 
 /** A clock tests move by hand; each reading also ticks 1 ms, so successive events are ordered as in life. */
 export class ManualClock implements Clock {
@@ -28,6 +29,8 @@ export const ADMIN_TOKEN = "test-admin-token";
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   database: Database;
+  /** The app's metrics, for workers the test runs beside it (GET /metrics serves them). */
+  metrics: CollectorMetrics;
   clock: ManualClock;
   path: string;
   logLines: string[];
@@ -62,10 +65,12 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const logLines: string[] = [];
   const logger = createLogger(config.logLevel, (line) => logLines.push(line));
   await bootstrapAdmin({ database, clock }, { token: ADMIN_TOKEN, email: config.adminEmail });
-  const app = createApp({ database, config, clock, logger });
+  const metrics = new CollectorMetrics();
+  const app = createApp({ database, config, clock, logger, metrics });
   return {
     app,
     database,
+    metrics,
     clock,
     path,
     logLines,

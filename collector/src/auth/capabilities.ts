@@ -19,21 +19,26 @@ export const CAPABILITIES = [
   "audit.read",
   "badges.read",
   "incidents.manage",
+  "deployment_requests.manage",
+  "deployment_requests.approve",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export const API_KEY_SCOPES = ["ingest", "read", "admin", "badges"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
+/** Approvals name the person who gave them (docs/governance.md): no API key holds these. */
+const PEOPLE_ONLY: ReadonlySet<Capability> = new Set<Capability>(["versions.approve", "deployment_requests.approve"]);
+
 /**
  * `ingest` keys only send build and deployment events; `read` keys only read; `admin` keys do
- * everything; `badges` keys only read status badges, the one key that may travel in a URL.
+ * everything but approve; `badges` keys only read status badges, the one key that may travel in a URL.
  */
 export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capability>>> = {
   // Alerting tools record incidents with the same kind of key CI uses for events.
   ingest: new Set<Capability>(["deployments.record", "incidents.manage"]),
   read: new Set<Capability>(["catalog.read", "badges.read"]),
-  admin: new Set<Capability>(CAPABILITIES),
+  admin: new Set<Capability>(CAPABILITIES.filter((capability) => !PEOPLE_ONLY.has(capability))),
   badges: new Set<Capability>(["badges.read"]),
 };
 
@@ -83,6 +88,18 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
   "badges.read": ALL_ROLES,
   // Whoever may put a change into production may say it broke something (docs/insight.md).
   "incidents.manage": ["admin", "release_manager", "developer", "sre"],
+  "deployment_requests.manage": ["admin", "release_manager", "product", "developer"],
+  // Every role some approval type maps to (governance/approval-types.ts); the slot's type is checked too.
+  "deployment_requests.approve": [
+    "admin",
+    "release_manager",
+    "product",
+    "developer",
+    "sre",
+    "qa",
+    "security",
+    "compliance",
+  ],
 };
 
 export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(

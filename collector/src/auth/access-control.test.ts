@@ -155,7 +155,8 @@ describe("permission matrix", () => {
         }
       }
     }
-  });
+    // A request per role × capability, and a deployment request per slot decision: not a speed check.
+  }, 60_000);
 
   it("checks every API key scope before anything else on every route of the OpenAPI document", async () => {
     const doc = (await t.call("GET", "/openapi.json")).body;

@@ -7,3 +7,4 @@ export * from "./insights.ts";
 export * from "./notifications.ts";
 export * from "./releases.ts";
 export * from "./variables.ts";
+export * from "./governance.ts";

@@ -118,7 +118,10 @@ function scheduleWindow(settings: ScheduleSettings, now: Date): Window | undefin
   return window;
 }
 
-async function evaluateSchedule(rule: RuleOf<"schedule">, context: EvaluationContext): Promise<Violation | null> {
+async function evaluateSchedule(
+  rule: RuleOf<"schedule">,
+  context: EvaluationContext,
+): Promise<Violation | null> {
   const window = scheduleWindow(rule.settings as ScheduleSettings, context.now);
   if (!window) return null;
   const end = window.end.toISOString();
@@ -169,7 +172,12 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
       status: 428,
       code: ERROR_CODES.FLOW_VIOLATION,
       message: `${describe(subject)} must be deployed to ${missing.join(", ")} before ${subject.environmentName}`,
-      details: { ...base, required_environments: required, missing_environments: missing, strict_order: rule.settings.strict_order },
+      details: {
+        ...base,
+        required_environments: required,
+        missing_environments: missing,
+        strict_order: rule.settings.strict_order,
+      },
     };
   }
   if (rule.settings.strict_order) {
@@ -181,7 +189,12 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
           status: 428,
           code: ERROR_CODES.FLOW_VIOLATION,
           message: `${describe(subject)} reached ${after.environment} before ${before.environment}; rule '${rule.name}' requires the order ${required.join(" → ")}`,
-          details: { ...base, required_environments: required, out_of_order: [before.environment, after.environment], strict_order: true },
+          details: {
+            ...base,
+            required_environments: required,
+            out_of_order: [before.environment, after.environment],
+            strict_order: true,
+          },
         };
       }
     }
@@ -222,7 +235,11 @@ async function evaluateVersionApproval(
     subject.productId && subject.versionId && prerequisiteId !== null
       ? await versionApprovalStatus(
           reads.database,
-          { productId: subject.productId, versionId: subject.versionId, environmentId: subject.environmentId ?? null },
+          {
+            productId: subject.productId,
+            versionId: subject.versionId,
+            environmentId: subject.environmentId ?? null,
+          },
           required,
           prerequisiteId,
         )
@@ -255,7 +272,11 @@ async function evaluateDeploymentRequest(
     subject.productId && subject.versionId && subject.environmentId
       ? await deploymentRequestStatus(
           reads.database,
-          { productId: subject.productId, versionId: subject.versionId, environmentId: subject.environmentId },
+          {
+            productId: subject.productId,
+            versionId: subject.versionId,
+            environmentId: subject.environmentId,
+          },
           required,
         )
       : { satisfied: false, request: null, missing: [...required] };

@@ -7,8 +7,8 @@ import { findProduct } from "../catalog/products-service.ts";
 import type { Database } from "../db/client.ts";
 import { environmentLocks, environments, products } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
-import type { GovernanceDeps } from "./rules-service.ts";
 import type { Lock } from "./rules-schema.ts";
+import type { GovernanceDeps } from "./rules-service.ts";
 
 /** A lock with the names it is shown by. */
 export interface LockEntry {
@@ -108,7 +108,9 @@ export async function lockEnvironment(
     const [existing] = await db
       .select()
       .from(environmentLocks)
-      .where(and(eq(environmentLocks.environment_id, environment.id), eq(environmentLocks.scope_key, scopeKey)))
+      .where(
+        and(eq(environmentLocks.environment_id, environment.id), eq(environmentLocks.scope_key, scopeKey)),
+      )
       .limit(1);
     const what = product ? `${environment.name} for ${product.name}` : environment.name;
     if (existing && isActive(existing, now)) {
@@ -145,12 +147,22 @@ export async function lockEnvironment(
       auditInsert(
         db,
         actor,
-        { action: "environment.lock", target_type: "environment", target_id: environment.id, target_name: what, after: view(entry) },
+        {
+          action: "environment.lock",
+          target_type: "environment",
+          target_id: environment.id,
+          target_name: what,
+          after: view(entry),
+        },
         entry.created_at,
       ),
     ] as const;
     // An expired lock on the same scope is history: the new one takes its place.
-    if (existing) await db.batch([db.delete(environmentLocks).where(eq(environmentLocks.id, existing.id)), ...statements]);
+    if (existing)
+      await db.batch([
+        db.delete(environmentLocks).where(eq(environmentLocks.id, existing.id)),
+        ...statements,
+      ]);
     else await db.batch(statements);
     cache.delete(deps.database);
     return view(entry);
@@ -171,7 +183,9 @@ export async function unlockEnvironment(
     const [existing] = await db
       .select()
       .from(environmentLocks)
-      .where(and(eq(environmentLocks.environment_id, environment.id), eq(environmentLocks.scope_key, scopeKey)))
+      .where(
+        and(eq(environmentLocks.environment_id, environment.id), eq(environmentLocks.scope_key, scopeKey)),
+      )
       .limit(1);
     const what = product ? `${environment.name} for ${product.name}` : environment.name;
     if (!existing) throw new NotFoundError(`A lock on ${what}`);

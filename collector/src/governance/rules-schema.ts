@@ -2,7 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { FreeText, Name, PreflightBlock } from "@versioner/schema";
 import { APPROVAL_TYPES } from "./approval-checks.ts";
 
-export const RULE_TYPES = ["schedule", "flow", "version_approval", "deployment_request", "concurrency"] as const;
+export const RULE_TYPES = [
+  "schedule",
+  "flow",
+  "version_approval",
+  "deployment_request",
+  "concurrency",
+] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 export const RULE_MODES = ["enabled", "report_only", "disabled"] as const;
 export type RuleMode = (typeof RULE_MODES)[number];
@@ -108,7 +114,10 @@ export type Lock = z.infer<typeof Lock>;
 
 export const LockCreate = z.object({
   reason: FreeText(1024).pipe(z.string().min(1)),
-  expires_at: z.iso.datetime({ offset: true }).optional().openapi({ description: "RFC 3339; unset: until unlocked" }),
+  expires_at: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: "RFC 3339; unset: until unlocked" }),
   product: Name.optional().openapi({ description: "Lock only this product's deployments (name or id)" }),
 });
 

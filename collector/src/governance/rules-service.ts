@@ -114,7 +114,9 @@ export function validSettings(type: RuleType, settings: unknown): Record<string,
   if (type === "schedule") {
     const problems = scheduleProblems(parsed as unknown as ScheduleSettings);
     if (problems.length > 0)
-      throw new ValidationError(problems.map(([field, msg]) => ({ loc: [...loc, field], msg, type: "value_error" })));
+      throw new ValidationError(
+        problems.map(([field, msg]) => ({ loc: [...loc, field], msg, type: "value_error" })),
+      );
   }
   return parsed;
 }
@@ -125,7 +127,8 @@ async function assertNameFree(deps: GovernanceDeps, name: string, except?: strin
     .from(deploymentRules)
     .where(eq(deploymentRules.name, name))
     .limit(1);
-  if (taken && taken.id !== except) throw new ConflictError(ERROR_CODES.NAME_TAKEN, `Rule '${name}' already exists`);
+  if (taken && taken.id !== except)
+    throw new ConflictError(ERROR_CODES.NAME_TAKEN, `Rule '${name}' already exists`);
 }
 
 export async function createRule(deps: GovernanceDeps, actor: Actor, input: RuleCreate): Promise<Rule> {
@@ -171,7 +174,9 @@ export async function updateRule(
       scope_products: unique(input.scope?.products ?? current.scope_products),
       scope_environments: unique(input.scope?.environments ?? current.scope_environments),
       settings:
-        input.settings === undefined ? current.settings : validSettings(current.type as RuleType, input.settings),
+        input.settings === undefined
+          ? current.settings
+          : validSettings(current.type as RuleType, input.settings),
       description: input.description === undefined ? current.description : input.description,
       updated_at: deps.clock.now().toISOString(),
     };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { activeWindow, localToInstant, type ScheduleSettings, scheduleProblems, windowAt } from "./schedule.ts";
+import {
+  activeWindow,
+  localToInstant,
+  type ScheduleSettings,
+  scheduleProblems,
+  windowAt,
+} from "./schedule.ts";
 
 const at = (iso: string) => new Date(iso);
 const day = (iso: string) => {
@@ -74,7 +80,9 @@ describe("recurring windows across daylight-saving changes", () => {
 
   it("a window on the repeated hour covers both occurrences", () => {
     const settings = daily("America/New_York", "01:00", "01:30");
-    expect(windowAt(settings, at("2026-11-01T05:10:00Z"))?.end.toISOString()).toBe("2026-11-01T06:30:00.000Z");
+    expect(windowAt(settings, at("2026-11-01T05:10:00Z"))?.end.toISOString()).toBe(
+      "2026-11-01T06:30:00.000Z",
+    );
     // 01:10 EST, the second 01:10 of the night: still inside.
     expect(windowAt(settings, at("2026-11-01T06:10:00Z"))).toBeDefined();
     expect(windowAt(settings, at("2026-11-01T06:30:00Z"))).toBeUndefined();
@@ -98,7 +106,9 @@ describe("recurrences", () => {
       end: "24:00",
       days_of_week: [5],
     };
-    expect(activeWindow(friday, at("2026-03-27T15:00:00Z"))?.end.toISOString()).toBe("2026-03-27T23:00:00.000Z");
+    expect(activeWindow(friday, at("2026-03-27T15:00:00Z"))?.end.toISOString()).toBe(
+      "2026-03-27T23:00:00.000Z",
+    );
     // Thursday 23:30 UTC is already Friday 00:30 in Berlin.
     expect(activeWindow(friday, at("2026-03-26T23:30:00Z"))).toBeDefined();
     expect(activeWindow(friday, at("2026-03-26T22:59:00Z"))).toBeUndefined();
@@ -114,7 +124,9 @@ describe("recurrences", () => {
       days_of_week: [5, 6],
     };
     // Sunday 00:00 CET, before that night's 02:00 jump.
-    expect(activeWindow(weekend, at("2026-03-27T15:00:00Z"))?.end.toISOString()).toBe("2026-03-28T23:00:00.000Z");
+    expect(activeWindow(weekend, at("2026-03-27T15:00:00Z"))?.end.toISOString()).toBe(
+      "2026-03-28T23:00:00.000Z",
+    );
   });
 
   it("monthly: the day of month, clamped to the last day of shorter months", () => {
@@ -127,7 +139,9 @@ describe("recurrences", () => {
     };
     expect(windowAt(endOfMonth, at("2026-02-28T19:00:00Z"))).toBeDefined();
     expect(windowAt(endOfMonth, at("2026-03-30T19:00:00Z"))).toBeUndefined();
-    expect(windowAt(endOfMonth, at("2026-03-31T19:00:00Z"))?.end.toISOString()).toBe("2026-03-31T23:00:00.000Z");
+    expect(windowAt(endOfMonth, at("2026-03-31T19:00:00Z"))?.end.toISOString()).toBe(
+      "2026-03-31T23:00:00.000Z",
+    );
   });
 
   it("once: local date-times in the zone, end exclusive", () => {
@@ -166,15 +180,27 @@ describe("settings problems", () => {
       "timezone",
       "start",
     ]);
-    expect(scheduleProblems({ recurrence: "weekly", timezone: "UTC", start: "10:00", end: "10:00" })).toEqual([
-      ["end", "must differ from start"],
-      ["days_of_week", "a weekly window needs at least one day"],
-    ]);
+    expect(scheduleProblems({ recurrence: "weekly", timezone: "UTC", start: "10:00", end: "10:00" })).toEqual(
+      [
+        ["end", "must differ from start"],
+        ["days_of_week", "a weekly window needs at least one day"],
+      ],
+    );
     expect(
-      scheduleProblems({ recurrence: "once", timezone: "UTC", start: "2026-02-30T10:00", end: "2026-01-01T10:00" }),
+      scheduleProblems({
+        recurrence: "once",
+        timezone: "UTC",
+        start: "2026-02-30T10:00",
+        end: "2026-01-01T10:00",
+      }),
     ).toEqual([["start", "must be a local date-time YYYY-MM-DDTHH:MM for a one-time window"]]);
     expect(
-      scheduleProblems({ recurrence: "once", timezone: "UTC", start: "2026-03-01T10:00", end: "2026-03-01T09:00" }),
+      scheduleProblems({
+        recurrence: "once",
+        timezone: "UTC",
+        start: "2026-03-01T10:00",
+        end: "2026-03-01T09:00",
+      }),
     ).toEqual([["end", "must be after start"]]);
     expect(scheduleProblems(daily("Europe/Berlin", "18:00", "24:00"))).toEqual([]);
   });

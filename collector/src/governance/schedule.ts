@@ -232,18 +232,33 @@ function windowStartingOn(settings: ScheduleSettings, date: LocalDate): Window {
   };
 }
 
+// A one-time window's instants never change: converted once per settings object (rules are cached),
+// since every conversion asks Intl for several offsets and preflight runs on every deployment event.
+const onceWindows = new WeakMap<ScheduleSettings, Window | null>();
+
+function onceWindow(settings: ScheduleSettings): Window | undefined {
+  let window = onceWindows.get(settings);
+  if (window === undefined) {
+    const start = parseLocalDateTime(settings.start);
+    const end = parseLocalDateTime(settings.end);
+    window =
+      start && end
+        ? {
+            start: localToInstant(start.date, start.minutes, settings.timezone, "first"),
+            end: localToInstant(end.date, end.minutes, settings.timezone, "last"),
+          }
+        : null;
+    onceWindows.set(settings, window);
+  }
+  return window ?? undefined;
+}
+
 /** The window of this schedule that contains `at`, if any (start inclusive, end exclusive). */
 export function windowAt(settings: ScheduleSettings, at: Date): Window | undefined {
   const t = at.getTime();
   if (settings.recurrence === "once") {
-    const start = parseLocalDateTime(settings.start);
-    const end = parseLocalDateTime(settings.end);
-    if (!start || !end) return undefined;
-    const window = {
-      start: localToInstant(start.date, start.minutes, settings.timezone, "first"),
-      end: localToInstant(end.date, end.minutes, settings.timezone, "last"),
-    };
-    return window.start.getTime() <= t && t < window.end.getTime() ? window : undefined;
+    const window = onceWindow(settings);
+    return window && window.start.getTime() <= t && t < window.end.getTime() ? window : undefined;
   }
   // A window lasts at most a day, so only one starting today or yesterday can contain `at`.
   const today = localDate(at, settings.timezone);

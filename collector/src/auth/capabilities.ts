@@ -19,6 +19,7 @@ export const CAPABILITIES = [
   "audit.read",
   "badges.read",
   "incidents.manage",
+  "preflight.check",
   "deployment_requests.manage",
   "deployment_requests.approve",
 ] as const;
@@ -39,8 +40,8 @@ const PEOPLE_ONLY: ReadonlySet<Capability> = new Set<Capability>([
  */
 export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capability>>> = {
   // Alerting tools record incidents with the same kind of key CI uses for events.
-  ingest: new Set<Capability>(["deployments.record", "incidents.manage"]),
-  read: new Set<Capability>(["catalog.read", "badges.read"]),
+  ingest: new Set<Capability>(["deployments.record", "incidents.manage", "preflight.check"]),
+  read: new Set<Capability>(["catalog.read", "badges.read", "preflight.check"]),
   admin: new Set<Capability>(CAPABILITIES.filter((capability) => !PEOPLE_ONLY.has(capability))),
   badges: new Set<Capability>(["badges.read"]),
 };
@@ -91,6 +92,8 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
   "badges.read": ALL_ROLES,
   // Whoever may put a change into production may say it broke something (docs/insight.md).
   "incidents.manage": ["admin", "release_manager", "developer", "sre"],
+  // The dry run answers "may X go to E now?" for a pipeline (ingest key) or a person (any reader).
+  "preflight.check": ALL_ROLES,
   "deployment_requests.manage": ["admin", "release_manager", "product", "developer"],
   // Every role some approval type maps to (governance/approval-types.ts); the slot's type is checked too.
   "deployment_requests.approve": [

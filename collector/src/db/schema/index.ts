@@ -4,6 +4,7 @@ export * from "./auth.ts";
 export * from "./buttons.ts";
 export * from "./catalog.ts";
 export * from "./events.ts";
+export * from "./governance.ts";
 export * from "./insights.ts";
 export * from "./notifications.ts";
 export * from "./releases.ts";

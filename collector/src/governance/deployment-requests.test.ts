@@ -399,6 +399,26 @@ describe("listing", () => {
   });
 });
 
+describe("deleting the product", () => {
+  it("removes its deployment requests, their slots and its version approvals", async () => {
+    const { id, subject } = await submitted(["qa"]);
+    const { version_id } = await get(id);
+    expect((await t.call("POST", `/versions/${version_id}/approvals`, { type: "qa" })).status).toBe(201);
+    const deleted = await t.call("DELETE", `/products/${subject.product}?confirm=${subject.product}`);
+    expect(deleted.status).toBe(204);
+    expect((await t.call("GET", `/deployment-requests/${id}`)).status).toBe(404);
+    const left = async (table: string, column: string, value: string) =>
+      (
+        await t.database.client.execute({
+          sql: `SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`,
+          args: [value],
+        })
+      ).rows[0]?.n;
+    expect(await left("deployment_request_slots", "request_id", id)).toBe(0);
+    expect(await left("version_approvals", "version_id", version_id)).toBe(0);
+  });
+});
+
 describe("events and notifications", () => {
   let receiver: HttpReceiver;
   beforeAll(async () => {

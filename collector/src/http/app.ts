@@ -23,6 +23,12 @@ import { DatabaseStatus, isDatabaseUnavailable, pingDatabase } from "../db/avail
 import { createDocsRoutes, isDocsPath } from "../docs/docs-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
+import { createApprovalRoutes } from "../governance/approvals-routes.ts";
+import { registerDeploymentRequestCompletion } from "../governance/deployment-requests-completion.ts";
+import { createDeploymentRequestRoutes } from "../governance/deployment-requests-routes.ts";
+import { createLockRoutes } from "../governance/locks-routes.ts";
+import { createPreflightRoutes } from "../governance/preflight-routes.ts";
+import { createRuleRoutes } from "../governance/rules-routes.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import { createInsightsRoutes } from "../insights/insights-routes.ts";
@@ -164,6 +170,7 @@ export function createApp(
   deps.bus.subscribe(createOutboxWriter(deps));
   app.route("/", createNotificationRoutes(deps));
   registerReleaseHandlers(deps.bus);
+  registerDeploymentRequestCompletion(deps.bus);
   app.route("/", createReleaseRoutes(deps));
   app.route("/", createVariableRoutes(deps));
   app.route("/", createButtonRoutes(deps));
@@ -174,6 +181,11 @@ export function createApp(
   app.route("/", createBadgeRoutes(deps));
   app.route("/", createCliDownloadRoutes(deps));
   app.route("/", createInsightsRoutes(deps));
+  app.route("/", createRuleRoutes(deps));
+  app.route("/", createLockRoutes(deps));
+  app.route("/", createPreflightRoutes(deps));
+  app.route("/", createApprovalRoutes(deps));
+  app.route("/", createDeploymentRequestRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -628,14 +628,13 @@ describe("notifications", () => {
         url: receiver.url,
         subscriptions: [{ event_types: ["deployment.preflight_failed"], products: [product] }],
       });
-      await rule({
+      const freeze = await rule({
         type: "schedule",
         scope: scoped(product),
         settings: { recurrence: "daily", timezone: "UTC", start: "00:00", end: "24:00" },
       });
-      expect((await deploy(product, "7", "production", "started", { deployed_by: "octocat" })).status).toBe(
-        423,
-      );
+      const blocked = await deploy(product, "7", "production", "started", { deployed_by: "octocat" });
+      expect(blocked.status).toBe(423);
       await testWorker(t, unique("worker")).runOnce();
       expect(receiver.received).toHaveLength(1);
       expect(receiver.received[0]?.json).toMatchObject({
@@ -646,6 +645,13 @@ describe("notifications", () => {
         environment: "production",
         is_successful: false,
         deployment_id: null,
+        preflight: {
+          code: "NO_DEPLOY_WINDOW",
+          message: blocked.body.detail.message,
+          rule_name: freeze.name,
+          rule_id: freeze.id,
+          retry_after: blocked.body.detail.retry_after,
+        },
       });
     } finally {
       await receiver.close();

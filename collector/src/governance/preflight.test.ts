@@ -628,14 +628,13 @@ describe("notifications", () => {
         url: receiver.url,
         subscriptions: [{ event_types: ["deployment.preflight_failed"], products: [product] }],
       });
-      await rule({
+      const freeze = await rule({
         type: "schedule",
         scope: scoped(product),
         settings: { recurrence: "daily", timezone: "UTC", start: "00:00", end: "24:00" },
       });
-      expect((await deploy(product, "7", "production", "started", { deployed_by: "octocat" })).status).toBe(
-        423,
-      );
+      const blocked = await deploy(product, "7", "production", "started", { deployed_by: "octocat" });
+      expect(blocked.status).toBe(423);
       await testWorker(t, unique("worker")).runOnce();
       expect(receiver.received).toHaveLength(1);
       expect(receiver.received[0]?.json).toMatchObject({
@@ -646,6 +645,13 @@ describe("notifications", () => {
         environment: "production",
         is_successful: false,
         deployment_id: null,
+        preflight: {
+          code: "NO_DEPLOY_WINDOW",
+          message: blocked.body.detail.message,
+          rule_name: freeze.name,
+          rule_id: freeze.id,
+          retry_after: blocked.body.detail.retry_after,
+        },
       });
     } finally {
       await receiver.close();
@@ -727,5 +733,46 @@ describe("GET /preflight-failures", () => {
     expect(first.body.items[0].created_at > second.body.items[0].created_at).toBe(true);
     const onlyA = await t.call("GET", `/preflight-failures?product=${product}&environment=a-env`);
     expect(onlyA.body.items.map((f: { environment: string }) => f.environment)).toEqual(["a-env", "a-env"]);
+  });
+});
+
+// Last in the file: it moves the shared clock to the daylight-saving nights of 2026.
+describe("schedule rules across daylight-saving changes, through ingest", () => {
+  it("answers retry_after in real time on the spring-forward and fall-back nights", async () => {
+    const product = unique("dst");
+    const berlin = await rule({
+      type: "schedule",
+      scope: scoped(product, ["production"]),
+      settings: { recurrence: "daily", timezone: "Europe/Berlin", start: "01:00", end: "04:00" },
+    });
+    // 03:30 CEST on 29 March: the window (01:00 CET → 04:00 CEST) lasts two real hours.
+    setTime("2026-03-29T01:30:00Z");
+    const spring = await deploy(product, "1", "production", "started");
+    expect(spring.status).toBe(423);
+    expect(spring.body.detail.retry_after).toBe("2026-03-29T02:00:00.000Z");
+    expect(spring.body.detail.details).toMatchObject({
+      rule_id: berlin.id,
+      window_start: "2026-03-29T00:00:00.000Z",
+      window_end: "2026-03-29T02:00:00.000Z",
+    });
+    // 02:30 CET on 25 October, the second 02:30 of the night: the window lasts four real hours.
+    setTime("2026-10-25T01:30:00Z");
+    const fall = await deploy(product, "1", "production", "started");
+    expect(fall.status).toBe(423);
+    expect(fall.body.detail.retry_after).toBe("2026-10-25T03:00:00.000Z");
+    setTime("2026-10-25T03:00:00Z");
+    expect((await deploy(product, "1", "production", "started")).status).toBe(200);
+
+    const newYork = unique("dst-ny");
+    await rule({
+      type: "schedule",
+      scope: scoped(newYork),
+      settings: { recurrence: "daily", timezone: "America/New_York", start: "01:00", end: "01:30" },
+    });
+    // 01:10 EST on 1 November, the repeated hour: still inside, until 01:30 EST.
+    setTime("2026-11-01T06:10:00Z");
+    const repeated = await deploy(newYork, "1", "production", "started");
+    expect(repeated.status).toBe(423);
+    expect(repeated.body.detail.retry_after).toBe("2026-11-01T06:30:00.000Z");
   });
 });

@@ -1,3 +1,4 @@
+import { listVersions } from "../../catalog/versions-service.ts";
 import { ValidationError } from "../../errors.ts";
 import { listLocks, lockEnvironment, unlockEnvironment } from "../../governance/locks-service.ts";
 import { dryRunPreflight, listPreflightFailures } from "../../governance/preflight.ts";
@@ -9,7 +10,6 @@ import {
   type RuleType,
 } from "../../governance/rules-schema.ts";
 import { createRule, deleteRule, getRule, listRules, updateRule } from "../../governance/rules-service.ts";
-import { listVersions } from "../../catalog/versions-service.ts";
 import { actorFrom } from "../../http/actor.ts";
 import type { AppDeps } from "../../http/app-env.ts";
 import { allProducts } from "../catalog-reads.ts";

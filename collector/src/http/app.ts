@@ -25,6 +25,9 @@ import { DomainEventBus } from "../events/domain-events.ts";
 import { createLockRoutes } from "../governance/locks-routes.ts";
 import { createPreflightRoutes } from "../governance/preflight-routes.ts";
 import { createRuleRoutes } from "../governance/rules-routes.ts";
+import { createApprovalRoutes } from "../governance/approvals-routes.ts";
+import { registerDeploymentRequestCompletion } from "../governance/deployment-requests-completion.ts";
+import { createDeploymentRequestRoutes } from "../governance/deployment-requests-routes.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import { createInsightsRoutes } from "../insights/insights-routes.ts";
@@ -153,6 +156,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   deps.bus.subscribe(createOutboxWriter(deps));
   app.route("/", createNotificationRoutes(deps));
   registerReleaseHandlers(deps.bus);
+  registerDeploymentRequestCompletion(deps.bus);
   app.route("/", createReleaseRoutes(deps));
   app.route("/", createVariableRoutes(deps));
   app.route("/", createButtonRoutes(deps));
@@ -166,6 +170,8 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createRuleRoutes(deps));
   app.route("/", createLockRoutes(deps));
   app.route("/", createPreflightRoutes(deps));
+  app.route("/", createApprovalRoutes(deps));
+  app.route("/", createDeploymentRequestRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

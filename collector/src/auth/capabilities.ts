@@ -29,7 +29,10 @@ export const API_KEY_SCOPES = ["ingest", "read", "admin", "badges"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** Approvals name the person who gave them (docs/governance.md): no API key holds these. */
-const PEOPLE_ONLY: ReadonlySet<Capability> = new Set<Capability>(["versions.approve", "deployment_requests.approve"]);
+const PEOPLE_ONLY: ReadonlySet<Capability> = new Set<Capability>([
+  "versions.approve",
+  "deployment_requests.approve",
+]);
 
 /**
  * `ingest` keys only send build and deployment events; `read` keys only read; `admin` keys do

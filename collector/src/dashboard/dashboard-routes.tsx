@@ -15,6 +15,7 @@ import { dashboardRouter, describe, field, readSession, renderHtml } from "./das
 import { LIVE_STREAM, LiveUpdates } from "./live-updates.ts";
 import { cachedRender } from "./matrix-cache.ts";
 import { buildMatrix, filtersQuery, parseFilters, teamsOf } from "./matrix-model.ts";
+import { registerApprovalPages } from "./pages/approvals.tsx";
 import { registerDeploymentPages } from "./pages/deployments.tsx";
 import { registerDiffPages } from "./pages/diff.tsx";
 import { registerEnvironmentPages } from "./pages/environments.tsx";
@@ -197,5 +198,6 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
   registerDiffPages(router, deps);
   registerMetricsPages(router, deps);
   registerGovernancePages(router, deps);
+  registerApprovalPages(router, deps);
   return app;
 }

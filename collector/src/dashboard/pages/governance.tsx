@@ -86,9 +86,14 @@ export function registerGovernancePages(router: DashboardRouter, deps: AppDeps) 
           title="Governance"
           lead="Rules that decide what may deploy where, environment locks, and the deployments they stopped."
           actions={
-            <a class="button secondary" href={preflightPath({})}>
-              May I deploy?
-            </a>
+            <>
+              <a class="button secondary" href="/deployment-requests">
+                Deployment requests
+              </a>{" "}
+              <a class="button secondary" href={preflightPath({})}>
+                May I deploy?
+              </a>
+            </>
           }
         />
         <section aria-labelledby="locks-title" id="locks">

@@ -395,7 +395,7 @@ function RuleRow(props: { rule: Rule; ctx: PageContext; manage: boolean }) {
                 </option>
               ))}
             </select>
-            <button type="submit" class="secondary" aria-label={`Save the mode of ${rule.name}`}>
+            <button type="submit" class="secondary" aria-label={`Set the mode of ${rule.name}`}>
               Set
             </button>
           </form>

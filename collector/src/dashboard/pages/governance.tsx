@@ -105,7 +105,6 @@ export function registerGovernancePages(router: DashboardRouter, deps: AppDeps) 
               {locks.map((lock) => (
                 <tr data-lock={`${lock.environment}/${lock.product ?? "*"}`}>
                   <th scope="row">
-                    <span aria-hidden="true">🔒 </span>
                     <a href={environmentPath(lock.environment)}>{lock.environment}</a>
                   </th>
                   <td>

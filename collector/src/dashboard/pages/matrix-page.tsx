@@ -239,8 +239,7 @@ function LockMark(props: { lock: MatrixLock | undefined }) {
   if (!lock) return null;
   return (
     <a class="mark mark-locked" href="/rules#locks" title={`Locked by ${lock.locked_by}: ${lock.reason}`}>
-      <span aria-hidden="true">🔒</span>
-      <span class="visually-hidden"> locked: {lock.reason}</span>
+      locked<span class="visually-hidden">: {lock.reason}</span>
     </a>
   );
 }

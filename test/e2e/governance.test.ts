@@ -201,6 +201,33 @@ describe("governance end to end (CLI binary and committed action bundle)", () =>
     await expectAllowed("lock-app", "4.0.0");
   });
 
+  it("a report-only rule never blocks: the CLI prints a warning and the action a ::warning annotation", async () => {
+    await createRule({
+      name: "Staging first (measuring)",
+      type: "flow",
+      mode: "report_only",
+      scope: { products: ["report-app"], environments: ["production"] },
+      settings: { prerequisites: [{ environment: "staging" }] },
+    });
+    const check = await cliCheck("report-app", "5.0.0");
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stderr).toContain('warning: report-only rule "Staging first (measuring)" not satisfied');
+    const step = await actionStarted("report-app", "5.0.0");
+    expect(step.code, step.stdout).toBe(0);
+    const warning = step.stdout.split("\n").find((line) => line.startsWith("::warning "));
+    expect(warning).toContain('Report-only rule "Staging first (measuring)" not satisfied');
+    expect(step.summary).toContain("**Report-only rules not satisfied** (recorded anyway)");
+    const track = await cli([
+      "track",
+      "deployment",
+      ...target("report-app", "5.0.0"),
+      "--status",
+      "completed",
+    ]);
+    expect(track.code, track.stderr).toBe(0);
+    expect(track.stderr).toContain('warning: report-only rule "Staging first (measuring)" not satisfied');
+  });
+
   it("on Monday the freeze is over and the soak is complete: both deploy", async () => {
     await collector.stop();
     await start(MONDAY);

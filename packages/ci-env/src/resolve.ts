@@ -186,5 +186,6 @@ export function resolveDeploymentEvent(
   env: Env,
   ci: CiContext = detectCi(env),
 ): DeploymentEventInput {
-  return resolve("deployment", inputs, env, ci) as DeploymentEventInput;
+  // CI never resolves the break-glass `skip_preflight_checks`: it is a deliberate request, not a fact of the run.
+  return resolve("deployment", inputs, env, ci) as Omit<DeploymentEventInput, "skip_preflight_checks">;
 }

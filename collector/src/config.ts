@@ -93,6 +93,7 @@ const ConfigSchema = z.object({
         ),
     )
     .default({}),
+  VERSIONER_CLOCK_START: z.iso.datetime({ offset: true }).optional(),
   VERSIONER_DORA_ENVIRONMENT_TYPE: z.enum(ENVIRONMENT_TYPES).default("production"),
   VERSIONER_DORA_ENVIRONMENTS: z
     .string()
@@ -139,6 +140,8 @@ export interface Config {
   /** CDEvents ingest: product name per artifact package URL without version (docs/cdevents.md). */
   cdeventsArtifactProducts: Record<string, string>;
   dora: DoraConfig;
+  /** Test clock start (VERSIONER_CLOCK_START); unset: the system clock. */
+  clockStart?: string;
 }
 
 /** Which environments DORA metrics measure as "production" (docs/insight.md). */
@@ -243,5 +246,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       environmentType: c.VERSIONER_DORA_ENVIRONMENT_TYPE,
       environments: c.VERSIONER_DORA_ENVIRONMENTS?.length ? c.VERSIONER_DORA_ENVIRONMENTS : undefined,
     },
+    ...(c.VERSIONER_CLOCK_START ? { clockStart: c.VERSIONER_CLOCK_START } : {}),
   };
 }

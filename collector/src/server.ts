@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
-import { systemClock } from "./clock.ts";
+import { clockStartingAt, systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
 import { resealSecrets } from "./db/reseal-secrets.ts";
@@ -44,7 +44,9 @@ async function main(): Promise<void> {
       rows: resealed,
       key_id: database.secrets.keyId,
     });
-  const clock = systemClock;
+  const clock = config.clockStart ? clockStartingAt(new Date(config.clockStart)) : systemClock;
+  if (config.clockStart)
+    logger.warn("the clock is set by VERSIONER_CLOCK_START (tests only)", { now: clock.now().toISOString() });
 
   const [command, ...args] = process.argv.slice(2);
   if (command === "admin") {

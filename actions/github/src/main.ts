@@ -7,7 +7,12 @@ import {
   type TrackInputs,
   UsageError,
 } from "@versioner/ci-env";
-import { PreflightBlockedError, VersionerClient, VersionerError } from "@versioner/client";
+import {
+  PreflightBlockedError,
+  reportOnlyViolations,
+  VersionerClient,
+  VersionerError,
+} from "@versioner/client";
 import type { EventKind } from "@versioner/schema/vocabulary";
 import { httpFetch } from "./http-transport.ts";
 import { type ActionSettings, readSettings } from "./inputs.ts";
@@ -18,7 +23,6 @@ import {
   type RecordedEvent,
   recordedNotice,
   recordedSummary,
-  reportOnlyViolations,
 } from "./report.ts";
 import { createRunner, processRunnerIo, type Runner, type RunnerIo } from "./workflow-commands.ts";
 

@@ -5,7 +5,6 @@ import {
   notRecordedSummary,
   recordedNotice,
   recordedSummary,
-  reportOnlyViolations,
 } from "./report.ts";
 
 const deployment = {
@@ -17,38 +16,6 @@ const deployment = {
   sha: "abc1234def",
   link: "https://versioner.example.com/deployments/d1",
 };
-
-describe("reportOnlyViolations", () => {
-  it("keeps failed report-only rules only", () => {
-    const extra = {
-      preflight_status: {
-        rules_evaluated: [
-          {
-            rule_name: "Soak",
-            status: "report_only",
-            evaluation_result: "failed",
-            error_message: "too soon",
-          },
-          { rule_name: "Window", status: "enabled", evaluation_result: "passed" },
-          { rule_name: "Flow", status: "report_only", evaluation_result: "passed" },
-          { status: "report_only", evaluation_result: "failed" },
-          "garbage",
-        ],
-      },
-    };
-    expect(reportOnlyViolations(extra)).toEqual([
-      { ruleName: "Soak", message: "too soon" },
-      { ruleName: "unnamed rule", message: "rule not satisfied" },
-    ]);
-  });
-
-  it("tolerates missing or malformed preflight data", () => {
-    expect(reportOnlyViolations(undefined)).toEqual([]);
-    expect(reportOnlyViolations({})).toEqual([]);
-    expect(reportOnlyViolations({ preflight_status: "passed" })).toEqual([]);
-    expect(reportOnlyViolations({ preflight_status: { rules_evaluated: {} } })).toEqual([]);
-  });
-});
 
 describe("summaries", () => {
   it("shows what was recorded with a link", () => {

@@ -1,4 +1,5 @@
 // What the step tells people: job-summary markdown and annotation text, as pure functions of the outcome.
+import type { ReportOnlyViolation } from "@versioner/client";
 import type { EventKind } from "@versioner/schema/vocabulary";
 
 /** What was recorded, as the summary shows it. */
@@ -11,12 +12,6 @@ export interface RecordedEvent {
   sha?: string;
   /** Where the recorded resource lives on the collector, when the response says. */
   link?: string;
-}
-
-/** A deployment rule in `report_only` mode that failed: recorded anyway, surfaced as a warning. */
-export interface ReportOnlyViolation {
-  ruleName: string;
-  message: string;
 }
 
 /** A preflight block as the summary and error annotation show it. */
@@ -50,26 +45,6 @@ function table(rows: ReadonlyArray<readonly [string, string | undefined]>): stri
     .filter((row): row is readonly [string, string] => row[1] !== undefined && row[1] !== "")
     .map(([label, value]) => `| ${label} | ${cell(value)} |`);
   return ["| | |", "|---|---|", ...lines].join("\n");
-}
-
-/** Reads `extra_metadata.preflight_status.rules_evaluated[]` entries with `status=report_only` that failed. */
-export function reportOnlyViolations(extraMetadata: unknown): ReportOnlyViolation[] {
-  if (typeof extraMetadata !== "object" || extraMetadata === null) return [];
-  const preflight = (extraMetadata as { preflight_status?: unknown }).preflight_status;
-  if (typeof preflight !== "object" || preflight === null) return [];
-  const rules = (preflight as { rules_evaluated?: unknown }).rules_evaluated;
-  if (!Array.isArray(rules)) return [];
-  const violations: ReportOnlyViolation[] = [];
-  for (const rule of rules as unknown[]) {
-    if (typeof rule !== "object" || rule === null) continue;
-    const { rule_name, error_message, status, evaluation_result } = rule as Record<string, unknown>;
-    if (status !== "report_only" || evaluation_result !== "failed") continue;
-    violations.push({
-      ruleName: typeof rule_name === "string" && rule_name ? rule_name : "unnamed rule",
-      message: typeof error_message === "string" && error_message ? error_message : "rule not satisfied",
-    });
-  }
-  return violations;
 }
 
 export function recordedNotice(event: RecordedEvent): string {

@@ -8,15 +8,18 @@ import { login, loginWithToken, logout, SESSION_COOKIE } from "../auth/sessions-
 import { getUserPreference, setUserPreference } from "../auth/user-preferences-service.ts";
 import { getStateDocument } from "../catalog/state-service.ts";
 import { DomainError } from "../errors.ts";
+import { listLocks } from "../governance/locks-service.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { allProducts } from "./catalog-reads.ts";
 import { dashboardRouter, describe, field, readSession, renderHtml } from "./dashboard-http.tsx";
 import { LIVE_STREAM, LiveUpdates } from "./live-updates.ts";
 import { cachedRender } from "./matrix-cache.ts";
 import { buildMatrix, filtersQuery, parseFilters, teamsOf } from "./matrix-model.ts";
+import { registerApprovalPages } from "./pages/approvals.tsx";
 import { registerDeploymentPages } from "./pages/deployments.tsx";
 import { registerDiffPages } from "./pages/diff.tsx";
 import { registerEnvironmentPages } from "./pages/environments.tsx";
+import { registerGovernancePages } from "./pages/governance.tsx";
 import { MatrixPage, MatrixSection } from "./pages/matrix-page.tsx";
 import { registerMetricsPages } from "./pages/metrics.tsx";
 import { registerProductPages } from "./pages/products.tsx";
@@ -156,12 +159,19 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
       return state;
     };
     const minute = Math.floor(ctx.now.getTime() / 60_000);
-    const section = await cachedRender(deps.database, `${generation}|${minute}|${query}`, async () => {
-      const matrix = buildMatrix(readState(), await allProducts(deps), filters);
-      return (
-        await (<MatrixSection now={ctx.now} matrix={matrix} filters={filters} />).toString()
-      ).toString();
-    });
+    // Locks change without a state generation: their ids are part of the cache key.
+    const locks = await listLocks(deps);
+    const lockKey = locks.map((lock) => lock.id).join(",");
+    const section = await cachedRender(
+      deps.database,
+      `${generation}|${minute}|${query}|${lockKey}`,
+      async () => {
+        const matrix = buildMatrix(readState(), await allProducts(deps), filters);
+        return (
+          await (<MatrixSection now={ctx.now} matrix={matrix} filters={filters} locks={locks} />).toString()
+        ).toString();
+      },
+    );
     const choices = await cachedRender(deps.database, `${generation}|choices`, async () =>
       JSON.stringify({
         environments: readState().environments.map((env) => env.name),
@@ -187,5 +197,7 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
   registerReleasePages(router, deps);
   registerDiffPages(router, deps);
   registerMetricsPages(router, deps);
+  registerGovernancePages(router, deps);
+  registerApprovalPages(router, deps);
   return app;
 }

@@ -23,6 +23,7 @@ export const NAV: ReadonlyArray<{ href: string; label: string }> = [
   { href: "/releases", label: "Releases" },
   { href: "/diff", label: "Compare" },
   { href: "/metrics/dora", label: "Metrics" },
+  { href: "/rules", label: "Governance" },
   { href: "/settings", label: "Settings" },
 ];
 

@@ -6,6 +6,7 @@ import { FLAGS, type FlagScope, flagByName } from "./flags.ts";
 export type Command =
   | "track build"
   | "track deployment"
+  | "check"
   | "state"
   | "diff"
   | "metrics"
@@ -29,6 +30,7 @@ export interface CommandLine {
 export const COMMAND_SCOPE: Partial<Record<Command, FlagScope>> = {
   "track build": "build",
   "track deployment": "deployment",
+  check: "check",
   state: "state",
   diff: "diff",
   metrics: "metrics",
@@ -57,7 +59,8 @@ function commandFrom(positionals: string[]): Command | undefined {
   if (rest.length > 0) return undefined;
   if (first === "track" && (second === "build" || second === "deployment")) return `track ${second}`;
   if (second !== undefined) return undefined;
-  if (["state", "metrics", "ci-env", "help", "version"].includes(first ?? "")) return first as Command;
+  if (["check", "state", "metrics", "ci-env", "help", "version"].includes(first ?? ""))
+    return first as Command;
   return undefined;
 }
 

@@ -1,9 +1,10 @@
 import { AuthError, type VersionerError } from "@versioner/client";
 
 /** What a command needs from its credential, for the hint of a 403. */
-const NEEDS: Readonly<Record<"state" | "track", string>> = {
+const NEEDS: Readonly<Record<"state" | "track" | "check", string>> = {
   state:
     "'versioner state' needs read access (the catalog.read permission): use an API key with the read or admin scope, or a personal token (pat_…); ingest keys only send events",
+  check: "'versioner check' needs an API key with the ingest, read or admin scope, or a personal token",
   track:
     "recording events needs the deployments.record permission: use an API key with the ingest or admin scope, or a personal token of a role that records deployments",
 };
@@ -14,7 +15,7 @@ const NEEDS: Readonly<Record<"state" | "track", string>> = {
  */
 export function errorHint(
   error: VersionerError,
-  command: "state" | "track",
+  command: "state" | "track" | "check",
   keyGiven: boolean,
 ): string | undefined {
   if (!(error instanceof AuthError)) return undefined;

@@ -1,7 +1,7 @@
 import { envNamesFor } from "@versioner/ci-env";
 
 /** Where a flag applies: the two track commands, `state`, `ci-env`, or everywhere. */
-export type FlagScope = "build" | "deployment" | "state" | "diff" | "metrics" | "ci-env";
+export type FlagScope = "build" | "deployment" | "check" | "state" | "diff" | "metrics" | "ci-env";
 
 /** One command-line flag: the single source of truth for parsing, `--help` and the docs test. */
 export interface FlagSpec {
@@ -23,8 +23,8 @@ export interface FlagSpec {
 }
 
 const TRACK: readonly FlagScope[] = ["build", "deployment"];
-const ALL: readonly FlagScope[] = ["build", "deployment", "state", "diff", "metrics", "ci-env"];
-const CONNECT: readonly FlagScope[] = ["build", "deployment", "state", "diff", "metrics"];
+const ALL: readonly FlagScope[] = ["build", "deployment", "check", "state", "diff", "metrics", "ci-env"];
+const CONNECT: readonly FlagScope[] = ["build", "deployment", "check", "state", "diff", "metrics"];
 const TRACK_AND_STATE: readonly FlagScope[] = ["build", "deployment", "state"];
 const INSIGHT: readonly FlagScope[] = ["diff", "metrics"];
 
@@ -52,7 +52,7 @@ export const FLAGS: readonly FlagSpec[] = [
   eventFlag(
     "product",
     "product_name",
-    [...TRACK_AND_STATE, ...INSIGHT],
+    [...TRACK_AND_STATE, "check", ...INSIGHT],
     "Product name (default: the repository name)",
     {
       aliases: ["product-name"],
@@ -60,13 +60,19 @@ export const FLAGS: readonly FlagSpec[] = [
       filter: "Only this product (repeatable)",
     },
   ),
-  eventFlag("version", "version", TRACK, "Version being built or deployed (default: the short commit SHA)", {
-    value: "<version>",
-  }),
+  eventFlag(
+    "version",
+    "version",
+    [...TRACK, "check"],
+    "Version being built or deployed (default: the short commit SHA)",
+    {
+      value: "<version>",
+    },
+  ),
   eventFlag(
     "environment",
     "environment_name",
-    ["deployment", "state", "metrics"],
+    ["deployment", "check", "state", "metrics"],
     "Target environment, e.g. production",
     {
       aliases: ["environment-name"],
@@ -155,6 +161,14 @@ export const FLAGS: readonly FlagSpec[] = [
     scopes: TRACK,
     value: "<key>",
     description: "Deduplication key for this event (default: a random UUID, reused across retries)",
+  },
+  {
+    name: "wait",
+    type: "string",
+    scopes: ["check"],
+    value: "<seconds>",
+    description:
+      "While blocked, check again (at retry_after, else every 30 s) for up to this long; default 0 (no waiting)",
   },
   {
     name: "type",

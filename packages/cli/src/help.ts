@@ -4,6 +4,7 @@ import { FLAGS, type FlagScope } from "./flags.ts";
 const SUMMARY: Readonly<Record<string, string>> = {
   "track build": "Record a build of a version",
   "track deployment": "Record a deployment of a version to an environment",
+  check: "Ask whether a deployment is allowed now (dry-run of the rules; exit 5 when blocked)",
   state: "Print the product × environment matrix of current versions",
   diff: "Show the products whose current versions differ between two environments",
   metrics: "Print DORA's four keys for the production environments",

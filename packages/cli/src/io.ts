@@ -9,6 +9,9 @@ export interface Io {
   /** Appends to a file (GitHub step summary). */
   appendFile?(path: string, text: string): void;
   fetch?: typeof fetch;
+  /** Clock and sleep of `check --wait`; tests pass their own. */
+  now?(): number;
+  sleep?(ms: number): Promise<void>;
 }
 
 /** Process exit codes. */

@@ -1,6 +1,7 @@
 import { UsageError } from "@versioner/ci-env";
 import { VersionerError } from "@versioner/client";
 import { parseCommandLine } from "./command-line.ts";
+import { checkCommand } from "./commands/check.ts";
 import { ciEnvCommand } from "./commands/ci-env.ts";
 import { diffCommand } from "./commands/diff.ts";
 import { metricsCommand } from "./commands/metrics.ts";
@@ -14,9 +15,11 @@ import { EXIT, type Io } from "./io.ts";
 /** Runs the CLI with `argv` (without node and script) and returns the exit code; never throws. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let values: Record<string, string | boolean> = {};
+  let commandName = "";
   try {
     const commandLine = parseCommandLine(argv);
     const { command } = commandLine;
+    commandName = command;
     values = commandLine.values;
     switch (command) {
       case "version":
@@ -34,6 +37,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         return await trackCommand("build", values, io);
       case "track deployment":
         return await trackCommand("deployment", values, io);
+      case "check":
+        return await checkCommand(values, io);
       case "state":
         return await stateCommand(values, commandLine.filters, io);
       case "diff":
@@ -49,8 +54,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.usage;
     }
     if (error instanceof VersionerError) {
-      // Only `state` gets here: the track commands report their own errors.
-      io.stderr(`error: ${error.message}\n${errorHint(error, "state", apiKeyGiven(values, io)) ?? ""}`);
+      // The track commands report their own errors; `check` needs its own 403 hint.
+      const command = commandName === "check" ? "check" : "state";
+      io.stderr(`error: ${error.message}\n${errorHint(error, command, apiKeyGiven(values, io)) ?? ""}`);
       return error.kind === "unreachable" ? EXIT.network : EXIT.api;
     }
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);

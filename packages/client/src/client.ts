@@ -21,6 +21,7 @@ import {
   ValidationError,
   type VersionerError,
 } from "./errors.ts";
+import type { PreflightRequest, PreflightResult } from "./preflight.ts";
 import { backoffDelay, parseRetryAfter } from "./retry-delay.ts";
 
 /** Version of this client, sent in the `User-Agent`. */
@@ -155,6 +156,14 @@ export class VersionerClient {
       body: event,
       idempotencyKey: options.idempotencyKey || randomUUID(),
     });
+  }
+
+  /**
+   * Dry-run of the deployment rules (`POST /preflight`): records nothing, so it needs no idempotency
+   * key; a block is an answer (`allowed: false`), not an error.
+   */
+  preflight(request: PreflightRequest): Promise<PreflightResult> {
+    return this.#request("POST", "/preflight", { body: request });
   }
 
   /** The product × environment matrix (`GET /state`), narrowed by any filters (each repeatable). */

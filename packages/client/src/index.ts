@@ -18,4 +18,13 @@ export {
   VersionerError,
   type VersionerErrorKind,
 } from "./errors.ts";
+export {
+  type PreflightBlockDetail,
+  type PreflightRequest,
+  type PreflightResult,
+  type ReportOnlyViolation,
+  type RuleEvaluation,
+  reportOnlyViolations,
+  reportOnlyViolationsOf,
+} from "./preflight.ts";
 export { parseRetryAfter } from "./retry-delay.ts";

@@ -5,7 +5,19 @@ import type { PageContext } from "../layout.tsx";
 import { Layout } from "../layout.tsx";
 import { LIVE_STREAM } from "../live-updates.ts";
 import type { Matrix, MatrixFilters, MatrixRow } from "../matrix-model.ts";
-import { deploymentPath, environmentPath, productPath, versionPath } from "../paths.ts";
+import { deploymentPath, environmentPath, preflightPath, productPath, versionPath } from "../paths.ts";
+
+/** An active environment lock as the matrix marks it (`product` null: the whole environment). */
+export interface MatrixLock {
+  environment: string;
+  product: string | null;
+  reason: string;
+  locked_by: string;
+}
+
+function lockOf(locks: readonly MatrixLock[], environment: string, product?: string): MatrixLock | undefined {
+  return locks.find((l) => l.environment === environment && (l.product === null || l.product === product));
+}
 
 /** The products × environments matrix: the dashboard's home. */
 export function MatrixPage(props: {
@@ -108,8 +120,14 @@ function FilterForm(props: { filters: MatrixFilters; teams: string[]; environmen
 }
 
 /** The part of the page that live updates and filter changes replace (by its id). */
-export function MatrixSection(props: { now: Date; matrix: Matrix; filters: MatrixFilters }) {
+export function MatrixSection(props: {
+  now: Date;
+  matrix: Matrix;
+  filters: MatrixFilters;
+  locks?: readonly MatrixLock[];
+}) {
   const { matrix, now } = props;
+  const locks = props.locks ?? [];
   return (
     <section id="matrix" aria-labelledby="matrix-title" data-live={LIVE_STREAM}>
       <FailureBanner now={now} matrix={matrix} />
@@ -141,6 +159,7 @@ export function MatrixSection(props: { now: Date; matrix: Matrix; filters: Matri
                 {matrix.columns.map((col) => (
                   <th scope="col">
                     <a href={environmentPath(col.name)}>{col.name}</a>
+                    <LockMark lock={locks.find((l) => l.environment === col.name && l.product === null)} />
                     <small>
                       {col.type}
                       {col.activeAt ? (
@@ -158,7 +177,7 @@ export function MatrixSection(props: { now: Date; matrix: Matrix; filters: Matri
             </thead>
             <tbody>
               {matrix.rows.map((row) => (
-                <Row row={row} now={now} />
+                <Row row={row} now={now} locks={locks} />
               ))}
             </tbody>
           </table>
@@ -194,7 +213,7 @@ function FailureBanner(props: { now: Date; matrix: Matrix }) {
   );
 }
 
-function Row(props: { row: MatrixRow; now: Date }) {
+function Row(props: { row: MatrixRow; now: Date; locks: readonly MatrixLock[] }) {
   const { row } = props;
   return (
     <tr class={row.drift ? "drift" : undefined} data-product={row.name}>
@@ -204,17 +223,35 @@ function Row(props: { row: MatrixRow; now: Date }) {
         {row.team ? <small class="team">{row.team}</small> : null}
       </th>
       {row.cells.map((cell) => (
-        <Cell cell={cell} now={props.now} />
+        <Cell
+          cell={cell}
+          now={props.now}
+          product={row.name}
+          lock={lockOf(props.locks, cell.environment_name, row.name)}
+        />
       ))}
     </tr>
   );
 }
 
-function Cell(props: { cell: StateCell; now: Date }) {
-  const { cell } = props;
-  const classes = ["cell", cell.failed ? "failed" : "", cell.in_progress ? "in-progress" : ""].filter(
-    Boolean,
+function LockMark(props: { lock: MatrixLock | undefined }) {
+  const { lock } = props;
+  if (!lock) return null;
+  return (
+    <a class="mark mark-locked" href="/rules#locks" title={`Locked by ${lock.locked_by}: ${lock.reason}`}>
+      locked<span class="visually-hidden">: {lock.reason}</span>
+    </a>
   );
+}
+
+function Cell(props: { cell: StateCell; now: Date; product: string; lock: MatrixLock | undefined }) {
+  const { cell } = props;
+  const classes = [
+    "cell",
+    cell.failed ? "failed" : "",
+    cell.in_progress ? "in-progress" : "",
+    props.lock ? "locked" : "",
+  ].filter(Boolean);
   return (
     <td class={classes.join(" ")} data-environment={cell.environment_name}>
       {cell.current ? (
@@ -257,6 +294,17 @@ function Cell(props: { cell: StateCell; now: Date }) {
           <span class="visually-hidden"> {cell.failed.status}</span>
         </a>
       ) : null}
+      <LockMark lock={props.lock} />
+      <a
+        class="mark mark-check"
+        href={preflightPath({ product: props.product, environment: cell.environment_name })}
+        title={`May I deploy ${props.product} to ${cell.environment_name}?`}
+      >
+        <span aria-hidden="true">?</span>
+        <span class="visually-hidden">
+          May I deploy {props.product} to {cell.environment_name}?
+        </span>
+      </a>
       {cell.current ? (
         <small class="by">
           {cell.current.deployed_by ? `${cell.current.deployed_by} · ` : ""}

@@ -2,6 +2,7 @@ import type { Build, Deployment, StateCell, Version } from "@versioner/schema";
 import { listDeployments } from "../../catalog/deployments-service.ts";
 import { getState } from "../../catalog/state-service.ts";
 import { getVersion } from "../../catalog/versions-service.ts";
+import { listVersionApprovals, type VersionApprovalView } from "../../governance/approvals-service.ts";
 import type { AppDeps } from "../../http/app-env.ts";
 import { repositoryWebUrl } from "../compare-links.ts";
 import {
@@ -17,15 +18,17 @@ import type { DashboardRouter } from "../dashboard-http.tsx";
 import { param } from "../dashboard-http.tsx";
 import { Layout, type PageContext } from "../layout.tsx";
 import { environmentPath, productPath } from "../paths.ts";
+import { VersionApprovals } from "./approvals.tsx";
 import { DeploymentsTable } from "./deployments.tsx";
 import { placesByVersion, productCells } from "./products.tsx";
 
 export function registerVersionPages(router: DashboardRouter, deps: AppDeps) {
   router.page("/versions/:id", async (c, ctx) => {
     const version = await getVersion(deps, param(c, "id"));
-    const [state, deployments] = await Promise.all([
+    const [state, deployments, approvals] = await Promise.all([
       getState(deps),
       listDeployments(deps, { product: version.product_id, version: version.version, limit: 100 }),
+      listVersionApprovals(deps, version.id),
     ]);
     return (
       <VersionPage
@@ -33,6 +36,7 @@ export function registerVersionPages(router: DashboardRouter, deps: AppDeps) {
         version={version}
         cells={productCells(state, version.product_id)}
         deployments={deployments.items}
+        approvals={approvals}
       />
     );
   });
@@ -43,6 +47,7 @@ function VersionPage(props: {
   version: Version & { builds: Build[] };
   cells: StateCell[];
   deployments: Deployment[];
+  approvals: VersionApprovalView[];
 }) {
   const { ctx, version } = props;
   const places = placesByVersion(props.cells).get(version.id) ?? [];
@@ -132,6 +137,7 @@ function VersionPage(props: {
           ))}
         </ListTable>
       )}
+      <VersionApprovals ctx={ctx} versionId={version.id} approvals={props.approvals} />
       <h2>Deployments</h2>
       <DeploymentsTable deployments={props.deployments} now={ctx.now} />
     </Layout>

@@ -7,13 +7,19 @@ import {
   type TrackInputs,
   UsageError,
 } from "@versioner/ci-env";
-import { PreflightBlockedError, UnreachableError, VersionerError } from "@versioner/client";
+import {
+  PreflightBlockedError,
+  reportOnlyViolations,
+  UnreachableError,
+  VersionerError,
+} from "@versioner/client";
 import type { EventKind } from "@versioner/schema/vocabulary";
 import { parseBoolean } from "../command-line.ts";
 import { apiKeyGiven, createClient } from "../connection.ts";
 import { errorHint } from "../error-hints.ts";
 import { FLAGS } from "../flags.ts";
 import { EXIT, type Io } from "../io.ts";
+import { printBlocked, printViolations } from "../preflight-output.ts";
 
 function trackInputs(values: Record<string, string | boolean>): TrackInputs {
   const inputs: TrackInputs = {};
@@ -29,17 +35,6 @@ function failOnApiError(values: Record<string, string | boolean>, io: Io): boole
   if (typeof flag === "string") return parseBoolean(flag, "--fail-on-api-error");
   const env = io.env.VERSIONER_FAIL_ON_API_ERROR?.trim();
   return env ? parseBoolean(env, "VERSIONER_FAIL_ON_API_ERROR") : true;
-}
-
-function printBlocked(error: PreflightBlockedError, io: Io): void {
-  const lines = [
-    `error: deployment blocked by a rule (HTTP ${error.status}, ${error.code}): ${error.message}`,
-  ];
-  const rule = error.details.rule_name;
-  if (typeof rule === "string") lines.push(`  rule: ${rule}`);
-  if (error.retryAfter) lines.push(`  retry after: ${error.retryAfter}`);
-  if (Object.keys(error.details).length > 0) lines.push(`  details: ${JSON.stringify(error.details)}`);
-  io.stderr(`${lines.join("\n")}\n`);
 }
 
 function summaryLine(event: {
@@ -69,7 +64,7 @@ export async function trackCommand(
   const options = idempotencyKey ? { idempotencyKey } : {};
 
   try {
-    let response: { id: string };
+    let response: { id: string; extra_metadata?: unknown };
     let description: string;
     if (kind === "build") {
       const event = resolveBuildEvent(inputs, io.env, ci);
@@ -83,6 +78,7 @@ export async function trackCommand(
     if (values.json) io.stdout(`${JSON.stringify(response, null, 2)}\n`);
     else if (!values.quiet) io.stdout(`Recorded ${kind} ${description}: id ${response.id}\n`);
     appendStepSummary(io, `- Versioner recorded ${kind} ${description}\n`);
+    printViolations(reportOnlyViolations(response.extra_metadata), io);
     return EXIT.ok;
   } catch (error) {
     if (error instanceof UsageError) throw error;

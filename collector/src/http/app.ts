@@ -26,6 +26,7 @@ import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import { createInsightsRoutes } from "../insights/insights-routes.ts";
 import { registerRollbackDetector } from "../insights/rollback-detector.ts";
+import { createMcpRoutes } from "../mcp/mcp-routes.ts";
 import { createNotificationRoutes } from "../notifications/notification-routes.ts";
 import { createOutboxWriter } from "../notifications/outbox-writer.ts";
 import { registerReleaseHandlers } from "../releases/release-progress.ts";
@@ -160,6 +161,11 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createBadgeRoutes(deps));
   app.route("/", createCliDownloadRoutes(deps));
   app.route("/", createInsightsRoutes(deps));
+  // The MCP tools call this same app in-process, with the caller's token (docs/integrations/mcp.md).
+  app.route(
+    "/",
+    createMcpRoutes((request) => Promise.resolve(app.fetch(request))),
+  );
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -88,6 +88,16 @@ const REPRESENTATIVE: Partial<Record<Capability, () => [string, string, unknown?
   "variables.manage": () => ["POST", "/variables", { key: unique("var").replaceAll("-", "_"), value: "v" }],
   "notifications.manage": () => ["GET", "/notification-channels"],
   "badges.read": () => ["GET", `/badges/${unique("p")}/production.svg`],
+  "rules.manage": () => [
+    "POST",
+    "/rules",
+    { name: unique("rule"), type: "concurrency", scope: { products: [unique("p")], environments: [] } },
+  ],
+  "preflight.check": () => [
+    "POST",
+    "/preflight",
+    { product_name: unique("p"), version: "1", environment_name: "production" },
+  ],
   "incidents.manage": () => [
     "POST",
     "/incidents",

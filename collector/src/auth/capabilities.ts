@@ -19,6 +19,7 @@ export const CAPABILITIES = [
   "audit.read",
   "badges.read",
   "incidents.manage",
+  "preflight.check",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -31,8 +32,8 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
  */
 export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capability>>> = {
   // Alerting tools record incidents with the same kind of key CI uses for events.
-  ingest: new Set<Capability>(["deployments.record", "incidents.manage"]),
-  read: new Set<Capability>(["catalog.read", "badges.read"]),
+  ingest: new Set<Capability>(["deployments.record", "incidents.manage", "preflight.check"]),
+  read: new Set<Capability>(["catalog.read", "badges.read", "preflight.check"]),
   admin: new Set<Capability>(CAPABILITIES),
   badges: new Set<Capability>(["badges.read"]),
 };
@@ -83,6 +84,8 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
   "badges.read": ALL_ROLES,
   // Whoever may put a change into production may say it broke something (docs/insight.md).
   "incidents.manage": ["admin", "release_manager", "developer", "sre"],
+  // The dry run answers "may X go to E now?" for a pipeline (ingest key) or a person (any reader).
+  "preflight.check": ALL_ROLES,
 };
 
 export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(

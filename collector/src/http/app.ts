@@ -22,6 +22,9 @@ import { createDashboard } from "../dashboard/dashboard-routes.tsx";
 import { createDocsRoutes, isDocsPath } from "../docs/docs-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
+import { createLockRoutes } from "../governance/locks-routes.ts";
+import { createPreflightRoutes } from "../governance/preflight-routes.ts";
+import { createRuleRoutes } from "../governance/rules-routes.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import { createInsightsRoutes } from "../insights/insights-routes.ts";
@@ -161,6 +164,9 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createBadgeRoutes(deps));
   app.route("/", createCliDownloadRoutes(deps));
   app.route("/", createInsightsRoutes(deps));
+  app.route("/", createRuleRoutes(deps));
+  app.route("/", createLockRoutes(deps));
+  app.route("/", createPreflightRoutes(deps));
   // The MCP tools call this same app in-process, with the caller's token (docs/integrations/mcp.md).
   app.route(
     "/",

@@ -18,7 +18,8 @@ const MAX_GROUP = 256;
  * every waiting request is planned, in arrival order, into one unit of work and applied as one
  * transaction. Without concurrency a request commits alone, as before; under load, N requests
  * share one commit (and its fsync) instead of queueing for N. A plan that rejects its event
- * (a DomainError) has planned nothing, so the others still commit; any other failure makes the
+ * (a DomainError) has planned nothing but, for a preflight refusal, the record of that refusal
+ * (which must be kept), so the others still commit; any other failure makes the
  * group fall back to one transaction per request, so one bad request cannot fail its neighbours.
  */
 export class GroupCommitter {

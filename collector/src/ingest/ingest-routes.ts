@@ -8,6 +8,7 @@ import {
   DeploymentEventResponse,
   PreflightBlock,
 } from "@versioner/schema";
+import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { errorJson, json, jsonBody, protectedRoute } from "../http/route.ts";
 import { deploymentPageUrl } from "../public-links.ts";
@@ -19,6 +20,8 @@ const IdempotencyHeader = z.object({
       "Repeat a request with the same key and body to get the original response and write nothing; the same key with another body is 409 IDEMPOTENCY_KEY_REUSED",
   }),
 });
+
+const blocked = z.object({ detail: PreflightBlock, code: z.string(), request_id: z.string() });
 
 const conflict = errorJson(
   "The version is registered with another SHA (VERSION_SHA_CONFLICT), or the Idempotency-Key was used for another request (IDEMPOTENCY_KEY_REUSED)",
@@ -44,9 +47,18 @@ const deploymentRoute = protectedRoute("deployments.record", {
   request: { headers: IdempotencyHeader, ...jsonBody(DeploymentEventInput) },
   responses: {
     200: json(DeploymentEventResponse, "The deployment as recorded"),
-    409: conflict,
-    423: json(z.object({ detail: PreflightBlock }), "Blocked by a no-deploy window"),
-    428: json(z.object({ detail: PreflightBlock }), "Blocked by a precondition (flow, approvals)"),
+    409: json(
+      z.object({ detail: z.union([PreflightBlock, z.string()]), code: z.string(), request_id: z.string() }),
+      "VERSION_SHA_CONFLICT or IDEMPOTENCY_KEY_REUSED (detail is text), or DEPLOYMENT_IN_PROGRESS (a concurrency rule; detail is the block, docs/governance.md)",
+    ),
+    423: json(
+      blocked,
+      "Blocked by a no-deploy window (NO_DEPLOY_WINDOW) or an environment lock (ENVIRONMENT_LOCKED)",
+    ),
+    428: json(
+      blocked,
+      "Blocked by a precondition: FLOW_VIOLATION, INSUFFICIENT_SOAK_TIME, QUALITY_APPROVAL_REQUIRED, APPROVAL_REQUIRED",
+    ),
   },
 });
 
@@ -92,13 +104,14 @@ export function createIngestRoutes(deps: AppDeps) {
       c.req.valid("json"),
       raw,
       c.req.valid("header")["idempotency-key"],
+      actorFrom(c),
     );
     if (result.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(linked(result.body), 200);
   });
   app.openapi(batchRoute, async (c) => {
     const { events } = c.req.valid("json");
-    const response = await ingestBatch(ingest, events);
+    const response = await ingestBatch(ingest, events, actorFrom(c));
     const results = response.results.map((result) =>
       events[result.index]?.kind === "deployment" && result.status === 200
         ? { ...result, body: linked(result.body as DeploymentEventResponse) }

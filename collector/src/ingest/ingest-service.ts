@@ -16,12 +16,21 @@ import {
   statusRank,
 } from "@versioner/schema";
 import { sql } from "drizzle-orm";
+import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { builds, deployments, environments, events, products, versions } from "../db/schema/index.ts";
 import { ConflictError, DomainError, ValidationError } from "../errors.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
+import {
+  PreflightBlockedError,
+  type PreflightReads,
+  type PreflightSubject,
+  planPreflightFailure,
+  preflightStatus,
+  runPreflight,
+} from "../governance/preflight.ts";
 import { parseOrThrow, toErrorBody } from "../http/validation.ts";
 import { groupCommitterFor } from "./group-commit.ts";
 import {
@@ -56,6 +65,9 @@ export interface IngestResult<T> {
 
 export type RawEvent = Record<string, unknown>;
 
+/** Who sent the events: preflight names them on a refusal and lets `rules.manage` skip the rules. */
+export type IngestCaller = Actor;
+
 /** Records a build event: product and version auto-created, one build record per run. */
 export async function ingestBuild(
   deps: IngestDeps,
@@ -75,10 +87,11 @@ export async function ingestDeployment(
   event: DeploymentEvent,
   raw: RawEvent,
   idempotencyKey?: string,
+  caller?: IngestCaller,
 ): Promise<IngestResult<DeploymentEventResponse>> {
   assertStorable("deployment", raw, ["body"]);
   return runInUnit(deps, (unit) =>
-    recordOne(deps, unit, "deployment", event, raw, idempotencyKey),
+    recordOne(deps, unit, "deployment", event, raw, idempotencyKey, caller),
   ) as Promise<IngestResult<DeploymentEventResponse>>;
 }
 
@@ -90,9 +103,14 @@ export interface BatchItem {
 
 /**
  * Records up to 1000 events in one transaction. Each event succeeds or fails on its own
- * (a rejected event plans no writes); the accepted ones are applied together.
+ * (a rejected event plans no writes but, when a rule refused it, the record of the refusal);
+ * the accepted ones are applied together.
  */
-export async function ingestBatch(deps: IngestDeps, items: BatchItem[]): Promise<BatchResponse> {
+export async function ingestBatch(
+  deps: IngestDeps,
+  items: BatchItem[],
+  caller?: IngestCaller,
+): Promise<BatchResponse> {
   return runInUnit(deps, async (unit) => {
     const results: BatchResponse["results"] = [];
     for (const [index, item] of items.entries()) {
@@ -103,7 +121,15 @@ export async function ingestBatch(deps: IngestDeps, items: BatchItem[]): Promise
             ? parseOrThrow(BuildEventInput, item.event, prefix)
             : parseOrThrow(DeploymentEventInput, item.event, prefix);
         assertStorable(item.kind, item.event, prefix);
-        const result = await recordOne(deps, unit, item.kind, event, item.event, item.idempotency_key);
+        const result = await recordOne(
+          deps,
+          unit,
+          item.kind,
+          event,
+          item.event,
+          item.idempotency_key,
+          caller,
+        );
         results.push({ index, status: 200, body: result.body });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -145,6 +171,7 @@ async function recordOne(
   event: BuildEvent | DeploymentEvent,
   raw: RawEvent,
   idempotencyKey: string | undefined,
+  caller?: IngestCaller,
 ): Promise<IngestResult<BuildEventResponse | DeploymentEventResponse>> {
   const received = deps.clock.now();
   const now = received.toISOString();
@@ -185,6 +212,17 @@ async function recordOne(
 
   // 2. Every check that can reject the event runs before anything is planned.
   if (existingVersion) assertSameSha(existingVersion, event.product_name, event.scm_sha);
+  const preflight =
+    kind === "deployment"
+      ? await admit(deps, unit, event as DeploymentEvent, {
+          product: existingProduct,
+          version: existingVersion,
+          environment: existingEnvironment,
+          caller,
+          now,
+          latestEvent,
+        })
+      : undefined;
 
   // 3. Plan the writes.
   const product = existingProduct ?? planProduct(unit, event.product_name, now);
@@ -233,7 +271,13 @@ async function recordOne(
       unit,
     );
   } else {
-    const deploymentEvent = event as DeploymentEvent;
+    // The rules' verdict travels with the deployment (the hosted product's response shape).
+    const deploymentEvent = preflight
+      ? {
+          ...(event as DeploymentEvent),
+          extra_metadata: { ...event.extra_metadata, preflight_status: preflight },
+        }
+      : (event as DeploymentEvent);
     const environment =
       existingEnvironment ?? (await planEnvironment(unit, deploymentEvent.environment_name, now));
     environmentId = environment.id;
@@ -299,6 +343,90 @@ async function recordOne(
   unit.add(unit.db.insert(events).values(eventRow));
   unit.rememberEvent(eventRow);
   return { body, replayed: false };
+}
+
+interface Admission {
+  product: ProductRow | undefined;
+  version: VersionRow | undefined;
+  environment: EnvironmentRow | undefined;
+  caller: IngestCaller | undefined;
+  now: string;
+  latestEvent: () => Promise<LatestEvent | undefined>;
+}
+
+/**
+ * Preflight (docs/governance.md): only an event that would start a deployment is judged (pending,
+ * started, or a one-shot `completed` with no open deployment); the later events of an admitted
+ * one never are. A refusal plans its own record and throws; otherwise returns what the 200 carries.
+ */
+async function admit(deps: IngestDeps, unit: UnitOfWork, event: DeploymentEvent, admission: Admission) {
+  const { product, version, environment, caller, now } = admission;
+  if (event.status !== "pending" && event.status !== "started" && event.status !== "completed")
+    return undefined;
+  if (product && version && environment) {
+    const matched = await unit.deploymentToAdvance(product.id, environment.id, version.id, event.invoke_id);
+    const step = lifecycleStep({
+      hasInvokeId: event.invoke_id !== undefined,
+      matched,
+      latestRecordId: matched ? (await admission.latestEvent())?.record_id : undefined,
+    });
+    if (step === "advance") return undefined;
+  }
+  const subject: PreflightSubject = {
+    productName: event.product_name,
+    versionName: event.version,
+    environmentName: event.environment_name,
+    productId: product?.id,
+    versionId: version?.id,
+    environmentId: environment?.id,
+  };
+  // Break-glass: honoured only for a caller who could turn the rules off anyway, and audited.
+  if (event.skip_preflight_checks && caller?.principal.capabilities.has("rules.manage")) {
+    unit.add(
+      auditInsert(
+        unit.db,
+        caller,
+        {
+          action: "preflight.skip",
+          target_type: "deployment",
+          target_name: `${event.product_name} ${event.version} → ${event.environment_name}`,
+          after: {
+            product: event.product_name,
+            version: event.version,
+            environment: event.environment_name,
+            status: event.status,
+          },
+        },
+        now,
+      ),
+    );
+    return { status: "skipped", rules_evaluated: [] };
+  }
+  const outcome = await runPreflight(subject, unitReads(deps, unit), new Date(now));
+  if (outcome.block) {
+    await planPreflightFailure(unit, deps.bus, subject, outcome.block, caller?.principal.name ?? null, now);
+    throw new PreflightBlockedError(outcome.block);
+  }
+  return preflightStatus(outcome);
+}
+
+/** Preflight's reads through the unit of work, so a batch's earlier events count. */
+function unitReads(deps: IngestDeps, unit: UnitOfWork): PreflightReads {
+  return {
+    database: deps.database,
+    environmentId: async (name) => (await unit.environmentByName(name))?.id,
+    async latestAttempt(productId, environmentId) {
+      const state = await unit.state(productId, environmentId);
+      return state
+        ? {
+            deployment_id: state.last_deployment_id,
+            version: state.last_version,
+            status: state.last_status,
+            at: state.last_at,
+          }
+        : undefined;
+    },
+  };
 }
 
 /** SHAs match when equal, or when one is an abbreviation (≥7 characters) of the other. */

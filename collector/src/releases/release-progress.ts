@@ -177,7 +177,8 @@ export function registerReleaseHandlers(bus: DomainEventBus): void {
     if (!event.type.startsWith("deployment.")) return;
     const data = event.data as unknown as DeploymentEventData;
     // Only the status change itself moves a release; derived events (deployment.rolled_back) repeat it.
-    if (event.type !== `deployment.${data.deployment.status}`) return;
+    // A refused deployment (deployment.preflight_failed) has no record at all.
+    if (!data.deployment || event.type !== `deployment.${data.deployment.status}`) return;
     const state = planned(tx);
     state.environments.set(data.environment.id, data.environment);
     const context = {

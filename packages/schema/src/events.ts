@@ -38,6 +38,8 @@ export const DeploymentEventInput = z.object({
   deployed_by: OptionalText(255),
   deployed_by_email: OptionalText(320),
   deployed_by_name: OptionalText(255),
+  /** Break-glass: honoured only for a caller holding `rules.manage`, and audited (docs/governance.md). */
+  skip_preflight_checks: z.boolean().optional(),
 });
 export type DeploymentEventInput = z.input<typeof DeploymentEventInput>;
 export type DeploymentEvent = z.output<typeof DeploymentEventInput>;

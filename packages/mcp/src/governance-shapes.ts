@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// The governance API's shapes as docs/governance.md defines them. Loose objects: a field the
+// The governance API's shapes (issue 12: rules, locks, preflight, deployment requests). Loose objects: a field the
 // collector adds later must reach the agent, not fail the tool's output validation.
 
 /** The API's approval types (`POST /versions/{id}/approvals`, deployment request slots). */

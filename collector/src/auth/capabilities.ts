@@ -20,21 +20,29 @@ export const CAPABILITIES = [
   "badges.read",
   "incidents.manage",
   "preflight.check",
+  "deployment_requests.manage",
+  "deployment_requests.approve",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export const API_KEY_SCOPES = ["ingest", "read", "admin", "badges"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
+/** Approvals name the person who gave them (docs/governance.md): no API key holds these. */
+const PEOPLE_ONLY: ReadonlySet<Capability> = new Set<Capability>([
+  "versions.approve",
+  "deployment_requests.approve",
+]);
+
 /**
  * `ingest` keys only send build and deployment events; `read` keys only read; `admin` keys do
- * everything; `badges` keys only read status badges, the one key that may travel in a URL.
+ * everything but approve; `badges` keys only read status badges, the one key that may travel in a URL.
  */
 export const SCOPE_CAPABILITIES: Readonly<Record<ApiKeyScope, ReadonlySet<Capability>>> = {
   // Alerting tools record incidents with the same kind of key CI uses for events.
   ingest: new Set<Capability>(["deployments.record", "incidents.manage", "preflight.check"]),
   read: new Set<Capability>(["catalog.read", "badges.read", "preflight.check"]),
-  admin: new Set<Capability>(CAPABILITIES),
+  admin: new Set<Capability>(CAPABILITIES.filter((capability) => !PEOPLE_ONLY.has(capability))),
   badges: new Set<Capability>(["badges.read"]),
 };
 
@@ -86,6 +94,18 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
   "incidents.manage": ["admin", "release_manager", "developer", "sre"],
   // The dry run answers "may X go to E now?" for a pipeline (ingest key) or a person (any reader).
   "preflight.check": ALL_ROLES,
+  "deployment_requests.manage": ["admin", "release_manager", "product", "developer"],
+  // Every role some approval type maps to (governance/approval-types.ts); the slot's type is checked too.
+  "deployment_requests.approve": [
+    "admin",
+    "release_manager",
+    "product",
+    "developer",
+    "sre",
+    "qa",
+    "security",
+    "compliance",
+  ],
 };
 
 export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(

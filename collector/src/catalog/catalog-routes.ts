@@ -13,6 +13,8 @@ import {
   Timestamp,
   Version,
 } from "@versioner/schema";
+import { VersionApproval } from "../governance/approvals-routes.ts";
+import { listVersionApprovals } from "../governance/approvals-service.ts";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
@@ -120,9 +122,14 @@ const routes = {
     method: "get",
     path: "/versions/{id}",
     tags: ["Versions"],
-    summary: "Get a version with its build records",
+    summary: "Get a version with its build records and approvals",
     request: { params: IdParam },
-    responses: { 200: json(Version.extend({ builds: z.array(Build) }), "The version") },
+    responses: {
+      200: json(
+        Version.extend({ builds: z.array(Build), approvals: z.array(VersionApproval) }),
+        "The version; approvals oldest first (docs/governance.md)",
+      ),
+    },
   }),
   listEnvironments: protectedRoute("catalog.read", {
     method: "get",
@@ -225,7 +232,10 @@ export function createCatalogRoutes(deps: AppDeps) {
       return c.body(null, 204);
     })
     .openapi(routes.listVersions, async (c) => c.json(await listVersions(deps, c.req.valid("query")), 200))
-    .openapi(routes.getVersion, async (c) => c.json(await getVersion(deps, c.req.valid("param").id), 200))
+    .openapi(routes.getVersion, async (c) => {
+      const version = await getVersion(deps, c.req.valid("param").id);
+      return c.json({ ...version, approvals: await listVersionApprovals(deps, version.id) }, 200);
+    })
     .openapi(routes.listEnvironments, async (c) =>
       c.json({ items: await listEnvironments(deps, c.req.valid("query")) }, 200),
     )

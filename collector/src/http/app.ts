@@ -22,6 +22,9 @@ import { createDashboard } from "../dashboard/dashboard-routes.tsx";
 import { createDocsRoutes, isDocsPath } from "../docs/docs-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
+import { createApprovalRoutes } from "../governance/approvals-routes.ts";
+import { registerDeploymentRequestCompletion } from "../governance/deployment-requests-completion.ts";
+import { createDeploymentRequestRoutes } from "../governance/deployment-requests-routes.ts";
 import { createLockRoutes } from "../governance/locks-routes.ts";
 import { createPreflightRoutes } from "../governance/preflight-routes.ts";
 import { createRuleRoutes } from "../governance/rules-routes.ts";
@@ -154,6 +157,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   deps.bus.subscribe(createOutboxWriter(deps));
   app.route("/", createNotificationRoutes(deps));
   registerReleaseHandlers(deps.bus);
+  registerDeploymentRequestCompletion(deps.bus);
   app.route("/", createReleaseRoutes(deps));
   app.route("/", createVariableRoutes(deps));
   app.route("/", createButtonRoutes(deps));
@@ -167,6 +171,8 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createRuleRoutes(deps));
   app.route("/", createLockRoutes(deps));
   app.route("/", createPreflightRoutes(deps));
+  app.route("/", createApprovalRoutes(deps));
+  app.route("/", createDeploymentRequestRoutes(deps));
   // The MCP tools call this same app in-process, with the caller's token (docs/integrations/mcp.md).
   app.route(
     "/",

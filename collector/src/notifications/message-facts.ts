@@ -23,12 +23,15 @@ const STATUS_EMOJI: Record<string, string> = {
   preflight_failed: "⛔",
   rolled_back: "↩️",
   approved: "👍",
+  rejected: "👎",
+  submitted: "📨",
 };
 
 function emojiFor(payload: NotificationPayload): string {
   const action = payload.event_type.split(".")[1] ?? "";
   if (payload.event_type === "release.completed") return "🎉";
   if (payload.subject === "build" && action === "started") return "🔨";
+  if (action === "slot_decided") return STATUS_EMOJI[payload.deployment_request?.slot?.status ?? ""] ?? "🔔";
   return STATUS_EMOJI[action] ?? STATUS_EMOJI[payload.status ?? ""] ?? "🔔";
 }
 
@@ -69,10 +72,23 @@ function subjectLine(payload: NotificationPayload): string {
     case "release.member_rolled_back":
       return `Release ${release}: ${payload.product_name ?? "a member"} rolled back from ${payload.previous_version ?? "its release version"} to ${payload.version ?? "an earlier version"} in ${env}`;
     case "version.approved":
-      return `${what} approved`;
+    case "version.rejected":
+      return `${what} ${action}${payload.approval ? ` (${payload.approval.type}) by ${payload.approval.approved_by}` : ""}`;
     default:
+      if (payload.deployment_request) return requestLine(payload.deployment_request, action);
       return `${what} ${payload.subject} ${action}`.trim();
   }
+}
+
+function requestLine(
+  request: NonNullable<NotificationPayload["deployment_request"]>,
+  action: string,
+): string {
+  const named = `Deployment request ${request.name}`;
+  if (action === "slot_decided" && request.slot) {
+    return `${named}: ${request.slot.type} ${request.slot.status}${request.slot.decided_by ? ` by ${request.slot.decided_by}` : ""}`;
+  }
+  return `${named} ${action.replace("_", " ")}`;
 }
 
 /** `2026-03-01 10:00 UTC`: readable and unambiguous across time zones. */
@@ -86,8 +102,8 @@ function formatTime(iso: string | null): string | null {
 // Colour follows the status, not `is_successful`: that field keeps the hosted product's narrower
 // meaning (deployments only), while a failed build or an aborted deployment still reads as bad news.
 function toneOf(status: string | null): MessageFacts["tone"] {
-  if (status === "completed") return "good";
-  if (status === "failed" || status === "aborted") return "bad";
+  if (status === "completed" || status === "approved") return "good";
+  if (status === "failed" || status === "aborted" || status === "rejected") return "bad";
   return "neutral";
 }
 
@@ -107,6 +123,8 @@ export function describe(payload: NotificationPayload): MessageFacts {
   add("Time", formatTime(payload.deployed_at ?? payload.occurred_at));
   add("Commit", payload.commit_sha ? payload.commit_sha.slice(0, 12) : null);
   add("Branch", payload.branch);
+  add("Approval", payload.approval?.type);
+  add("Comment", payload.approval?.comment ?? payload.deployment_request?.slot?.comment);
   add("Previous version", payload.previous_version);
   const links: MessageFacts["links"] = [];
   if (payload.deployment_url) links.push({ label: "Open in Versioner", url: payload.deployment_url });

@@ -24,6 +24,14 @@ export const NOTIFICATION_EVENT_TYPES = [
   "release.member_failed",
   "release.member_rolled_back",
   "version.approved",
+  "version.rejected",
+  "deployment_request.created",
+  "deployment_request.submitted",
+  "deployment_request.slot_decided",
+  "deployment_request.approved",
+  "deployment_request.rejected",
+  "deployment_request.completed",
+  "deployment_request.cancelled",
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
 
@@ -46,13 +54,13 @@ export const NotificationPayload = z
     id: z
       .string()
       .describe(
-        "Id of what the event is about, as in the hosted product: the deployment (deployment.*), build (build.*), release (release.*) or version (version.*)",
+        "Id of what the event is about, as in the hosted product: the deployment (deployment.*), build (build.*), release (release.*), version (version.*) or deployment request (deployment_request.*)",
       ),
     event_id: z
       .string()
       .describe("Id of this event: the same on every channel and on replays, so receivers can dedupe"),
     event_type: z.string().describe("e.g. deployment.completed"),
-    subject: z.enum(["build", "deployment", "release", "version"]),
+    subject: z.enum(["build", "deployment", "release", "version", "deployment_request"]),
     occurred_at: z.string().describe("RFC 3339 UTC"),
     status: Text.describe("Canonical status of the build, deployment or release"),
     is_successful: z
@@ -95,6 +103,29 @@ export const NotificationPayload = z
       .nullable()
       .describe("For release.* events"),
     buttons: z.array(ButtonOut).describe('Deployment buttons ("ready to deploy") for build.completed'),
+    approval: z
+      .object({
+        type: z.string(),
+        decision: z.string(),
+        environment: Text,
+        comment: Text,
+        approved_by: z.string(),
+        approver_role: Text,
+      })
+      .nullable()
+      .describe("For version.approved and version.rejected: the decision"),
+    deployment_request: z
+      .object({
+        id: z.string(),
+        name: z.string(),
+        status: z.string(),
+        slot: z
+          .object({ type: z.string(), status: z.string(), decided_by: Text, comment: Text })
+          .nullable()
+          .describe("The slot just decided (deployment_request.slot_decided, .approved, .rejected)"),
+      })
+      .nullable()
+      .describe("For deployment_request.* events"),
   })
   .loose();
 export type NotificationPayload = z.infer<typeof NotificationPayload>;
@@ -150,6 +181,9 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
   const deployment = row(data, "deployment");
   const build = row(data, "build");
   const release = row(data, "release");
+  const request = row(data, "deployment_request");
+  const slot = row(data, "slot");
+  const approval = row(data, "approval");
   const subject = event.type.split(".")[0] as NotificationPayload["subject"];
   const status = event.status ?? text(deployment ?? build ?? release, "status");
   const deployUrl = text(deployment, "deploy_url");
@@ -168,13 +202,14 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
     build: text(build, "id"),
     release: releaseId,
     version: text(version, "id"),
+    deployment_request: text(request, "id"),
   };
   return {
     schema: "versioner.notification/v1",
     id: subjectId[subject as keyof typeof subjectId] ?? context.eventId,
     event_id: context.eventId,
     event_type: event.type,
-    subject: ["build", "deployment", "release", "version"].includes(subject) ? subject : "deployment",
+    subject: subject in subjectId ? subject : "deployment",
     occurred_at: event.occurred_at,
     status,
     is_successful: successOf(event.type),
@@ -213,6 +248,31 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
     release:
       releaseId && releaseName ? { id: releaseId, name: releaseName, status: text(release, "status") } : null,
     buttons: buttonsOf(data),
+    approval: approval
+      ? {
+          type: text(approval, "type") ?? "",
+          decision: text(approval, "decision") ?? "",
+          environment: text(approval, "environment"),
+          comment: text(approval, "comment"),
+          approved_by: text(approval, "approved_by") ?? "",
+          approver_role: text(approval, "approver_role"),
+        }
+      : null,
+    deployment_request: request
+      ? {
+          id: text(request, "id") ?? "",
+          name: text(request, "name") ?? "",
+          status: text(request, "status") ?? "",
+          slot: slot
+            ? {
+                type: text(slot, "type") ?? "",
+                status: text(slot, "status") ?? "",
+                decided_by: text(slot, "decided_by"),
+                comment: text(slot, "comment"),
+              }
+            : null,
+        }
+      : null,
   };
 }
 

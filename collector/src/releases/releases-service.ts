@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { ERROR_CODES } from "@versioner/schema";
 import { and, asc, desc, eq, or, type SQL } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { environmentIdsByName } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
 import { environments, products, releases, releaseVersions, versions } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
+import type { DomainEvent, DomainEventBus } from "../events/domain-events.ts";
+import { EventBatch } from "../events/event-batch.ts";
 import { afterCursor, toPage } from "../http/pagination.ts";
 
 export const RELEASE_STATUSES = ["draft", "in_progress", "completed", "cancelled"] as const;
@@ -133,19 +133,6 @@ export interface ReleaseInput {
   target_environments?: string[];
 }
 
-/** Statements of one change, with the domain events its publication adds to the same batch. */
-class ReleaseBatch implements EventTransaction {
-  readonly statements: BatchItem<"sqlite">[] = [];
-  constructor(readonly db: CatalogDeps["database"]["db"]) {}
-  add(statement: BatchItem<"sqlite">): void {
-    this.statements.push(statement);
-  }
-  async commit(): Promise<void> {
-    const [first, ...rest] = this.statements;
-    if (first) await this.db.batch([first, ...rest]);
-  }
-}
-
 export function releaseEvent(
   type: string,
   release: ReleaseRow,
@@ -179,7 +166,7 @@ export async function createRelease(
       created_at: now,
       updated_at: now,
     };
-    const batch = new ReleaseBatch(deps.database.db);
+    const batch = new EventBatch(deps.database.db);
     batch.add(batch.db.insert(releases).values(row));
     batch.add(
       auditInsert(
@@ -252,7 +239,7 @@ export async function cancelRelease(deps: ReleaseDeps, actor: Actor, ref: string
     assertOpen(current, "cancelled");
     const now = deps.clock.now().toISOString();
     const next: ReleaseRow = { ...current, status: "cancelled", cancelled_at: now, updated_at: now };
-    const batch = new ReleaseBatch(deps.database.db);
+    const batch = new EventBatch(deps.database.db);
     batch.add(batch.db.update(releases).set(next).where(eq(releases.id, current.id)));
     batch.add(
       auditInsert(

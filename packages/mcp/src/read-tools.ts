@@ -22,6 +22,8 @@ import {
 } from "./summaries.ts";
 import { answering, queryString, segment, toolResult } from "./tool-result.ts";
 
+// Open requests per status: a queue longer than this for one environment is shown in the dashboard.
+const REQUESTS_LIMIT = 100;
 const READ_ONLY = { readOnlyHint: true, openWorldHint: false } as const;
 const Names = (what: string) =>
   z.array(z.string().min(1)).optional().describe(`Only these ${what} (names or ids); any of them matches`);
@@ -99,15 +101,18 @@ export function registerReadTools(server: McpServer, client: VersionerClient): v
     ({ environment, product }) =>
       answering(async () => {
         const env = await client.request<Environment>("GET", `/environments/${segment(environment)}`);
-        const [state, recent, locks, rules, requests] = await Promise.all([
+        const openRequests = OPEN_REQUEST_STATUSES.map((status) =>
+          client.request<Page<DeploymentRequest>>(
+            "GET",
+            `/deployment-requests${queryString({ environment: env.id, product, status, limit: REQUESTS_LIMIT })}`,
+          ),
+        );
+        const [state, recent, locks, rules, ...requests] = await Promise.all([
           client.getState({ environment: [env.id], product: product ? [product] : [] }),
           client.listDeployments({ environment: env.id, ...(product ? { product } : {}), limit: 10 }),
           client.request<{ items: Lock[] }>("GET", "/locks"),
           client.request<{ items: Rule[] }>("GET", "/rules"),
-          client.request<{ items: DeploymentRequest[] }>(
-            "GET",
-            `/deployment-requests${queryString({ environment: env.name, product })}`,
-          ),
+          ...openRequests,
         ]);
         const status: EnvironmentStatus = {
           environment: env,
@@ -118,9 +123,7 @@ export function registerReadTools(server: McpServer, client: VersionerClient): v
               lock.environment === env.name && (!product || !lock.product || lock.product === product),
           ),
           rules: rules.items.filter((rule) => applies(rule, env.name, product)),
-          open_deployment_requests: requests.items.filter((request) =>
-            OPEN_REQUEST_STATUSES.includes(request.status),
-          ),
+          open_deployment_requests: requests.flatMap((page) => page.items),
         };
         return toolResult(summarizeEnvironmentStatus(status), status);
       }),

@@ -90,6 +90,14 @@ beforeAll(async () => {
   await deploy("3.2.0", "staging", "2026-03-02T09:00:00Z");
   const lock = await api(collector, "POST", "/environments/production/lock", { reason: "release freeze" });
   expect(lock.status).toBe(201);
+  const rule = await api(collector, "POST", "/rules", {
+    name: "qa sign-off",
+    type: "version_approval",
+    mode: "report_only",
+    scope: { products: [], environments: ["production"] },
+    settings: { required_types: ["qa"] },
+  });
+  expect(rule.status, JSON.stringify(rule.body)).toBe(201);
   tokens.developer = await personalToken("developer");
   tokens.qa = await personalToken("qa");
 }, 60_000);
@@ -128,6 +136,7 @@ describe("versioner mcp (stdio) against the real collector", () => {
     expect(status.structuredContent).toMatchObject({
       environment: { name: "production", type: "production" },
       locks: [{ reason: "release freeze" }],
+      rules: [{ name: "qa sign-off", mode: "report_only" }],
       recent_deployments: [{ version: "3.1.0" }],
       open_deployment_requests: [],
     });
@@ -165,11 +174,13 @@ describe("versioner mcp (stdio) against the real collector", () => {
     });
     expect(readiness.isError).toBeFalsy();
     expect(text(readiness)).toContain("BLOCKED by ENVIRONMENT_LOCKED");
+    expect(text(readiness)).toContain('Warning (report-only rule "qa sign-off")');
     expect(readiness.structuredContent).toMatchObject({
       allowed: false,
       http_status: 423,
       block: { code: "ENVIRONMENT_LOCKED" },
       unblock: { action: expect.stringContaining("lift the lock") },
+      warnings: [{ rule_name: "qa sign-off", evaluation_result: "failed" }],
     });
     const staging = await client.callTool({
       name: "check_deployment_readiness",
@@ -198,6 +209,14 @@ describe("versioner mcp (stdio) against the real collector", () => {
     expect(text(created)).toContain("no deployment was recorded");
     const stored = await api(collector, "GET", `/deployment-requests/${request.id}`);
     expect(stored.body).toMatchObject({ status: "draft", product: "mcp-shop", environment: "production" });
+    const status = await developer.callTool({
+      name: "get_environment_status",
+      arguments: { environment: "production" },
+    });
+    expect(status.structuredContent).toMatchObject({
+      open_deployment_requests: [{ id: request.id, status: "draft" }],
+    });
+    expect(text(status)).toContain("Open deployment requests: mcp-shop 3.2.0 (draft)");
 
     // qa holds a token and approves versions, but may not create deployment requests.
     const qa = await stdioClient({ VERSIONER_PAT: tokens.qa });

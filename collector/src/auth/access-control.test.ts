@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPROVAL_TYPES, approvalTypesForRole } from "../governance/approval-types.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import {
   API_KEY_SCOPES,
@@ -13,6 +14,7 @@ import {
 
 let t: TestApp;
 const tokens = {} as Record<Role, string>;
+let matrixVersionId: string;
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -33,6 +35,7 @@ beforeAll(async () => {
     status: "completed",
   });
   expect(deployed.status).toBe(200);
+  matrixVersionId = deployed.body.version_id;
   // Ten users, each with an scrypt hash and a sign-in: seconds on a loaded machine.
 }, 60_000);
 afterAll(() => t.close());
@@ -69,8 +72,25 @@ function as(role: Role, method: string, path: string, body?: unknown) {
   return t.call(method, path, body, { token: credential });
 }
 
+/** An approval type the role may decide (approvals also check the role → type table). */
+const typeFor = (role: Role) => approvalTypesForRole(role)[0] ?? "qa";
+
+/** A submitted deployment request with a slot of every type, for one slot decision. */
+async function submittedRequest(): Promise<string> {
+  const made = await t.call("POST", "/deployment-requests", {
+    product: "matrix",
+    version: "1",
+    environment: "matrix-prod",
+    approval_types: [...APPROVAL_TYPES],
+  });
+  expect((await t.call("POST", `/deployment-requests/${made.body.id}/submit`)).status).toBe(200);
+  return made.body.id;
+}
+
+type Request = [string, string, unknown?];
+
 /** One real request per capability that succeeds (2xx) for a role that holds it. */
-const REPRESENTATIVE: Partial<Record<Capability, () => [string, string, unknown?]>> = {
+const REPRESENTATIVE: Partial<Record<Capability, (role: Role) => Request | Promise<Request>>> = {
   "catalog.read": () => ["GET", "/state"],
   "products.write": () => ["POST", "/products", { name: unique("p") }],
   "environments.write": () => ["POST", "/environments", { name: unique("env") }],
@@ -103,6 +123,17 @@ const REPRESENTATIVE: Partial<Record<Capability, () => [string, string, unknown?
     "/incidents",
     { title: unique("incident"), product: "matrix", environment: "matrix-prod" },
   ],
+  "versions.approve": (role) => ["POST", `/versions/${matrixVersionId}/approvals`, { type: typeFor(role) }],
+  "deployment_requests.manage": () => [
+    "POST",
+    "/deployment-requests",
+    { product: "matrix", version: "1", environment: "matrix-prod", approval_types: ["qa"] },
+  ],
+  "deployment_requests.approve": async (role) => [
+    "POST",
+    `/deployment-requests/${await submittedRequest()}/slots/${typeFor(role)}`,
+    { decision: "approved" },
+  ],
 };
 
 describe("permission matrix", () => {
@@ -120,7 +151,7 @@ describe("permission matrix", () => {
       expect(make, `add a REPRESENTATIVE entry for ${capability}`).toBeDefined();
       if (!make) continue;
       for (const role of ROLES) {
-        const [method, path, body] = make();
+        const [method, path, body] = await make(role);
         const res = await as(role, method, path, body);
         if (CAPABILITY_ROLES[capability].includes(role)) {
           expect(
@@ -202,7 +233,7 @@ describe("API key scopes", () => {
         const make = REPRESENTATIVE[capability];
         // Personal tokens belong to people: no API key creates or lists them, whatever its scope.
         if (!make || capability === "tokens.create") continue;
-        const [method, path, body] = make();
+        const [method, path, body] = await make("admin");
         const res = await t.call(method, path, body, { token: key.body.token });
         const label = `${scope} ${capability} ${method} ${path}: ${JSON.stringify(res.body)}`;
         if (SCOPE_CAPABILITIES[scope].has(capability)) expect(res.status, label).toBeLessThan(300);

@@ -9,6 +9,7 @@ let t: TestApp;
 const product = unique("mcp-svc");
 const staging = unique("mcp-staging");
 const production = unique("mcp-prod");
+const other = unique("mcp-other");
 
 /** An MCP client talking to /mcp of the in-memory app with `token`. */
 async function connect(token: string): Promise<Client> {
@@ -37,6 +38,18 @@ beforeAll(async () => {
   }
   const lock = await t.call("POST", `/environments/${production}/lock`, { reason: "quarter close" });
   expect(lock.status).toBe(201);
+  const deployed = await t.call("POST", "/deployment-events", {
+    product_name: other,
+    version: "1",
+    environment_name: staging,
+    status: "completed",
+  });
+  expect(deployed.status).toBe(200);
+  const productLock = await t.call("POST", `/environments/${staging}/lock`, {
+    reason: "migration",
+    product: other,
+  });
+  expect(productLock.status).toBe(201);
 });
 afterAll(() => t.close());
 
@@ -75,6 +88,23 @@ describe("POST /mcp", () => {
     await client.close();
   });
 
+  it("filters an environment's status by product, given by id or name", async () => {
+    const client = await connect("test-admin-token");
+    const { body } = await t.call("GET", `/products/${product}`);
+    const mine = await client.callTool({
+      name: "get_environment_status",
+      arguments: { environment: staging, product: body.id },
+    });
+    expect(mine.structuredContent).toMatchObject({ locks: [], running: [{ name: product }] });
+    const theirs = await client.callTool({
+      name: "get_environment_status",
+      arguments: { environment: staging, product: other },
+    });
+    expect(theirs.structuredContent).toMatchObject({ locks: [{ product: other, reason: "migration" }] });
+    expect((theirs.content as { text: string }[])[0]?.text).toContain(`Locked: ${other}, "migration"`);
+    await client.close();
+  });
+
   it("lists and reads products and environments as resources", async () => {
     const client = await connect("test-admin-token");
     const { resourceTemplates } = await client.listResourceTemplates();
@@ -86,7 +116,8 @@ describe("POST /mcp", () => {
     expect(resources.map((resource) => resource.uri)).toContain(`versioner://products/${product}`);
     const read = await client.readResource({ uri: `versioner://environments/${staging}` });
     const body = JSON.parse((read.contents[0] as { text: string }).text);
-    expect(body).toMatchObject({ name: staging, running: [{ product, version: "2.0.0" }] });
+    expect(body).toMatchObject({ name: staging });
+    expect(body.running).toContainEqual(expect.objectContaining({ product, version: "2.0.0" }));
     await client.close();
   });
 

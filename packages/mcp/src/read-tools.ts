@@ -100,16 +100,21 @@ export function registerReadTools(server: McpServer, client: VersionerClient): v
     },
     ({ environment, product }) =>
       answering(async () => {
-        const env = await client.request<Environment>("GET", `/environments/${segment(environment)}`);
+        // Rule scopes and locks name products and environments: resolve ids given to names first.
+        const [env, found] = await Promise.all([
+          client.request<Environment>("GET", `/environments/${segment(environment)}`),
+          product ? client.request<Product>("GET", `/products/${segment(product)}`) : undefined,
+        ]);
+        const productName = found?.name;
         const openRequests = OPEN_REQUEST_STATUSES.map((status) =>
           client.request<Page<DeploymentRequest>>(
             "GET",
-            `/deployment-requests${queryString({ environment: env.id, product, status, limit: REQUESTS_LIMIT })}`,
+            `/deployment-requests${queryString({ environment: env.id, product: found?.id, status, limit: REQUESTS_LIMIT })}`,
           ),
         );
         const [state, recent, locks, rules, ...requests] = await Promise.all([
-          client.getState({ environment: [env.id], product: product ? [product] : [] }),
-          client.listDeployments({ environment: env.id, ...(product ? { product } : {}), limit: 10 }),
+          client.getState({ environment: [env.id], product: found ? [found.id] : [] }),
+          client.listDeployments({ environment: env.id, ...(found ? { product: found.id } : {}), limit: 10 }),
           client.request<{ items: Lock[] }>("GET", "/locks"),
           client.request<{ items: Rule[] }>("GET", "/rules"),
           ...openRequests,
@@ -120,9 +125,10 @@ export function registerReadTools(server: McpServer, client: VersionerClient): v
           recent_deployments: recent.items,
           locks: locks.items.filter(
             (lock) =>
-              lock.environment === env.name && (!product || !lock.product || lock.product === product),
+              lock.environment === env.name &&
+              (!productName || !lock.product || lock.product === productName),
           ),
-          rules: rules.items.filter((rule) => applies(rule, env.name, product)),
+          rules: rules.items.filter((rule) => applies(rule, env.name, productName)),
           open_deployment_requests: requests.flatMap((page) => page.items),
         };
         return toolResult(summarizeEnvironmentStatus(status), status);

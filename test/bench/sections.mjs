@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dashboardSection } from "./dashboard-section.mjs";
 import { doraSection } from "./dora-section.mjs";
+import { governanceSection } from "./governance-section.mjs";
 import { compareInterleaved } from "./load.mjs";
 import { notificationsSection } from "./notifications-section.mjs";
 import { makeTempDir, startBaseline, startCollector } from "./servers.mjs";
@@ -151,6 +152,7 @@ export const SECTIONS = [
   notificationsSection,
   dashboardSection,
   doraSection,
+  governanceSection,
 ];
 
 function round(value) {

@@ -103,7 +103,6 @@ export async function activeLock(context: EvaluationContext): Promise<LockEntry 
 const windowMemo = new WeakMap<object, Map<string, Window | undefined>>();
 
 function scheduleWindow(settings: ScheduleSettings, now: Date): Window | undefined {
-  if (settings.recurrence === "once") return activeWindow(settings, now);
   let memo = windowMemo.get(settings);
   if (!memo) {
     memo = new Map();

@@ -43,8 +43,10 @@ function isActive(entry: { expires_at: string | null }, now: Date): boolean {
   return entry.expires_at === null || Date.parse(entry.expires_at) > now.getTime();
 }
 
-function loadLocks(database: Database): Promise<LockEntry[]> {
-  return database.db
+// Async on purpose: a drizzle query is a thenable that runs again each time it is awaited, and the
+// cache must hold the rows, not the query.
+async function loadLocks(database: Database): Promise<LockEntry[]> {
+  return await database.db
     .select({
       id: environmentLocks.id,
       environment_id: environmentLocks.environment_id,

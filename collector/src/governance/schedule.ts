@@ -85,19 +85,34 @@ function offsetAt(instant: number, timeZone: string): number {
 const DAY_MS = 86_400_000;
 
 /**
- * The instant of a local date and time, as Temporal's "compatible" disambiguation: a time that
- * occurs twice (fall-back) is its first occurrence; a time skipped by spring-forward moves
- * forward by the gap (02:30 on a 02:00→03:00 night is 03:30).
+ * The instant of a local date and time. A time shown twice (fall-back) is its `first` or `last`
+ * occurrence; a time the clocks skip (spring-forward) is the moment they jump. Windows start at
+ * the first and end at the last occurrence, so a freeze covers every instant showing a time
+ * inside it and never ends early (docs/governance.md, "Daylight-saving time").
  */
-export function localToInstant(date: LocalDate, minutes: number, timeZone: string): Date {
+export function localToInstant(
+  date: LocalDate,
+  minutes: number,
+  timeZone: string,
+  occurrence: "first" | "last" = "first",
+): Date {
   const local = Date.UTC(date.year, date.month - 1, date.day, 0, minutes);
   const before = offsetAt(local - DAY_MS, timeZone);
   const after = offsetAt(local + DAY_MS, timeZone);
   const candidates = [local - before, local - after].filter(
     (instant) => instant + offsetAt(instant, timeZone) === local,
   );
-  if (candidates.length > 0) return new Date(Math.min(...candidates));
-  return new Date(local - before);
+  if (candidates.length > 0)
+    return new Date(occurrence === "first" ? Math.min(...candidates) : Math.max(...candidates));
+  // In the gap: search the minute the offset changes, between the time read with either offset.
+  let lo = local - after;
+  let hi = local - before;
+  while (hi - lo > 60_000) {
+    const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+    if (offsetAt(mid, timeZone) === after) hi = mid;
+    else lo = mid;
+  }
+  return new Date(hi);
 }
 
 /** The local calendar date of an instant in a zone. */
@@ -212,23 +227,38 @@ function windowStartingOn(settings: ScheduleSettings, date: LocalDate): Window {
   const endMinutes = parseTime(settings.end) ?? 0;
   const endDate = endMinutes <= startMinutes ? addDays(date, 1) : date;
   return {
-    start: localToInstant(date, startMinutes, settings.timezone),
-    end: localToInstant(endDate, endMinutes, settings.timezone),
+    start: localToInstant(date, startMinutes, settings.timezone, "first"),
+    end: localToInstant(endDate, endMinutes, settings.timezone, "last"),
   };
+}
+
+// A one-time window's instants never change: converted once per settings object (rules are cached),
+// since every conversion asks Intl for several offsets and preflight runs on every deployment event.
+const onceWindows = new WeakMap<ScheduleSettings, Window | null>();
+
+function onceWindow(settings: ScheduleSettings): Window | undefined {
+  let window = onceWindows.get(settings);
+  if (window === undefined) {
+    const start = parseLocalDateTime(settings.start);
+    const end = parseLocalDateTime(settings.end);
+    window =
+      start && end
+        ? {
+            start: localToInstant(start.date, start.minutes, settings.timezone, "first"),
+            end: localToInstant(end.date, end.minutes, settings.timezone, "last"),
+          }
+        : null;
+    onceWindows.set(settings, window);
+  }
+  return window ?? undefined;
 }
 
 /** The window of this schedule that contains `at`, if any (start inclusive, end exclusive). */
 export function windowAt(settings: ScheduleSettings, at: Date): Window | undefined {
   const t = at.getTime();
   if (settings.recurrence === "once") {
-    const start = parseLocalDateTime(settings.start);
-    const end = parseLocalDateTime(settings.end);
-    if (!start || !end) return undefined;
-    const window = {
-      start: localToInstant(start.date, start.minutes, settings.timezone),
-      end: localToInstant(end.date, end.minutes, settings.timezone),
-    };
-    return window.start.getTime() <= t && t < window.end.getTime() ? window : undefined;
+    const window = onceWindow(settings);
+    return window && window.start.getTime() <= t && t < window.end.getTime() ? window : undefined;
   }
   // A window lasts at most a day, so only one starting today or yesterday can contain `at`.
   const today = localDate(at, settings.timezone);

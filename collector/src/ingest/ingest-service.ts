@@ -365,6 +365,8 @@ async function admit(deps: IngestDeps, unit: UnitOfWork, event: DeploymentEvent,
     return undefined;
   if (product && version && environment) {
     const matched = await unit.deploymentToAdvance(product.id, environment.id, version.id, event.invoke_id);
+    // A completion with an open record finishes an admitted deployment, even one ingest supersedes.
+    if (matched && event.status === "completed") return undefined;
     const step = lifecycleStep({
       hasInvokeId: event.invoke_id !== undefined,
       matched,

@@ -125,6 +125,9 @@ export function describe(payload: NotificationPayload): MessageFacts {
   add("Branch", payload.branch);
   add("Approval", payload.approval?.type);
   add("Comment", payload.approval?.comment ?? payload.deployment_request?.slot?.comment);
+  add("Blocked by", payload.preflight?.rule_name);
+  add("Reason", payload.preflight?.message);
+  add("Retry after", formatTime(payload.preflight?.retry_after ?? null));
   add("Previous version", payload.previous_version);
   const links: MessageFacts["links"] = [];
   if (payload.deployment_url) links.push({ label: "Open in Versioner", url: payload.deployment_url });

@@ -126,6 +126,18 @@ export const NotificationPayload = z
       })
       .nullable()
       .describe("For deployment_request.* events"),
+    preflight: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        rule_name: Text,
+        rule_id: Text,
+        retry_after: Text,
+      })
+      .nullable()
+      .describe(
+        "For deployment.preflight_failed: the rule or lock that refused the deployment (docs/governance.md)",
+      ),
   })
   .loose();
 export type NotificationPayload = z.infer<typeof NotificationPayload>;
@@ -184,6 +196,7 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
   const request = row(data, "deployment_request");
   const slot = row(data, "slot");
   const approval = row(data, "approval");
+  const refusal = row(data, "preflight_failure");
   const subject = event.type.split(".")[0] as NotificationPayload["subject"];
   const status = event.status ?? text(deployment ?? build ?? release, "status");
   const deployUrl = text(deployment, "deploy_url");
@@ -271,6 +284,15 @@ export function buildPayload(event: DomainEvent, context: PayloadContext): Notif
                 comment: text(slot, "comment"),
               }
             : null,
+        }
+      : null,
+    preflight: refusal
+      ? {
+          code: text(refusal, "code") ?? "",
+          message: text(refusal, "message") ?? "",
+          rule_name: text(refusal, "rule_name"),
+          rule_id: text(refusal, "rule_id"),
+          retry_after: text(refusal, "retry_after"),
         }
       : null,
   };

@@ -165,7 +165,7 @@ describe("permission matrix", () => {
         }
       }
     }
-    // A request per role × capability: seconds on a loaded machine, not a speed check.
+    // A request per role × capability, and a deployment request per slot decision: not a speed check.
   }, 60_000);
 
   it("checks every API key scope before anything else on every route of the OpenAPI document", async () => {

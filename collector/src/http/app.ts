@@ -33,6 +33,7 @@ import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import { createInsightsRoutes } from "../insights/insights-routes.ts";
 import { registerRollbackDetector } from "../insights/rollback-detector.ts";
+import { createMcpRoutes } from "../mcp/mcp-routes.ts";
 import { CollectorMetrics } from "../metrics/collector-metrics.ts";
 import { createMetricsRoutes, instrumentApp, requestMetrics } from "../metrics/metrics-routes.ts";
 import { createNotificationRoutes } from "../notifications/notification-routes.ts";
@@ -186,6 +187,11 @@ export function createApp(
   app.route("/", createPreflightRoutes(deps));
   app.route("/", createApprovalRoutes(deps));
   app.route("/", createDeploymentRequestRoutes(deps));
+  // The MCP tools call this same app in-process, with the caller's token (docs/integrations/mcp.md).
+  app.route(
+    "/",
+    createMcpRoutes((request) => Promise.resolve(app.fetch(request))),
+  );
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -11,6 +11,7 @@ export type Command =
   | "diff"
   | "metrics"
   | "ci-env"
+  | "mcp"
   | "help"
   | "version";
 
@@ -35,6 +36,7 @@ export const COMMAND_SCOPE: Partial<Record<Command, FlagScope>> = {
   diff: "diff",
   metrics: "metrics",
   "ci-env": "ci-env",
+  mcp: "mcp",
 };
 
 function parserOptions(): NonNullable<ParseArgsConfig["options"]> {
@@ -59,7 +61,7 @@ function commandFrom(positionals: string[]): Command | undefined {
   if (rest.length > 0) return undefined;
   if (first === "track" && (second === "build" || second === "deployment")) return `track ${second}`;
   if (second !== undefined) return undefined;
-  if (["check", "state", "metrics", "ci-env", "help", "version"].includes(first ?? ""))
+  if (["check", "state", "metrics", "ci-env", "mcp", "help", "version"].includes(first ?? ""))
     return first as Command;
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { envNamesFor } from "@versioner/ci-env";
 
 /** Where a flag applies: the two track commands, `state`, `ci-env`, or everywhere. */
-export type FlagScope = "build" | "deployment" | "check" | "state" | "diff" | "metrics" | "ci-env";
+export type FlagScope = "build" | "deployment" | "check" | "state" | "diff" | "metrics" | "ci-env" | "mcp";
 
 /** One command-line flag: the single source of truth for parsing, `--help` and the docs test. */
 export interface FlagSpec {
@@ -23,8 +23,17 @@ export interface FlagSpec {
 }
 
 const TRACK: readonly FlagScope[] = ["build", "deployment"];
-const ALL: readonly FlagScope[] = ["build", "deployment", "check", "state", "diff", "metrics", "ci-env"];
-const CONNECT: readonly FlagScope[] = ["build", "deployment", "check", "state", "diff", "metrics"];
+const ALL: readonly FlagScope[] = [
+  "build",
+  "deployment",
+  "check",
+  "state",
+  "diff",
+  "metrics",
+  "ci-env",
+  "mcp",
+];
+const CONNECT: readonly FlagScope[] = ["build", "deployment", "check", "state", "diff", "metrics", "mcp"];
 const TRACK_AND_STATE: readonly FlagScope[] = ["build", "deployment", "state"];
 const INSIGHT: readonly FlagScope[] = ["diff", "metrics"];
 

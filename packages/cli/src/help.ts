@@ -9,6 +9,7 @@ const SUMMARY: Readonly<Record<string, string>> = {
   diff: "Show the products whose current versions differ between two environments",
   metrics: "Print DORA's four keys for the production environments",
   "ci-env": "Print the CI metadata detected from the environment",
+  mcp: "Serve Versioner to an AI agent over MCP (stdio); needs a personal token",
 };
 
 function flagLines(scope: FlagScope): string[] {

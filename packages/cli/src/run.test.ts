@@ -308,6 +308,19 @@ describe("versioner state and ci-env (in-process)", () => {
     expect(text.stdout).toMatch(/^metadata\.vi_gitlab_job_name\s+deploy$/m);
   });
 
+  it("versioner mcp needs the URL and a token before it serves anything", async () => {
+    const noUrl = await invoke(["mcp"], {});
+    expect(noUrl).toMatchObject({ code: 1, stdout: "" });
+    expect(noUrl.stderr).toMatch(/VERSIONER_API_URL/);
+    const noToken = await invoke(["mcp"], { VERSIONER_API_URL: "http://127.0.0.1:9" });
+    expect(noToken).toMatchObject({ code: 1, stdout: "" });
+    expect(noToken.stderr).toMatch(/VERSIONER_API_KEY/);
+    expect((await invoke(["mcp", "--product", "x"], {})).stderr).toMatch(
+      /--product does not apply to 'versioner mcp'/,
+    );
+    expect((await invoke(["mcp", "--help"], {})).stdout).toMatch(/Serve Versioner to an AI agent over MCP/);
+  });
+
   it("prints help and the version", async () => {
     expect((await invoke(["--help"], {})).stdout).toMatch(/Usage: versioner <command>/);
     expect((await invoke(["track", "build", "--help"], {})).stdout).toMatch(/--built-by-email/);

@@ -45,6 +45,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         return await diffCommand(commandLine.args ?? [], values, io);
       case "metrics":
         return await metricsCommand(values, io);
+      case "mcp": {
+        // Loaded on demand: the MCP SDK and zod are most of the bundle, and CI steps never need them.
+        const { mcpCommand } = await import("./commands/mcp.ts");
+        return await mcpCommand(values, io);
+      }
       case "ci-env":
         return ciEnvCommand(values, io);
     }

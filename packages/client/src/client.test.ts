@@ -83,6 +83,22 @@ describe("VersionerClient", () => {
     ]);
   });
 
+  it("retries a GET through request(), but never a POST without an idempotency key", async () => {
+    const { client, requests } = await setup((_req, res, index) =>
+      index % 2 === 0
+        ? sendJson(res, 503, { detail: "busy", code: "UNAVAILABLE" })
+        : sendJson(res, 200, { items: [] }),
+    );
+    await expect(client.request("GET", "/locks")).resolves.toEqual({ items: [] });
+    const error = await caught(client.request("POST", "/deployment-requests", { product: "shop-api" }));
+    expect(error).toMatchObject({ kind: "api", status: 503 });
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      "GET /locks",
+      "GET /locks",
+      "POST /deployment-requests",
+    ]);
+  });
+
   it("uses a given idempotency key, and a new one per logical event otherwise", async () => {
     const { client, requests } = await setup((_req, res) => sendJson(res, 200, BUILD_RESPONSE));
     await client.trackBuild(BUILD, { idempotencyKey: "my-key" });

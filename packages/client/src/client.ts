@@ -212,6 +212,15 @@ export class VersionerClient {
     return this.#request("GET", "/health");
   }
 
+  /**
+   * Any other call of the API (`GET /locks`, `POST /preflight`, …) with the same errors and redaction.
+   * `path` includes its query string. A POST is not retried: without an idempotency key a second
+   * attempt could record the same thing twice.
+   */
+  request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    return this.#request(method, path, body === undefined ? {} : { body });
+  }
+
   // The response body is trusted to match the declared type: the collector validates its own output,
   // and rejecting a recorded event over a response-shape drift would make CI report a false failure.
   async #request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
@@ -245,8 +254,9 @@ export class VersionerClient {
           ? Math.min(asked, this.#maxRetryDelayMs)
           : backoffDelay(attempt, this.#retryBaseMs, this.#maxRetryDelayMs, Math.random);
       const outOfTime = Date.now() - started + delayMs >= this.#maxTotalMs;
-      if (attempt >= this.#maxAttempts || outOfTime) {
-        if (result.kind === "response" && result.status === 429) throw this.#toError(result);
+      const repeatable = method === "GET" || options.idempotencyKey !== undefined;
+      if (attempt >= this.#maxAttempts || outOfTime || !repeatable) {
+        if (result.kind === "response" && (result.status === 429 || !repeatable)) throw this.#toError(result);
         throw new UnreachableError(
           this.#redact(`${method} ${this.#apiUrl}${path} failed after ${attempt} attempt(s): ${reason}`),
           attempt,

@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver } from "../testing/http-receiver.ts";
+import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import { postJson } from "./http-sender.ts";
 import {
   assertPublicHost,
   checkOutboundUrl,
+  guardedLookup,
   isBlockedAddress,
   OutboundRefusedError,
 } from "./outbound-guard.ts";
@@ -135,5 +137,98 @@ describe("postJson guard at send time", () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe("public targets pass the guard", () => {
+  it("accepts an https URL to a public host, keeping it as given", () => {
+    const url = checkOutboundUrl("https://hooks.example.com/services/T0/B0?x=1", false);
+    expect(url.protocol).toBe("https:");
+    expect(url.href).toBe("https://hooks.example.com/services/T0/B0?x=1");
+  });
+
+  it("accepts public IPv4 and IPv6 literals without resolving anything", async () => {
+    await expect(assertPublicHost(new URL("https://8.8.8.8/hook"))).resolves.toBeUndefined();
+    await expect(assertPublicHost(new URL("https://[2606:4700::1111]/hook"))).resolves.toBeUndefined();
+  });
+
+  it("refuses a private literal at creation naming the address", async () => {
+    await expect(assertPublicHost(new URL("http://[::1]:8080/"))).rejects.toThrow(
+      new OutboundRefusedError("points to ::1, a non-public address"),
+    );
+  });
+
+  it("does not refuse an unresolvable host at creation: delivery retries report it", async () => {
+    await expect(assertPublicHost(new URL("https://hooks.nothing.invalid/x"))).resolves.toBeUndefined();
+  });
+});
+
+describe("guardedLookup", () => {
+  type Answer = { error: NodeJS.ErrnoException | null; address: unknown; family?: number };
+  const lookup = (host: string, options: { all?: boolean; family?: number | string }) =>
+    new Promise<Answer>((resolve) =>
+      guardedLookup(host, options, (error, address, family) => resolve({ error, address, family })),
+    );
+
+  it("answers one address and its family, or all of them, as http.request asks", async () => {
+    expect(await lookup("8.8.8.8", {})).toEqual({ error: null, address: "8.8.8.8", family: 4 });
+    expect(await lookup("8.8.8.8", { all: true })).toEqual({
+      error: null,
+      address: [{ address: "8.8.8.8", family: 4 }],
+      family: undefined,
+    });
+  });
+
+  it("refuses a host resolving to loopback with a code the sender recognises", async () => {
+    const { error, address } = await lookup("localhost", { family: 4 });
+    expect(error).toBeInstanceOf(OutboundRefusedError);
+    expect(error?.code).toBe("EREFUSED_PRIVATE");
+    expect(error?.message).toBe(
+      "localhost resolves to 127.0.0.1, a loopback, private, link-local or metadata address (set VERSIONER_ALLOW_PRIVATE_WEBHOOKS=true to allow)",
+    );
+    expect(address).toEqual([]);
+  });
+
+  it("passes a resolver error through unchanged", async () => {
+    const { error, address } = await lookup("hooks.nothing.invalid", {});
+    expect(error).not.toBeInstanceOf(OutboundRefusedError);
+    expect(error?.code).toBe("ENOTFOUND");
+    expect(address).toEqual([]);
+  });
+});
+
+describe("channel creation with the guard on (the default)", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ VERSIONER_LOG_LEVEL: "silent" });
+  });
+  afterAll(() => t.close());
+
+  const create = (url: string) =>
+    t.call("POST", "/notification-channels", {
+      name: unique("guarded"),
+      kind: "webhook",
+      url,
+      subscriptions: [{ event_types: ["deployment.completed"] }],
+    });
+
+  it.each(["https://8.8.8.8/hook", "https://[2606:4700::1111]/hook", "https://hooks.nothing.invalid/hook"])(
+    "accepts %s",
+    async (url) => {
+      const res = await create(url);
+      expect(res.status).toBe(201);
+      expect(res.body.url_hint).toMatch(/^https:\/\//);
+    },
+  );
+
+  it.each([
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://169.254.169.254/latest/meta-data",
+    "http://localhost:8080/",
+    "http://[::ffff:7f00:1]/",
+  ])("refuses %s naming the url field", async (url) => {
+    const res = await create(url);
+    expect(res.status).toBe(422);
+    expect(res.body.detail[0].loc).toContain("url");
   });
 });

@@ -9,7 +9,7 @@ export default defineConfig({
       "src/ingest/**/*.test.ts",
       "src/auth/**/*.test.ts",
       "src/notifications/outbound-guard.test.ts",
-      "src/notifications/messages.test.ts",
+      "src/notifications/retry-policy.test.ts",
       "src/governance/**/*.test.ts",
     ],
     exclude: [...configDefaults.exclude, "**/.stryker-tmp/**", "src/auth/access-control*.test.ts"],

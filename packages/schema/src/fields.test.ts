@@ -170,3 +170,26 @@ describe("@versioner/schema/fields", () => {
     });
   });
 });
+
+describe("issue codes", () => {
+  it("reports every rule of its own as a custom issue, as the API's error mapping expects", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i += 1) deep = { d: deep };
+    const results = [
+      Name.safeParse("a\u0001"),
+      Metadata.safeParse(deep),
+      Metadata.safeParse({ a: "x".repeat(100 * 1024) }),
+      BuildNumber.safeParse("1\u0001"),
+      BuildNumber.safeParse("9".repeat(256)),
+      StatusInput.safeParse("nope"),
+    ];
+    expect(results.map((result) => result.error?.issues.map((issue) => issue.code))).toEqual([
+      ["custom"],
+      ["custom"],
+      ["custom"],
+      ["custom"],
+      ["custom"],
+      ["custom"],
+    ]);
+  });
+});

@@ -241,6 +241,14 @@ describe("azure", () => {
     },
   );
 
+  it("reads the source branch of a pull request, not the merge ref", () => {
+    const env = {
+      SYSTEM_PULLREQUEST_SOURCEBRANCH: "refs/heads/feature/pr",
+      BUILD_SOURCEBRANCH: "refs/pull/4/merge",
+    };
+    expect(azure.read(env).scm_branch).toBe("feature/pr");
+  });
+
   it("reads the branch from BUILD_SOURCEBRANCH outside pull requests", () => {
     expect(azure.read({ BUILD_SOURCEBRANCH: "refs/heads/feature/x" }).scm_branch).toBe("feature/x");
   });
@@ -258,6 +266,11 @@ describe("other providers' fallbacks", () => {
   });
 
   it("gitlab falls back from the merge request branch to the commit branch and the ref name", () => {
+    const mr = {
+      CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: "feat",
+      CI_COMMIT_REF_NAME: "refs/merge-requests/3/head",
+    };
+    expect(gitlab.read(mr).scm_branch).toBe("feat");
     expect(gitlab.read({ CI_COMMIT_BRANCH: "main", CI_COMMIT_REF_NAME: "x" }).scm_branch).toBe("main");
     expect(gitlab.read({ CI_COMMIT_REF_NAME: "x" }).scm_branch).toBe("x");
   });

@@ -6,6 +6,8 @@ import { configDefaults, defineConfig } from "vitest/config";
 // hours on a 2-core machine). Patterns are relative to that folder.
 export default defineConfig({
   test: {
+    // Password hashing and whole-app tests run slowly beside Stryker's other workers.
+    testTimeout: 30_000,
     include: ["**/*.test.ts"],
     exclude: [
       ...configDefaults.exclude,

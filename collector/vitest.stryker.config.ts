@@ -7,7 +7,7 @@ import { configDefaults, defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     // Password hashing and whole-app tests run slowly beside Stryker's other workers.
-    testTimeout: 30_000,
+    testTimeout: 120_000,
     include: ["**/*.test.ts"],
     exclude: [
       ...configDefaults.exclude,

@@ -86,6 +86,17 @@ describe("isBlockedAddress", () => {
     ["fbff::1", false],
     ["fec0::1", false],
     ["fe7f::1", false],
+    // The low 16 bits of an embedded address decide (192.0.1.5 is public, 192.0.0.0/24 is not).
+    ["::ffff:c000:105", false],
+    ["64:ff9b::c000:105", false],
+    ["2002:c000:105::", false],
+    ["::ffff:127.0.0.10", true],
+    // Only the exact prefixes carry an IPv4 address.
+    ["64:1::c0a8:1", false],
+    ["1:ff9b::c0a8:1", false],
+    ["2606:4700::c0a8:1", false],
+    ["2600:0::ffff:ffff", false],
+    ["2001:db8::ffff:ffff", false],
   ])("%s → %s", (address, blocked) => {
     expect(isBlockedAddress(address)).toBe(blocked);
   });
@@ -105,6 +116,20 @@ describe("checkOutboundUrl", () => {
   ])("refuses the literal private address in %s unless allowed", (url) => {
     expect(() => checkOutboundUrl(url, false)).toThrow(OutboundRefusedError);
     expect(checkOutboundUrl(url, true).href).toBe(new URL(url).href);
+  });
+
+  it("says why, naming the address and the setting that allows it", () => {
+    let caught: unknown;
+    try {
+      checkOutboundUrl("http://10.1.2.3/hook", false);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(OutboundRefusedError);
+    expect((caught as Error).name).toBe("OutboundRefusedError");
+    expect((caught as Error).message).toBe(
+      "points to 10.1.2.3, a loopback, private, link-local or metadata address (set VERSIONER_ALLOW_PRIVATE_WEBHOOKS=true to allow)",
+    );
   });
 
   it("refuses credentials in the URL, private or not", () => {

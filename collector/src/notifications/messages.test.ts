@@ -5,7 +5,6 @@ import { signature } from "./channel-sender.ts";
 import { emailMessage } from "./email-message.ts";
 import { parseRetryAfter } from "./http-sender.ts";
 import { buildPayload, NotificationPayload, payloadJsonSchema } from "./payload.ts";
-import { nextDelayMs, retryDelayMs } from "./retry-policy.ts";
 import { slackMessage } from "./slack-message.ts";
 import { teamsMessage } from "./teams-message.ts";
 
@@ -221,15 +220,6 @@ describe("delivery rules", () => {
     );
     expect(signature("secret", "1", "x")).not.toBe(signature("secret", "2", "x"));
     expect(signature("secret", "1", "x")).toMatch(/^sha256=[0-9a-f]{64}$/);
-  });
-
-  it("backs off exponentially with jitter, about a second first, capped", () => {
-    const policy = { baseMs: 1000, maxDelayMs: 3_600_000, maxAttempts: 15 };
-    expect(retryDelayMs(policy, 1, () => 0)).toBe(800);
-    expect(retryDelayMs(policy, 1, () => 1)).toBe(1200);
-    expect(retryDelayMs(policy, 3, () => 0.5)).toBe(4000);
-    expect(retryDelayMs(policy, 30, () => 0.5)).toBe(3_600_000);
-    expect(nextDelayMs(policy, 1, 30_000)).toBe(30_000);
   });
 
   it("reads Retry-After as seconds or an HTTP date", () => {

@@ -20,7 +20,8 @@ function readPayload(path: string | undefined, readFile: ReadOptions["readFile"]
   if (!path || !readFile) return {};
   try {
     const parsed: unknown = JSON.parse(readFile(path));
-    return typeof parsed === "object" && parsed !== null ? (parsed as PushPayload) : {};
+    // Objects and arrays only: null or a bare string has no push fields to read.
+    return parsed instanceof Object ? (parsed as PushPayload) : {};
   } catch {
     return {};
   }

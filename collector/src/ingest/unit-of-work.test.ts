@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stateCell } from "../testing/ingest-fixtures.ts";
+import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+
+// One /events/batch is one unit of work: every event reads what the earlier events of the same
+// batch planned, before anything is written. Each case below reads a row only the overlay holds.
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+type Item = { kind: "build" | "deployment"; idempotency_key?: string; event: Record<string, unknown> };
+
+async function batch(events: Item[]) {
+  const res = await t.call("POST", "/events/batch", { events });
+  expect(res.status).toBe(200);
+  return res.body.results as Array<{ status: number; body: Record<string, any> }>;
+}
+
+async function rows(sql: string, ...args: string[]) {
+  return (await t.database.client.execute({ sql, args })).rows;
+}
+
+const deployment = (product: string, environment: string, status: string, extra: object = {}): Item => ({
+  kind: "deployment",
+  event: { product_name: product, version: "1", environment_name: environment, status, ...extra },
+});
+
+const build = (product: string, status: string, extra: object = {}): Item => ({
+  kind: "build",
+  event: { product_name: product, version: "1", status, ...extra },
+});
+
+describe("a batch reads its own planned rows", () => {
+  it("numbers the environments it creates one after another", async () => {
+    const product = unique("envs");
+    const [max] = await rows("SELECT max(sort_order) AS m FROM environments");
+    const a = unique("env-a");
+    const b = unique("env-b");
+    await batch([deployment(product, a, "completed"), deployment(product, b, "completed")]);
+    const created = await rows("SELECT name, sort_order FROM environments WHERE name IN (?, ?)", a, b);
+    const order = Object.fromEntries(created.map((r) => [r.name, Number(r.sort_order)]));
+    expect(order[a]).toBe(Number(max?.m ?? 0) + 10);
+    expect(order[b]).toBe(Number(max?.m ?? 0) + 20);
+  });
+
+  it("answers a repeated event inside the batch with the first one's response", async () => {
+    const product = unique("batch-repeat");
+    const [first, second] = await batch([
+      deployment(product, "prod", "completed"),
+      deployment(product, "prod", "completed"),
+    ]);
+    expect(second?.body).toEqual(first?.body);
+    expect(
+      await rows("SELECT id FROM deployments WHERE id = ?", String(first?.body.deployment_id)),
+    ).toHaveLength(1);
+    expect(
+      await rows("SELECT id FROM events WHERE record_id = ?", String(first?.body.deployment_id)),
+    ).toHaveLength(1);
+  });
+
+  it("refuses a key reused inside the batch for another event, and replays it for the same one", async () => {
+    const product = unique("batch-key");
+    const key = unique("k");
+    const results = await batch([
+      { ...deployment(product, "prod", "started"), idempotency_key: key },
+      { ...deployment(product, "prod", "completed"), idempotency_key: key },
+      { ...deployment(product, "prod", "started"), idempotency_key: key },
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 409, 200]);
+    expect(results[1]?.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(results[2]?.body).toEqual(results[0]?.body);
+  });
+
+  it("starts a new deployment without invoke_id when the batch already finished the open one", async () => {
+    const product = unique("batch-redeploy");
+    const [started, completed, again] = await batch([
+      deployment(product, "prod", "started"),
+      deployment(product, "prod", "completed"),
+      deployment(product, "prod", "started", { deployed_by: "second" }),
+    ]);
+    expect(completed?.body.deployment_id).toBe(started?.body.deployment_id);
+    expect(again?.body.deployment_id).not.toBe(started?.body.deployment_id);
+    expect((await stateCell(t, product, "prod")).in_progress).toMatchObject({ status: "started" });
+  });
+
+  it("does the same for builds of a version", async () => {
+    const product = unique("batch-rebuild");
+    const [started, completed, again] = await batch([
+      build(product, "started"),
+      build(product, "completed"),
+      build(product, "started", { build_number: "2" }),
+    ]);
+    expect(completed?.body.build_id).toBe(started?.body.build_id);
+    expect(again?.body.build_id).not.toBe(started?.body.build_id);
+  });
+
+  it("advances a run started by an earlier request, then again within the batch", async () => {
+    const product = unique("batch-run");
+    await batch([deployment(product, "prod", "pending", { invoke_id: "r" })]);
+    const [started, completed] = await batch([
+      deployment(product, "prod", "started", { invoke_id: "r" }),
+      deployment(product, "prod", "completed", { invoke_id: "r", deployed_by: "jdoe" }),
+    ]);
+    expect(completed?.body.deployment_id).toBe(started?.body.deployment_id);
+    const [row] = await rows(
+      "SELECT status, deployed_by FROM deployments WHERE id = ?",
+      String(started?.body.deployment_id),
+    );
+    expect(row).toMatchObject({ status: "completed", deployed_by: "jdoe" });
+    expect((await stateCell(t, product, "prod")).current).toMatchObject({
+      version: "1",
+      deployed_by: "jdoe",
+    });
+  });
+
+  it("keeps builds and deployments of one version in their own streams", async () => {
+    const product = unique("streams");
+    const results = await batch([
+      build(product, "completed", { scm_sha: "a".repeat(40) }),
+      deployment(product, "prod", "completed"),
+      build(product, "completed", { scm_sha: "a".repeat(40) }),
+    ]);
+    // The second build repeats the first: the deployment in between is another stream.
+    expect(results[2]?.body).toEqual(results[0]?.body);
+    expect(
+      await rows("SELECT id FROM builds WHERE version_id = ?", String(results[0]?.body.version_id)),
+    ).toHaveLength(1);
+  });
+});

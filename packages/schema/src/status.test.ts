@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { deployedAt, normalizeStatus, STATUS_ALIASES, STATUSES, statusRank } from "./status.ts";
+
+// Written out by hand, not derived from STATUS_ALIASES: this table is the contract CI systems rely on.
+const ALIASES: Array<[string, string]> = [
+  ["pending", "pending"],
+  ["queued", "pending"],
+  ["scheduled", "pending"],
+  ["started", "started"],
+  ["in_progress", "started"],
+  ["init", "started"],
+  ["deploying", "started"],
+  ["building", "started"],
+  ["completed", "completed"],
+  ["success", "completed"],
+  ["complete", "completed"],
+  ["finished", "completed"],
+  ["deployed", "completed"],
+  ["built", "completed"],
+  ["failed", "failed"],
+  ["fail", "failed"],
+  ["failure", "failed"],
+  ["error", "failed"],
+  ["aborted", "aborted"],
+  ["abort", "aborted"],
+  ["cancelled", "aborted"],
+  ["canceled", "aborted"],
+  ["cancel", "aborted"],
+  ["skipped", "aborted"],
+];
+
+describe("@versioner/schema/status", () => {
+  it("lists the five canonical statuses in lifecycle order", () => {
+    expect(STATUSES).toEqual(["pending", "started", "completed", "failed", "aborted"]);
+  });
+
+  it.each(ALIASES)("normalises %s to %s", (alias, status) => {
+    expect(normalizeStatus(alias)).toBe(status);
+  });
+
+  it("knows exactly the documented aliases", () => {
+    expect(Object.keys(STATUS_ALIASES).sort()).toEqual(ALIASES.map(([alias]) => alias).sort());
+  });
+
+  it("ignores case and surrounding white space", () => {
+    expect(normalizeStatus("  SUCCESS\t")).toBe("completed");
+    expect(normalizeStatus("In_Progress")).toBe("started");
+  });
+
+  it("returns null for an unknown status, an empty one, and inherited object keys", () => {
+    expect(normalizeStatus("succeeded")).toBeNull();
+    expect(normalizeStatus("")).toBeNull();
+    expect(normalizeStatus("   ")).toBeNull();
+    expect(normalizeStatus("in progress")).toBeNull();
+  });
+
+  it("ranks pending below started below every terminal status, which share one rank", () => {
+    expect(statusRank("pending")).toBe(0);
+    expect(statusRank("started")).toBe(1);
+    expect(statusRank("completed")).toBe(2);
+    expect(statusRank("failed")).toBe(2);
+    expect(statusRank("aborted")).toBe(2);
+  });
+
+  it("deployed_at is completed_at, else started_at, else created_at", () => {
+    const created_at = "2026-01-01T00:00:00.000Z";
+    const started_at = "2026-01-01T00:01:00.000Z";
+    const completed_at = "2026-01-01T00:02:00.000Z";
+    expect(deployedAt({ created_at, started_at, completed_at })).toBe(completed_at);
+    expect(deployedAt({ created_at, started_at, completed_at: null })).toBe(started_at);
+    expect(deployedAt({ created_at, started_at: null, completed_at: null })).toBe(created_at);
+    expect(deployedAt({ created_at, started_at: null, completed_at })).toBe(completed_at);
+  });
+});

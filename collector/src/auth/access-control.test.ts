@@ -93,6 +93,7 @@ const REPRESENTATIVE: Partial<Record<Capability, () => [string, string, unknown?
     "/incidents",
     { title: unique("incident"), product: "matrix", environment: "matrix-prod" },
   ],
+  "integrations.manage": () => ["POST", "/integrations", { name: unique("integration"), kind: "github" }],
 };
 
 describe("permission matrix", () => {

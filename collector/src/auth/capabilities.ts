@@ -19,6 +19,7 @@ export const CAPABILITIES = [
   "audit.read",
   "badges.read",
   "incidents.manage",
+  "integrations.manage",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -83,6 +84,8 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
   "badges.read": ALL_ROLES,
   // Whoever may put a change into production may say it broke something (docs/insight.md).
   "incidents.manage": ["admin", "release_manager", "developer", "sre"],
+  // The matrix's "Manage integrations": an integration records deployments in the name of a platform.
+  "integrations.manage": ["admin", "sre"],
 };
 
 export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(

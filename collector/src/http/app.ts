@@ -25,6 +25,7 @@ import { DomainEventBus } from "../events/domain-events.ts";
 import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import { createInsightsRoutes } from "../insights/insights-routes.ts";
+import { createIntegrationRoutes, WEBHOOK_PATH } from "../integrations/integrations-routes.ts";
 import { registerRollbackDetector } from "../insights/rollback-detector.ts";
 import { createNotificationRoutes } from "../notifications/notification-routes.ts";
 import { createOutboxWriter } from "../notifications/outbox-writer.ts";
@@ -95,6 +96,8 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.use("*", async (c, next) => {
     const path = c.req.path.replace(/\/$/, "") || "/";
     if (PUBLIC_PATHS.has(path) || isDocsPath(path)) return next();
+    // Platform webhooks prove themselves with a signature or the integration's secret (integrations/).
+    if (c.req.method === "POST" && WEBHOOK_PATH.test(c.req.path)) return next();
     // Badges authenticate a request without header or cookie themselves (public, or ?token=).
     if (BADGE_PATH.test(c.req.path) && !c.req.header("authorization") && !getCookie(c, SESSION_COOKIE)) {
       return next();
@@ -160,6 +163,7 @@ export function createApp(options: Omit<AppDeps, "bus"> & { bus?: DomainEventBus
   app.route("/", createBadgeRoutes(deps));
   app.route("/", createCliDownloadRoutes(deps));
   app.route("/", createInsightsRoutes(deps));
+  app.route("/", createIntegrationRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

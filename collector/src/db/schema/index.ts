@@ -4,6 +4,7 @@ export * from "./buttons.ts";
 export * from "./catalog.ts";
 export * from "./events.ts";
 export * from "./insights.ts";
+export * from "./integrations.ts";
 export * from "./notifications.ts";
 export * from "./releases.ts";
 export * from "./variables.ts";

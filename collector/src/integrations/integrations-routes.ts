@@ -251,15 +251,8 @@ export function createIntegrationRoutes(deps: AppDeps) {
       bus: deps.bus,
     },
   };
-  const receive = async (kind: IntegrationKind, raw: Request, token?: string) => {
-    const reply = await receiveWebhook(
-      service,
-      kind,
-      { headers: raw.headers, body: await raw.text() },
-      token,
-    );
-    return reply;
-  };
+  const receive = async (kind: IntegrationKind, raw: Request, token?: string) =>
+    receiveWebhook(service, kind, { headers: raw.headers, body: await raw.text() }, token);
   return new OpenAPIHono<AppEnv>()
     .openapi(webhooks.vercel, async (c) => {
       const reply = await receive("vercel", c.req.raw, c.req.param("token"));

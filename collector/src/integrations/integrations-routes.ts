@@ -239,8 +239,9 @@ const webhooks = {
   ),
 };
 
-export function createIntegrationRoutes(deps: AppDeps) {
-  const service: IntegrationDeps = {
+/** The integrations service's dependencies, for the API and the dashboard alike. */
+export function integrationDeps(deps: AppDeps): IntegrationDeps {
+  return {
     database: deps.database,
     clock: deps.clock,
     publicUrl: deps.config.publicUrl,
@@ -251,6 +252,10 @@ export function createIntegrationRoutes(deps: AppDeps) {
       bus: deps.bus,
     },
   };
+}
+
+export function createIntegrationRoutes(deps: AppDeps) {
+  const service = integrationDeps(deps);
   const receive = async (kind: IntegrationKind, raw: Request, token?: string) =>
     receiveWebhook(service, kind, { headers: raw.headers, body: await raw.text() }, token);
   return new OpenAPIHono<AppEnv>()

@@ -80,7 +80,7 @@ describe("the Argo CD template of docs/integrations/argocd.md", () => {
         method: "POST",
         ...signArgocd(body, created.body.secret),
       });
-      const answer = await res.json();
+      const answer = (await res.json()) as { deployment: Record<string, unknown> };
       expect(res.status, `${template}: ${JSON.stringify(answer)}`).toBe(200);
       expect(answer.deployment).toMatchObject({
         product_name: name,

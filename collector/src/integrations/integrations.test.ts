@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { integrations } from "../db/schema/index.ts";
 import { signGithub, signVercel, vercelDelivery } from "../testing/integration-fixtures.ts";
+import { signInAs } from "../testing/sessions.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import { MAX_KEPT_DELIVERIES } from "./integrations-service.ts";
 
@@ -123,18 +124,10 @@ describe("/integrations", () => {
       ["sre", 201],
       ["developer", 403],
     ] as const) {
-      const email = `${unique(role)}@integrations.test`;
-      await t.call("POST", "/users", { email, role, password: "correct horse battery" });
-      const login = await t.call(
-        "POST",
-        "/auth/login",
-        { email, password: "correct horse battery" },
-        { token: null },
-      );
-      const cookie = login.headers.get("set-cookie")?.split(";")[0] ?? "";
+      const { cookie, csrf } = await signInAs(t, role);
       const res = await t.app.request("/integrations", {
         method: "POST",
-        headers: { cookie, "x-csrf-token": login.body.csrf_token, "content-type": "application/json" },
+        headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
         body: JSON.stringify({ name: unique("by-role"), kind: "argocd" }),
       });
       expect(res.status, role).toBe(status);

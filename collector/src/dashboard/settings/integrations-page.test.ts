@@ -1,24 +1,14 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { signVercel, vercelDelivery } from "../../testing/integration-fixtures.ts";
+import { signInAs, type TestSession } from "../../testing/sessions.ts";
 import { createTestApp, type TestApp, unique } from "../../testing/test-app.ts";
 
 let t: TestApp;
-let session = { cookie: "", csrf: "" };
+let session: TestSession;
 
 beforeAll(async () => {
   t = await createTestApp();
-  await t.call("POST", "/users", {
-    email: "sre@integrations.test",
-    role: "sre",
-    password: "correct horse battery",
-  });
-  const login = await t.call(
-    "POST",
-    "/auth/login",
-    { email: "sre@integrations.test", password: "correct horse battery" },
-    { token: null },
-  );
-  session = { cookie: login.headers.get("set-cookie")?.split(";")[0] ?? "", csrf: login.body.csrf_token };
+  session = await signInAs(t, "sre");
 });
 afterAll(() => t.close());
 
@@ -81,17 +71,6 @@ it("creates an integration, shows the URL and the secret once, saves the mapping
 });
 
 it("refuses a developer the page", async () => {
-  await t.call("POST", "/users", {
-    email: "dev@integrations.test",
-    role: "developer",
-    password: "correct horse battery",
-  });
-  const login = await t.call(
-    "POST",
-    "/auth/login",
-    { email: "dev@integrations.test", password: "correct horse battery" },
-    { token: null },
-  );
-  const cookie = login.headers.get("set-cookie")?.split(";")[0] ?? "";
-  expect((await open("/settings/integrations", cookie)).status).toBe(403);
+  const developer = await signInAs(t, "developer");
+  expect((await open("/settings/integrations", developer.cookie)).status).toBe(403);
 });

@@ -184,6 +184,9 @@ const WebhookIgnored = z
   .openapi("IntegrationDeliveryIgnored");
 
 function webhookRoute(path: string, summary: string, description: string) {
+  const params = path.includes("{token}")
+    ? { params: z.object({ token: z.string().openapi({ description: "The integration's URL token" }) }) }
+    : {};
   return createRoute({
     method: "post",
     path,
@@ -203,6 +206,7 @@ function webhookRoute(path: string, summary: string, description: string) {
       }),
     ],
     request: {
+      ...params,
       // The raw body is read as text: the signature covers its exact bytes.
       body: { required: true, content: { "application/json": { schema: { type: "object" as const } } } },
     },

@@ -125,7 +125,7 @@ describe("permission matrix", () => {
         }
       }
     }
-  });
+  }, 60_000);
 
   it("checks every API key scope before anything else on every route of the OpenAPI document", async () => {
     const doc = (await t.call("GET", "/openapi.json")).body;

@@ -447,7 +447,7 @@ describe("settings in dark mode", () => {
       await page.goto(`${collector.url}/settings`);
       const links = page.getByRole("navigation", { name: "Settings" }).getByRole("link");
       const paths = await links.evaluateAll((anchors) => anchors.map((a) => a.getAttribute("href") ?? ""));
-      expect(paths).toHaveLength(7);
+      expect(paths).toHaveLength(8);
       for (const path of paths) await open(page, path);
     } finally {
       await context.close();

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { githubDeploymentStatus, signGithub } from "@versioner/collector/testing/integration-fixtures";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, seriousAccessibilityViolations, signInAs } from "../support/browser.ts";
@@ -107,6 +108,7 @@ describe("settings as an admin", () => {
       "API keys",
       "Personal tokens",
       "Notifications",
+      "Integrations",
       "Variables",
       "Deployment buttons",
       "Audit log",
@@ -145,6 +147,43 @@ describe("settings as an admin", () => {
     expect(await page.locator('tr[data-key="github-actions"]').textContent()).toContain("revoked");
     const refused = await api({ url: collector.url, token: key }, "GET", "/state");
     expect(refused.status).toBe(401);
+  });
+
+  it("creates a GitHub integration: URL and secret shown once, mapping saved, deliveries listed", async () => {
+    await open(page, "/settings/integrations");
+    const form = page.locator("details", { hasText: "New integration" });
+    await form.getByLabel("Name").fill("github-acme");
+    await form.getByLabel("GitHub deployments").check();
+    await form.getByRole("button", { name: "Create integration" }).click();
+    await page.waitForURL(/\/settings\/integrations\/[\w-]+\?notice=Created/);
+    const secret = await page.locator("[data-secret-once]").inputValue();
+    expect(secret).toMatch(/^vsec_/);
+    const url = await page.locator("[data-webhook-url]").inputValue();
+    expect(url).toBe(`${collector.url}/integrations/github`);
+    await expectNoSeriousViolations(page);
+
+    await page.locator("summary", { hasText: "Edit mapping" }).click();
+    await page.getByLabel(/^Products/).fill("acme/storefront = web");
+    await page.getByRole("button", { name: "Save mapping" }).click();
+    await page.waitForURL(/notice=Mapping/);
+    expect(await page.locator("[data-secret-once]").count()).toBe(0);
+    expect(await page.content()).not.toContain(secret);
+
+    const delivery = signGithub(
+      "deployment_status",
+      githubDeploymentStatus({ repository: "storefront", state: "success" }),
+      secret,
+      "e2e-delivery-1",
+    );
+    const sent = await fetch(url, { method: "POST", headers: delivery.headers, body: delivery.body });
+    expect(sent.status).toBe(200);
+    await page.reload();
+    const row = page.locator('tr[data-delivery="e2e-delivery-1"]');
+    expect(await row.textContent()).toContain("recorded");
+    expect(await row.textContent()).toContain(
+      "web 7f3c9a1e5b2d4c6f8a0b1c2d3e4f5a6b7c8d9e0f → production (completed)",
+    );
+    await expectNoSeriousViolations(page);
   });
 
   it("creates a personal token shown once, lists and revokes it", async () => {
@@ -408,7 +447,7 @@ describe("settings in dark mode", () => {
       await page.goto(`${collector.url}/settings`);
       const links = page.getByRole("navigation", { name: "Settings" }).getByRole("link");
       const paths = await links.evaluateAll((anchors) => anchors.map((a) => a.getAttribute("href") ?? ""));
-      expect(paths).toHaveLength(7);
+      expect(paths).toHaveLength(8);
       for (const path of paths) await open(page, path);
     } finally {
       await context.close();

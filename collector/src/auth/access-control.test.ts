@@ -135,6 +135,7 @@ const REPRESENTATIVE: Partial<Record<Capability, (role: Role) => Request | Promi
     `/deployment-requests/${await submittedRequest()}/slots/${typeFor(role)}`,
     { decision: "approved" },
   ],
+  "integrations.manage": () => ["POST", "/integrations", { name: unique("integration"), kind: "github" }],
 };
 
 describe("permission matrix", () => {

@@ -23,6 +23,7 @@ export const CAPABILITIES = [
   "preflight.check",
   "deployment_requests.manage",
   "deployment_requests.approve",
+  "integrations.manage",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
@@ -110,6 +111,8 @@ export const CAPABILITY_ROLES: Readonly<Record<Capability, readonly Role[]>> = {
     "security",
     "compliance",
   ],
+  // The matrix's "Manage integrations": an integration records deployments in the name of a platform.
+  "integrations.manage": ["admin", "sre"],
 };
 
 export const ROLE_CAPABILITIES: Readonly<Record<Role, ReadonlySet<Capability>>> = Object.fromEntries(

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "./client.ts";
-import { notificationChannels, variables } from "./schema/index.ts";
+import { integrations, notificationChannels, variables } from "./schema/index.ts";
 
 /**
  * Seals again every secret stored in clear (before encryption existed) or under a previous key,
@@ -9,7 +9,7 @@ import { notificationChannels, variables } from "./schema/index.ts";
 export async function resealSecrets(database: Database): Promise<number> {
   const { db, secrets } = database;
   return database.writeLock.run(async () => {
-    const [channels, secretVariables] = await Promise.all([
+    const [channels, secretVariables, integrationSecrets] = await Promise.all([
       db
         .select({ id: notificationChannels.id, secrets: notificationChannels.secrets })
         .from(notificationChannels),
@@ -17,6 +17,7 @@ export async function resealSecrets(database: Database): Promise<number> {
         .select({ id: variables.id, value: variables.value })
         .from(variables)
         .where(eq(variables.secret, true)),
+      db.select({ id: integrations.id, secret: integrations.secret }).from(integrations),
     ]);
     const updates = [
       ...channels
@@ -34,6 +35,14 @@ export async function resealSecrets(database: Database): Promise<number> {
             .update(variables)
             .set({ value: secrets.seal(secrets.open(row.value)) })
             .where(eq(variables.id, row.id)),
+        ),
+      ...integrationSecrets
+        .filter((row) => secrets.needsReseal(row.secret))
+        .map((row) =>
+          db
+            .update(integrations)
+            .set({ secret: secrets.seal(secrets.open(row.secret)) })
+            .where(eq(integrations.id, row.id)),
         ),
     ];
     const [first, ...rest] = updates;

@@ -103,9 +103,17 @@ describe("secrets at rest", () => {
           })
         ).status,
       ).toBe(201);
+      const integration = await t.call("POST", "/integrations", {
+        name: unique("vercel"),
+        kind: "vercel",
+        secret: "integration-secret-value",
+      });
+      expect(integration.status).toBe(201);
       for (const file of [t.path, `${t.path}-wal`].filter(existsSync)) {
         const bytes = readFileSync(file).toString("latin1");
-        for (const secret of [...secrets, "variable-secret-value"]) expect(bytes, file).not.toContain(secret);
+        for (const secret of [...secrets, "variable-secret-value", "integration-secret-value"]) {
+          expect(bytes, file).not.toContain(secret);
+        }
       }
       // Edits that leave the URL alone still send to it.
       expect(
@@ -127,7 +135,7 @@ describe("secrets at rest", () => {
       previousSecretKeys: [KEY_A],
     });
     try {
-      expect(await resealSecrets(rotated)).toBe(2);
+      expect(await resealSecrets(rotated)).toBe(3);
       expect(await resealSecrets(rotated)).toBe(0);
     } finally {
       rotated.close();
@@ -140,6 +148,8 @@ describe("secrets at rest", () => {
       });
       const variable = await onlyNew.client.execute("SELECT value FROM variables WHERE key = 'deploy_token'");
       expect(onlyNew.secrets.open(String(variable.rows[0]?.value))).toBe("variable-secret-value");
+      const integration = await onlyNew.client.execute("SELECT secret FROM integrations");
+      expect(onlyNew.secrets.open(String(integration.rows[0]?.secret))).toBe("integration-secret-value");
     } finally {
       onlyNew.close();
       t.close();

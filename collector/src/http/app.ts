@@ -33,6 +33,7 @@ import { createHealthRoutes } from "../health/health-routes.ts";
 import { createIngestRoutes } from "../ingest/ingest-routes.ts";
 import { createInsightsRoutes } from "../insights/insights-routes.ts";
 import { registerRollbackDetector } from "../insights/rollback-detector.ts";
+import { createIntegrationRoutes, WEBHOOK_PATH } from "../integrations/integrations-routes.ts";
 import { createMcpRoutes } from "../mcp/mcp-routes.ts";
 import { CollectorMetrics } from "../metrics/collector-metrics.ts";
 import { createMetricsRoutes, instrumentApp, requestMetrics } from "../metrics/metrics-routes.ts";
@@ -115,6 +116,8 @@ export function createApp(
   app.use("*", async (c, next) => {
     const path = c.req.path.replace(/\/$/, "") || "/";
     if (PUBLIC_PATHS.has(path) || isDocsPath(path)) return next();
+    // Platform webhooks prove themselves with a signature or the integration's secret (integrations/).
+    if (c.req.method === "POST" && WEBHOOK_PATH.test(c.req.path)) return next();
     // Badges authenticate a request without header or cookie themselves (public, or ?token=).
     if (BADGE_PATH.test(c.req.path) && !c.req.header("authorization") && !getCookie(c, SESSION_COOKIE)) {
       return next();
@@ -192,6 +195,7 @@ export function createApp(
     "/",
     createMcpRoutes((request) => Promise.resolve(app.fetch(request))),
   );
+  app.route("/", createIntegrationRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

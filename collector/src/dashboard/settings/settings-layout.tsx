@@ -40,6 +40,13 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
     summary: "Slack, Teams, webhook and email channels, their delivery log and replay.",
   },
   {
+    href: "/settings/integrations",
+    label: "Integrations",
+    capability: "integrations.manage",
+    summary:
+      "Vercel, GitHub deployments and Argo CD: the URL to paste, the secret, the mapping, the last deliveries.",
+  },
+  {
     href: "/settings/variables",
     label: "Variables",
     capability: "catalog.read",

@@ -5,6 +5,7 @@ import { registerAuditPage } from "./audit-page.tsx";
 import { registerButtonsPage } from "./buttons-page.tsx";
 import { registerChannelPage } from "./channel-page.tsx";
 import { registerDeliveryPage } from "./delivery-page.tsx";
+import { registerIntegrationsPage } from "./integrations-page.tsx";
 import { registerNotificationsPage } from "./notifications-page.tsx";
 import { registerSettingsIndexPage } from "./settings-index-page.tsx";
 import { registerTokensPage } from "./tokens-page.tsx";
@@ -26,6 +27,7 @@ export function registerSettings(router: DashboardRouter, settings: SettingsDeps
   registerNotificationsPage(router, settings);
   registerDeliveryPage(router, settings);
   registerChannelPage(router, settings);
+  registerIntegrationsPage(router, settings);
   registerVariablesPage(router, settings);
   registerButtonsPage(router, settings);
   registerAuditPage(router, settings);

@@ -6,6 +6,7 @@ export * from "./catalog.ts";
 export * from "./events.ts";
 export * from "./governance.ts";
 export * from "./insights.ts";
+export * from "./integrations.ts";
 export * from "./notifications.ts";
 export * from "./releases.ts";
 export * from "./variables.ts";

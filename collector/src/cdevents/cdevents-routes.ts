@@ -3,6 +3,7 @@ import { DomainError } from "../errors.ts";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { json, protectedRoute } from "../http/route.ts";
+import { ingestDeps } from "../ingest/ingest-routes.ts";
 import { type EventOutcome, receiveCdevents } from "./cdevents-service.ts";
 import { readCloudEvents } from "./cloudevents-http.ts";
 
@@ -78,13 +79,7 @@ const receiveRoute = protectedRoute("deployments.record", {
 
 export function createCdeventsRoutes(deps: AppDeps) {
   const service = {
-    ingest: {
-      database: deps.database,
-      clock: deps.clock,
-      dedupWindowSeconds: deps.config.dedupWindowSeconds,
-      bus: deps.bus,
-      metrics: deps.metrics,
-    },
+    ingest: ingestDeps(deps),
     catalog: { database: deps.database, clock: deps.clock },
     mapping: { artifactProducts: deps.config.cdeventsArtifactProducts },
   };

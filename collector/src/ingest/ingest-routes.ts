@@ -12,7 +12,13 @@ import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { errorJson, json, jsonBody, protectedRoute } from "../http/route.ts";
 import { deploymentPageUrl } from "../public-links.ts";
-import { ingestBatch, ingestBuild, ingestDeployment, type RawEvent } from "./ingest-service.ts";
+import {
+  type IngestDeps,
+  ingestBatch,
+  ingestBuild,
+  ingestDeployment,
+  type RawEvent,
+} from "./ingest-service.ts";
 
 const IdempotencyHeader = z.object({
   "idempotency-key": z.string().min(1).max(255).optional().openapi({
@@ -71,14 +77,19 @@ const batchRoute = protectedRoute("deployments.record", {
   responses: { 200: json(BatchResponse, "One result per event, in order") },
 });
 
-export function createIngestRoutes(deps: AppDeps) {
-  const ingest = {
+/** What the ingest service needs from the app: one place for every route that records events. */
+export function ingestDeps(deps: AppDeps): IngestDeps {
+  return {
     database: deps.database,
     clock: deps.clock,
     dedupWindowSeconds: deps.config.dedupWindowSeconds,
     bus: deps.bus,
     metrics: deps.metrics,
   };
+}
+
+export function createIngestRoutes(deps: AppDeps) {
+  const ingest = ingestDeps(deps);
   const app = new OpenAPIHono<AppEnv>();
   for (const path of ["/build-events", "/version-events"]) {
     app.openapi(buildRoute(path, path === "/version-events"), async (c) => {

@@ -5,6 +5,7 @@ import { DomainError } from "../errors.ts";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { errorJson, json, jsonBody, protectedRoute } from "../http/route.ts";
+import { ingestDeps } from "../ingest/ingest-routes.ts";
 import { INTEGRATION_KINDS, type IntegrationKind } from "./integration-kinds.ts";
 import {
   createIntegration,
@@ -249,12 +250,7 @@ export function integrationDeps(deps: AppDeps): IntegrationDeps {
     database: deps.database,
     clock: deps.clock,
     publicUrl: deps.config.publicUrl,
-    ingest: {
-      database: deps.database,
-      clock: deps.clock,
-      dedupWindowSeconds: deps.config.dedupWindowSeconds,
-      bus: deps.bus,
-    },
+    ingest: ingestDeps(deps),
   };
 }
 

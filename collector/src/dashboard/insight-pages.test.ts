@@ -165,6 +165,7 @@ describe("page helpers", () => {
       from: "2026-09-01",
       to: "2026-11-29",
       bucket: "week",
+      tz: "UTC",
     });
     expect(parseMetricsFilters({ from: "2026-13-45", to: "x", bucket: "year" }, now)).toMatchObject({
       from: "2026-09-01",

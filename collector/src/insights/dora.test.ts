@@ -6,6 +6,7 @@ import {
   computeDora,
   type DoraDeployment,
   type DoraIncident,
+  factOf,
   percentile,
   restoreStreaks,
 } from "./dora.ts";
@@ -44,8 +45,18 @@ describe("UTC buckets", () => {
 
   it("covers a window with whole buckets, the end exclusive", () => {
     expect(bucketsOf("2026-03-04T12:00:00.000Z", "2026-03-16T00:00:00.000Z", "week")).toEqual([
-      { start: "2026-03-02T00:00:00.000Z", end: "2026-03-09T00:00:00.000Z" },
-      { start: "2026-03-09T00:00:00.000Z", end: "2026-03-16T00:00:00.000Z" },
+      {
+        start: "2026-03-02T00:00:00.000Z",
+        end: "2026-03-09T00:00:00.000Z",
+        start_day: "2026-03-02",
+        end_day: "2026-03-09",
+      },
+      {
+        start: "2026-03-09T00:00:00.000Z",
+        end: "2026-03-16T00:00:00.000Z",
+        start_day: "2026-03-09",
+        end_day: "2026-03-16",
+      },
     ]);
     expect(
       bucketsOf("2026-01-31T00:00:00.000Z", "2026-03-01T00:00:00.000Z", "month").map((b) => b.start),
@@ -133,7 +144,8 @@ describe("computeDora on a constructed two-week history", () => {
     from,
     to,
     bucket: "week",
-    days: aggregateDays(deployments, from, to),
+    timeZone: "UTC",
+    days: aggregateDays(deployments.map(factOf), from, to),
     incidents,
     streaks: restoreStreaks(deployments),
   });
@@ -205,6 +217,7 @@ describe("computeDora on a constructed two-week history", () => {
       from: "2026-03-02T00:00:00.000Z",
       to: "2026-03-04T00:00:00.000Z",
       bucket: "day",
+      timeZone: "UTC",
       days: [],
       incidents: [],
       streaks: [],
@@ -239,7 +252,8 @@ describe("computeDora on a constructed two-week history", () => {
       from: "2026-03-02T00:00:00.000Z",
       to: "2026-03-16T00:00:00.000Z",
       bucket: "week",
-      days: aggregateDays(twenty, "2026-03-02T00:00:00.000Z", "2026-03-16T00:00:00.000Z"),
+      timeZone: "UTC",
+      days: aggregateDays(twenty.map(factOf), "2026-03-02T00:00:00.000Z", "2026-03-16T00:00:00.000Z"),
       incidents: [],
       streaks: [],
     });
@@ -248,8 +262,11 @@ describe("computeDora on a constructed two-week history", () => {
       from: "2026-03-02T00:00:00.000Z",
       to: "2026-03-16T00:00:00.000Z",
       bucket: "week",
+      timeZone: "UTC",
       days: aggregateDays(
-        [deployment("w1", "2026-03-02T10:00:00.000Z"), deployment("w2", "2026-03-09T10:00:00.000Z")],
+        [deployment("w1", "2026-03-02T10:00:00.000Z"), deployment("w2", "2026-03-09T10:00:00.000Z")].map(
+          factOf,
+        ),
         "2026-03-02T00:00:00.000Z",
         "2026-03-16T00:00:00.000Z",
       ),

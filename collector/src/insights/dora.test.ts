@@ -100,6 +100,22 @@ describe("time to restore: failure streaks", () => {
     ]);
   });
 
+  it("orders deployments of the same millisecond by id: good a then failed b opens an outage c closes", () => {
+    const streaks = restoreStreaks([
+      deployment("c", "2026-03-02T11:00:00.000Z"),
+      deployment("b", "2026-03-02T10:00:00.000Z", { status: "failed" }),
+      deployment("a", "2026-03-02T10:00:00.000Z"),
+    ]);
+    expect(streaks).toEqual([
+      {
+        product_id: "p",
+        environment_id: "prod",
+        failed_at: "2026-03-02T10:00:00.000Z",
+        restored_at: "2026-03-02T11:00:00.000Z",
+      },
+    ]);
+  });
+
   it("keeps products and environments apart", () => {
     const streaks = restoreStreaks([
       deployment("a", "2026-03-02T10:00:00.000Z", { status: "failed" }),

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { isTimeZone, LocalDays, localDate, offsetAt, startOfLocalDay } from "./calendar.ts";
+import {
+  canonicalTimeZone,
+  isTimeZone,
+  LocalDays,
+  localDate,
+  offsetAt,
+  startOfLocalDay,
+} from "./calendar.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -9,6 +16,8 @@ describe("local days in an IANA time zone", () => {
     expect(["UTC", "Europe/Paris", "America/Sao_Paulo", "Asia/Kolkata"].every(isTimeZone)).toBe(true);
     expect(isTimeZone("Mars/Olympus_Mons")).toBe(false);
     expect(isTimeZone("")).toBe(false);
+    expect(canonicalTimeZone("europe/paris")).toBe("Europe/Paris");
+    expect(canonicalTimeZone("Mars/Olympus_Mons")).toBeNull();
   });
 
   it("Europe/Paris, spring forward on 2026-03-29 (02:00 CET → 03:00 CEST): a 23-hour day", () => {

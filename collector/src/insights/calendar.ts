@@ -28,14 +28,21 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
+/**
+ * The runtime's own spelling of a time zone name it knows (`europe/paris` → `Europe/Paris`), or
+ * null. Only these reach the formatter cache, so request input cannot grow it without bound.
+ */
+export function canonicalTimeZone(timeZone: string): string | null {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
 /** True for a time zone name the runtime knows (IANA, e.g. `Europe/Paris`, `UTC`). */
 export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
+  return canonicalTimeZone(timeZone) !== null;
 }
 
 /** The zone's UTC offset in ms at an instant (local = instant + offset); offsets are whole seconds. */

@@ -187,6 +187,10 @@ describe("GET /metrics/dora", () => {
     const zone = await t.call("GET", "/metrics/dora?tz=Mars/Olympus_Mons");
     expect(zone.status).toBe(422);
     expect(zone.body.detail[0].loc).toEqual(["query", "tz"]);
+    // A name the runtime knows in another case is answered in its canonical spelling.
+    const lower = await t.call("GET", "/metrics/dora?tz=europe/paris");
+    expect(lower.status).toBe(200);
+    expect(lower.body.window.tz).toBe("Europe/Paris");
   });
 });
 

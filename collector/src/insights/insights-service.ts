@@ -12,6 +12,7 @@ import {
   versions,
 } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
+import { canonicalTimeZone } from "./calendar.ts";
 import { compareLink } from "./compare-link.ts";
 import { aggregateDays, type Bucket, bucketsOf, computeDora, type DoraFact, restoreStreaks } from "./dora.ts";
 import { type DiffCell, diffEnvironments } from "./environment-diff.ts";
@@ -340,7 +341,10 @@ export function nextGoodDeploymentQuery(
 }
 
 /** DORA's four keys for the production environments, a product and/or team, over a window. */
-export async function doraMetrics(deps: DoraDeps, query: DoraQuery): Promise<DoraMetrics> {
+export async function doraMetrics(deps: DoraDeps, request: DoraQuery): Promise<DoraMetrics> {
+  const tz = canonicalTimeZone(request.tz);
+  if (!tz) throw ValidationError.field(["query", "tz"], "must be an IANA time zone name, e.g. Europe/Paris");
+  const query = { ...request, tz };
   const window = doraWindow(deps, query);
   const envs = await productionEnvironments(deps, query.environment);
   const ids = await productIds(deps, query);

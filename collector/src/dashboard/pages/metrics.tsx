@@ -3,7 +3,7 @@ import type { Child } from "hono/jsx";
 import { listEnvironments } from "../../catalog/environments-service.ts";
 import { DomainError, ValidationError } from "../../errors.ts";
 import type { AppDeps } from "../../http/app-env.ts";
-import { addDays, isTimeZone, localDate, startOfLocalDay } from "../../insights/calendar.ts";
+import { addDays, canonicalTimeZone, localDate, startOfLocalDay } from "../../insights/calendar.ts";
 import { BUCKETS, type Bucket } from "../../insights/dora.ts";
 import { doraMetrics } from "../../insights/insights-service.ts";
 import { allProducts } from "../catalog-reads.ts";
@@ -35,7 +35,7 @@ const isDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.is
  * Without dates the last 90 days up to today are shown (the API's default window, rounded to days).
  */
 export function parseMetricsFilters(query: Record<string, string | undefined>, now: Date): MetricsFilters {
-  const tz = query.tz && isTimeZone(query.tz) ? query.tz : "UTC";
+  const tz = (query.tz && canonicalTimeZone(query.tz)) || "UTC";
   const to = query.to && isDay(query.to) ? query.to : localDate(now.getTime(), tz);
   const from = query.from && isDay(query.from) ? query.from : addDays(to, -(DEFAULT_DAYS - 1));
   const bucket = (BUCKETS as readonly string[]).includes(query.bucket ?? "")

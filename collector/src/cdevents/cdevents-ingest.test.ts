@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   batchMode,
@@ -285,11 +286,17 @@ describe("POST /cdevents: artifacts, pipeline runs and environments", () => {
 
   for (const spec of SPECS) {
     for (const mode of Object.keys(MODES) as Mode[]) {
-      it(`accepts and maps each subject from CDEvents ${spec} in ${mode} mode`, async () => {
+      it(`accepts and maps each subject from CDEvents ${spec} in ${mode} mode, with links and custom data`, async () => {
         const product = unique("matrix");
+        const extras = () => ({
+          links: sampleLinks(),
+          customData: { versioner: { product_name: product, version: "1.0.2" }, team: "core" },
+          customDataContentType: "application/json",
+          chainId: randomUUID(),
+        });
         const cases: Array<[Record<string, any>, string]> = [
           [
-            cdevent(spec, "service.deployed", serviceContent("uat", `pkg:npm/${product}@1.0.0`)),
+            cdevent(spec, "service.deployed", serviceContent("uat", `pkg:npm/${product}@1.0.0`), extras()),
             "deployment",
           ],
           [
@@ -297,30 +304,45 @@ describe("POST /cdevents: artifacts, pipeline runs and environments", () => {
               spec,
               "artifact.packaged",
               { change: { id: "c1" } },
-              { subjectId: `pkg:npm/${product}@1.0.1` },
+              { subjectId: `pkg:npm/${product}@1.0.1`, ...extras() },
             ),
             "build",
-          ],
-          [
-            cdevent(spec, "environment.created", { name: "uat" }, { subjectId: unique("uat") }),
-            "environment",
           ],
           [
             cdevent(
               spec,
-              "pipelinerun.finished",
-              { outcome: "success" },
-              {
-                customData: { versioner: { product_name: product, version: "1.0.2" } },
-              },
+              "environment.created",
+              { name: "uat" },
+              { subjectId: unique("uat"), subjectSource: "/k8s", ...extras() },
             ),
-            "build",
+            "environment",
           ],
+          [cdevent(spec, "pipelinerun.finished", { outcome: "success" }, extras()), "build"],
         ];
         for (const [event, mappedTo] of cases) {
           const res = await postOne(mode, event);
           expect(res.status, JSON.stringify(res.body)).toBe(200);
           expect(res.body.mapped_to).toBe(mappedTo);
+          // What the record keeps of the event, read back from the API rather than the response.
+          const stored =
+            mappedTo === "environment"
+              ? (await t.call("GET", `/environments/${res.body.result.id}`)).body.metadata.cdevents
+              : mappedTo === "deployment"
+                ? (await t.call("GET", `/deployments/${res.body.result.deployment_id}`)).body.extra_metadata
+                    .cdevents
+                : // A build's extra_metadata lands on its version.
+                  (await t.call("GET", `/versions/${res.body.result.version_id}`)).body.extra_metadata
+                    .cdevents;
+          expect(stored).toMatchObject({
+            id: event.context.id,
+            source: event.context.source,
+            type: event.context.type,
+            spec,
+            chain_id: event.context.chainId,
+            links: event.context.links,
+            custom_data: event.customData,
+            custom_data_content_type: "application/json",
+          });
         }
       });
     }

@@ -28,8 +28,9 @@ export type Mapping =
 export interface EnvironmentFacts {
   name?: string;
   url?: string;
-  source?: string;
   at: string;
+  /** The event's provenance (id, source, links, custom data…), as on every record made from a CDEvent. */
+  event: Record<string, unknown>;
 }
 
 export interface MappingOptions {
@@ -259,8 +260,8 @@ export function mapCDEvent(
         facts: {
           ...(content.name !== undefined && { name: content.name }),
           ...(url !== undefined && { url }),
-          ...(subject.source !== undefined && { source: subject.source }),
           at: context.timestamp,
+          event: provenance(event, spec, { predicate }).cdevents as Record<string, unknown>,
         },
       };
     }

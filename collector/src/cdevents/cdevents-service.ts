@@ -324,9 +324,13 @@ function factsOf(
   mapping: Extract<Mapping, { kind: "environment" }>,
   previous: Record<string, unknown> | undefined,
 ): Record<string, unknown> {
-  const { at, ...facts } = mapping.facts;
+  const { at, event, ...facts } = mapping.facts;
+  // What the environment is (name, url) accumulates over events; what the event was (id, links,
+  // custom data…) is the latest event's alone.
   const next: Record<string, unknown> = {
-    ...previous,
+    ...(previous?.name !== undefined && { name: previous.name }),
+    ...(previous?.url !== undefined && { url: previous.url }),
+    ...event,
     ...facts,
     timestamp: at,
     last_predicate: mapping.predicate,

@@ -132,6 +132,22 @@ describe("DORA metrics page", () => {
     expect(res.html).not.toContain("2026-03-09</th>");
   });
 
+  it("reads the dates as local days of the chosen time zone and labels buckets by local date", async () => {
+    const cookie = await signInAs("viewer");
+    // At UTC+14, 03-02 10:00Z is 03-03 00:00 local and 03-03 12:00Z … 03-04 09:30Z all fall on 03-04.
+    const res = await page(
+      `/metrics/dora?product=${product}&from=2026-03-02&to=2026-03-08&bucket=day&tz=Pacific/Kiritimati`,
+      cookie,
+    );
+    expect(res.status).toBe(200);
+    expect(res.html).toContain("2026-03-02 to 2026-03-08 (Pacific/Kiritimati)");
+    const row = (day: string) =>
+      new RegExp(`<tr><th scope="row">${day}</th>(.*?)</tr>`, "s").exec(res.html)?.[1] ?? "";
+    expect(row("2026-03-02")).toMatch(/^<td>0<\/td>/);
+    expect(row("2026-03-03")).toMatch(/^<td>1<\/td><td>1<\/td>/);
+    expect(row("2026-03-04")).toMatch(/^<td>3<\/td><td>1<\/td>/);
+  });
+
   it("sends a window that ends before it starts back to the form", async () => {
     const cookie = await signInAs("developer");
     const res = await page("/metrics/dora?from=2026-03-08&to=2026-03-01", cookie);
@@ -165,6 +181,7 @@ describe("page helpers", () => {
       from: "2026-09-01",
       to: "2026-11-29",
       bucket: "week",
+      tz: "UTC",
     });
     expect(parseMetricsFilters({ from: "2026-13-45", to: "x", bucket: "year" }, now)).toMatchObject({
       from: "2026-09-01",

@@ -69,6 +69,33 @@ describe("GET /metrics/dora", () => {
     });
   });
 
+  it("puts buckets at local midnight of `tz`: at +14:00 the five deployments fall on 2 days, not 3", async () => {
+    // Pacific/Kiritimati is UTC+14 all year: a (03-02 10:00Z) is 03-03 00:00 local; b, c, d, e
+    // (03-03 12:00Z … 03-04 09:30Z) are all on 03-04 local. The window 03-02 14:00 → 03-09 14:00
+    // local touches 8 local days, the first starting 03-02 00:00 local = 03-01 10:00Z.
+    const res = await t.call("GET", query("&tz=Pacific/Kiritimati"));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.window).toMatchObject({ bucket: "day", tz: "Pacific/Kiritimati" });
+    expect(res.body.deployment_frequency).toMatchObject({ deployments: 4, deployment_days: 2 });
+    expect(res.body.buckets).toHaveLength(8);
+    expect(
+      res.body.buckets
+        .slice(0, 3)
+        .map((b: { start: string; deployments: number; change_failure: { deployments: number } }) => [
+          b.start,
+          b.deployments,
+          b.change_failure.deployments,
+        ]),
+    ).toEqual([
+      ["2026-03-01T10:00:00.000Z", 0, 0],
+      ["2026-03-02T10:00:00.000Z", 1, 1],
+      ["2026-03-03T10:00:00.000Z", 3, 4],
+    ]);
+    const utc = await t.call("GET", query());
+    expect(utc.body.window.tz).toBe("UTC");
+    expect(utc.body.deployment_frequency).toMatchObject({ deployments: 4, deployment_days: 3 });
+  });
+
   it("counts an incident linked to a deployment as a change failure and its resolution as a restore", async () => {
     const created = await t.call("POST", "/incidents", {
       title: "Checkout errors",
@@ -157,6 +184,13 @@ describe("GET /metrics/dora", () => {
     expect(env.body.detail[0].loc).toEqual(["query", "environment"]);
     expect((await t.call("GET", "/metrics/dora?product=nothing-here")).status).toBe(404);
     expect((await t.call("GET", "/metrics/dora?bucket=year")).status).toBe(422);
+    const zone = await t.call("GET", "/metrics/dora?tz=Mars/Olympus_Mons");
+    expect(zone.status).toBe(422);
+    expect(zone.body.detail[0].loc).toEqual(["query", "tz"]);
+    // A name the runtime knows in another case is answered in its canonical spelling.
+    const lower = await t.call("GET", "/metrics/dora?tz=europe/paris");
+    expect(lower.status).toBe(200);
+    expect(lower.body.window.tz).toBe("Europe/Paris");
   });
 });
 

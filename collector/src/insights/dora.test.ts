@@ -6,6 +6,7 @@ import {
   computeDora,
   type DoraDeployment,
   type DoraIncident,
+  factOf,
   percentile,
   restoreStreaks,
 } from "./dora.ts";
@@ -44,8 +45,18 @@ describe("UTC buckets", () => {
 
   it("covers a window with whole buckets, the end exclusive", () => {
     expect(bucketsOf("2026-03-04T12:00:00.000Z", "2026-03-16T00:00:00.000Z", "week")).toEqual([
-      { start: "2026-03-02T00:00:00.000Z", end: "2026-03-09T00:00:00.000Z" },
-      { start: "2026-03-09T00:00:00.000Z", end: "2026-03-16T00:00:00.000Z" },
+      {
+        start: "2026-03-02T00:00:00.000Z",
+        end: "2026-03-09T00:00:00.000Z",
+        start_day: "2026-03-02",
+        end_day: "2026-03-09",
+      },
+      {
+        start: "2026-03-09T00:00:00.000Z",
+        end: "2026-03-16T00:00:00.000Z",
+        start_day: "2026-03-09",
+        end_day: "2026-03-16",
+      },
     ]);
     expect(
       bucketsOf("2026-01-31T00:00:00.000Z", "2026-03-01T00:00:00.000Z", "month").map((b) => b.start),
@@ -86,6 +97,22 @@ describe("time to restore: failure streaks", () => {
         restored_at: "2026-03-02T13:00:00.000Z",
       },
       { product_id: "p", environment_id: "prod", failed_at: "2026-03-02T14:00:00.000Z", restored_at: null },
+    ]);
+  });
+
+  it("orders deployments of the same millisecond by id: good a then failed b opens an outage c closes", () => {
+    const streaks = restoreStreaks([
+      deployment("c", "2026-03-02T11:00:00.000Z"),
+      deployment("b", "2026-03-02T10:00:00.000Z", { status: "failed" }),
+      deployment("a", "2026-03-02T10:00:00.000Z"),
+    ]);
+    expect(streaks).toEqual([
+      {
+        product_id: "p",
+        environment_id: "prod",
+        failed_at: "2026-03-02T10:00:00.000Z",
+        restored_at: "2026-03-02T11:00:00.000Z",
+      },
     ]);
   });
 
@@ -133,7 +160,8 @@ describe("computeDora on a constructed two-week history", () => {
     from,
     to,
     bucket: "week",
-    days: aggregateDays(deployments, from, to),
+    timeZone: "UTC",
+    days: aggregateDays(deployments.map(factOf), from, to),
     incidents,
     streaks: restoreStreaks(deployments),
   });
@@ -205,6 +233,7 @@ describe("computeDora on a constructed two-week history", () => {
       from: "2026-03-02T00:00:00.000Z",
       to: "2026-03-04T00:00:00.000Z",
       bucket: "day",
+      timeZone: "UTC",
       days: [],
       incidents: [],
       streaks: [],
@@ -239,7 +268,8 @@ describe("computeDora on a constructed two-week history", () => {
       from: "2026-03-02T00:00:00.000Z",
       to: "2026-03-16T00:00:00.000Z",
       bucket: "week",
-      days: aggregateDays(twenty, "2026-03-02T00:00:00.000Z", "2026-03-16T00:00:00.000Z"),
+      timeZone: "UTC",
+      days: aggregateDays(twenty.map(factOf), "2026-03-02T00:00:00.000Z", "2026-03-16T00:00:00.000Z"),
       incidents: [],
       streaks: [],
     });
@@ -248,8 +278,11 @@ describe("computeDora on a constructed two-week history", () => {
       from: "2026-03-02T00:00:00.000Z",
       to: "2026-03-16T00:00:00.000Z",
       bucket: "week",
+      timeZone: "UTC",
       days: aggregateDays(
-        [deployment("w1", "2026-03-02T10:00:00.000Z"), deployment("w2", "2026-03-09T10:00:00.000Z")],
+        [deployment("w1", "2026-03-02T10:00:00.000Z"), deployment("w2", "2026-03-09T10:00:00.000Z")].map(
+          factOf,
+        ),
         "2026-03-02T00:00:00.000Z",
         "2026-03-16T00:00:00.000Z",
       ),
@@ -257,5 +290,87 @@ describe("computeDora on a constructed two-week history", () => {
       streaks: [],
     });
     expect(weekly.deployment_frequency).toMatchObject({ median_deployment_days_per_week: 1, band: "high" });
+  });
+});
+
+// Europe/Paris moves from CET (+01:00) to CEST (+02:00) at 01:00 UTC on Sunday 2026-03-29. The
+// window is two local weeks: Monday 2026-03-23 00:00 CET to Monday 2026-04-06 00:00 CEST.
+describe("buckets in a time zone, across a DST change", () => {
+  const from = "2026-03-22T23:00:00.000Z";
+  const to = "2026-04-05T22:00:00.000Z";
+  const history = [
+    // Monday 00:00 local, the window's first instant (still Sunday in UTC).
+    deployment("a", "2026-03-22T23:00:00.000Z", { committed_at: "2026-03-22T22:00:00.000Z" }),
+    deployment("b", "2026-03-29T00:30:00.000Z"), // Sunday 01:30 CET
+    deployment("c", "2026-03-29T21:59:59.999Z"), // Sunday 23:59:59.999 CEST: last instant of week 1
+    deployment("d", "2026-03-29T22:00:00.000Z", { status: "failed" }), // Monday 00:00 CEST: week 2
+    deployment("e", "2026-03-30T10:00:00.000Z"),
+    deployment("f", "2026-04-05T21:59:59.999Z"), // Sunday 23:59:59.999: last instant of the window
+    deployment("g", "2026-04-05T22:00:00.000Z"), // Monday 00:00: outside
+  ];
+  const report = (timeZone: string, bucket: "day" | "week" = "week") =>
+    computeDora({
+      from,
+      to,
+      bucket,
+      timeZone,
+      days: aggregateDays(history.map(factOf), from, to, timeZone),
+      incidents: [],
+      streaks: restoreStreaks(history),
+    });
+
+  it("weeks start at local Monday midnight: 3 | 2 deployments, not UTC's 1 | 2 | 2", () => {
+    const paris = report("Europe/Paris");
+    expect(paris.buckets.map((b) => [b.start, b.end, b.deployments, b.deployment_days])).toEqual([
+      ["2026-03-22T23:00:00.000Z", "2026-03-29T22:00:00.000Z", 3, 2],
+      ["2026-03-29T22:00:00.000Z", "2026-04-05T22:00:00.000Z", 2, 2],
+    ]);
+    expect(paris.buckets.map((b) => b.change_failure)).toEqual([
+      { deployments: 3, failures: 0, rate: 0 },
+      { deployments: 3, failures: 1, rate: 1 / 3 },
+    ]);
+    // d (22:00 UTC) → e (10:00 UTC): 12 h, in week 2; a's lead time, 1 h, in week 1.
+    expect(paris.buckets.map((b) => [b.time_to_restore.count, b.time_to_restore.median_seconds])).toEqual([
+      [0, null],
+      [1, 43_200],
+    ]);
+    expect(paris.buckets[0]?.lead_time).toEqual({ count: 1, median_seconds: 3600, p90_seconds: 3600 });
+    const utc = report("UTC");
+    expect(utc.buckets.map((b) => [b.start, b.deployments, b.deployment_days])).toEqual([
+      ["2026-03-16T00:00:00.000Z", 1, 1],
+      ["2026-03-23T00:00:00.000Z", 2, 1],
+      ["2026-03-30T00:00:00.000Z", 2, 2],
+    ]);
+  });
+
+  it("deployment days are local: 03-23, 03-29, 03-30, 04-05; medians 2 a week and 2 a month", () => {
+    expect(report("Europe/Paris").deployment_frequency).toEqual({
+      deployments: 5,
+      deployment_days: 4,
+      // The window is 14 days less the hour DST took: 335 hours.
+      per_day: 5 / (335 / 24),
+      median_deployment_days_per_week: 2,
+      // March (03-23, 03-29, 03-30) and April (04-05): 3 and 1.
+      median_deployment_days_per_month: 2,
+      band: "high",
+    });
+  });
+
+  it("the day of the change lasts 23 hours", () => {
+    const days = report("Europe/Paris", "day").buckets;
+    expect(days).toHaveLength(14);
+    expect(days[6]).toMatchObject({
+      start: "2026-03-28T23:00:00.000Z",
+      end: "2026-03-29T22:00:00.000Z",
+      deployments: 2,
+      deployment_days: 1,
+    });
+    expect(days[7]).toMatchObject({ start: "2026-03-29T22:00:00.000Z", deployments: 1 });
+  });
+
+  it("bucketStart follows the zone", () => {
+    expect(bucketStart("2026-03-29T21:59:59.999Z", "week", "Europe/Paris")).toBe("2026-03-22T23:00:00.000Z");
+    expect(bucketStart("2026-03-29T22:00:00.000Z", "week", "Europe/Paris")).toBe("2026-03-29T22:00:00.000Z");
+    expect(bucketStart("2026-04-15T12:00:00.000Z", "month", "Europe/Paris")).toBe("2026-03-31T22:00:00.000Z");
   });
 });

@@ -1,10 +1,31 @@
 // DORA's four keys over rows the insights service reads. Every definition here is written out, with
 // the peers' side by side, in docs/insight.md; the tests compute their expectations by hand.
 
+import { addDays, addMonths, isoWeekday, LocalDays, localDate, startOfLocalDay } from "./calendar.ts";
+
 export const BUCKETS = ["day", "week", "month"] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
 export type Band = "elite" | "high" | "medium" | "low";
+
+/**
+ * A finished production deployment as DORA reads it: the dora_facts row, its lead time already
+ * decided at ingest (`leadTimeSeconds`).
+ */
+export interface DoraFact {
+  id: string;
+  product_id: string;
+  environment_id: string;
+  status: "completed" | "failed";
+  /** completed_at: when it went live, or failed. */
+  finished_at: string;
+  /** Lead time for changes, when this deployment is a sample of it. */
+  lead_seconds: number | null;
+  /** Replaced later by a rollback. */
+  rolled_back: boolean;
+  /** Named by an incident as its cause. */
+  incident_linked: boolean;
+}
 
 /** A finished (completed or failed) deployment to a production environment. */
 export interface DoraDeployment {
@@ -79,29 +100,66 @@ export interface DoraReport {
 
 const DAY = 86_400_000;
 
-/** The UTC start of the day, ISO week (Monday) or calendar month holding `iso`. */
-export function bucketStart(iso: string, bucket: Bucket): string {
-  const d = new Date(iso);
-  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-  if (bucket === "day") return new Date(day).toISOString();
-  if (bucket === "week") return new Date(day - ((d.getUTCDay() + 6) % 7) * DAY).toISOString();
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
+export interface BucketRange {
+  /** When the bucket starts and ends (ISO instants: local midnights in the query's time zone). */
+  start: string;
+  end: string;
+  /** The local dates of start and end (YYYY-MM-DD). */
+  start_day: string;
+  end_day: string;
 }
 
-function nextBucket(start: string, bucket: Bucket): string {
-  const d = new Date(start);
-  if (bucket === "day") return new Date(d.getTime() + DAY).toISOString();
-  if (bucket === "week") return new Date(d.getTime() + 7 * DAY).toISOString();
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString();
+function bucketDate(date: string, bucket: Bucket): string {
+  if (bucket === "day") return date;
+  if (bucket === "week") return addDays(date, -isoWeekday(date));
+  return addMonths(date, 0);
+}
+
+function nextBucketDate(date: string, bucket: Bucket): string {
+  if (bucket === "day") return addDays(date, 1);
+  if (bucket === "week") return addDays(date, 7);
+  return addMonths(date, 1);
+}
+
+const startOf = (date: string, timeZone: string) => new Date(startOfLocalDay(date, timeZone)).toISOString();
+
+/** The start of the local day, ISO week (Monday) or calendar month holding `iso`. */
+export function bucketStart(iso: string, bucket: Bucket, timeZone = "UTC"): string {
+  return startOf(bucketDate(localDate(Date.parse(iso), timeZone), bucket), timeZone);
 }
 
 /** The buckets overlapping [from, to): the first may start before `from`, the last end after `to`. */
-export function bucketsOf(from: string, to: string, bucket: Bucket): Array<{ start: string; end: string }> {
-  const out: Array<{ start: string; end: string }> = [];
-  for (let start = bucketStart(from, bucket); start < to; start = nextBucket(start, bucket)) {
-    out.push({ start, end: nextBucket(start, bucket) });
+export function bucketsOf(from: string, to: string, bucket: Bucket, timeZone = "UTC"): BucketRange[] {
+  const out: BucketRange[] = [];
+  let day = bucketDate(localDate(Date.parse(from), timeZone), bucket);
+  let start = startOf(day, timeZone);
+  while (start < to) {
+    const endDay = nextBucketDate(day, bucket);
+    const end = startOf(endDay, timeZone);
+    out.push({ start, end, start_day: day, end_day: endDay });
+    day = endDay;
+    start = end;
   }
   return out;
+}
+
+/** The bucket holding an instant (ISO) or a local date, by binary search over contiguous buckets. */
+function bucketAt<T extends BucketRange>(
+  buckets: readonly T[],
+  at: string,
+  by: "time" | "date",
+): T | undefined {
+  const [startKey, endKey] =
+    by === "time" ? (["start", "end"] as const) : (["start_day", "end_day"] as const);
+  let low = 0;
+  let high = buckets.length;
+  while (high - low > 1) {
+    const middle = (low + high) >> 1;
+    if ((buckets[middle] as T)[startKey] <= at) low = middle;
+    else high = middle;
+  }
+  const bucket = buckets[low];
+  return bucket && bucket[startKey] <= at && at < bucket[endKey] ? bucket : undefined;
 }
 
 /**
@@ -111,8 +169,11 @@ export function bucketsOf(from: string, to: string, bucket: Bucket): Array<{ sta
  * count is the mean of the middle two. Null for no values.
  */
 export function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  return sortedPercentile(Float64Array.from(values).sort(), p);
+}
+
+function sortedPercentile(sorted: Float64Array, p: number): number | null {
+  if (sorted.length === 0) return null;
   const h = (sorted.length - 1) * p;
   const low = Math.floor(h);
   const lower = sorted[low] as number;
@@ -124,10 +185,12 @@ export function percentile(values: readonly number[], p: number): number | null 
 const toMs = (value: number | null) => (value === null ? null : Math.round(value * 1000) / 1000);
 
 function summary(values: readonly number[]): Summary {
+  // A typed array sorts numerically without a comparator: one sort for both percentiles.
+  const sorted = Float64Array.from(values).sort();
   return {
     count: values.length,
-    median_seconds: toMs(percentile(values, 0.5)),
-    p90_seconds: toMs(percentile(values, 0.9)),
+    median_seconds: toMs(sortedPercentile(sorted, 0.5)),
+    p90_seconds: toMs(sortedPercentile(sorted, 0.9)),
   };
 }
 
@@ -140,14 +203,27 @@ export function leadTimeSeconds(d: DoraDeployment): number | null {
   return Math.max(0, seconds(d.committed_at, d.finished_at));
 }
 
-export function isChangeFailure(d: DoraDeployment): boolean {
+/** The fact ingest records for a deployment. */
+export function factOf(d: DoraDeployment): DoraFact {
+  const { id, product_id, environment_id, status, finished_at, rolled_back, incident_linked } = d;
+  const lead_seconds = leadTimeSeconds(d);
+  return { id, product_id, environment_id, status, finished_at, lead_seconds, rolled_back, incident_linked };
+}
+
+export function isChangeFailure(d: Pick<DoraFact, "status" | "rolled_back" | "incident_linked">): boolean {
   return d.status === "failed" || d.rolled_back || d.incident_linked;
 }
 
-const pairKey = (d: Pick<DoraDeployment, "product_id" | "environment_id">) =>
+const pairKey = (d: Pick<DoraFact, "product_id" | "environment_id">) =>
   `${d.product_id}\u0000${d.environment_id}`;
 
-function isBad(d: DoraDeployment): boolean {
+/** What the time-to-restore walk reads of a deployment. */
+export type StreakRow = Pick<
+  DoraFact,
+  "id" | "product_id" | "environment_id" | "status" | "finished_at" | "rolled_back"
+>;
+
+function isBad(d: StreakRow): boolean {
   return d.status === "failed" || d.rolled_back;
 }
 
@@ -165,7 +241,7 @@ export interface RestoreSample {
  * next completed deployment that was not rolled back (the "good version"). Consecutive failures
  * are one outage, one sample.
  */
-export function restoreStreaks(deployments: readonly DoraDeployment[]): RestoreSample[] {
+export function restoreStreaks(deployments: readonly StreakRow[]): RestoreSample[] {
   const open = new Map<string, RestoreSample>();
   const done: RestoreSample[] = [];
   for (const d of sortByFinish(deployments)) {
@@ -187,18 +263,23 @@ export function restoreStreaks(deployments: readonly DoraDeployment[]): RestoreS
   return [...done, ...open.values()];
 }
 
-function sortByFinish<T extends { finished_at: string; id: string }>(rows: readonly T[]): T[] {
-  return [...rows].sort((a, b) =>
-    a.finished_at < b.finished_at
-      ? -1
-      : a.finished_at > b.finished_at
-        ? 1
-        : a.id < b.id
-          ? -1
-          : a.id > b.id
-            ? 1
-            : 0,
-  );
+const byFinish = (a: { finished_at: string; id: string }, b: { finished_at: string; id: string }) =>
+  a.finished_at < b.finished_at
+    ? -1
+    : a.finished_at > b.finished_at
+      ? 1
+      : a.id < b.id
+        ? -1
+        : a.id > b.id
+          ? 1
+          : 0;
+
+function sortByFinish<T extends { finished_at: string; id: string }>(rows: readonly T[]): readonly T[] {
+  // Rows of one product × environment usually come in order: check before sorting a copy.
+  for (let i = 1; i < rows.length; i++) {
+    if (byFinish(rows[i - 1] as T, rows[i] as T) > 0) return [...rows].sort(byFinish);
+  }
+  return rows;
 }
 
 function bandBelow(value: number | null, limits: [number, number, number], inclusive = false): Band | null {
@@ -212,13 +293,9 @@ function bandBelow(value: number | null, limits: [number, number, number], inclu
 
 const HOUR = 3600;
 
-/**
- * What one UTC day of production deployments contributes: the database computes these with one
- * GROUP BY (insights-service.ts), `aggregateDays` does the same from rows (the reference the tests
- * and the API tests hold the SQL to).
- */
+/** What one local day of production deployments contributes to the metrics. */
 export interface DayAggregate {
-  /** YYYY-MM-DD, UTC. */
+  /** YYYY-MM-DD in the query's time zone. */
   day: string;
   /** Completed deployments. */
   completed: number;
@@ -233,16 +310,18 @@ export interface DayAggregate {
   leads: number[];
 }
 
-/** Groups the deployment rows finished in [from, to) by UTC day, as the database does. */
+/** Groups the deployments finished in [from, to) by local day of `timeZone`. */
 export function aggregateDays(
-  deployments: readonly DoraDeployment[],
+  facts: readonly DoraFact[],
   from: string,
   to: string,
+  timeZone = "UTC",
 ): DayAggregate[] {
+  const calendar = new LocalDays(from, to, timeZone);
   const days = new Map<string, DayAggregate>();
-  for (const d of deployments) {
+  for (const d of facts) {
     if (d.finished_at < from || d.finished_at >= to) continue;
-    const day = d.finished_at.slice(0, 10);
+    const day = calendar.dayOf(d.finished_at) as string;
     let aggregate = days.get(day);
     if (!aggregate) {
       aggregate = {
@@ -263,8 +342,7 @@ export function aggregateDays(
     if (d.rolled_back) aggregate.rolled_back += 1;
     if (d.incident_linked) aggregate.incident_linked += 1;
     if (isChangeFailure(d)) aggregate.failures += 1;
-    const lead = leadTimeSeconds(d);
-    if (lead !== null) aggregate.leads.push(lead);
+    if (d.lead_seconds !== null) aggregate.leads.push(d.lead_seconds);
   }
   return [...days.values()];
 }
@@ -273,7 +351,9 @@ export interface DoraInput {
   from: string;
   to: string;
   bucket: Bucket;
-  /** Production deployments finished in [from, to), by UTC day. */
+  /** IANA name; days, weeks and months start at its local midnight. */
+  timeZone: string;
+  /** Production deployments finished in [from, to), by local day (aggregateDays in `timeZone`). */
   days: readonly DayAggregate[];
   /** Production incidents opened in [from, to). */
   incidents: readonly DoraIncident[];
@@ -286,18 +366,17 @@ const sum = (days: readonly DayAggregate[], key: keyof Omit<DayAggregate, "day" 
 
 /** The four keys for the window, overall and per bucket. */
 export function computeDora(input: DoraInput): DoraReport {
-  const { from, to, bucket } = input;
+  const { from, to, bucket, timeZone } = input;
   const inWindow = (at: string) => at >= from && at < to;
   // The day aggregates hold only deployments finished in the window (the query's own bounds).
   const days = input.days;
   const incidents = input.incidents.filter((i) => inWindow(i.opened_at));
   const streaks = input.streaks.filter((s) => inWindow(s.failed_at));
 
-  const slots = bucketsOf(from, to, bucket).map((slot) => ({ ...slot, ...emptyBucket() }));
-  const slotByStart = new Map(slots.map((slot) => [slot.start, slot]));
-  const slotOf = (at: string) => slotByStart.get(bucketStart(at, bucket));
+  const slots = bucketsOf(from, to, bucket, timeZone).map((slot) => ({ ...slot, ...emptyBucket() }));
+  const slotOf = (at: string, by: "time" | "date" = "time") => bucketAt(slots, at, by);
   for (const d of days) {
-    const slot = slotOf(`${d.day}T00:00:00.000Z`);
+    const slot = slotOf(d.day, "date");
     if (!slot) continue;
     slot.all += d.finished;
     slot.failures += d.failures;
@@ -327,10 +406,10 @@ export function computeDora(input: DoraInput): DoraReport {
   }
 
   const deploymentDays = days.filter((d) => d.completed > 0).map((d) => d.day);
-  const countIn = (range: { start: string; end: string }) =>
-    deploymentDays.filter((day) => day >= range.start.slice(0, 10) && day < range.end.slice(0, 10)).length;
-  const medianWeek = percentile(bucketsOf(from, to, "week").map(countIn), 0.5) ?? 0;
-  const medianMonth = percentile(bucketsOf(from, to, "month").map(countIn), 0.5) ?? 0;
+  const countIn = (range: BucketRange) =>
+    deploymentDays.filter((day) => day >= range.start_day && day < range.end_day).length;
+  const medianWeek = percentile(bucketsOf(from, to, "week", timeZone).map(countIn), 0.5) ?? 0;
+  const medianMonth = percentile(bucketsOf(from, to, "month", timeZone).map(countIn), 0.5) ?? 0;
   const windowDays = Math.max((Date.parse(to) - Date.parse(from)) / DAY, 0);
 
   const completed = sum(days, "completed");

@@ -12,6 +12,7 @@ import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
 import { json, jsonBody, protectedRoute } from "../http/route.ts";
+import { isTimeZone } from "./calendar.ts";
 import { createIncident, getIncident, listIncidents, updateIncident } from "./incidents-service.ts";
 import { doraMetrics, environmentDiff, productDiff } from "./insights-service.ts";
 
@@ -86,7 +87,7 @@ const routes = {
     method: "get",
     path: "/metrics/dora",
     tags: ["Insight"],
-    summary: "DORA's four keys for the production environments over a window, with UTC buckets",
+    summary: "DORA's four keys for the production environments over a window, by day, week or month",
     request: {
       query: ProductFilterQuery.extend({
         environment: z.string().optional().openapi({
@@ -100,7 +101,15 @@ const routes = {
         bucket: z
           .enum(DORA_BUCKETS)
           .default("week")
-          .openapi({ description: "UTC day, ISO week (Monday) or month" }),
+          .openapi({ description: "Local day, ISO week (Monday) or month in `tz`" }),
+        tz: z
+          .string()
+          .default("UTC")
+          .refine(isTimeZone, "must be an IANA time zone name, e.g. Europe/Paris")
+          .openapi({
+            description: "IANA time zone whose local midnights start the buckets (DST included); default UTC",
+            example: "Europe/Paris",
+          }),
       }),
     },
     responses: { 200: json(DoraMetrics, "The metrics, overall and per bucket") },

@@ -12,15 +12,9 @@ import {
   versions,
 } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
+import { canonicalTimeZone } from "./calendar.ts";
 import { compareLink } from "./compare-link.ts";
-import {
-  type Bucket,
-  bucketsOf,
-  computeDora,
-  type DayAggregate,
-  type DoraDeployment,
-  restoreStreaks,
-} from "./dora.ts";
+import { aggregateDays, type Bucket, bucketsOf, computeDora, type DoraFact, restoreStreaks } from "./dora.ts";
 import { type DiffCell, diffEnvironments } from "./environment-diff.ts";
 
 export type InsightsDeps = CatalogDeps;
@@ -208,6 +202,8 @@ export interface DoraQuery extends ProductFilter {
   from?: string;
   to?: string;
   bucket: Bucket;
+  /** IANA time zone whose local midnights start the buckets. */
+  tz: string;
 }
 
 /** Longest series one request may ask for (e.g. 1000 days, 19 years of weeks). */
@@ -255,7 +251,11 @@ function doraWindow(deps: DoraDeps, query: DoraQuery) {
   const to = query.to ?? deps.clock.now().toISOString();
   const from = query.from ?? new Date(Date.parse(to) - DEFAULT_WINDOW_DAYS * 86_400_000).toISOString();
   if (from >= to) throw ValidationError.field(["query", "from"], "must be before `to`");
-  if (bucketsOf(from, to, query.bucket).length > MAX_BUCKETS)
+  // Longer than MAX_BUCKETS of the longest bucket (25 h days, 32-day months) is too many without
+  // counting them one by one.
+  const longest = { day: 25, week: 7 * 25, month: 32 * 24 }[query.bucket] * 3_600_000;
+  const span = Date.parse(to) - Date.parse(from);
+  if (span > (MAX_BUCKETS + 1) * longest || bucketsOf(from, to, query.bucket, query.tz).length > MAX_BUCKETS)
     throw ValidationError.field(
       ["query", "bucket"],
       `the window holds more than ${MAX_BUCKETS} ${query.bucket}s`,
@@ -275,54 +275,56 @@ function finishedIn(
 }
 
 /**
- * One row per UTC day: the counts and lead-time samples of dora.ts's DayAggregate, computed by the
- * database so that a year of a busy product crosses into JavaScript as at most 366 rows.
+ * The finished production deployments of [from, to), one row per product × environment with each
+ * column packed by group_concat in index order: a year of a busy product is a few strings, where
+ * as many rows would cost far more to step through and convert (docs/insight.md#speed). The flags
+ * digit is 1 failed + 2 rolled back + 4 incident-linked; lead_ms is empty for no sample.
  */
-export function doraDaysQuery(
-  deps: InsightsDeps,
-  window: { from: string; to: string },
-  environmentIds: string[],
-  products: string[] | null,
-) {
-  // The day's lead times arrive as group_concat's comma-separated text.
-  return deps.database.db.all<
-    Omit<DayAggregate, "leads"> & { leads: string | null }
-  >(sql`SELECT substr(f.finished_at, 1, 10) AS day, sum(f.status = 'completed') AS completed,
-      count(*) AS finished, sum(f.status = 'failed') AS failed, sum(f.rolled_back) AS rolled_back,
-      sum(f.incident_linked) AS incident_linked,
-      sum(f.status = 'failed' OR f.rolled_back OR f.incident_linked) AS failures,
-      group_concat(f.lead_ms) AS leads
-    FROM dora_facts f
-    WHERE ${finishedIn(window, environmentIds, products)}
-    GROUP BY day`);
-}
-
-/**
- * The deployments where a product × environment's history changes between bad (failed or rolled
- * back) and good: all restoreStreaks needs, and few rows, as failures are rare.
- */
-export function doraTransitionsQuery(
+export function doraFactsQuery(
   deps: InsightsDeps,
   window: { from: string; to: string },
   environmentIds: string[],
   products: string[] | null,
 ) {
   return deps.database.db.all<{
-    id: string;
     product_id: string;
     environment_id: string;
-    status: "completed" | "failed";
-    finished_at: string;
-    rolled_back: number;
-  }>(sql`SELECT id, product_id, environment_id, status, finished_at, rolled_back FROM (
-      SELECT f.deployment_id AS id, f.product_id, f.environment_id, f.status, f.finished_at, f.rolled_back,
-        (f.status = 'failed' OR f.rolled_back) AS bad,
-        lag(f.status = 'failed' OR f.rolled_back, 1, 0)
-          OVER (PARTITION BY f.product_id, f.environment_id ORDER BY f.finished_at, f.deployment_id) AS previous_bad
-      FROM dora_facts f
-      WHERE ${finishedIn(window, environmentIds, products)}
-    )
-    WHERE bad <> previous_bad`);
+    ids: string;
+    finished: string;
+    flags: string;
+    leads: string;
+  }>(sql`SELECT f.product_id, f.environment_id, group_concat(f.deployment_id) AS ids,
+      group_concat(f.finished_at) AS finished,
+      group_concat((f.status = 'failed') + 2 * f.rolled_back + 4 * f.incident_linked, '') AS flags,
+      group_concat(ifnull(f.lead_ms, '')) AS leads
+    FROM dora_facts f
+    WHERE ${finishedIn(window, environmentIds, products)}
+    GROUP BY f.product_id, f.environment_id`);
+}
+
+/** The facts of doraFactsQuery's packed rows. */
+export function unpackFacts(rows: Awaited<ReturnType<typeof doraFactsQuery>>): DoraFact[] {
+  const facts: DoraFact[] = [];
+  for (const row of rows) {
+    const ids = row.ids.split(",");
+    const finished = row.finished.split(",");
+    const leads = row.leads.split(",");
+    for (let i = 0; i < ids.length; i++) {
+      const flags = row.flags.charCodeAt(i) - 48;
+      const lead = leads[i];
+      facts.push({
+        id: ids[i] as string,
+        product_id: row.product_id,
+        environment_id: row.environment_id,
+        status: flags & 1 ? "failed" : "completed",
+        finished_at: finished[i] as string,
+        lead_seconds: lead ? Number(lead) / 1000 : null,
+        rolled_back: (flags & 2) !== 0,
+        incident_linked: (flags & 4) !== 0,
+      });
+    }
+  }
+  return facts;
 }
 
 /** The first completed deployment at or after `at` that was not rolled back: the restore of a streak. */
@@ -339,30 +341,17 @@ export function nextGoodDeploymentQuery(
 }
 
 /** DORA's four keys for the production environments, a product and/or team, over a window. */
-export async function doraMetrics(deps: DoraDeps, query: DoraQuery): Promise<DoraMetrics> {
+export async function doraMetrics(deps: DoraDeps, request: DoraQuery): Promise<DoraMetrics> {
+  const tz = canonicalTimeZone(request.tz);
+  if (!tz) throw ValidationError.field(["query", "tz"], "must be an IANA time zone name, e.g. Europe/Paris");
+  const query = { ...request, tz };
   const window = doraWindow(deps, query);
   const envs = await productionEnvironments(deps, query.environment);
   const ids = await productIds(deps, query);
   const envIds = envs.map((env) => env.id);
   const measured = envIds.length > 0 && (ids === null || ids.length > 0);
-  const [dayRows, transitions] = measured
-    ? await Promise.all([
-        doraDaysQuery(deps, window, envIds, ids),
-        doraTransitionsQuery(deps, window, envIds, ids),
-      ])
-    : [[], []];
-  const days: DayAggregate[] = dayRows.map((row) => ({
-    ...row,
-    leads: row.leads ? row.leads.split(",").map((ms) => Number(ms) / 1000) : [],
-  }));
-  const transitionRows: DoraDeployment[] = transitions.map((row) => ({
-    ...row,
-    committed_at: null,
-    rolled_back: Boolean(row.rolled_back),
-    incident_linked: false,
-    first_in_environment: false,
-  }));
-  const streaks = restoreStreaks(transitionRows);
+  const facts = measured ? unpackFacts(await doraFactsQuery(deps, window, envIds, ids)) : [];
+  const streaks = restoreStreaks(facts);
   for (const streak of streaks) {
     if (streak.restored_at) continue;
     const [next] = await nextGoodDeploymentQuery(deps, streak.product_id, streak.environment_id, window.to);
@@ -384,12 +373,13 @@ export async function doraMetrics(deps: DoraDeps, query: DoraQuery): Promise<Dor
   const report = computeDora({
     ...window,
     bucket: query.bucket,
-    days,
+    timeZone: query.tz,
+    days: aggregateDays(facts, window.from, window.to, query.tz),
     incidents: incidentRows,
     streaks,
   });
   return {
-    window: { ...window, bucket: query.bucket },
+    window: { ...window, bucket: query.bucket, tz: query.tz },
     environments: envs.map((env) => ({ id: env.id, name: env.name })),
     filters: { product: query.product ?? null, team: query.team ?? null },
     ...report,

@@ -248,6 +248,13 @@ export const FLAGS: readonly FlagSpec[] = [
     description: "Bucket size of the series (default week)",
   },
   {
+    name: "tz",
+    type: "string",
+    scopes: ["metrics"],
+    value: "<zone>",
+    description: "IANA time zone whose local midnights start the buckets, e.g. Europe/Paris (default UTC)",
+  },
+  {
     name: "json",
     type: "boolean",
     scopes: ALL,

@@ -58,7 +58,7 @@ const summary = (median: number | null) => ({
   p90_seconds: median,
 });
 const metrics: DoraMetrics = {
-  window: { from: "2026-03-02T00:00:00.000Z", to: "2026-03-16T00:00:00.000Z", bucket: "week" },
+  window: { from: "2026-03-02T00:00:00.000Z", to: "2026-03-16T00:00:00.000Z", bucket: "week", tz: "UTC" },
   environments: [{ id: "e2", name: "production" }],
   filters: { product: "api", team: null },
   deployment_frequency: {
@@ -139,7 +139,7 @@ describe("insight tables", () => {
   it("metrics: the four keys with their bands, then the series", () => {
     const text = formatDoraTable(metrics);
     expect(text).toContain(
-      "DORA metrics for api in production, 2026-03-02T00:00:00.000Z to 2026-03-16T00:00:00.000Z",
+      "DORA metrics for api in production, 2026-03-02T00:00:00.000Z to 2026-03-16T00:00:00.000Z, buckets in UTC",
     );
     expect(text).toMatch(/Deployment frequency\s+6 deployments on 5 days \(0\.43\/day\)\s+high/);
     expect(text).toMatch(/Lead time for changes\s+median 1h 15m, p90 17h 24m \(4 deployments\)\s+high/);
@@ -150,6 +150,27 @@ describe("insight tables", () => {
     expect(text).toMatch(
       /WEEK\s+DEPLOYS\s+DAYS\s+LEAD p50\s+CFR\s+RESTORE p50\n2026-03-02\s+4\s+3\s+2h 0m\s+40\.0%\s+1h 15m\n2026-03-09\s+0\s+0\s+-\s+-\s+-\n$/,
     );
+  });
+
+  it("metrics: a bucket is labelled with its local date in the query's zone", () => {
+    // Paris weeks start at 23:00 UTC on Sunday (CET, +01:00): the label is the local Monday.
+    const paris: DoraMetrics = {
+      ...metrics,
+      window: {
+        ...metrics.window,
+        from: "2026-03-01T23:00:00.000Z",
+        to: "2026-03-15T23:00:00.000Z",
+        tz: "Europe/Paris",
+      },
+      buckets: metrics.buckets.map((bucket, i) => ({
+        ...bucket,
+        start: ["2026-03-01T23:00:00.000Z", "2026-03-08T23:00:00.000Z"][i] as string,
+        end: ["2026-03-08T23:00:00.000Z", "2026-03-15T23:00:00.000Z"][i] as string,
+      })),
+    };
+    const text = formatDoraTable(paris);
+    expect(text).toContain("buckets in Europe/Paris");
+    expect(text).toMatch(/\n2026-03-02\s+4\s+3\s.*\n2026-03-09\s+0\s+0\s/);
   });
 });
 
@@ -180,7 +201,7 @@ describe("versioner diff and metrics (in-process)", () => {
     expect(result.paths).toEqual(["/environments/staging/diff/prod%20eu?team=core"]);
   });
 
-  it("metrics passes product, environment, window and bucket", async () => {
+  it("metrics passes product, environment, window, bucket and time zone", async () => {
     const result = await invoke(
       [
         "metrics",
@@ -192,13 +213,15 @@ describe("versioner diff and metrics (in-process)", () => {
         "2026-03-02T00:00:00Z",
         "--bucket",
         "day",
+        "--tz",
+        "Europe/Paris",
       ],
       metrics,
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Deployment frequency");
     expect(result.paths).toEqual([
-      "/metrics/dora?product=api&environment=production&from=2026-03-02T00%3A00%3A00Z&bucket=day",
+      "/metrics/dora?product=api&environment=production&from=2026-03-02T00%3A00%3A00Z&bucket=day&tz=Europe%2FParis",
     ]);
   });
 

@@ -38,7 +38,14 @@ const band = (value: string | null) => value ?? "-";
 export function formatDoraTable(m: DoraMetrics): string {
   const { deployment_frequency: df, lead_time: lt, change_failure_rate: cfr, time_to_restore: ttr } = m;
   const environments = m.environments.map((env) => env.name).join(", ") || "none";
-  const title = `DORA metrics for ${m.filters.product ?? (m.filters.team ? `team ${m.filters.team}` : "all products")} in ${environments}, ${m.window.from} to ${m.window.to}`;
+  const title = `DORA metrics for ${m.filters.product ?? (m.filters.team ? `team ${m.filters.team}` : "all products")} in ${environments}, ${m.window.from} to ${m.window.to}, buckets in ${m.window.tz}`;
+  // A bucket starts at local midnight of the zone: its label is that local date.
+  const day = new Intl.DateTimeFormat("en-CA", {
+    timeZone: m.window.tz,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  });
   const keys = alignColumns([
     ["METRIC", "VALUE", "BAND"],
     [
@@ -65,7 +72,7 @@ export function formatDoraTable(m: DoraMetrics): string {
   const series = alignColumns([
     [m.window.bucket.toUpperCase(), "DEPLOYS", "DAYS", "LEAD p50", "CFR", "RESTORE p50"],
     ...m.buckets.map((bucket) => [
-      bucket.start.slice(0, 10),
+      day.format(new Date(bucket.start)),
       String(bucket.deployments),
       String(bucket.deployment_days),
       formatDuration(bucket.lead_time.median_seconds),

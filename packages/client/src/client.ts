@@ -193,6 +193,8 @@ export class VersionerClient {
     from?: string;
     to?: string;
     bucket?: string;
+    /** IANA time zone of the bucket edges (default UTC). */
+    tz?: string;
   }): Promise<DoraMetrics> {
     return this.#request("GET", `/metrics/dora${searchOf(query)}`);
   }

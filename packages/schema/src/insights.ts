@@ -81,9 +81,9 @@ const Summary = z.object({
 
 export const DORA_BUCKETS = ["day", "week", "month"] as const;
 
-/** `GET /metrics/dora`: the four keys for a window, overall and per UTC bucket (docs/insight.md). */
+/** `GET /metrics/dora`: the four keys for a window, overall and per local bucket of `tz` (docs/insight.md). */
 export const DoraMetrics = z.object({
-  window: z.object({ from: Time, to: Time, bucket: z.enum(DORA_BUCKETS) }),
+  window: z.object({ from: Time, to: Time, bucket: z.enum(DORA_BUCKETS), tz: z.string() }),
   /** The production environments measured. */
   environments: z.array(z.object({ id: Id, name: z.string() })),
   filters: z.object({ product: Text, team: Text }),

@@ -3,6 +3,7 @@ import type { Child } from "hono/jsx";
 import { listEnvironments } from "../../catalog/environments-service.ts";
 import { DomainError, ValidationError } from "../../errors.ts";
 import type { AppDeps } from "../../http/app-env.ts";
+import { addDays, canonicalTimeZone, localDate, startOfLocalDay } from "../../insights/calendar.ts";
 import { BUCKETS, type Bucket } from "../../insights/dora.ts";
 import { doraMetrics } from "../../insights/insights-service.ts";
 import { allProducts } from "../catalog-reads.ts";
@@ -12,10 +13,9 @@ import { Layout } from "../layout.tsx";
 import { teamsOf } from "../matrix-model.ts";
 import { BarChart } from "../svg-chart.tsx";
 
-const DAY = 86_400_000;
 const DEFAULT_DAYS = 90;
 
-/** The page's filters as the form shows them: dates are whole UTC days, `to` included. */
+/** The page's filters as the form shows them: dates are whole days of `tz`, `to` included. */
 export interface MetricsFilters {
   product: string;
   environment: string;
@@ -23,20 +23,21 @@ export interface MetricsFilters {
   from: string;
   to: string;
   bucket: Bucket;
+  /** IANA time zone of the days (default UTC). */
+  tz: string;
 }
 
 const isDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value));
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * The query string as filters. Dates are days because people pick days: the window is
- * [from 00:00 UTC, the day after `to` 00:00 UTC), so "to = today" includes today. Without dates
- * the last 90 days up to today are shown (the API's default window, rounded to days).
+ * [from 00:00, the day after `to` 00:00) local time in `tz`, so "to = today" includes today.
+ * Without dates the last 90 days up to today are shown (the API's default window, rounded to days).
  */
 export function parseMetricsFilters(query: Record<string, string | undefined>, now: Date): MetricsFilters {
-  const to = query.to && isDay(query.to) ? query.to : dayOf(now.getTime());
-  const from =
-    query.from && isDay(query.from) ? query.from : dayOf(Date.parse(to) - (DEFAULT_DAYS - 1) * DAY);
+  const tz = (query.tz && canonicalTimeZone(query.tz)) || "UTC";
+  const to = query.to && isDay(query.to) ? query.to : localDate(now.getTime(), tz);
+  const from = query.from && isDay(query.from) ? query.from : addDays(to, -(DEFAULT_DAYS - 1));
   const bucket = (BUCKETS as readonly string[]).includes(query.bucket ?? "")
     ? (query.bucket as Bucket)
     : "week";
@@ -47,6 +48,7 @@ export function parseMetricsFilters(query: Record<string, string | undefined>, n
     from,
     to,
     bucket,
+    tz,
   };
 }
 
@@ -62,9 +64,10 @@ export function registerMetricsPages(router: DashboardRouter, deps: AppDeps) {
         product: filters.product || undefined,
         team: filters.team || undefined,
         environment: filters.environment || undefined,
-        from: new Date(filters.from).toISOString(),
-        to: new Date(Date.parse(filters.to) + DAY).toISOString(),
+        from: new Date(startOfLocalDay(filters.from, filters.tz)).toISOString(),
+        to: new Date(startOfLocalDay(addDays(filters.to, 1), filters.tz)).toISOString(),
         bucket: filters.bucket,
+        tz: filters.tz,
       });
     } catch (caught) {
       // A bad window (from after to, too many buckets) or an unknown product goes back to the form.
@@ -153,6 +156,15 @@ function MetricsForm(props: {
           ))}
         </select>
       </label>
+      <label>
+        Time zone
+        <input type="text" name="tz" value={filters.tz} placeholder="UTC" list="time-zones" />
+        <datalist id="time-zones">
+          {Intl.supportedValuesOf("timeZone").map((zone) => (
+            <option value={zone} />
+          ))}
+        </datalist>
+      </label>
       <div class="filter-actions">
         <button type="submit">Apply</button>
         <a href="/metrics/dora">Reset</a>
@@ -191,23 +203,24 @@ function Metric(props: { title: string; value: string; band: string | null; chil
   );
 }
 
-/** A bucket's start as its label: the day, the week's Monday, or the month. */
-function bucketLabel(start: string, bucket: Bucket): string {
-  return bucket === "month" ? start.slice(0, 7) : start.slice(0, 10);
+/** A bucket's start as its label: the local day, the week's Monday, or the month. */
+function bucketLabel(start: string, bucket: Bucket, tz: string): string {
+  const day = localDate(Date.parse(start), tz);
+  return bucket === "month" ? day.slice(0, 7) : day;
 }
 
 function MetricsReport(props: { metrics: DoraMetrics }) {
   const m = props.metrics;
   const bucket = m.window.bucket;
-  const labels = m.buckets.map((b) => bucketLabel(b.start, bucket));
+  const labels = m.buckets.map((b) => bucketLabel(b.start, bucket, m.window.tz));
   const hours = (s: number | null) => (s === null ? null : s / 3600);
   const fromHours = (h: number) => formatDuration(h * 3600);
   const measured = m.environments.map((env) => env.name).join(", ") || "none";
   return (
     <>
       <p class="muted">
-        Measured in: {measured} · {m.window.from.slice(0, 10)} to{" "}
-        {new Date(Date.parse(m.window.to) - DAY).toISOString().slice(0, 10)} (UTC) · per {bucket}
+        Measured in: {measured} · {localDate(Date.parse(m.window.from), m.window.tz)} to{" "}
+        {localDate(Date.parse(m.window.to) - 1, m.window.tz)} ({m.window.tz}) · per {bucket}
       </p>
       <div class="metrics-grid">
         <Metric

@@ -12,6 +12,7 @@ export async function metricsCommand(values: Record<string, string | boolean>, i
     from: stringFlag(values, "from"),
     to: stringFlag(values, "to"),
     bucket: stringFlag(values, "bucket"),
+    tz: stringFlag(values, "tz"),
   });
   io.stdout(values.json ? `${JSON.stringify(metrics, null, 2)}\n` : formatDoraTable(metrics));
   return EXIT.ok;

@@ -1,0 +1,155 @@
+// Local calendar days in an IANA time zone, from the runtime's Intl data (no tz database of our
+// own). A local day starts at the first instant whose local date is that day: local midnight, or,
+// where a DST change skips midnight, the first instant after the gap.
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+// Every UTC offset in the tz database lies within ±15 h, so local midnight of a date lies within
+// 15 h of the same wall-clock time read as UTC.
+const REACH = 15 * HOUR;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
+/**
+ * The runtime's own spelling of a time zone name it knows (`europe/paris` → `Europe/Paris`), or
+ * null. Only these reach the formatter cache, so request input cannot grow it without bound.
+ */
+export function canonicalTimeZone(timeZone: string): string | null {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+/** True for a time zone name the runtime knows (IANA, e.g. `Europe/Paris`, `UTC`). */
+export function isTimeZone(timeZone: string): boolean {
+  return canonicalTimeZone(timeZone) !== null;
+}
+
+/** The zone's UTC offset in ms at an instant (local = instant + offset); offsets are whole seconds. */
+export function offsetAt(instant: number, timeZone: string): number {
+  if (timeZone === "UTC") return 0;
+  const parts: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(instant)) {
+    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  }
+  const wall = Date.UTC(
+    parts.year ?? 0,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** The local date (YYYY-MM-DD) of an instant. */
+export function localDate(instant: number, timeZone: string): string {
+  return new Date(instant + offsetAt(instant, timeZone)).toISOString().slice(0, 10);
+}
+
+/** The instant (ms) the local day `date` (YYYY-MM-DD) starts. */
+export function startOfLocalDay(date: string, timeZone: string): number {
+  const wall = Date.parse(`${date}T00:00:00.000Z`);
+  if (timeZone === "UTC") return wall;
+  const before = offsetAt(wall - REACH, timeZone);
+  const after = offsetAt(wall + REACH, timeZone);
+  if (before === after) return wall - before;
+  // A change of offset near midnight: the earliest candidate that really is midnight there
+  // (a midnight repeated by a fall-back counts from its first occurrence).
+  const valid = [before, after]
+    .map((offset) => wall - offset)
+    .filter((instant) => offsetAt(instant, timeZone) === wall - instant)
+    .sort((a, b) => a - b);
+  if (valid[0] !== undefined) return valid[0];
+  // Midnight falls in a spring-forward gap: the day starts at the change, found to the second.
+  let low = Math.floor((wall - REACH) / 1000);
+  let high = Math.ceil((wall + REACH) / 1000);
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (offsetAt(middle * 1000, timeZone) === before) low = middle;
+    else high = middle;
+  }
+  return high * 1000;
+}
+
+/** The date `days` calendar days after `date` (YYYY-MM-DD). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00.000Z`) + days * DAY).toISOString().slice(0, 10);
+}
+
+/** The first day of the month `months` after the month of `date`. */
+export function addMonths(date: string, months: number): string {
+  const d = new Date(`${date}T00:00:00.000Z`);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1)).toISOString().slice(0, 10);
+}
+
+/** 0 for Monday … 6 for Sunday. */
+export function isoWeekday(date: string): number {
+  return (new Date(`${date}T00:00:00.000Z`).getUTCDay() + 6) % 7;
+}
+
+/**
+ * The local days overlapping [from, to) (ISO instants), each with the instant it starts, and
+ * `dayOf` to find the day of an instant without asking Intl once per instant.
+ */
+export class LocalDays {
+  readonly dates: string[] = [];
+  /** starts[i] is when dates[i] starts; starts[dates.length] is when the last one ends (ISO). */
+  readonly starts: string[] = [];
+  private last = 0;
+
+  constructor(
+    from: string,
+    to: string,
+    readonly timeZone: string,
+  ) {
+    let date = localDate(Date.parse(from), timeZone);
+    let start = new Date(startOfLocalDay(date, timeZone)).toISOString();
+    while (start < to) {
+      this.dates.push(date);
+      this.starts.push(start);
+      date = addDays(date, 1);
+      start = new Date(startOfLocalDay(date, timeZone)).toISOString();
+    }
+    this.starts.push(start);
+  }
+
+  /** The local date of an instant inside the covered days (ISO strings compare as times). */
+  dayOf(iso: string): string | undefined {
+    // Callers mostly walk times in order: try the day found last before searching.
+    const last = this.last;
+    if ((this.starts[last] as string) <= iso && iso < (this.starts[last + 1] as string))
+      return this.dates[last];
+    let low = 0;
+    let high = this.dates.length;
+    if (iso < (this.starts[0] ?? "") || iso >= (this.starts[high] ?? "")) return undefined;
+    while (high - low > 1) {
+      const middle = (low + high) >> 1;
+      if ((this.starts[middle] as string) <= iso) low = middle;
+      else high = middle;
+    }
+    this.last = low;
+    return this.dates[low];
+  }
+}

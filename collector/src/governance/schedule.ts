@@ -1,6 +1,8 @@
 // No-deploy window maths in an IANA time zone, on the platform's Intl data (no library: the two
 // conversions below are all a window needs, and Intl already ships the tz database).
 
+import { isTimeZone, offsetAt, wallClock } from "../time-zone.ts";
+
 /** A no-deploy window's settings, as stored on a `schedule` rule (docs/governance.md). */
 export interface ScheduleSettings {
   recurrence: "once" | "daily" | "weekly" | "monthly";
@@ -27,59 +29,6 @@ interface LocalDate {
   year: number;
   month: number;
   day: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, format);
-  }
-  return format;
-}
-
-/** True when the platform knows the zone (`Europe/Berlin`, `UTC`, …). */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The wall-clock fields of an instant in a zone. */
-function wallClock(instant: number, timeZone: string) {
-  const parts: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(instant)) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
-  }
-  return {
-    year: parts.year ?? 0,
-    month: parts.month ?? 0,
-    day: parts.day ?? 0,
-    hour: parts.hour ?? 0,
-    minute: parts.minute ?? 0,
-    second: parts.second ?? 0,
-  };
-}
-
-/** The zone's offset from UTC at an instant, in ms (east positive). */
-function offsetAt(instant: number, timeZone: string): number {
-  const w = wallClock(instant, timeZone);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtc - Math.floor(instant / 1000) * 1000;
 }
 
 const DAY_MS = 86_400_000;

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  canonicalTimeZone,
-  isTimeZone,
-  LocalDays,
-  localDate,
-  offsetAt,
-  startOfLocalDay,
-} from "./calendar.ts";
+import { canonicalTimeZone, isTimeZone, offsetAt } from "../time-zone.ts";
+import { LocalDays, localDate, startOfLocalDay } from "./calendar.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

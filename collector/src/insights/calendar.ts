@@ -2,66 +2,13 @@
 // own). A local day starts at the first instant whose local date is that day: local midnight, or,
 // where a DST change skips midnight, the first instant after the gap.
 
+import { offsetAt } from "../time-zone.ts";
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 // Every UTC offset in the tz database lies within ±15 h, so local midnight of a date lies within
 // 15 h of the same wall-clock time read as UTC.
 const REACH = 15 * HOUR;
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, format);
-  }
-  return format;
-}
-
-/**
- * The runtime's own spelling of a time zone name it knows (`europe/paris` → `Europe/Paris`), or
- * null. Only these reach the formatter cache, so request input cannot grow it without bound.
- */
-export function canonicalTimeZone(timeZone: string): string | null {
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone }).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
-}
-
-/** True for a time zone name the runtime knows (IANA, e.g. `Europe/Paris`, `UTC`). */
-export function isTimeZone(timeZone: string): boolean {
-  return canonicalTimeZone(timeZone) !== null;
-}
-
-/** The zone's UTC offset in ms at an instant (local = instant + offset); offsets are whole seconds. */
-export function offsetAt(instant: number, timeZone: string): number {
-  if (timeZone === "UTC") return 0;
-  const parts: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(instant)) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
-  }
-  const wall = Date.UTC(
-    parts.year ?? 0,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return wall - Math.floor(instant / 1000) * 1000;
-}
 
 /** The local date (YYYY-MM-DD) of an instant. */
 export function localDate(instant: number, timeZone: string): string {

@@ -12,7 +12,7 @@ import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { PageQuery } from "../http/pagination.ts";
 import { json, jsonBody, protectedRoute } from "../http/route.ts";
-import { isTimeZone } from "./calendar.ts";
+import { isTimeZone } from "../time-zone.ts";
 import { createIncident, getIncident, listIncidents, updateIncident } from "./incidents-service.ts";
 import { doraMetrics, environmentDiff, productDiff } from "./insights-service.ts";
 

@@ -12,7 +12,7 @@ import {
   versions,
 } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { canonicalTimeZone } from "./calendar.ts";
+import { canonicalTimeZone } from "../time-zone.ts";
 import { compareLink } from "./compare-link.ts";
 import { aggregateDays, type Bucket, bucketsOf, computeDora, type DoraFact, restoreStreaks } from "./dora.ts";
 import { type DiffCell, diffEnvironments } from "./environment-diff.ts";

@@ -3,7 +3,12 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, seriousAccessibilityViolations, signInAs } from "../support/browser.ts";
-import { api, type RunningCollector, startCollector } from "../support/collector.ts";
+import {
+  api,
+  createUser as createUserWith,
+  type RunningCollector,
+  startCollector,
+} from "../support/collector.ts";
 
 const PASSWORD = "correct horse battery";
 // Set DASHBOARD_SCREENSHOTS=<dir> to keep a screenshot of every governance page checked.
@@ -13,15 +18,7 @@ let collector: RunningCollector;
 let browser: Browser;
 let versionId: string;
 
-async function createUser(email: string, role: string) {
-  const res = await api(collector, "POST", "/users", {
-    email,
-    name: email.split("@")[0],
-    role,
-    password: PASSWORD,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-}
+const createUser = (email: string, role: string) => createUserWith(collector, email, role, PASSWORD);
 
 async function deploy(product: string, version: string, environment: string) {
   const res = await api(collector, "POST", "/deployment-events", {

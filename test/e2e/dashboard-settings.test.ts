@@ -4,7 +4,12 @@ import { githubDeploymentStatus, signGithub } from "@versioner/collector/testing
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, seriousAccessibilityViolations, signInAs } from "../support/browser.ts";
-import { api, type RunningCollector, startCollector } from "../support/collector.ts";
+import {
+  api,
+  createUser as createUserWith,
+  type RunningCollector,
+  startCollector,
+} from "../support/collector.ts";
 import { type HttpReceiver, startHttpReceiver } from "../support/receivers.ts";
 import { waitFor } from "../support/wait-for.ts";
 
@@ -16,16 +21,7 @@ let collector: RunningCollector;
 let browser: Browser;
 let receiver: HttpReceiver;
 
-async function createUser(email: string, role: string) {
-  const res = await api(collector, "POST", "/users", {
-    email,
-    name: email.split("@")[0],
-    role,
-    password: PASSWORD,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string };
-}
+const createUser = (email: string, role: string) => createUserWith(collector, email, role, PASSWORD);
 
 function signedIn(email: string) {
   return signInAs(browser, collector.url, { email, password: PASSWORD });

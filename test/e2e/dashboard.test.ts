@@ -6,7 +6,12 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../support/browser.ts";
-import { api, type RunningCollector, startCollector } from "../support/collector.ts";
+import {
+  api,
+  createUser as createUserWith,
+  type RunningCollector,
+  startCollector,
+} from "../support/collector.ts";
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = require.resolve("axe-core/axe.min.js");
@@ -19,15 +24,7 @@ const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
 let collector: RunningCollector;
 let browser: Browser;
 
-async function createUser(email: string, role: string) {
-  const res = await api(collector, "POST", "/users", {
-    email,
-    name: email.split("@")[0],
-    role,
-    password: PASSWORD,
-  });
-  expect(res.status).toBe(201);
-}
+const createUser = (email: string, role: string) => createUserWith(collector, email, role, PASSWORD);
 
 async function deploy(
   product: string,

@@ -145,3 +145,15 @@ export async function api(
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
+
+/** Creates a user with a password through the API (the dashboard tests sign in as them); fails the test otherwise. */
+export async function createUser(
+  collector: Pick<RunningCollector, "url" | "token">,
+  email: string,
+  role: string,
+  password: string,
+): Promise<{ id: string }> {
+  const res = await api(collector, "POST", "/users", { email, name: email.split("@")[0], role, password });
+  if (res.status !== 201) throw new Error(`POST /users ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string };
+}

@@ -36,15 +36,10 @@ describe("silent and slow clients", () => {
   it("keeps answering while 1,100 silent connections are held under a 1,024 file limit, then drops them", async () => {
     const port = Number(new URL(collector.url).port);
     const sockets: Socket[] = [];
-    let closedByServer = 0;
     for (let i = 0; i < SILENT_CONNECTIONS; i += 100) {
       const batch = await Promise.all(Array.from({ length: 100 }, () => open(port, ATTACKER)));
       for (const socket of batch) {
-        if (!socket) continue;
-        sockets.push(socket);
-        socket.on("close", () => {
-          closedByServer++;
-        });
+        if (socket) sockets.push(socket);
       }
     }
     try {
@@ -54,7 +49,9 @@ describe("silent and slow clients", () => {
       // A silent connection is closed after the headers timeout (2 s here).
       await waitFor(
         "every silent connection to be closed by the collector",
-        () => closedByServer === sockets.length,
+        // Read the sockets' state, not a count of close events: over the cap a socket may be closed
+        // before a listener could be attached to it.
+        () => sockets.every((socket) => socket.destroyed),
         15_000,
       );
       expect(await health()).toBe(200);

@@ -1,6 +1,6 @@
 // `npm run bench`: runs every section of sections.mjs, prints the table and writes results/latest.json.
 // Settings: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_WARMUP_SECONDS (0.5), BENCH_SEED_SECONDS (120),
-// BENCH_DORA_DEPLOYMENTS (1000000), BENCH_DORA_REQUESTS (50), BENCH_WATCHDOG_MINUTES (30);
+// BENCH_DORA_DEPLOYMENTS (1000000), BENCH_DORA_REQUESTS (200), BENCH_WATCHDOG_MINUTES (30);
 // BENCH_ONLY=id,id (or --only id,id) runs a subset and then leaves latest.json alone. See README.md for what each figure means.
 import { createRequire } from "node:module";
 import { cpus, platform, release, totalmem } from "node:os";

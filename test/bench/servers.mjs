@@ -42,6 +42,16 @@ export function readMemory(pid) {
   return { rss_mb: round(kib("VmRSS") / 1024), peak_rss_mb: round(kib("VmHWM") / 1024) };
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux only; null elsewhere). */
+export function readCpuMs(pid) {
+  const file = `/proc/${pid}/stat`;
+  if (!existsSync(file)) return null;
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(file, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 function round(value) {
   return Number.isFinite(value) ? Math.round(value * 10) / 10 : null;
 }

@@ -54,9 +54,11 @@ describe("local days in an IANA time zone", () => {
       "2026-03-29T22:00:00.000Z",
       "2026-03-30T22:00:00.000Z",
     ]);
-    expect(days.dayOf("2026-03-29T21:59:59.999Z")).toBe("2026-03-29");
-    expect(days.dayOf("2026-03-29T22:00:00.000Z")).toBe("2026-03-30");
-    expect(days.dayOf("2026-03-28T22:59:59.999Z")).toBeUndefined();
-    expect(days.dayOf("2026-03-30T22:00:00.000Z")).toBeUndefined();
+    expect(days.indexOf("2026-03-29T21:59:59.999Z")).toBe(0);
+    expect(days.indexOf("2026-03-29T22:00:00.000Z")).toBe(1);
+    // Back to a day before the last one found, then outside on both sides.
+    expect(days.indexOf("2026-03-28T23:00:00.000Z")).toBe(0);
+    expect(days.indexOf("2026-03-28T22:59:59.999Z")).toBe(-1);
+    expect(days.indexOf("2026-03-30T22:00:00.000Z")).toBe(-1);
   });
 });

@@ -58,7 +58,7 @@ export function isoWeekday(date: string): number {
 
 /**
  * The local days overlapping [from, to) (ISO instants), each with the instant it starts, and
- * `dayOf` to find the day of an instant without asking Intl once per instant.
+ * `indexOf` to find the day of an instant without asking Intl once per instant.
  */
 export class LocalDays {
   readonly dates: string[] = [];
@@ -82,21 +82,20 @@ export class LocalDays {
     this.starts.push(start);
   }
 
-  /** The local date of an instant inside the covered days (ISO strings compare as times). */
-  dayOf(iso: string): string | undefined {
+  /** The index in `dates` of the day holding an instant (ISO strings compare as times); -1 outside. */
+  indexOf(iso: string): number {
     // Callers mostly walk times in order: try the day found last before searching.
     const last = this.last;
-    if ((this.starts[last] as string) <= iso && iso < (this.starts[last + 1] as string))
-      return this.dates[last];
+    if ((this.starts[last] as string) <= iso && iso < (this.starts[last + 1] as string)) return last;
     let low = 0;
     let high = this.dates.length;
-    if (iso < (this.starts[0] ?? "") || iso >= (this.starts[high] ?? "")) return undefined;
+    if (iso < (this.starts[0] ?? "") || iso >= (this.starts[high] ?? "")) return -1;
     while (high - low > 1) {
       const middle = (low + high) >> 1;
       if ((this.starts[middle] as string) <= iso) low = middle;
       else high = middle;
     }
     this.last = low;
-    return this.dates[low];
+    return low;
   }
 }

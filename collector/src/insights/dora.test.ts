@@ -6,6 +6,7 @@ import {
   computeDora,
   type DoraDeployment,
   type DoraIncident,
+  factColumns,
   factOf,
   percentile,
   restoreStreaks,
@@ -25,6 +26,9 @@ function deployment(id: string, finished_at: string, extra: Partial<DoraDeployme
     ...extra,
   };
 }
+
+/** The facts ingest would record for these deployments, as the service reads them. */
+const columnsOf = (deployments: readonly DoraDeployment[]) => factColumns(deployments.map(factOf));
 
 describe("UTC buckets", () => {
   it("puts the last millisecond of a day in it and midnight in the next", () => {
@@ -81,14 +85,16 @@ describe("percentile (linear interpolation between closest ranks)", () => {
 
 describe("time to restore: failure streaks", () => {
   it("one outage per run of failures, closed by the next good completed deployment", () => {
-    const streaks = restoreStreaks([
-      deployment("a", "2026-03-02T10:00:00.000Z"),
-      deployment("b", "2026-03-02T11:00:00.000Z", { status: "failed" }),
-      deployment("c", "2026-03-02T11:30:00.000Z", { status: "failed" }),
-      deployment("d", "2026-03-02T12:00:00.000Z", { rolled_back: true }),
-      deployment("e", "2026-03-02T13:00:00.000Z"),
-      deployment("f", "2026-03-02T14:00:00.000Z", { status: "failed" }),
-    ]);
+    const streaks = restoreStreaks(
+      columnsOf([
+        deployment("a", "2026-03-02T10:00:00.000Z"),
+        deployment("b", "2026-03-02T11:00:00.000Z", { status: "failed" }),
+        deployment("c", "2026-03-02T11:30:00.000Z", { status: "failed" }),
+        deployment("d", "2026-03-02T12:00:00.000Z", { rolled_back: true }),
+        deployment("e", "2026-03-02T13:00:00.000Z"),
+        deployment("f", "2026-03-02T14:00:00.000Z", { status: "failed" }),
+      ]),
+    );
     expect(streaks).toEqual([
       {
         product_id: "p",
@@ -101,11 +107,13 @@ describe("time to restore: failure streaks", () => {
   });
 
   it("orders deployments of the same millisecond by id: good a then failed b opens an outage c closes", () => {
-    const streaks = restoreStreaks([
-      deployment("c", "2026-03-02T11:00:00.000Z"),
-      deployment("b", "2026-03-02T10:00:00.000Z", { status: "failed" }),
-      deployment("a", "2026-03-02T10:00:00.000Z"),
-    ]);
+    const streaks = restoreStreaks(
+      columnsOf([
+        deployment("c", "2026-03-02T11:00:00.000Z"),
+        deployment("b", "2026-03-02T10:00:00.000Z", { status: "failed" }),
+        deployment("a", "2026-03-02T10:00:00.000Z"),
+      ]),
+    );
     expect(streaks).toEqual([
       {
         product_id: "p",
@@ -117,11 +125,13 @@ describe("time to restore: failure streaks", () => {
   });
 
   it("keeps products and environments apart", () => {
-    const streaks = restoreStreaks([
-      deployment("a", "2026-03-02T10:00:00.000Z", { status: "failed" }),
-      deployment("b", "2026-03-02T11:00:00.000Z", { environment_id: "eu" }),
-      deployment("c", "2026-03-02T12:00:00.000Z"),
-    ]);
+    const streaks = restoreStreaks(
+      columnsOf([
+        deployment("a", "2026-03-02T10:00:00.000Z", { status: "failed" }),
+        deployment("b", "2026-03-02T11:00:00.000Z", { environment_id: "eu" }),
+        deployment("c", "2026-03-02T12:00:00.000Z"),
+      ]),
+    );
     expect(streaks.map((s) => s.restored_at)).toEqual(["2026-03-02T12:00:00.000Z"]);
   });
 });
@@ -161,9 +171,9 @@ describe("computeDora on a constructed two-week history", () => {
     to,
     bucket: "week",
     timeZone: "UTC",
-    days: aggregateDays(deployments.map(factOf), from, to),
+    days: aggregateDays(columnsOf(deployments), from, to),
     incidents,
-    streaks: restoreStreaks(deployments),
+    streaks: restoreStreaks(columnsOf(deployments)),
   });
 
   it("deployment frequency: 6 completed on 5 UTC days; median 2.5 deployment days a week is 'high'", () => {
@@ -269,7 +279,7 @@ describe("computeDora on a constructed two-week history", () => {
       to: "2026-03-16T00:00:00.000Z",
       bucket: "week",
       timeZone: "UTC",
-      days: aggregateDays(twenty.map(factOf), "2026-03-02T00:00:00.000Z", "2026-03-16T00:00:00.000Z"),
+      days: aggregateDays(columnsOf(twenty), "2026-03-02T00:00:00.000Z", "2026-03-16T00:00:00.000Z"),
       incidents: [],
       streaks: [],
     });
@@ -280,9 +290,10 @@ describe("computeDora on a constructed two-week history", () => {
       bucket: "week",
       timeZone: "UTC",
       days: aggregateDays(
-        [deployment("w1", "2026-03-02T10:00:00.000Z"), deployment("w2", "2026-03-09T10:00:00.000Z")].map(
-          factOf,
-        ),
+        columnsOf([
+          deployment("w1", "2026-03-02T10:00:00.000Z"),
+          deployment("w2", "2026-03-09T10:00:00.000Z"),
+        ]),
         "2026-03-02T00:00:00.000Z",
         "2026-03-16T00:00:00.000Z",
       ),
@@ -314,9 +325,9 @@ describe("buckets in a time zone, across a DST change", () => {
       to,
       bucket,
       timeZone,
-      days: aggregateDays(history.map(factOf), from, to, timeZone),
+      days: aggregateDays(columnsOf(history), from, to, timeZone),
       incidents: [],
-      streaks: restoreStreaks(history),
+      streaks: restoreStreaks(columnsOf(history)),
     });
 
   it("weeks start at local Monday midnight: 3 | 2 deployments, not UTC's 1 | 2 | 2", () => {

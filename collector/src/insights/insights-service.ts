@@ -14,7 +14,16 @@ import {
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { canonicalTimeZone } from "../time-zone.ts";
 import { compareLink } from "./compare-link.ts";
-import { aggregateDays, type Bucket, bucketsOf, computeDora, type DoraFact, restoreStreaks } from "./dora.ts";
+import {
+  aggregateDays,
+  type Bucket,
+  bucketsOf,
+  computeDora,
+  type FactColumns,
+  restoreStreaks,
+  sortColumns,
+  strictlyOrdered,
+} from "./dora.ts";
 import { type DiffCell, diffEnvironments } from "./environment-diff.ts";
 
 export type InsightsDeps = CatalogDeps;
@@ -278,22 +287,18 @@ function finishedIn(
  * The finished production deployments of [from, to), one row per product × environment with each
  * column packed by group_concat in index order: a year of a busy product is a few strings, where
  * as many rows would cost far more to step through and convert (docs/insight.md#speed). The flags
- * digit is 1 failed + 2 rolled back + 4 incident-linked; lead_ms is empty for no sample.
+ * digit is 1 failed + 2 rolled back + 4 incident-linked; lead_ms is empty for no sample. The ids
+ * (36 characters a fact) are read only `withIds`: only deployments of one millisecond need them.
  */
 export function doraFactsQuery(
   deps: InsightsDeps,
   window: { from: string; to: string },
   environmentIds: string[],
   products: string[] | null,
+  withIds = false,
 ) {
-  return deps.database.db.all<{
-    product_id: string;
-    environment_id: string;
-    ids: string;
-    finished: string;
-    flags: string;
-    leads: string;
-  }>(sql`SELECT f.product_id, f.environment_id, group_concat(f.deployment_id) AS ids,
+  return deps.database.db.all<PackedFacts>(sql`SELECT f.product_id, f.environment_id,
+      ${withIds ? sql`group_concat(f.deployment_id)` : sql`NULL`} AS ids,
       group_concat(f.finished_at) AS finished,
       group_concat((f.status = 'failed') + 2 * f.rolled_back + 4 * f.incident_linked, '') AS flags,
       group_concat(ifnull(f.lead_ms, '')) AS leads
@@ -302,30 +307,79 @@ export function doraFactsQuery(
     GROUP BY f.product_id, f.environment_id`);
 }
 
-/** The facts of doraFactsQuery's packed rows. */
-export function unpackFacts(rows: Awaited<ReturnType<typeof doraFactsQuery>>): DoraFact[] {
-  const facts: DoraFact[] = [];
-  for (const row of rows) {
-    const ids = row.ids.split(",");
-    const finished = row.finished.split(",");
-    const leads = row.leads.split(",");
-    for (let i = 0; i < ids.length; i++) {
-      const flags = row.flags.charCodeAt(i) - 48;
-      const lead = leads[i];
-      facts.push({
-        id: ids[i] as string,
-        product_id: row.product_id,
-        environment_id: row.environment_id,
-        status: flags & 1 ? "failed" : "completed",
-        finished_at: finished[i] as string,
-        lead_seconds: lead ? Number(lead) / 1000 : null,
-        rolled_back: (flags & 2) !== 0,
-        incident_linked: (flags & 4) !== 0,
-      });
+interface PackedFacts {
+  product_id: string;
+  environment_id: string;
+  ids: string | null;
+  finished: string;
+  flags: string;
+  leads: string;
+}
+
+/**
+ * The facts of [from, to) as columns per product × environment, each in finishing order. The index
+ * order is finishing order but for deployments of one millisecond (ordered by status there, by id
+ * in finishing order): such a pair is read again with its ids and sorted.
+ */
+export async function readDoraFacts(
+  deps: InsightsDeps,
+  window: { from: string; to: string },
+  environmentIds: string[],
+  products: string[] | null,
+): Promise<FactColumns[]> {
+  const columns = (await doraFactsQuery(deps, window, environmentIds, products)).map(unpackFacts);
+  const sorted = await Promise.all(
+    columns.map(async (pair) => {
+      if (strictlyOrdered(pair.finished)) return pair;
+      const [row] = await doraFactsQuery(deps, window, [pair.environment_id], [pair.product_id], true);
+      return row ? sortColumns(unpackFacts(row), (row.ids ?? "").split(",")) : null;
+    }),
+  );
+  return sorted.filter((pair) => pair !== null);
+}
+
+/** A packed row's facts as columns, in the row's order. */
+function unpackFacts(row: PackedFacts): FactColumns {
+  const finished = row.finished.split(",");
+  const flags = new Uint8Array(finished.length);
+  for (let i = 0; i < flags.length; i++) flags[i] = row.flags.charCodeAt(i) - 48;
+  return {
+    product_id: row.product_id,
+    environment_id: row.environment_id,
+    finished,
+    flags,
+    leads: parseLeads(row.leads, finished.length),
+  };
+}
+
+/** lead_ms values packed with commas (empty for none) as seconds, NaN for none, without a string each. */
+function parseLeads(packed: string, count: number): Float64Array {
+  const seconds = new Float64Array(count).fill(Number.NaN);
+  let index = 0;
+  let start = 0;
+  let value = 0;
+  for (let at = 0; at <= packed.length; at++) {
+    const code = at < packed.length ? packed.charCodeAt(at) : COMMA;
+    if (code === COMMA) {
+      if (at > start) seconds[index] = value / 1000;
+      index += 1;
+      start = at + 1;
+      value = 0;
+    } else if (code >= DIGIT_0 && code <= DIGIT_9) {
+      value = value * 10 + code - DIGIT_0;
+    } else {
+      // Not a whole number of milliseconds (the column is an integer; never written by ingest).
+      const end = packed.indexOf(",", at);
+      value = Number(packed.slice(start, end < 0 ? undefined : end));
+      at = (end < 0 ? packed.length : end) - 1;
     }
   }
-  return facts;
+  return seconds;
 }
+
+const COMMA = 44;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
 
 /** The first completed deployment at or after `at` that was not rolled back: the restore of a streak. */
 export function nextGoodDeploymentQuery(
@@ -350,7 +404,7 @@ export async function doraMetrics(deps: DoraDeps, request: DoraQuery): Promise<D
   const ids = await productIds(deps, query);
   const envIds = envs.map((env) => env.id);
   const measured = envIds.length > 0 && (ids === null || ids.length > 0);
-  const facts = measured ? unpackFacts(await doraFactsQuery(deps, window, envIds, ids)) : [];
+  const facts = measured ? await readDoraFacts(deps, window, envIds, ids) : [];
   const streaks = restoreStreaks(facts);
   for (const streak of streaks) {
     if (streak.restored_at) continue;

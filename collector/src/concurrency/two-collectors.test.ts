@@ -69,4 +69,48 @@ describe("two collectors on one database", () => {
     await deploy(b, product, "production");
     expect(await deliveriesOf(a, channel.id)).toHaveLength(1);
   });
+
+  it("a lock taken on one collector stops the other's very next deployment, and lifting it frees it", async () => {
+    const product = unique("locked");
+    const environment = unique("locked-env");
+    // B has judged a deployment against its (empty) lock list before.
+    await deploy(b, product, environment);
+    const lock = await a.call("POST", `/environments/${environment}/lock`, { reason: "freeze" });
+    expect(lock.status, JSON.stringify(lock.body)).toBe(201);
+    const refused = await b.call("POST", "/deployment-events/", {
+      product_name: product,
+      version: unique("v"),
+      environment_name: environment,
+      status: "completed",
+    });
+    expect(refused.status).toBe(423);
+    expect(refused.body.detail.code).toBe("ENVIRONMENT_LOCKED");
+    expect((await a.call("DELETE", `/environments/${environment}/lock`)).status).toBe(204);
+    await deploy(b, product, environment);
+  });
+
+  it("a rule created on one collector is applied by the other's very next event", async () => {
+    const product = unique("ruled");
+    const environment = unique("ruled-env");
+    await deploy(b, product, environment);
+    const rule = await a.call("POST", "/rules", {
+      name: unique("one-at-a-time"),
+      type: "concurrency",
+      scope: { products: [product], environments: [environment] },
+      settings: {},
+    });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    const start = (invoke_id: string) =>
+      b.call("POST", "/deployment-events/", {
+        product_name: product,
+        version: unique("v"),
+        environment_name: environment,
+        status: "started",
+        invoke_id,
+      });
+    expect((await start(unique("run"))).status).toBe(200);
+    const second = await start(unique("run"));
+    expect(second.status).toBe(409);
+    expect(second.body.detail.code).toBe("DEPLOYMENT_IN_PROGRESS");
+  });
 });

@@ -5,6 +5,7 @@ import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { findEnvironment } from "../catalog/environments-service.ts";
 import { findProduct } from "../catalog/products-service.ts";
 import type { Database } from "../db/client.ts";
+import { bumpConfigGeneration, configCache } from "../db/config-generation.ts";
 import { environmentLocks, environments, products } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Lock } from "./rules-schema.ts";
@@ -24,8 +25,6 @@ export interface LockEntry {
 }
 
 const WHOLE_ENVIRONMENT = "*";
-const CACHE_TTL_MS = 2_000;
-const cache = new WeakMap<Database, { locks: Promise<LockEntry[]>; loadedAt: number }>();
 
 function view(entry: LockEntry): Lock {
   return {
@@ -64,14 +63,12 @@ async function loadLocks(database: Database): Promise<LockEntry[]> {
     .orderBy(asc(environmentLocks.created_at), asc(environmentLocks.id));
 }
 
-/** Every stored lock, expired ones included (the caller compares with its clock); cached like rules. */
+/**
+ * Every stored lock, expired ones included (the caller compares with its clock), kept in memory
+ * like the rules while the configuration generation is unchanged.
+ */
 export function storedLocks(database: Database): Promise<LockEntry[]> {
-  const cached = cache.get(database);
-  if (cached && performance.now() - cached.loadedAt < CACHE_TTL_MS) return cached.locks;
-  const locks = loadLocks(database);
-  cache.set(database, { locks, loadedAt: performance.now() });
-  locks.catch(() => cache.delete(database));
-  return locks;
+  return configCache(database).get("environment locks", () => loadLocks(database));
 }
 
 /** The active lock that stops `productId` in `environmentId`: a product's own lock before the environment's. */
@@ -164,9 +161,10 @@ export async function lockEnvironment(
       await db.batch([
         db.delete(environmentLocks).where(eq(environmentLocks.id, existing.id)),
         ...statements,
+        bumpConfigGeneration(db),
       ]);
-    else await db.batch(statements);
-    cache.delete(deps.database);
+    else await db.batch([...statements, bumpConfigGeneration(db)]);
+    configCache(deps.database).invalidate();
     return view(entry);
   });
 }
@@ -193,6 +191,7 @@ export async function unlockEnvironment(
     if (!existing) throw new NotFoundError(`A lock on ${what}`);
     await db.batch([
       db.delete(environmentLocks).where(eq(environmentLocks.id, existing.id)),
+      bumpConfigGeneration(db),
       auditInsert(
         db,
         actor,
@@ -206,6 +205,6 @@ export async function unlockEnvironment(
         deps.clock.now().toISOString(),
       ),
     ]);
-    cache.delete(deps.database);
+    configCache(deps.database).invalidate();
   });
 }

@@ -4,6 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
+import { bumpConfigGeneration, configCache } from "../db/config-generation.ts";
 import { deploymentRules } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { parseOrThrow } from "../http/validation.ts";
@@ -53,27 +54,18 @@ function view(row: RuleRow): Rule {
 }
 
 // Preflight runs on every deployment event: the enabled and report-only rules are kept in memory
-// per database, dropped on every write here, and re-read after a few seconds so a second collector
-// process on the same database sees another's change soon (docs/governance.md).
-const CACHE_TTL_MS = 2_000;
-const cache = new WeakMap<Database, { rules: Promise<ActiveRule[]>; loadedAt: number }>();
-
+// while the configuration generation is unchanged; every rule change bumps it in its own batch, so
+// every collector on the database applies the change to its very next event (docs/governance.md).
 function invalidate(database: Database): void {
-  cache.delete(database);
+  configCache(database).invalidate();
 }
 
 /** Rules that take part in preflight (not disabled), ordered by name. */
 export function activeRules(database: Database): Promise<ActiveRule[]> {
-  const cached = cache.get(database);
-  if (cached && performance.now() - cached.loadedAt < CACHE_TTL_MS) return cached.rules;
-  const rules = database.db
-    .select()
-    .from(deploymentRules)
-    .orderBy(asc(deploymentRules.name))
-    .then((rows) => rows.filter((row) => row.mode !== "disabled").map(toActive));
-  cache.set(database, { rules, loadedAt: performance.now() });
-  rules.catch(() => invalidate(database));
-  return rules;
+  return configCache(database).get("deployment rules", async () => {
+    const rows = await database.db.select().from(deploymentRules).orderBy(asc(deploymentRules.name));
+    return rows.filter((row) => row.mode !== "disabled").map(toActive);
+  });
 }
 
 function toActive(row: RuleRow): ActiveRule {
@@ -151,6 +143,7 @@ export async function createRule(deps: GovernanceDeps, actor: Actor, input: Rule
     const db = deps.database.db;
     await db.batch([
       db.insert(deploymentRules).values(row),
+      bumpConfigGeneration(db),
       auditInsert(db, actor, { action: "rule.create", ...target(row), after: view(row) }, now),
     ]);
     invalidate(deps.database);
@@ -184,6 +177,7 @@ export async function updateRule(
     const { id: _id, ...changes } = next;
     await db.batch([
       db.update(deploymentRules).set(changes).where(eq(deploymentRules.id, id)),
+      bumpConfigGeneration(db),
       // A mode change is the break-glass lever (report-only during an incident): always audited.
       auditInsert(
         db,
@@ -204,6 +198,7 @@ export async function deleteRule(deps: GovernanceDeps, actor: Actor, id: string)
     const db = deps.database.db;
     await db.batch([
       db.delete(deploymentRules).where(eq(deploymentRules.id, id)),
+      bumpConfigGeneration(db),
       auditInsert(db, actor, { action: "rule.delete", ...target(current), before: view(current) }, now),
     ]);
     invalidate(deps.database);

@@ -1,6 +1,7 @@
-import { asc, sql } from "drizzle-orm";
+import { asc } from "drizzle-orm";
 import type { Database, Db } from "../db/client.ts";
-import { notificationChannels, notificationSubscriptions, settings } from "../db/schema/index.ts";
+import { configCache } from "../db/config-generation.ts";
+import { notificationChannels, notificationSubscriptions } from "../db/schema/index.ts";
 
 export type ChannelRow = typeof notificationChannels.$inferSelect;
 export type SubscriptionRow = typeof notificationSubscriptions.$inferSelect;
@@ -12,66 +13,26 @@ export interface ChannelRoute {
   subscriptions: SubscriptionRow[];
 }
 
-/** The `settings` row every channel change bumps in its own transaction. */
-const CHANNELS_GENERATION = "notification_channels_generation";
-
 /**
- * Bumps the channel generation: part of every batch that changes channels or subscriptions, so
- * every collector on the database sees the change for its very next event.
- */
-export function bumpChannelsGeneration(db: Db) {
-  return db
-    .insert(settings)
-    .values({ key: CHANNELS_GENERATION, value: "1" })
-    .onConflictDoUpdate({
-      target: settings.key,
-      set: { value: sql`CAST(${settings.value} AS INTEGER) + 1` },
-    });
-}
-
-/**
- * Per-database state of the notifications feature inside one process: the cached channel list the
- * ingest path matches against (so a busy ingest does not read the channels for every event), and
- * the wake-up hint from the outbox writer to the delivery worker.
- *
- * The copy is kept while the channel generation in the database is unchanged: one indexed read of
- * one row per event instead of the channel and subscription tables.
+ * Per-database state of the notifications feature inside one process: the channel list the ingest
+ * path matches against, from the configuration cache (so a busy ingest does not read the channels
+ * for every event, and a channel created on another collector is matched by this one's next event),
+ * and the wake-up hint from the outbox writer to the delivery worker.
  */
 export class NotificationHub {
-  #routes: ChannelRoute[] | undefined;
-  #routesGeneration: string | undefined;
-  #generationRead: Promise<string> | undefined;
   readonly #listeners = new Set<() => void>();
   #wakeQueued = false;
 
   constructor(private readonly database: Database) {}
 
-  /** Enabled channels with their subscriptions, as of the latest channel change on the database. */
-  async routes(): Promise<ChannelRoute[]> {
-    const generation = await this.#generation();
-    if (this.#routes && generation === this.#routesGeneration) return this.#routes;
-    const routes = await loadRoutes(this.database.db);
-    this.#routes = routes;
-    // Read before the channels: a change committed in between makes the next call load again.
-    this.#routesGeneration = generation;
-    return routes;
-  }
-
-  /** The channel generation; callers that ask while a read is in flight share it. */
-  #generation(): Promise<string> {
-    this.#generationRead ??= this.database.client
-      .execute({ sql: "SELECT value FROM settings WHERE key = ?", args: [CHANNELS_GENERATION] })
-      .then((result) => String(result.rows[0]?.value ?? "0"))
-      .finally(() => {
-        this.#generationRead = undefined;
-      });
-    return this.#generationRead;
+  /** Enabled channels with their subscriptions, as of the latest configuration change on the database. */
+  routes(): Promise<ChannelRoute[]> {
+    return configCache(this.database).get("notification routes", () => loadRoutes(this.database.db));
   }
 
   /** Called by every channel change in this process. */
   invalidate(): void {
-    this.#routes = undefined;
-    this.#generationRead = undefined;
+    configCache(this.database).invalidate();
   }
 
   onWake(listener: () => void): () => void {

@@ -5,6 +5,7 @@ import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
+import { bumpConfigGeneration } from "../db/config-generation.ts";
 import {
   notificationAttempts,
   notificationChannels,
@@ -20,7 +21,6 @@ import {
   validateCdeventsSettings,
 } from "./cdevents-channel.ts";
 import {
-  bumpChannelsGeneration,
   type ChannelRow,
   hubFor,
   type SubscriptionRow,
@@ -206,7 +206,7 @@ export async function createChannel(
     const result = view(row, subRows);
     const db = deps.database.db;
     await db.batch([
-      bumpChannelsGeneration(db),
+      bumpConfigGeneration(db),
       db.insert(notificationChannels).values(sealed(deps, row)),
       ...subRows.map((sub) => db.insert(notificationSubscriptions).values(sub)),
       auditInsert(
@@ -263,7 +263,7 @@ export async function updateChannel(
       : { ...view(next, []), subscriptions: current.view.subscriptions };
     const db = deps.database.db;
     await db.batch([
-      bumpChannelsGeneration(db),
+      bumpConfigGeneration(db),
       db.update(notificationChannels).set(sealed(deps, next)).where(eq(notificationChannels.id, id)),
       ...(subRows
         ? [
@@ -303,7 +303,7 @@ export async function deleteChannel(deps: NotificationDeps, actor: Actor, id: st
     const now = deps.clock.now().toISOString();
     // Foreign keys are documentation only (see architecture.md): cascade by hand, children first.
     await db.batch([
-      bumpChannelsGeneration(db),
+      bumpConfigGeneration(db),
       db
         .delete(notificationAttempts)
         .where(

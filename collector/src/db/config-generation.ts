@@ -1,0 +1,79 @@
+import { sql } from "drizzle-orm";
+import type { Database, Db } from "./client.ts";
+import { settings } from "./schema/index.ts";
+
+/**
+ * The `settings` row every change to the configuration that ingest reads on each event bumps in
+ * its own transaction: notification channels and subscriptions, deployment rules, environment
+ * locks. (It replaces the channels-only `notification_channels_generation` row.)
+ */
+const CONFIG_GENERATION = "config_generation";
+
+/** Bumps the configuration generation: one statement of the batch that changes the configuration. */
+export function bumpConfigGeneration(db: Db) {
+  return db
+    .insert(settings)
+    .values({ key: CONFIG_GENERATION, value: "1" })
+    .onConflictDoUpdate({
+      target: settings.key,
+      set: { value: sql`CAST(${settings.value} AS INTEGER) + 1` },
+    });
+}
+
+/**
+ * In-memory copies of configuration tables, kept while the configuration generation in the
+ * database is unchanged: each use costs one indexed read of one row (shared by the callers that
+ * ask while it is in flight) instead of reading the tables, and every collector on the database
+ * sees a change made by another for its very next event.
+ */
+export class ConfigCache {
+  #generationRead: Promise<string> | undefined;
+  readonly #copies = new Map<string, { generation: string; value: Promise<unknown> }>();
+
+  constructor(private readonly database: Database) {}
+
+  /** The copy named `name`, loaded again by `load` when the configuration changed since. */
+  async get<T>(name: string, load: () => Promise<T>): Promise<T> {
+    // Read before the tables: a change committed in between makes the next use load again.
+    const generation = await this.#generation();
+    const copy = this.#copies.get(name);
+    if (copy && copy.generation === generation) return copy.value as Promise<T>;
+    const value = load();
+    this.#copies.set(name, { generation, value });
+    value.catch(() => {
+      if (this.#copies.get(name)?.value === value) this.#copies.delete(name);
+    });
+    return value;
+  }
+
+  /**
+   * Called after a change this process committed: a generation read already in flight may have
+   * started before the commit, so neither it nor the copies are trusted any more.
+   */
+  invalidate(): void {
+    this.#copies.clear();
+    this.#generationRead = undefined;
+  }
+
+  #generation(): Promise<string> {
+    this.#generationRead ??= this.database.client
+      .execute({ sql: "SELECT value FROM settings WHERE key = ?", args: [CONFIG_GENERATION] })
+      .then((result) => String(result.rows[0]?.value ?? "0"))
+      .finally(() => {
+        this.#generationRead = undefined;
+      });
+    return this.#generationRead;
+  }
+}
+
+const caches = new WeakMap<Database, ConfigCache>();
+
+/** The configuration cache of a database handle: one per handle, shared by every feature. */
+export function configCache(database: Database): ConfigCache {
+  let cache = caches.get(database);
+  if (!cache) {
+    cache = new ConfigCache(database);
+    caches.set(database, cache);
+  }
+  return cache;
+}

@@ -10,8 +10,16 @@ export type QueryOperation =
   | "commit"
   | "rollback";
 
-/** Told how long each database call took; `failed` when the call rejected. */
-export type QueryObserver = (operation: QueryOperation, seconds: number, failed: boolean) => void;
+/**
+ * Told how long each database call took, `failed` when the call rejected, and how many SQL
+ * statements it sent (a batch sends several, BEGIN and COMMIT one each).
+ */
+export type QueryObserver = (
+  operation: QueryOperation,
+  seconds: number,
+  failed: boolean,
+  statements: number,
+) => void;
 
 const CLIENT_CALLS: Readonly<Record<string, QueryOperation>> = {
   execute: "execute",
@@ -53,7 +61,13 @@ function timedObject<T extends object>(
         const call = (value as (...args: unknown[]) => unknown).bind(object);
         const operation = typeof property === "string" ? calls[property] : undefined;
         method = operation
-          ? (...args: unknown[]) => timed(observers, operation, () => call(...args) as Promise<unknown>)
+          ? (...args: unknown[]) =>
+              timed(
+                observers,
+                operation,
+                statementsOf(operation, args[0]),
+                () => call(...args) as Promise<unknown>,
+              )
           : call;
         if (property === "transaction") {
           const begin = method as (...args: unknown[]) => Promise<Transaction>;
@@ -67,9 +81,15 @@ function timedObject<T extends object>(
   });
 }
 
+/** The statements a call sends: one, or one per entry of a batch or a migration. */
+function statementsOf(operation: QueryOperation, first: unknown): number {
+  return (operation === "batch" || operation === "migrate") && Array.isArray(first) ? first.length : 1;
+}
+
 async function timed<T>(
   observers: ReadonlySet<QueryObserver>,
   operation: QueryOperation,
+  statements: number,
   call: () => Promise<T>,
 ): Promise<T> {
   if (observers.size === 0) return call();
@@ -81,6 +101,6 @@ async function timed<T>(
     return result;
   } finally {
     const seconds = (performance.now() - started) / 1000;
-    for (const observe of observers) observe(operation, seconds, failed);
+    for (const observe of observers) observe(operation, seconds, failed, statements);
   }
 }

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+
+// The SQL statements one event costs on the ingest path, pinned so that a change which adds a read
+// or a write per event shows here (issue 11: fewer statements per event). Counted at the libSQL
+// client: each statement of a batch, BEGIN and COMMIT count one.
+
+let t: TestApp;
+let product: string;
+
+async function count(
+  path: string,
+  body: unknown,
+): Promise<{ statements: number; calls: Record<string, number> }> {
+  let statements = 0;
+  const calls: Record<string, number> = {};
+  const stop = t.database.observeQueries((operation, _seconds, _failed, sent) => {
+    statements += sent;
+    calls[operation] = (calls[operation] ?? 0) + 1;
+  });
+  try {
+    const res = await t.call("POST", path, body);
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+  } finally {
+    stop();
+  }
+  return { statements, calls };
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  product = unique("counted");
+  // The product and environment exist and every in-memory copy (channels, rules, locks) is loaded:
+  // the first deployment to a new environment has no lock to look up yet, the second has.
+  for (const version of ["0.8", "0.9"]) {
+    await t.call("POST", "/build-events/", { product_name: product, version, status: "completed" });
+    await t.call("POST", "/deployment-events/", {
+      product_name: product,
+      version,
+      environment_name: "production",
+      status: "completed",
+    });
+  }
+});
+afterAll(() => t.close());
+
+describe("statements per event", () => {
+  it("a build event of a new version", async () => {
+    const counted = await count("/build-events/", {
+      product_name: product,
+      version: "1.0",
+      status: "completed",
+    });
+    // Reads: the token, the product, the version, the build by run (repeat check), the product's
+    // buttons, the configuration generation (channels); then one batch of 3 writes.
+    expect(counted).toEqual({ statements: 9, calls: { execute: 6, batch: 1 } });
+  });
+
+  it("a completed deployment of a new version to an existing environment", async () => {
+    const counted = await count("/deployment-events/", {
+      product_name: product,
+      version: "1.1",
+      environment_name: "production",
+      status: "completed",
+    });
+    // Reads: the token, the product, the version, the environment, the natural-key repeat, the
+    // configuration generation for rules and for locks (preflight), the cell, the deployment by
+    // run, the version's earlier completion there (rollbacks), the configuration generation for
+    // channels, the open releases, the open deployment requests; then one batch of 5 writes.
+    expect(counted).toEqual({ statements: 18, calls: { execute: 13, batch: 1 } });
+  });
+
+  it("a started then a completed deployment of one run", async () => {
+    const event = {
+      product_name: product,
+      version: "1.2",
+      environment_name: "production",
+      invoke_id: unique("run"),
+    };
+    const started = await count("/deployment-events/", { ...event, status: "started" });
+    const completed = await count("/deployment-events/", { ...event, status: "completed" });
+    expect({ started, completed }).toEqual({
+      started: { statements: 15, calls: { execute: 11, batch: 1 } },
+      completed: { statements: 16, calls: { execute: 12, batch: 1 } },
+    });
+  });
+});

@@ -36,7 +36,7 @@ export const CLOSED_REQUEST_STATUSES = ["completed", "cancelled"] as const;
  */
 export async function versionApprovalStatus(
   database: Pick<Database, "db">,
-  subject: ApprovalSubject,
+  subject: Pick<ApprovalSubject, "versionId">,
   required: readonly ApprovalType[],
   prerequisiteEnvironmentId?: string | null,
 ): Promise<VersionApprovalStatus> {

@@ -27,16 +27,16 @@ afterAll(() => t.close());
 
 type RuleOf<T extends ActiveRule["type"]> = Extract<ActiveRule, { type: T }>;
 
-function active<T extends ActiveRule["type"]>(type: T, settings: RuleOf<T>["settings"]): RuleOf<T> {
+function active<T extends ActiveRule["type"], S extends RuleOf<T>["settings"]>(type: T, settings: S) {
   return {
     id: randomUUID(),
     name: unique(type),
     type,
-    mode: "enabled",
+    mode: "enabled" as const,
     products: new Set<string>(),
     environments: new Set<string>(),
     settings,
-  } as RuleOf<T>;
+  };
 }
 
 /** The subject as the dry run resolves it: ids of what exists. */

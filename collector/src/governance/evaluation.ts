@@ -40,7 +40,8 @@ export interface Violation {
   code: string;
   message: string;
   retry_after?: string;
-  details: Record<string, unknown>;
+  /** Every violation names its rule (a lock is named "environment lock"), as preflight_failures records. */
+  details: { rule_name: string; rule_id: string } & Record<string, unknown>;
 }
 
 type RuleOf<T extends ActiveRule["type"]> = Extract<ActiveRule, { type: T }>;
@@ -94,6 +95,7 @@ export function evaluateLock(lock: LockEntry, subject: PreflightSubject): Violat
 /** The active lock on the target, if any (locks are not rules: they have no mode and always block). */
 export async function activeLock(context: EvaluationContext): Promise<LockEntry | undefined> {
   const { subject, reads, now } = context;
+  // Stryker disable next-line ConditionalExpression: lockFor finds no lock for an unset environment id; the guard only narrows the type
   if (!subject.environmentId) return undefined;
   return lockFor(reads.database, subject.environmentId, subject.productId, now);
 }
@@ -151,6 +153,7 @@ async function firstCompletion(reads: PreflightReads, subject: PreflightSubject,
     SELECT MIN(COALESCE(completed_at, created_at)) AS at FROM deployments INDEXED BY deployments_lifecycle_idx
     WHERE product_id = ${subject.productId} AND environment_id = ${environmentId}
       AND version_id = ${subject.versionId} AND status = 'completed'`);
+  // Stryker disable next-line OptionalChaining: an aggregate without GROUP BY always returns one row
   return row?.at ?? undefined;
 }
 
@@ -159,13 +162,15 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
   const base = { rule_name: rule.name, rule_id: rule.id, target_environment: subject.environmentName };
   const prerequisites = rule.settings.prerequisites.filter((p) => p.environment !== subject.environmentName);
   const required = prerequisites.map((p) => p.environment);
-  const completions: Array<{ environment: string; at: string | undefined; soak?: number }> = [];
+  // A prerequisite is reached once the version completed there; soak time counts from then.
+  const reached: Array<{ environment: string; at: string; soak?: number }> = [];
+  const missing: string[] = [];
   for (const prerequisite of prerequisites) {
     const environmentId = await reads.environmentId(prerequisite.environment);
     const at = environmentId ? await firstCompletion(reads, subject, environmentId) : undefined;
-    completions.push({ environment: prerequisite.environment, at, soak: prerequisite.min_soak_minutes });
+    if (at === undefined) missing.push(prerequisite.environment);
+    else reached.push({ environment: prerequisite.environment, at, soak: prerequisite.min_soak_minutes });
   }
-  const missing = completions.filter((c) => c.at === undefined).map((c) => c.environment);
   if (missing.length > 0) {
     return {
       status: 428,
@@ -180,10 +185,9 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
     };
   }
   if (rule.settings.strict_order) {
-    for (let i = 1; i < completions.length; i++) {
-      const before = completions[i - 1];
-      const after = completions[i];
-      if (before?.at && after?.at && after.at < before.at) {
+    for (const [i, after] of reached.entries()) {
+      const before = reached[i - 1];
+      if (before && after.at < before.at) {
         return {
           status: 428,
           code: ERROR_CODES.FLOW_VIOLATION,
@@ -198,9 +202,11 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
       }
     }
   }
-  const unsoaked = completions
-    .filter((c) => c.soak !== undefined && c.soak > 0 && c.at !== undefined)
-    .map((c) => ({ ...c, until: Date.parse(c.at as string) + (c.soak as number) * 60_000 }))
+  // Only a prerequisite with a soak time holds the version back, even one that reported its
+  // completion in the future.
+  const unsoaked = reached
+    .filter((c) => (c.soak ?? 0) > 0)
+    .map((c) => ({ ...c, until: Date.parse(c.at) + (c.soak ?? 0) * 60_000 }))
     .filter((c) => c.until > now.getTime())
     .sort((a, b) => b.until - a.until);
   const longest = unsoaked[0];
@@ -209,7 +215,7 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
   return {
     status: 428,
     code: ERROR_CODES.INSUFFICIENT_SOAK_TIME,
-    message: `${describe(subject)} has soaked in ${longest.environment} for ${Math.floor((now.getTime() - Date.parse(longest.at as string)) / 60_000)} of the ${longest.soak} minutes required before ${subject.environmentName}`,
+    message: `${describe(subject)} has soaked in ${longest.environment} for ${Math.floor((now.getTime() - Date.parse(longest.at)) / 60_000)} of the ${longest.soak} minutes required before ${subject.environmentName}`,
     retry_after: until,
     details: {
       ...base,
@@ -230,19 +236,16 @@ async function evaluateVersionApproval(
   const required = rule.settings.required_types;
   const prerequisite = rule.settings.prerequisite_environment;
   const prerequisiteId = prerequisite ? ((await reads.environmentId(prerequisite)) ?? null) : undefined;
+  // A prerequisite environment that does not exist holds no approval: nothing can satisfy the rule.
   const status =
-    subject.productId && subject.versionId && prerequisiteId !== null
-      ? await versionApprovalStatus(
+    prerequisiteId === null
+      ? { satisfied: false, missing: [...required], current: [], rejected: [] }
+      : await versionApprovalStatus(
           reads.database,
-          {
-            productId: subject.productId,
-            versionId: subject.versionId,
-            environmentId: subject.environmentId ?? null,
-          },
+          { versionId: subject.versionId ?? null },
           required,
           prerequisiteId,
-        )
-      : { satisfied: false, missing: [...required], current: [], rejected: [] };
+        );
   if (status.satisfied) return null;
   const where = prerequisite ? ` (granted for ${prerequisite})` : "";
   return {
@@ -267,18 +270,18 @@ async function evaluateDeploymentRequest(
 ): Promise<Violation | null> {
   const { subject, reads } = context;
   const required = rule.settings.required_types ?? [];
-  const status =
-    subject.productId && subject.versionId && subject.environmentId
-      ? await deploymentRequestStatus(
-          reads.database,
-          {
-            productId: subject.productId,
-            versionId: subject.versionId,
-            environmentId: subject.environmentId,
-          },
-          required,
-        )
-      : { satisfied: false, request: null, missing: [...required] };
+  // Stryker disable next-line ConditionalExpression: without a product the version id is unset too, and deploymentRequestStatus answers "no request" for an unset version without reading
+  const status = subject.productId
+    ? await deploymentRequestStatus(
+        reads.database,
+        {
+          productId: subject.productId,
+          versionId: subject.versionId ?? null,
+          environmentId: subject.environmentId ?? null,
+        },
+        required,
+      )
+    : { satisfied: false, request: null, missing: [...required] };
   if (status.satisfied) return null;
   const request = status.request;
   const why = request

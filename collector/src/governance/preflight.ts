@@ -121,8 +121,8 @@ export async function planPreflightFailure(
     environment: subject.environmentName,
     code: violation.code,
     message: violation.message,
-    rule_id: typeof details.rule_id === "string" ? details.rule_id : null,
-    rule_name: typeof details.rule_name === "string" ? details.rule_name : null,
+    rule_id: details.rule_id,
+    rule_name: details.rule_name,
     details,
     retry_after: violation.retry_after ?? null,
     actor,
@@ -149,7 +149,7 @@ export async function planPreflightFailure(
 }
 
 /** Reads straight from the database, for the dry run (ingest passes its unit of work instead). */
-function databaseReads(deps: GovernanceDeps): PreflightReads {
+export function databaseReads(deps: GovernanceDeps): PreflightReads {
   const db = deps.database.db;
   return {
     database: deps.database,
@@ -191,13 +191,15 @@ export async function dryRunPreflight(
     .from(products)
     .where(eq(products.name, input.product_name))
     .limit(1);
-  const [version] = product
-    ? await db
+  const version =
+    product &&
+    (
+      await db
         .select({ id: versions.id })
         .from(versions)
         .where(and(eq(versions.product_id, product.id), eq(versions.version, input.version)))
         .limit(1)
-    : [];
+    )[0];
   const subject: PreflightSubject = {
     productName: input.product_name,
     versionName: input.version,

@@ -414,9 +414,10 @@ export function decideSlot(
     if (loaded.request.status !== "in_progress")
       refuseTransition(loaded, "its slots can no longer be decided");
     if (current.status === input.decision) {
+      // A pending slot is never "decided" again, so a slot in the decision's status names its decider.
       throw new ConflictError(
         ERROR_CODES.CONFLICT,
-        `The '${type}' slot is already ${current.status} (by ${current.decided_by ?? "someone"})`,
+        `The '${type}' slot is already ${current.status} (by ${current.decided_by})`,
       );
     }
     const slot: SlotRow = {

@@ -36,16 +36,22 @@ async function newSubject(): Promise<Subject> {
     status: "completed",
   });
   expect(built.status).toBe(200);
-  expect((await t.call("POST", "/environments", { name: subject.environment, type: "production" })).status).toBe(
-    201,
-  );
+  expect(
+    (await t.call("POST", "/environments", { name: subject.environment, type: "production" })).status,
+  ).toBe(201);
   return subject;
 }
 
 async function create(subject: Subject, types: ApprovalType[]) {
   const made = await t.call("POST", "/deployment-requests", { ...subject, approval_types: types });
   expect(made.status).toBe(201);
-  return made.body as { id: string; name: string; product_id: string; version_id: string; environment_id: string };
+  return made.body as {
+    id: string;
+    name: string;
+    product_id: string;
+    version_id: string;
+    environment_id: string;
+  };
 }
 
 async function submitted(types: ApprovalType[]) {
@@ -117,7 +123,10 @@ describe("refusals, message by message", () => {
     });
     expect(version.status).toBe(422);
     expect(version.body.detail).toEqual([
-      expect.objectContaining({ loc: ["body", "version"], msg: `Unknown version '9.9.9' of '${subject.product}'` }),
+      expect.objectContaining({
+        loc: ["body", "version"],
+        msg: `Unknown version '9.9.9' of '${subject.product}'`,
+      }),
     ]);
   });
 
@@ -150,7 +159,9 @@ describe("refusals, message by message", () => {
     );
     const missing = await decide(request.id, "security", "approved");
     expect(missing.status).toBe(404);
-    expect(missing.body.detail).toBe(`Approval slot 'security' of deployment request '${request.name}' not found`);
+    expect(missing.body.detail).toBe(
+      `Approval slot 'security' of deployment request '${request.name}' not found`,
+    );
     expect((await decide(request.id, "qa", "approved")).status).toBe(200);
     const twice = await decide(request.id, "qa", "approved");
     expect(twice.status).toBe(409);
@@ -192,15 +203,18 @@ describe("the audit trail", () => {
     ]);
     await decide(made.id, "qa", "approved");
     await decide(made.id, "uat", "rejected");
-    expect((await auditOf(made.id, "approve_slot")).map((e: { after: { status: string } }) => e.after.status)).toEqual(
-      ["in_progress"],
-    );
-    expect((await auditOf(made.id, "reject_slot")).map((e: { after: { status: string } }) => e.after.status)).toEqual(
-      ["rejected"],
-    );
+    expect(
+      (await auditOf(made.id, "approve_slot")).map((e: { after: { status: string } }) => e.after.status),
+    ).toEqual(["in_progress"]);
+    expect(
+      (await auditOf(made.id, "reject_slot")).map((e: { after: { status: string } }) => e.after.status),
+    ).toEqual(["rejected"]);
     await t.call("POST", `/deployment-requests/${made.id}/cancel`);
     expect(await auditOf(made.id, "cancel")).toEqual([
-      expect.objectContaining({ before: expect.objectContaining({ status: "rejected" }), after: expect.objectContaining({ status: "cancelled" }) }),
+      expect.objectContaining({
+        before: expect.objectContaining({ status: "rejected" }),
+        after: expect.objectContaining({ status: "cancelled" }),
+      }),
     ]);
   });
 
@@ -289,7 +303,9 @@ describe("listing and reading", () => {
     });
     expect((await t.call("GET", `/deployment-requests/${id}`)).body.slots).toEqual([]);
     const listed = await t.call("GET", `/deployment-requests?product=${subject.product}&status=approved`);
-    expect(listed.body.items.map((r: { id: string; slots: unknown[] }) => [r.id, r.slots])).toEqual([[id, []]]);
+    expect(listed.body.items.map((r: { id: string; slots: unknown[] }) => [r.id, r.slots])).toEqual([
+      [id, []],
+    ]);
     expect((await deploy(subject, "completed")).status).toBe(200);
     const [row] = await t.database.db.select().from(deploymentRequests).where(eq(deploymentRequests.id, id));
     expect(row?.status).toBe("completed");

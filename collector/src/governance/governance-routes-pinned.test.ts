@@ -40,9 +40,9 @@ async function newSubject() {
     status: "completed",
   });
   expect(built.status).toBe(200);
-  expect((await t.call("POST", "/environments", { name: subject.environment, type: "production" })).status).toBe(
-    201,
-  );
+  expect(
+    (await t.call("POST", "/environments", { name: subject.environment, type: "production" })).status,
+  ).toBe(201);
   return { ...subject, versionId: built.body.version_id as string };
 }
 
@@ -119,11 +119,16 @@ describe("governance routes", () => {
     const listed = await call("GET", `/deployment-requests?product=${product}`);
     expect(listed.status).toBe(200);
     expect(listed.body.items).toEqual([made.body]);
-    expect(await call("GET", `/deployment-requests/${made.body.id}`)).toEqual({ status: 200, body: made.body });
+    expect(await call("GET", `/deployment-requests/${made.body.id}`)).toEqual({
+      status: 200,
+      body: made.body,
+    });
     const submitted = await call("POST", `/deployment-requests/${made.body.id}/submit`);
     expect(submitted.status).toBe(200);
     expect(submitted.body.status).toBe("in_progress");
-    const decided = await call("POST", `/deployment-requests/${made.body.id}/slots/qa`, { decision: "approved" });
+    const decided = await call("POST", `/deployment-requests/${made.body.id}/slots/qa`, {
+      decision: "approved",
+    });
     expect(decided.status).toBe(200);
     expect(decided.body.slots).toContainEqual(expect.objectContaining({ type: "qa", status: "approved" }));
     const cancelled = await call("POST", `/deployment-requests/${made.body.id}/cancel`);

@@ -43,14 +43,19 @@ describe("locking", () => {
     expect((await lock(env.name, { reason: "soak", product: app.name })).status).toBe(201);
     const productAgain = await lock(env.name, { reason: "again", product: app.name });
     expect(productAgain.status).toBe(409);
-    expect(productAgain.body.detail).toBe(`${env.name} for ${app.name} is already locked by admin@localhost: soak`);
+    expect(productAgain.body.detail).toBe(
+      `${env.name} for ${app.name} is already locked by admin@localhost: soak`,
+    );
   });
 
   it("refuses an expires_at that is not after now, accepts one a millisecond later", async () => {
     const env = await newEnvironment();
     const now = Date.parse("2026-06-01T12:00:00.000Z");
     const deps = { database: t.database, clock: { now: () => new Date(now) } };
-    const refused = lockEnvironment(deps, actor, env.name, { reason: "late", expires_at: new Date(now).toISOString() });
+    const refused = lockEnvironment(deps, actor, env.name, {
+      reason: "late",
+      expires_at: new Date(now).toISOString(),
+    });
     await expect(refused).rejects.toMatchObject({
       status: 409,
       code: "CONFLICT",
@@ -113,14 +118,16 @@ describe("unlocking", () => {
     const app = await newProduct();
     const expires = new Date(t.clock.now().getTime() + 3_600_000).toISOString();
     expect((await lock(env.name, { reason: "freeze" })).status).toBe(201);
-    expect((await lock(env.name, { reason: "app soak", product: app.name, expires_at: expires })).status).toBe(201);
+    expect(
+      (await lock(env.name, { reason: "app soak", product: app.name, expires_at: expires })).status,
+    ).toBe(201);
     expect((await t.call("DELETE", `/environments/${env.name}/lock?product=${app.name}`)).status).toBe(204);
     const left = (await t.call("GET", "/locks")).body.items.filter(
       (item: { environment: string }) => item.environment === env.name,
     );
-    expect(left.map((item: { reason: string; product: string | null }) => [item.reason, item.product])).toEqual([
-      ["freeze", null],
-    ]);
+    expect(
+      left.map((item: { reason: string; product: string | null }) => [item.reason, item.product]),
+    ).toEqual([["freeze", null]]);
     const audit = await t.call("GET", `/audit-log?action=environment.unlock&target_id=${env.id}`);
     expect(audit.body.items).toEqual([
       expect.objectContaining({

@@ -121,7 +121,8 @@ export async function lockEnvironment(
         `${what} is already locked by ${existing.locked_by}: ${existing.reason}`,
       );
     }
-    if (input.expires_at !== undefined && Date.parse(input.expires_at) <= now.getTime()) {
+    const expiresAt = input.expires_at === undefined ? null : new Date(input.expires_at);
+    if (expiresAt && expiresAt.getTime() <= now.getTime()) {
       throw new ConflictError(ERROR_CODES.CONFLICT, "expires_at is in the past: the lock would never hold");
     }
     const entry: LockEntry = {
@@ -133,7 +134,7 @@ export async function lockEnvironment(
       reason: input.reason,
       locked_by: actor.principal.name,
       created_at: now.toISOString(),
-      expires_at: input.expires_at === undefined ? null : new Date(input.expires_at).toISOString(),
+      expires_at: expiresAt?.toISOString() ?? null,
     };
     const statements = [
       db.insert(environmentLocks).values({

@@ -54,7 +54,11 @@ describe("rules API errors", () => {
     expect(res.status).toBe(422);
     expect(res.body.detail).toEqual([
       { loc: ["body", "settings", "end"], msg: "must differ from start", type: "value_error" },
-      { loc: ["body", "settings", "day_of_month"], msg: "a monthly window needs day_of_month", type: "value_error" },
+      {
+        loc: ["body", "settings", "day_of_month"],
+        msg: "a monthly window needs day_of_month",
+        type: "value_error",
+      },
     ]);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { activeWindow, localToInstant, type ScheduleSettings, scheduleProblems, windowAt } from "./schedule.ts";
+import {
+  activeWindow,
+  localToInstant,
+  type ScheduleSettings,
+  scheduleProblems,
+  windowAt,
+} from "./schedule.ts";
 
 // The rules of no-deploy windows that schedule.test.ts leaves open: exact settings messages, the
 // edges of each check, and the defaults a caller gets without naming them (docs/governance.md).
@@ -69,7 +75,9 @@ describe("settings problems, message by message", () => {
     expect(scheduleProblems({ ...daily("10:00", "11:00"), end_date: "2026-02-30" })).toEqual([
       ["end_date", "must be a date YYYY-MM-DD"],
     ]);
-    expect(scheduleProblems({ ...daily("10:00", "11:00"), start_date: "June 1st", end_date: "2026-2-1" })).toEqual([
+    expect(
+      scheduleProblems({ ...daily("10:00", "11:00"), start_date: "June 1st", end_date: "2026-2-1" }),
+    ).toEqual([
       ["start_date", "must be a date YYYY-MM-DD"],
       ["end_date", "must be a date YYYY-MM-DD"],
     ]);
@@ -92,11 +100,17 @@ describe("settings problems, message by message", () => {
   });
 
   it("a monthly window needs its day of month; other recurrences do not", () => {
-    expect(scheduleProblems({ recurrence: "monthly", timezone: "UTC", start: "10:00", end: "11:00" })).toEqual([
-      ["day_of_month", "a monthly window needs day_of_month"],
-    ]);
     expect(
-      scheduleProblems({ recurrence: "monthly", timezone: "UTC", start: "10:00", end: "11:00", day_of_month: 1 }),
+      scheduleProblems({ recurrence: "monthly", timezone: "UTC", start: "10:00", end: "11:00" }),
+    ).toEqual([["day_of_month", "a monthly window needs day_of_month"]]);
+    expect(
+      scheduleProblems({
+        recurrence: "monthly",
+        timezone: "UTC",
+        start: "10:00",
+        end: "11:00",
+        day_of_month: 1,
+      }),
     ).toEqual([]);
     expect(scheduleProblems(daily("10:00", "11:00"))).toEqual([]);
   });
@@ -104,7 +118,10 @@ describe("settings problems, message by message", () => {
 
 describe("windows", () => {
   it("a one-time window starts and ends at the minute given, in its zone", () => {
-    const window = windowAt(once("2026-12-24T18:30", "2026-12-24T19:45", "Europe/Berlin"), at("2026-12-24T18:00:00Z"));
+    const window = windowAt(
+      once("2026-12-24T18:30", "2026-12-24T19:45", "Europe/Berlin"),
+      at("2026-12-24T18:00:00Z"),
+    );
     expect(iso(window)).toEqual({ start: "2026-12-24T17:30:00.000Z", end: "2026-12-24T18:45:00.000Z" });
   });
 
@@ -138,8 +155,21 @@ describe("windows", () => {
   });
 
   it("a weekly window without days never holds", () => {
-    const settings: ScheduleSettings = { recurrence: "weekly", timezone: "UTC", start: "00:00", end: "24:00" };
-    for (const day of ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06", "2026-03-07"])
+    const settings: ScheduleSettings = {
+      recurrence: "weekly",
+      timezone: "UTC",
+      start: "00:00",
+      end: "24:00",
+    };
+    for (const day of [
+      "2026-03-01",
+      "2026-03-02",
+      "2026-03-03",
+      "2026-03-04",
+      "2026-03-05",
+      "2026-03-06",
+      "2026-03-07",
+    ])
       expect(windowAt(settings, at(`${day}T12:00:00Z`)), day).toBeUndefined();
   });
 
@@ -157,7 +187,12 @@ describe("windows", () => {
   });
 
   it("a monthly window without day_of_month starts on the 1st", () => {
-    const settings: ScheduleSettings = { recurrence: "monthly", timezone: "UTC", start: "10:00", end: "11:00" };
+    const settings: ScheduleSettings = {
+      recurrence: "monthly",
+      timezone: "UTC",
+      start: "10:00",
+      end: "11:00",
+    };
     expect(windowAt(settings, at("2026-03-01T10:30:00Z"))).toBeDefined();
     expect(windowAt(settings, at("2026-03-02T10:30:00Z"))).toBeUndefined();
   });

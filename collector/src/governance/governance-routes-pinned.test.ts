@@ -1,35 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../config.ts";
-import { createApp } from "../http/app.ts";
-import { createLogger } from "../logger.ts";
-import { ADMIN_TOKEN, createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 
-// Every governance route answers through its handler with its status. Each test builds its own app
-// (over the shared test database), so the routes are registered while the test runs: an app built
-// once before all tests would keep the handlers it was built with.
+// Every governance route answers through its handler with its status. Each test builds its own app,
+// so the routes are registered while the test runs: an app built before all tests would keep the
+// handlers it was built with, and a failure to build it would skip the tests instead of failing them.
 
 let t: TestApp;
-beforeAll(async () => {
-  t = await createTestApp();
-}, 60_000);
-afterAll(() => t.close());
+afterEach(() => t?.close());
 
-function freshApp() {
-  const app = createApp({
-    database: t.database,
-    config: loadConfig({ DATABASE_URL: "file::memory:", VERSIONER_RATE_LIMIT_PER_SECOND: "0" }),
-    clock: t.clock,
-    logger: createLogger("silent"),
-  });
-  return async (method: string, path: string, body?: object) => {
-    const res = await app.request(path, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+async function freshApp() {
+  t = await createTestApp();
+  return t.call;
 }
 
 async function newSubject() {
@@ -48,7 +29,7 @@ async function newSubject() {
 
 describe("governance routes", () => {
   it("rules: list, create, get, update, delete", async () => {
-    const call = freshApp();
+    const call = await freshApp();
     const name = unique("routes-rule");
     const created = await call("POST", "/rules", { name, type: "concurrency" });
     expect(created.status).toBe(201);
@@ -57,7 +38,7 @@ describe("governance routes", () => {
     expect(listed.status).toBe(200);
     expect(listed.body.items).toContainEqual(created.body);
     const got = await call("GET", `/rules/${created.body.id}`);
-    expect(got).toEqual({ status: 200, body: created.body });
+    expect(got).toMatchObject({ status: 200, body: created.body });
     const updated = await call("PATCH", `/rules/${created.body.id}`, { mode: "report_only" });
     expect(updated.status).toBe(200);
     expect(updated.body.mode).toBe("report_only");
@@ -66,7 +47,7 @@ describe("governance routes", () => {
   });
 
   it("locks: lock, list, unlock", async () => {
-    const call = freshApp();
+    const call = await freshApp();
     const { environment } = await newSubject();
     const locked = await call("POST", `/environments/${environment}/lock`, { reason: "routes" });
     expect(locked.status).toBe(201);
@@ -79,7 +60,7 @@ describe("governance routes", () => {
   });
 
   it("preflight: a dry run and the list of refused deployments", async () => {
-    const call = freshApp();
+    const call = await freshApp();
     const { product, version, environment } = await newSubject();
     expect((await call("POST", `/environments/${environment}/lock`, { reason: "freeze" })).status).toBe(201);
     const check = await call("POST", "/preflight", {
@@ -95,7 +76,7 @@ describe("governance routes", () => {
   });
 
   it("approvals: record and list a version's approvals", async () => {
-    const call = freshApp();
+    const call = await freshApp();
     const { versionId } = await newSubject();
     const made = await call("POST", `/versions/${versionId}/approvals`, { type: "qa", decision: "approved" });
     expect(made.status).toBe(201);
@@ -106,7 +87,7 @@ describe("governance routes", () => {
   });
 
   it("deployment requests: create, list, get, submit, decide, cancel", async () => {
-    const call = freshApp();
+    const call = await freshApp();
     const { product, version, environment } = await newSubject();
     const made = await call("POST", "/deployment-requests", {
       product,
@@ -119,7 +100,7 @@ describe("governance routes", () => {
     const listed = await call("GET", `/deployment-requests?product=${product}`);
     expect(listed.status).toBe(200);
     expect(listed.body.items).toEqual([made.body]);
-    expect(await call("GET", `/deployment-requests/${made.body.id}`)).toEqual({
+    expect(await call("GET", `/deployment-requests/${made.body.id}`)).toMatchObject({
       status: 200,
       body: made.body,
     });

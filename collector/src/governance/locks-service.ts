@@ -85,8 +85,8 @@ export async function lockFor(
     (lock) => lock.environment_id === environmentId && isActive(lock, now),
   );
   return (
-    locks.find((lock) => productId !== undefined && lock.product_id === productId) ??
-    locks.find((lock) => lock.product_id === null)
+    // A stored lock's product_id is an id or null, never undefined: no product matches no product lock.
+    locks.find((lock) => lock.product_id === productId) ?? locks.find((lock) => lock.product_id === null)
   );
 }
 

@@ -130,8 +130,7 @@ export function scheduleProblems(settings: ScheduleSettings): Array<[string, str
   const end = parseTime(settings.end);
   if (start === undefined || start === 24 * 60) problems.push(["start", "must be a local time HH:MM"]);
   if (end === undefined) problems.push(["end", "must be a local time HH:MM (24:00 for the end of the day)"]);
-  if (start !== undefined && start === end)
-    problems.push(["end", "must differ from start"]);
+  if (start !== undefined && start === end) problems.push(["end", "must differ from start"]);
   if (settings.recurrence === "weekly") {
     const days = settings.days_of_week ?? [];
     if (days.length === 0) problems.push(["days_of_week", "a weekly window needs at least one day"]);

@@ -78,9 +78,11 @@ export function registerDeploymentRequestCompletion(bus: DomainEventBus): void {
     if (event.type !== "deployment.completed") return;
     const data = event.data as unknown as RequestSubject & { deployment: CompletedDeployment };
     const { deployment } = data;
-    if (deployment.status !== "completed" || deployment.updated_at !== event.occurred_at) return;
+    // The event's type is the deployment's status, so it is completed; an unchanged row (a late
+    // report of a run that completed earlier) fulfils nothing.
+    if (deployment.updated_at !== event.occurred_at) return;
     const completed = await completeMatchingRequests(tx, deployment, event.occurred_at);
-    if (completed.length === 0) return;
+    // Almost always empty: slotsOf answers an empty list without a query.
     const slots = await slotsOf(
       tx.db,
       completed.map((row) => row.id),

@@ -82,8 +82,8 @@ export async function lockFor(
     (lock) => lock.environment_id === environmentId && isActive(lock, now),
   );
   return (
-    locks.find((lock) => productId !== undefined && lock.product_id === productId) ??
-    locks.find((lock) => lock.product_id === null)
+    // A stored lock's product_id is an id or null, never undefined: no product matches no product lock.
+    locks.find((lock) => lock.product_id === productId) ?? locks.find((lock) => lock.product_id === null)
   );
 }
 
@@ -118,7 +118,8 @@ export async function lockEnvironment(
         `${what} is already locked by ${existing.locked_by}: ${existing.reason}`,
       );
     }
-    if (input.expires_at !== undefined && Date.parse(input.expires_at) <= now.getTime()) {
+    const expiresAt = input.expires_at === undefined ? null : new Date(input.expires_at);
+    if (expiresAt && expiresAt.getTime() <= now.getTime()) {
       throw new ConflictError(ERROR_CODES.CONFLICT, "expires_at is in the past: the lock would never hold");
     }
     const entry: LockEntry = {
@@ -130,7 +131,7 @@ export async function lockEnvironment(
       reason: input.reason,
       locked_by: actor.principal.name,
       created_at: now.toISOString(),
-      expires_at: input.expires_at === undefined ? null : new Date(input.expires_at).toISOString(),
+      expires_at: expiresAt?.toISOString() ?? null,
     };
     const statements = [
       db.insert(environmentLocks).values({

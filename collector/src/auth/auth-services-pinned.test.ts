@@ -6,7 +6,7 @@ import { type Database, openDatabase } from "../db/client.ts";
 import type { DomainError } from "../errors.ts";
 import { ManualClock } from "../testing/test-app.ts";
 import { createApiKey } from "./api-keys-service.ts";
-import { authenticateSession } from "./authenticate.ts";
+import { authenticateSession, authenticateToken } from "./authenticate.ts";
 import { SYSTEM_PRINCIPAL } from "./capabilities.ts";
 import { insertPersonalToken } from "./personal-tokens-service.ts";
 import {
@@ -154,5 +154,43 @@ describe("sessions", () => {
     expect(generated).toMatch(/^[0-9a-f]{64}$/);
     expect(await sessionSigningSecret(deps(), undefined)).toBe(generated);
     expect(await sessionSigningSecret(deps(), "")).toBe(generated);
+  });
+});
+
+describe("last use", () => {
+  // The write is off the request's path, so it is polled for; a skipped write is read back at once,
+  // since the local libSQL client runs statements in the order they are issued.
+  it("records an API key's last use and a session user's last sight, at most once a minute", async () => {
+    const at = { ms: Date.parse("2026-07-01T00:00:00.000Z") };
+    const fixed = { database, clock: { now: () => new Date(at.ms) } };
+    const read = async (sql: string, arg: string) =>
+      (await database.client.execute({ sql, args: [arg] })).rows[0]?.[0];
+    const key = await createApiKey({ ...fixed, org: "acme" }, system, { name: "touch", scope: "read" });
+    const keyUsed = () => read("SELECT last_used_at FROM api_keys WHERE id = ?", key.id);
+    expect(await authenticateToken(fixed, key.token)).toMatchObject({
+      kind: "api_key",
+      id: key.id,
+      scope: "read",
+    });
+    await expect.poll(keyUsed).toBe("2026-07-01T00:00:00.000Z");
+    at.ms += 59_999;
+    await authenticateToken(fixed, key.token);
+    expect(await keyUsed()).toBe("2026-07-01T00:00:00.000Z");
+    at.ms += 1;
+    await authenticateToken(fixed, key.token);
+    await expect.poll(keyUsed).toBe("2026-07-01T00:01:00.000Z");
+
+    const session = await login(fixed, { email: lockUser, password: PASSWORD });
+    const seen = () => read("SELECT last_seen_at FROM users WHERE email = ?", lockUser);
+    expect(await seen()).toBe("2026-07-01T00:01:00.000Z");
+    at.ms += 1;
+    await authenticateSession(fixed, session.secret);
+    await expect.poll(seen).toBe("2026-07-01T00:01:00.001Z");
+    at.ms += 59_999;
+    expect((await authenticateSession(fixed, session.secret))?.principal.name).toBe(lockUser);
+    expect(await seen()).toBe("2026-07-01T00:01:00.001Z");
+    at.ms += 1;
+    await authenticateSession(fixed, session.secret);
+    await expect.poll(seen).toBe("2026-07-01T00:02:00.001Z");
   });
 });

@@ -49,13 +49,16 @@ function actorFor(user: UserView, sessionId?: string): Actor {
   return { principal, requestId: "pinned" };
 }
 
-async function audit(targetId: string): Promise<Array<{ action: string; before: unknown; after: unknown }>> {
+async function audit(
+  targetId: string,
+): Promise<Array<{ action: string; target_type: string; before: unknown; after: unknown }>> {
   const result = await database.client.execute({
-    sql: "SELECT action, before, after FROM audit_log WHERE target_id = ? ORDER BY at, rowid",
+    sql: "SELECT action, target_type, before, after FROM audit_log WHERE target_id = ? ORDER BY at, rowid",
     args: [targetId],
   });
   return result.rows.map((row) => ({
     action: String(row.action),
+    target_type: String(row.target_type),
     before: row.before === null ? null : JSON.parse(String(row.before)),
     after: row.after === null ? null : JSON.parse(String(row.after)),
   }));
@@ -101,6 +104,7 @@ describe("creating users", () => {
     expect(withPassword.has_password).toBe(true);
     const [entry] = await audit(withPassword.id);
     expect(entry?.action).toBe("user.create");
+    expect(entry?.target_type).toBe("user");
     expect(entry?.after).toMatchObject({ email: "pw@example.com", role: "developer" });
     expect(entry?.after).not.toHaveProperty("password_hash");
     expect(JSON.stringify(entry)).not.toContain("scrypt");
@@ -120,6 +124,7 @@ describe("creating users", () => {
       detail: [{ loc: ["body", "password"], msg: "must be at least 10 characters" }],
     });
     await expect(findUser(deps(), "short@example.com")).rejects.toMatchObject({ status: 404 });
+    expect((await user("ten@example.com", "viewer", "1234567890")).has_password).toBe(true);
   });
 
   it("finds a user by id or by email in any case", async () => {
@@ -152,6 +157,7 @@ describe("the last admin and one's own account", () => {
     await expect(updateUser(deps(), system, admin.id, { role: "viewer" })).rejects.toMatchObject({
       status: 409,
       code: "LAST_ADMIN",
+      message: "This is the last active admin: promote another user to admin first",
     });
     await expect(updateUser(deps(), system, admin.id, { active: false })).rejects.toMatchObject({
       code: "LAST_ADMIN",
@@ -183,6 +189,7 @@ describe("the last admin and one's own account", () => {
     expect((await updateUser(deps(), system, second.id, { role: "viewer" })).role).toBe("viewer");
     await deleteUser(deps(), system, second.id);
     await expect(findUser(deps(), second.id)).rejects.toMatchObject({ status: 404 });
+    expect((await audit(second.id)).at(-1)?.target_type).toBe("user");
     expect((await audit(second.id)).map((entry) => entry.action)).toEqual([
       "user.create",
       "user.deactivate",
@@ -221,7 +228,7 @@ describe("deactivation and password changes", () => {
         current_password: "not the password",
         new_password: "another password",
       }),
-    ).rejects.toMatchObject({ status: 403, message: "The current password is wrong" });
+    ).rejects.toMatchObject({ status: 403, code: "FORBIDDEN", message: "The current password is wrong" });
     await expect(changeMyPassword(deps(), self, { new_password: "another password" })).rejects.toMatchObject({
       status: 403,
     });
@@ -237,6 +244,9 @@ describe("deactivation and password changes", () => {
     const last = (await audit(withPassword.id)).at(-1);
     expect(last?.action).toBe("user.update");
     expect(last?.after).toMatchObject({ password: "[redacted]" });
+    // Any other edit leaves sessions alone.
+    await updateUser(deps(), system, withPassword.id, { name: "Pat" });
+    expect(await authenticateSession(deps(), kept.secret)).toBeDefined();
     // An admin's reset ends every session, the admin's own session being another user's.
     await updateUser(deps(), actorFor(admin, "admin-session"), withPassword.id, { password: PASSWORD });
     expect(await authenticateSession(deps(), kept.secret)).toBeUndefined();

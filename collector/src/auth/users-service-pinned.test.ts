@@ -302,6 +302,7 @@ describe("personal tokens", () => {
     expect(await authenticateToken(deps(), first.token)).toBeUndefined();
     expect((await authenticateToken(deps(), second.token))?.id).toBe(owner.id);
     expect((await audit(first.id)).map((entry) => entry.action)).toEqual(["token.create", "token.revoke"]);
+    expect((await audit(first.id)).map((entry) => entry.target_type)).toEqual(["token", "token"]);
   });
 
   it("refuses an expiry that is not in the future, naming the field", async () => {
@@ -354,6 +355,7 @@ describe("API keys", () => {
       scope: "read",
     });
     expect((await audit(a.id)).map((entry) => entry.action)).toEqual(["api_key.create", "api_key.revoke"]);
+    expect((await audit(a.id)).map((entry) => entry.target_type)).toEqual(["api_key", "api_key"]);
     expect((await audit(a.id))[0]?.after).toMatchObject({ name: "a", scope: "ingest", key_id: a.key_id });
   });
 });

@@ -159,7 +159,8 @@ export async function updateUser(
     const self = actor.principal.kind === "user" && actor.principal.id === current.id;
     if (input.role !== undefined && input.role !== current.role) {
       if (self) throw new ForbiddenError("You cannot change your own role");
-      if (input.role !== "admin") await assertNotLastAdmin(deps, current);
+      // Only an admin's role change can be a demotion; the check passes any other user.
+      await assertNotLastAdmin(deps, current);
     }
     if (input.active === false && current.active) {
       if (self) throw new ForbiddenError("You cannot deactivate yourself");
@@ -175,7 +176,7 @@ export async function updateUser(
       updated_at: now,
     };
     const db = deps.database.db;
-    const statements: BatchItem<"sqlite">[] = [
+    const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
       db.update(users).set(next).where(eq(users.id, current.id)),
       auditInsert(
         db,
@@ -191,6 +192,7 @@ export async function updateUser(
           target_id: current.id,
           target_name: current.email,
           before: auditable(current),
+          // Stryker disable next-line StringLiteral: the audit log redacts a `password` key's value; only the key shows
           after: { ...auditable(next), ...(passwordHash ? { password: "changed" } : {}) },
         },
         now,
@@ -199,7 +201,8 @@ export async function updateUser(
     if (passwordHash) {
       // A new password ends every other session of the user (a stolen cookie dies with the old
       // password) and lifts a sign-in lockout; the session that made the change stays open.
-      const keep = self ? actor.principal.sessionId : undefined;
+      // Another user's session (an admin's reset) matches none of this user's.
+      const keep = actor.principal.sessionId;
       statements.push(
         db.delete(loginThrottle).where(eq(loginThrottle.email_hash, hashToken(current.email))),
         db
@@ -227,8 +230,7 @@ export async function updateUser(
           .where(and(eq(sessions.user_id, current.id), isNull(sessions.revoked_at))),
       );
     }
-    const [first, ...rest] = statements;
-    if (first) await db.batch([first, ...rest]);
+    await db.batch(statements);
     return userView(next);
   });
 }

@@ -43,56 +43,57 @@ export function isBlockedAddress(address: string): boolean {
   if (family !== 6) return true;
   const embedded = embeddedIpv4(address);
   if (embedded) return blocked.check(embedded, "ipv4");
+  // BlockList checks an IPv4-mapped address (::ffff:a.b.c.d) against the IPv4 rules itself.
   return blocked.check(address, "ipv6");
 }
 
 /**
- * The IPv4 address an IPv6 address carries, for every form that reaches an IPv4 host or hides one:
- * IPv4-compatible (::a.b.c.d), IPv4-mapped (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d),
- * NAT64 (64:ff9b::/96), 6to4 (2002:AABB:CCDD::) and Teredo (2001:0::/32, client address inverted).
- * `::` and `::1` are left to the IPv6 list.
+ * The IPv4 address an IPv6 address carries, for every form that reaches an IPv4 host or hides one
+ * (IPv4-mapped is left to BlockList, which knows it): IPv4-compatible (::a.b.c.d), IPv4-translated
+ * (::ffff:0:a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002:AABB:CCDD::) and Teredo (2001:0::/32, client
+ * address inverted). `::` and `::1` are left to the IPv6 list.
  */
 function embeddedIpv4(address: string): string | undefined {
-  const h = ipv6Hextets(address);
-  if (!h) return undefined;
-  const dotted = (high: number, low: number) => [high >> 8, high & 255, low >> 8, low & 255].join(".");
-  const zeros = (from: number, to: number) => h.slice(from, to).every((part) => part === 0);
-  const last = dotted(h[6] ?? 0, h[7] ?? 0);
-  if (zeros(0, 5) && (h[5] === 0 || h[5] === 0xffff)) {
-    return h[5] === 0 && (h[6] ?? 0) === 0 ? undefined : last; // ::/96 and ::ffff:0:0/96
+  const value = ipv6Value(address);
+  const low = value & 0xffff_ffffn;
+  switch (value >> 32n) {
+    case 0n: // ::/96, but for :: and ::1 (and ::0.0.x.x) that only look like it
+      return low > 0xffffn ? dotted(low) : undefined;
+    case 0xffff_0000n: // ::ffff:0:0/96
+    case 0x64_ff9b_0000_0000_0000_0000n: // 64:ff9b::/96
+      return dotted(low);
   }
-  if (zeros(0, 4) && h[4] === 0xffff && h[5] === 0) return last; // ::ffff:0:0:0/96
-  if (h[0] === 0x64 && h[1] === 0xff9b && zeros(2, 6)) return last; // 64:ff9b::/96
-  if (h[0] === 0x2002) return dotted(h[1] ?? 0, h[2] ?? 0);
-  if (h[0] === 0x2001 && h[1] === 0) return dotted((h[6] ?? 0) ^ 0xffff, (h[7] ?? 0) ^ 0xffff);
+  if (value >> 112n === 0x2002n) return dotted((value >> 80n) & 0xffff_ffffn); // 2002::/16
+  if (value >> 96n === 0x2001_0000n) return dotted(low ^ 0xffff_ffffn); // 2001:0::/32
   return undefined;
 }
 
-/** The eight 16-bit groups of an IPv6 address (with `::` and a trailing dotted quad expanded). */
-function ipv6Hextets(address: string): number[] | undefined {
-  let text = address.toLowerCase().replace(/%.*$/, "");
-  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (quad) {
-    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = "", tail, extra] = text.split("::");
-  if (extra !== undefined) return undefined;
-  const parse = (part: string) =>
-    part === "" ? [] : part.split(":").map((group) => Number.parseInt(group, 16));
-  const left = parse(head);
-  const right = tail === undefined ? [] : parse(tail);
-  const missing = 8 - left.length - right.length;
-  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
-  const groups = [...left, ...Array<number>(tail === undefined ? 0 : missing).fill(0), ...right];
-  return groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff)
-    ? groups
-    : undefined;
+/** A 32-bit value as a dotted quad. */
+function dotted(value: bigint): string {
+  return [24n, 16n, 8n, 0n].map((shift) => (value >> shift) & 255n).join(".");
 }
 
-/** Hostname without IPv6 brackets. */
+/**
+ * The 128-bit value of an address `isIP` accepted as IPv6. The URL parser writes it canonically
+ * (hex groups, a trailing dotted quad as two groups, at most one `::`); a zone (`%eth0`) names an
+ * interface, not part of the address, and URLs refuse it, so it goes first.
+ */
+function ipv6Value(address: string): bigint {
+  const canonical = new URL(`http://[${address.replace(/%.*/, "")}]`).hostname.slice(1, -1);
+  const [left, right] = canonical.split("::");
+  const groups = (half: string | undefined) =>
+    half ? half.split(":").map((group) => Number.parseInt(group, 16)) : [];
+  const high = groups(left);
+  const low = groups(right);
+  return [...high, ...Array<number>(8 - high.length - low.length).fill(0), ...low].reduce(
+    (value, group) => (value << 16n) | BigInt(group),
+    0n,
+  );
+}
+
+/** Hostname without the brackets of an IPv6 literal (no other hostname holds a bracket). */
 function bareHost(url: URL): string {
-  return url.hostname.replace(/^\[|\]$/g, "");
+  return url.hostname.replace(/[[\]]/g, "");
 }
 
 /**
@@ -142,17 +143,17 @@ export function guardedLookup(
   dnsLookup(hostname, { all: true, family: Number(options.family) || 0 }, (error, addresses) => {
     if (error) return callback(error, []);
     const refused = addresses.find((entry) => isBlockedAddress(entry.address));
-    if (refused || addresses.length === 0) {
+    if (refused) {
       const reason = new OutboundRefusedError(
-        `${hostname} resolves to ${refused?.address ?? "nothing"}, a loopback, private, link-local or metadata address (set VERSIONER_ALLOW_PRIVATE_WEBHOOKS=true to allow)`,
+        `${hostname} resolves to ${refused.address}, a loopback, private, link-local or metadata address (set VERSIONER_ALLOW_PRIVATE_WEBHOOKS=true to allow)`,
       ) as NodeJS.ErrnoException;
       reason.code = "EREFUSED_PRIVATE";
       return callback(reason, []);
     }
     if (options.all) return callback(null, addresses);
-    const [first] = addresses;
-    // `addresses` is non-empty here (checked above).
-    return callback(null, first?.address ?? "", first?.family);
+    // Node answers an empty lookup with an error (EAI_NODATA), never with an empty list.
+    const [first] = addresses as [LookupAddress, ...LookupAddress[]];
+    return callback(null, first.address, first.family);
   });
 }
 
@@ -164,9 +165,10 @@ export async function assertPublicHost(url: URL): Promise<void> {
     return;
   }
   await new Promise<void>((resolve, reject) => {
-    guardedLookup(host, { all: true }, (error) => {
+    // Every address is checked whatever `all` asks; only the verdict matters here.
+    guardedLookup(host, {}, (error) => {
       // An unresolvable host is not refused here: DNS may be down; delivery retries will say so.
-      if (error && error instanceof OutboundRefusedError) reject(error);
+      if (error instanceof OutboundRefusedError) reject(error);
       else resolve();
     });
   });

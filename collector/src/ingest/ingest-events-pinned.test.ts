@@ -1,0 +1,176 @@
+import { BuildEventInput, DeploymentEventInput } from "@versioner/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DomainEvent, DomainEventBus } from "../events/domain-events.ts";
+import { CollectorMetrics } from "../metrics/collector-metrics.ts";
+import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { type IngestDeps, ingestBuild, ingestDeployment } from "./ingest-service.ts";
+
+// What ingest publishes inside its transaction (`build.<status>`, `deployment.<status>`): the
+// notification, release and insight subscribers read these fields and nothing else.
+
+let t: TestApp;
+let published: DomainEvent[];
+let deps: IngestDeps;
+beforeAll(async () => {
+  t = await createTestApp();
+  const bus = new DomainEventBus();
+  bus.subscribe((event) => {
+    published.push(event);
+  });
+  deps = {
+    database: t.database,
+    clock: t.clock,
+    dedupWindowSeconds: 600,
+    bus,
+    metrics: new CollectorMetrics(),
+  };
+});
+afterAll(() => t.close());
+
+async function build(body: Record<string, unknown>) {
+  published = [];
+  const result = await ingestBuild(deps, BuildEventInput.parse(body), body);
+  return { result, events: published };
+}
+
+async function deployment(body: Record<string, unknown>) {
+  published = [];
+  const result = await ingestDeployment(deps, DeploymentEventInput.parse(body), body);
+  return { result, events: published };
+}
+
+/** The version that was current before (subscribers load it on demand). */
+function previousVersion(event: DomainEvent | undefined): Promise<unknown> {
+  const load = event?.data.previous_version;
+  if (typeof load !== "function") throw new Error("previous_version is not a loader");
+  return load();
+}
+
+async function receivedAt(eventId: string): Promise<string> {
+  const result = await t.database.client.execute({
+    sql: "SELECT received_at FROM events WHERE id = ?",
+    args: [eventId],
+  });
+  return String(result.rows[0]?.received_at);
+}
+
+describe("build events", () => {
+  it("publishes build.<status> with the product, version, build and response", async () => {
+    const product = unique("pub-build");
+    const { result, events } = await build({ product_name: product, version: "1", status: "started" });
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    const body = result.body;
+    expect(event).toMatchObject({
+      type: "build.started",
+      occurred_at: await receivedAt(body.event_id),
+      product_id: body.product_id,
+      product_name: product,
+      status: "started",
+    });
+    expect(event?.data).toMatchObject({
+      product: { id: body.product_id, name: product },
+      version: { id: body.version_id, version: "1" },
+      build: { id: body.build_id, status: "started" },
+      response: body,
+    });
+    const next = await build({ product_name: product, version: "1", status: "failed" });
+    expect(next.events.map((e) => [e.type, e.status])).toEqual([["build.failed", "failed"]]);
+  });
+
+  it("publishes nothing for a repeat", async () => {
+    const body = { product_name: unique("pub-repeat"), version: "1", status: "completed" };
+    await build(body);
+    const again = await build(body);
+    expect(again.result.replayed).toBe(true);
+    expect(again.events).toEqual([]);
+  });
+});
+
+describe("deployment events", () => {
+  it("publishes deployment.<status> with the environment, and no previous version on a first deployment", async () => {
+    const product = unique("pub-deploy");
+    const environment = unique("production");
+    const { result, events } = await deployment({
+      product_name: product,
+      version: "1",
+      environment_name: environment,
+      status: "started",
+    });
+    const body = result.body;
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event).toMatchObject({
+      type: "deployment.started",
+      occurred_at: await receivedAt(body.event_id),
+      product_id: body.product_id,
+      product_name: product,
+      environment_id: body.environment_id,
+      environment_name: environment,
+      environment_type: "production",
+      status: "started",
+    });
+    expect(event?.data).toMatchObject({
+      product: { id: body.product_id },
+      version: { id: body.version_id },
+      environment: { id: body.environment_id, name: environment },
+      deployment: { id: body.deployment_id, status: "started" },
+      response: body,
+      previous_version_id: null,
+      state_before: undefined,
+    });
+    expect(await previousVersion(event)).toBeNull();
+  });
+
+  it("names the version that was current before, and the cell as it was", async () => {
+    const product = unique("pub-prev");
+    const first = await deployment({
+      product_name: product,
+      version: "1",
+      environment_name: "prod",
+      status: "completed",
+    });
+    const { events } = await deployment({
+      product_name: product,
+      version: "2",
+      environment_name: "prod",
+      status: "completed",
+    });
+    const data = events[0]?.data ?? {};
+    expect(data.previous_version_id).toBe(first.result.body.version_id);
+    expect(data.state_before).toMatchObject({
+      current_version: "1",
+      current_deployment_id: first.result.body.deployment_id,
+    });
+    expect(await previousVersion(events[0])).toMatchObject({
+      id: first.result.body.version_id,
+      version: "1",
+    });
+  });
+
+  it("has no previous version when the same version is deployed again, or when nothing completed before", async () => {
+    const product = unique("pub-same");
+    await deployment({ product_name: product, version: "1", environment_name: "prod", status: "failed" });
+    const afterFailure = await deployment({
+      product_name: product,
+      version: "2",
+      environment_name: "prod",
+      status: "completed",
+    });
+    expect(afterFailure.events[0]?.data.state_before).toMatchObject({
+      current_version: null,
+      last_status: "failed",
+    });
+    expect(await previousVersion(afterFailure.events[0])).toBeNull();
+    t.clock.advance(3_600_000);
+    const again = await deployment({
+      product_name: product,
+      version: "2",
+      environment_name: "prod",
+      status: "completed",
+    });
+    expect(again.result.replayed).toBe(false);
+    expect(again.events[0]?.data.previous_version_id).toBe(afterFailure.result.body.version_id);
+    expect(await previousVersion(again.events[0])).toBeNull();
+  });
+});

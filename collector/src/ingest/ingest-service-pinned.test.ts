@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postDeployment, stateCell } from "../testing/ingest-fixtures.ts";
+import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+
+// Rules of ingest-service.ts that the other ingest tests leave open, each shown through the API.
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const deploy = (product: string, version: string, environment: string, status: string, extra: object = {}) =>
+  postDeployment(t, product, version, environment, status, extra);
+
+async function rowOf(app: TestApp, table: string, where: string, ...args: string[]) {
+  const result = await app.database.client.execute({ sql: `SELECT * FROM ${table} WHERE ${where}`, args });
+  return result.rows[0] as unknown as Record<string, unknown>;
+}
+
+async function receivedAt(eventId: string): Promise<string> {
+  return String((await rowOf(t, "events", "id = ?", eventId)).received_at);
+}
+
+describe("environments created by a deployment", () => {
+  it("start at sort order 10 on an empty collector, typed from the name, with no description", async () => {
+    const fresh = await createTestApp();
+    try {
+      const res = await postDeployment(fresh, unique("env"), "1", "staging-eu", "completed");
+      const row = await rowOf(fresh, "environments", "id = ?", res.body.environment_id);
+      const now = String((await rowOf(fresh, "events", "id = ?", res.body.event_id)).received_at);
+      expect(row).toMatchObject({
+        name: "staging-eu",
+        type: "staging",
+        description: null,
+        metadata: "{}",
+        sort_order: 10,
+        created_at: now,
+        updated_at: now,
+      });
+    } finally {
+      fresh.close();
+    }
+  });
+});
+
+describe("products created by an event", () => {
+  it("have no description and no metadata", async () => {
+    const product = unique("new-product");
+    const res = await t.call("POST", "/build-events", {
+      product_name: product,
+      version: "1",
+      status: "started",
+    });
+    const now = await receivedAt(res.body.event_id);
+    expect(await rowOf(t, "products", "id = ?", res.body.product_id)).toMatchObject({
+      name: product,
+      description: null,
+      extra_metadata: "{}",
+      created_at: now,
+      updated_at: now,
+    });
+  });
+});
+
+describe("SHA comparison", () => {
+  it("ignores case in full SHAs and in abbreviations", async () => {
+    const product = unique("sha-case");
+    const sha = "ABCDEF0123456789ABCDEF0123456789ABCDEF01";
+    expect((await deploy(product, "1", "prod", "completed", { scm_sha: sha })).status).toBe(200);
+    expect((await deploy(product, "1", "prod", "completed", { scm_sha: sha.toLowerCase() })).status).toBe(
+      200,
+    );
+    expect(
+      (await deploy(product, "1", "prod", "completed", { scm_sha: sha.slice(0, 8).toLowerCase() })).status,
+    ).toBe(200);
+    const other = await deploy(product, "1", "prod", "completed", { scm_sha: "b".repeat(40) });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe("VERSION_SHA_CONFLICT");
+  });
+});
+
+describe("Idempotency-Key reuse", () => {
+  it("names the key and the kind of event it was used for", async () => {
+    const key = unique("key");
+    const headers = { "idempotency-key": key };
+    const product = unique("idem");
+    await t.call(
+      "POST",
+      "/build-events",
+      { product_name: product, version: "1", status: "started" },
+      { headers },
+    );
+    const res = await t.call(
+      "POST",
+      "/deployment-events",
+      { product_name: product, version: "1", environment_name: "prod", status: "started" },
+      { headers },
+    );
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({
+      code: "IDEMPOTENCY_KEY_REUSED",
+      detail: `Idempotency-Key '${key}' was already used for another request (a build event with a different body); send a new key for a new event`,
+    });
+  });
+});
+
+describe("deployment responses", () => {
+  it("carry every field of the deployment as recorded", async () => {
+    const product = unique("resp");
+    const res = await deploy(product, "1", "prod", "failed", {
+      deployed_by: "jdoe",
+      deployed_by_email: "jdoe@example.com",
+      deployed_by_name: "Jane Doe",
+      deploy_url: "https://ci.example.com/1",
+      source_system: "gitlab",
+      extra_metadata: { ticket: "OPS-1" },
+      completed_at: "2026-02-28T10:00:00Z",
+    });
+    expect(res.body).toEqual({
+      id: res.body.deployment_id,
+      deployment_id: expect.any(String),
+      event_id: expect.any(String),
+      product_id: expect.any(String),
+      product_name: product,
+      version_id: expect.any(String),
+      version: "1",
+      environment_id: expect.any(String),
+      environment_name: "prod",
+      status: "failed",
+      deployed_at: "2026-02-28T10:00:00.000Z",
+      completed_at: "2026-02-28T10:00:00.000Z",
+      deployed_by: "jdoe",
+      deployed_by_email: "jdoe@example.com",
+      deployed_by_name: "Jane Doe",
+      deploy_url: "https://ci.example.com/1",
+      source_system: "gitlab",
+      extra_metadata: { ticket: "OPS-1" },
+    });
+    const cell = await stateCell(t, product, "prod");
+    expect(cell.current).toBeNull();
+  });
+});

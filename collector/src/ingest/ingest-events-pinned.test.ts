@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DomainEvent, DomainEventBus } from "../events/domain-events.ts";
 import { CollectorMetrics } from "../metrics/collector-metrics.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
-import { type IngestDeps, ingestBuild, ingestDeployment } from "./ingest-service.ts";
+import {
+  type BatchItem,
+  type IngestDeps,
+  ingestBatch,
+  ingestBuild,
+  ingestDeployment,
+} from "./ingest-service.ts";
 
 // What ingest publishes inside its transaction (`build.<status>`, `deployment.<status>`): the
 // notification, release and insight subscribers read these fields and nothing else.
@@ -172,5 +178,84 @@ describe("deployment events", () => {
     expect(again.result.replayed).toBe(false);
     expect(again.events[0]?.data.previous_version_id).toBe(afterFailure.result.body.version_id);
     expect(await previousVersion(again.events[0])).toBeNull();
+  });
+});
+
+describe("the cell before each event of a batch", () => {
+  // Later events of a batch see the cell as the earlier ones left it, by the same rules the
+  // database applies at commit: current only moves to a later completion, last to a later attempt.
+  async function cellsBefore(product: string, events: Array<Record<string, unknown>>) {
+    published = [];
+    const items: BatchItem[] = events.map((event) => ({
+      kind: "deployment",
+      event: { product_name: product, environment_name: "prod", ...event },
+    }));
+    const response = await ingestBatch(deps, items);
+    expect(response.rejected).toBe(0);
+    return published.map((event) => event.data.state_before as Record<string, unknown> | undefined);
+  }
+
+  it("keeps a later completion current over a back-dated one, and a later attempt last", async () => {
+    const product = unique("cell-backdated");
+    const cells = await cellsBefore(product, [
+      { version: "1", status: "completed", completed_at: "2026-02-28T12:00:00Z" },
+      { version: "2", status: "completed", completed_at: "2026-02-28T11:00:00Z" },
+      { version: "3", status: "started" },
+    ]);
+    expect(cells[0]).toBeUndefined();
+    expect(cells[2]).toMatchObject({
+      current_version: "1",
+      current_deployed_at: "2026-02-28T12:00:00.000Z",
+      last_version: "1",
+      last_status: "completed",
+      last_at: "2026-02-28T12:00:00.000Z",
+    });
+  });
+
+  it("moves the cell back when the deployment it shows is corrected to an earlier time", async () => {
+    const product = unique("cell-corrected");
+    const cells = await cellsBefore(product, [
+      { version: "1", status: "completed", invoke_id: "r", completed_at: "2026-02-28T12:00:00Z" },
+      { version: "1", status: "completed", invoke_id: "r", completed_at: "2026-02-28T11:00:00Z" },
+      { version: "2", status: "started" },
+    ]);
+    expect(cells[2]).toMatchObject({
+      current_version: "1",
+      current_deployed_at: "2026-02-28T11:00:00.000Z",
+      last_at: "2026-02-28T11:00:00.000Z",
+    });
+  });
+
+  it("shows a failed attempt as last while the completed version stays current", async () => {
+    const product = unique("cell-failed");
+    const cells = await cellsBefore(product, [
+      { version: "1", status: "completed", deployed_by: "jdoe" },
+      { version: "2", status: "failed" },
+      { version: "3", status: "started" },
+    ]);
+    expect(cells[2]).toMatchObject({
+      current_version: "1",
+      current_deployed_by: "jdoe",
+      last_version: "2",
+      last_status: "failed",
+    });
+    expect(cells[1]).toMatchObject({ last_version: "1", last_status: "completed" });
+  });
+
+  it("marks the attempt a back-dated cell still shows as aborted once a newer attempt replaces it", async () => {
+    const product = unique("cell-aborted");
+    const cells = await cellsBefore(product, [
+      { version: "1", status: "started", started_at: "2026-02-28T12:00:00Z" },
+      { version: "2", status: "completed", completed_at: "2026-02-28T11:00:00Z" },
+      { version: "1", status: "started", started_at: "2026-02-28T10:00:00Z" },
+      { version: "4", status: "started", started_at: "2026-02-28T09:00:00Z" },
+    ]);
+    expect(cells[2]).toMatchObject({ last_version: "1", last_status: "started" });
+    expect(cells[3]).toMatchObject({ last_version: "1", last_status: "aborted" });
+    const stored = await t.database.client.execute({
+      sql: "SELECT s.last_version, s.last_status FROM current_state s JOIN products p ON p.id = s.product_id WHERE p.name = ?",
+      args: [product],
+    });
+    expect(stored.rows[0]).toMatchObject({ last_version: "1", last_status: "aborted" });
   });
 });

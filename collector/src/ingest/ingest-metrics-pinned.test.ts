@@ -94,15 +94,54 @@ describe("batches", () => {
           { kind: "deployment", event: deployment(product, "completed") },
           { kind: "build", event: { product_name: product, status: "completed" } },
           { kind: "build", event: { product_name: product, version: "1", status: "failed" } },
+          {
+            kind: "build",
+            event: { product_name: product, version: "2", status: "started", scm_sha: "a".repeat(40) },
+          },
+          {
+            kind: "build",
+            event: { product_name: product, version: "2", status: "pending", scm_sha: "b".repeat(40) },
+          },
         ],
       });
-      expect(res.body).toMatchObject({ accepted: 3, rejected: 1 });
+      expect(res.body).toMatchObject({ accepted: 4, rejected: 2 });
     });
     expect(changes).toEqual({
       "deployment completed recorded": 1,
       "deployment completed replayed": 1,
       "build invalid rejected": 1,
       "build failed recorded": 1,
+      "build started recorded": 1,
+      "build pending rejected": 1,
+    });
+  });
+});
+
+describe("a batch whose planning fails", () => {
+  let broken: TestApp;
+  beforeAll(async () => {
+    broken = await createTestApp();
+    // Deployments cannot be planned without the product × environment cell: a fault, not a rule.
+    await broken.database.client.execute("DROP TABLE current_state");
+  });
+  afterAll(() => broken.close());
+
+  it("answers 500 and counts the failing item under its status, the ones never reached as invalid", async () => {
+    const product = unique("m-plan");
+    const changes = await counting(broken, async () => {
+      const res = await broken.call("POST", "/events/batch", {
+        events: [
+          { kind: "deployment", event: deployment(product, "started") },
+          { kind: "build", event: { product_name: product, version: "1", status: "completed" } },
+          { kind: "deployment", event: deployment(product, "completed") },
+        ],
+      });
+      expect(res.status).toBe(500);
+    });
+    expect(changes).toEqual({
+      "deployment started error": 1,
+      "build invalid error": 1,
+      "deployment invalid error": 1,
     });
   });
 });

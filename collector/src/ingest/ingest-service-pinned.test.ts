@@ -141,3 +141,16 @@ describe("deployment responses", () => {
     expect(cell.current).toBeNull();
   });
 });
+
+describe("unknown fields of a single event", () => {
+  it.each([
+    ["/build-events", { product_name: "p", version: "1", status: "started" }],
+    ["/deployment-events", { product_name: "p", version: "1", environment_name: "prod", status: "started" }],
+  ])("are refused on %s when nested too deep, naming the path from the body", async (path, event) => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = { d: deep };
+    const res = await t.call("POST", path, { ...event, product_name: unique("deep"), custom: deep });
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(res.body.detail)).toContain('"loc":["body","custom"');
+  });
+});

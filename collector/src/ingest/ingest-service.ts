@@ -32,7 +32,7 @@ import {
   runPreflight,
 } from "../governance/preflight.ts";
 import { parseOrThrow, toErrorBody } from "../http/validation.ts";
-import type { CollectorMetrics } from "../metrics/collector-metrics.ts";
+import type { CollectorMetrics, IngestOutcome } from "../metrics/collector-metrics.ts";
 import { groupCommitterFor } from "./group-commit.ts";
 import {
   type LatestEvent,
@@ -135,22 +135,24 @@ export async function ingestBatch(
   items: BatchItem[],
   caller?: IngestCaller,
 ): Promise<BatchResponse> {
-  // Status of each item as parsed ("invalid" when it did not parse), and whether it was a repeat.
-  let counts: Array<{ status: Status | "invalid"; replayed: boolean }> = [];
+  // Each item's kind, its status as parsed ("invalid" when it did not parse) and its outcome: counted
+  // once the batch is committed (a plan may run twice in a group, so `planned` restarts with it).
+  let planned: Array<{ kind: EventKind; status: Status | "invalid"; outcome: IngestOutcome }> = [];
   let response: BatchResponse;
   try {
     response = await runInUnit(deps, async (unit) => {
-      counts = [];
+      planned = [];
       const results: BatchResponse["results"] = [];
       for (const [index, item] of items.entries()) {
-        counts.push({ status: "invalid", replayed: false });
+        const count: (typeof planned)[number] = { kind: item.kind, status: "invalid", outcome: "rejected" };
+        planned.push(count);
         try {
           const prefix = ["body", "events", index, "event"];
           const event =
             item.kind === "build"
               ? parseOrThrow(BuildEventInput, item.event, prefix)
               : parseOrThrow(DeploymentEventInput, item.event, prefix);
-          counts[index] = { status: event.status, replayed: false };
+          count.status = event.status;
           assertStorable(item.kind, item.event, prefix);
           const result = await recordOne(
             deps,
@@ -161,7 +163,7 @@ export async function ingestBatch(
             item.idempotency_key,
             caller,
           );
-          counts[index] = { status: event.status, replayed: result.replayed };
+          count.outcome = result.replayed ? "replayed" : "recorded";
           results.push({ index, status: 200, body: result.body });
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
@@ -172,18 +174,13 @@ export async function ingestBatch(
       return { results, accepted, rejected: results.length - accepted };
     });
   } catch (error) {
+    // Items after the one that failed were never parsed.
     for (const [index, item] of items.entries()) {
-      deps.metrics.ingestEvent(item.kind, counts[index]?.status ?? "invalid", "error");
+      deps.metrics.ingestEvent(item.kind, planned[index]?.status ?? "invalid", "error");
     }
     throw error;
   }
-  for (const result of response.results) {
-    const item = items[result.index];
-    const count = counts[result.index];
-    if (!item || !count) continue;
-    const outcome = result.status !== 200 ? "rejected" : count.replayed ? "replayed" : "recorded";
-    deps.metrics.ingestEvent(item.kind, count.status, outcome);
-  }
+  for (const count of planned) deps.metrics.ingestEvent(count.kind, count.status, count.outcome);
   return response;
 }
 

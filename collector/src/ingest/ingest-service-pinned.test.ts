@@ -154,3 +154,74 @@ describe("unknown fields of a single event", () => {
     expect(JSON.stringify(res.body.detail)).toContain('"loc":["body","custom"');
   });
 });
+
+describe("the event row", () => {
+  async function eventRow(id: string) {
+    const row = await rowOf(t, "events", "id = ?", id);
+    return { ...row, payload: JSON.parse(String(row.payload)), response: JSON.parse(String(row.response)) };
+  }
+
+  it("keeps a build's raw payload, its response, record, key and hash, with no environment", async () => {
+    const product = unique("row-build");
+    const key = unique("key");
+    const body = { product_name: product, version: "1", status: "Success", custom_field: { a: 1 } };
+    const res = await t.call("POST", "/build-events", body, { headers: { "idempotency-key": key } });
+    expect(await eventRow(res.body.event_id)).toMatchObject({
+      kind: "build",
+      idempotency_key: key,
+      body_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      product_id: res.body.product_id,
+      version_id: res.body.version_id,
+      environment_id: null,
+      record_id: res.body.build_id,
+      status: "completed",
+      payload: body,
+      response: res.body,
+    });
+  });
+
+  it("keeps a deployment's environment and record, and no key when none was sent", async () => {
+    const res = await deploy(unique("row-deploy"), "1", "prod", "started");
+    expect(await eventRow(res.body.event_id)).toMatchObject({
+      kind: "deployment",
+      idempotency_key: null,
+      environment_id: res.body.environment_id,
+      record_id: res.body.deployment_id,
+      status: "started",
+      response: res.body,
+    });
+  });
+});
+
+describe("Idempotency-Key on events stored before hashes existed", () => {
+  it("compares by hashing the stored payload: the same body replays, another is refused", async () => {
+    const product = unique("legacy-key");
+    const key = unique("key");
+    const headers = { "idempotency-key": key };
+    const body = { product_name: product, version: "1", environment_name: "prod", status: "completed" };
+    const first = await t.call("POST", "/deployment-events", body, { headers });
+    await t.database.client.execute({
+      sql: "UPDATE events SET body_hash = NULL WHERE id = ?",
+      args: [first.body.event_id],
+    });
+    const again = await t.call("POST", "/deployment-events", { ...body, status: "success" }, { headers });
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body.event_id).toBe(first.body.event_id);
+    const other = await t.call("POST", "/deployment-events", { ...body, status: "failed" }, { headers });
+    expect(other.status).toBe(409);
+  });
+});
+
+describe("build responses for a known product", () => {
+  it("list no buttons when the product has none", async () => {
+    const product = unique("no-buttons");
+    await t.call("POST", "/build-events", { product_name: product, version: "1", status: "started" });
+    const res = await t.call("POST", "/build-events", {
+      product_name: product,
+      version: "2",
+      status: "started",
+    });
+    expect(res.body.buttons).toEqual([]);
+  });
+});

@@ -98,6 +98,16 @@ describe("the later events of an admitted deployment are not", () => {
     expect((await deploy(product, "1", "production", "started", { invoke_id: "r2" })).status).toBe(423);
   });
 
+  it("lets a run go on even after other deployments there", async () => {
+    const product = unique("run-after");
+    const pending = await deploy(product, "1", "production", "pending", { invoke_id: "r1" });
+    await deploy(product, "2", "production", "completed");
+    await freeze(product);
+    const started = await deploy(product, "1", "production", "started", { invoke_id: "r1" });
+    expect(started.status).toBe(200);
+    expect(started.body.deployment_id).toBe(pending.body.deployment_id);
+  });
+
   it("lets the open deployment without invoke_id advance while it is the latest there", async () => {
     const product = unique("open");
     await deploy(product, "1", "production", "pending");

@@ -195,8 +195,8 @@ const KNOWN_FIELDS: Record<EventKind, ReadonlySet<string>> = {
  * deep) or read back (a lone surrogate).
  */
 function assertStorable(kind: EventKind, raw: RawEvent, prefix: Array<string | number>): void {
+  // Stryker disable next-line MethodExpression: the known fields passed the schema, which refuses the same depth and lone surrogates; only unknown ones need the walk
   const unknown = Object.keys(raw).filter((field) => !KNOWN_FIELDS[kind].has(field));
-  if (unknown.length === 0) return;
   const problem = fieldsProblem(Object.fromEntries(unknown.map((field) => [field, raw[field]])));
   if (problem) throw ValidationError.field([...prefix, ...problem.path], problem.message);
 }
@@ -249,6 +249,7 @@ async function recordOne(
     const previous = await latestEvent();
     if (previous && (await isRepeat(deps, unit, previous, hash, received, event.invoke_id !== undefined))) {
       const stored = await unit.eventById(previous.id);
+      // Stryker disable next-line ConditionalExpression: the latest event was read from the events table or planned in this unit, so it is found
       if (stored) return { body: stored.response as unknown as BuildEventResponse, replayed: true };
     }
   }
@@ -413,7 +414,7 @@ async function admit(deps: IngestDeps, unit: UnitOfWork, event: DeploymentEvent,
     const step = lifecycleStep({
       hasInvokeId: event.invoke_id !== undefined,
       matched,
-      latestRecordId: matched ? (await admission.latestEvent())?.record_id : undefined,
+      latestRecordId: await latestRecordId(matched, admission.latestEvent),
     });
     if (step === "advance") return undefined;
   }
@@ -472,6 +473,20 @@ function unitReads(deps: IngestDeps, unit: UnitOfWork): PreflightReads {
         : undefined;
     },
   };
+}
+
+/**
+ * The record the latest event of the stream touched. Only the lifecycle of a matched open record
+ * needs it, so it is read only then.
+ */
+async function latestRecordId(
+  matched: object | undefined,
+  latestEvent: () => Promise<LatestEvent | undefined>,
+): Promise<string | undefined> {
+  // Stryker disable next-line ConditionalExpression: only spares a read; lifecycleStep starts a record when none matched, whatever the latest event
+  if (!matched) return undefined;
+  // Stryker disable next-line OptionalChaining: the event that made the matched record is in the same stream, so the stream has a latest event
+  return (await latestEvent())?.record_id;
 }
 
 /** SHAs match when equal, or when one is an abbreviation (≥7 characters) of the other. */
@@ -630,7 +645,7 @@ async function planBuild(
   const step = lifecycleStep({
     hasInvokeId: event.invoke_id !== undefined,
     matched,
-    latestRecordId: matched ? (await latestEvent())?.record_id : undefined,
+    latestRecordId: await latestRecordId(matched, latestEvent),
   });
   if (step === "advance" && matched) {
     if (statusRank(event.status) < statusRank(matched.status as Status)) return matched;
@@ -709,7 +724,7 @@ async function planDeployment(
   const step = lifecycleStep({
     hasInvokeId: event.invoke_id !== undefined,
     matched,
-    latestRecordId: matched ? (await latestEvent())?.record_id : undefined,
+    latestRecordId: await latestRecordId(matched, latestEvent),
   });
   if (step === "supersede" && matched) await closeSuperseded(unit, target, matched, now);
   const deployment =

@@ -528,6 +528,7 @@ async function isRepeat(
   let latestHash = latest.body_hash;
   if (latestHash === null) {
     const row = await unit.eventById(latest.id);
+    // Stryker disable next-line ConditionalExpression: the latest event was read from the events table or planned in this unit, so it is found
     latestHash = row ? legacyRequestHash(row) : null;
   }
   return repeatsLatest({

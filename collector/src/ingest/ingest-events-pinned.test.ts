@@ -204,8 +204,10 @@ describe("the cell before each event of a batch", () => {
     ]);
     expect(cells[0]).toBeUndefined();
     expect(cells[2]).toMatchObject({
+      current_deployment_id: (published[0]?.data.deployment as { id: string }).id,
       current_version: "1",
       current_deployed_at: "2026-02-28T12:00:00.000Z",
+      last_deployment_id: (published[0]?.data.deployment as { id: string }).id,
       last_version: "1",
       last_status: "completed",
       last_at: "2026-02-28T12:00:00.000Z",
@@ -229,13 +231,18 @@ describe("the cell before each event of a batch", () => {
   it("shows a failed attempt as last while the completed version stays current", async () => {
     const product = unique("cell-failed");
     const cells = await cellsBefore(product, [
-      { version: "1", status: "completed", deployed_by: "jdoe" },
+      { version: "1", status: "completed", deployed_by: "jdoe", completed_at: "2026-02-28T12:00:00Z" },
       { version: "2", status: "failed" },
       { version: "3", status: "started" },
     ]);
+    const [completed, failed] = published;
     expect(cells[2]).toMatchObject({
+      current_deployment_id: (completed?.data.deployment as { id: string }).id,
+      current_version_id: (completed?.data.version as { id: string }).id,
       current_version: "1",
+      current_deployed_at: "2026-02-28T12:00:00.000Z",
       current_deployed_by: "jdoe",
+      last_deployment_id: (failed?.data.deployment as { id: string }).id,
       last_version: "2",
       last_status: "failed",
     });

@@ -52,6 +52,13 @@ function previousVersion(event: DomainEvent | undefined): Promise<unknown> {
   return load();
 }
 
+/** The id of a row an event carries in its data (`deployment`, `version`, …). */
+function idOf(event: DomainEvent | undefined, row: string): string {
+  const value = event?.data[row] as { id?: string } | undefined;
+  if (!value?.id) throw new Error(`the event carries no ${row}`);
+  return value.id;
+}
+
 async function receivedAt(eventId: string): Promise<string> {
   const result = await t.database.client.execute({
     sql: "SELECT received_at FROM events WHERE id = ?",
@@ -204,10 +211,10 @@ describe("the cell before each event of a batch", () => {
     ]);
     expect(cells[0]).toBeUndefined();
     expect(cells[2]).toMatchObject({
-      current_deployment_id: (published[0]?.data.deployment as { id: string }).id,
+      current_deployment_id: idOf(published[0], "deployment"),
       current_version: "1",
       current_deployed_at: "2026-02-28T12:00:00.000Z",
-      last_deployment_id: (published[0]?.data.deployment as { id: string }).id,
+      last_deployment_id: idOf(published[0], "deployment"),
       last_version: "1",
       last_status: "completed",
       last_at: "2026-02-28T12:00:00.000Z",
@@ -237,12 +244,12 @@ describe("the cell before each event of a batch", () => {
     ]);
     const [completed, failed] = published;
     expect(cells[2]).toMatchObject({
-      current_deployment_id: (completed?.data.deployment as { id: string }).id,
-      current_version_id: (completed?.data.version as { id: string }).id,
+      current_deployment_id: idOf(completed, "deployment"),
+      current_version_id: idOf(completed, "version"),
       current_version: "1",
       current_deployed_at: "2026-02-28T12:00:00.000Z",
       current_deployed_by: "jdoe",
-      last_deployment_id: (failed?.data.deployment as { id: string }).id,
+      last_deployment_id: idOf(failed, "deployment"),
       last_version: "2",
       last_status: "failed",
     });

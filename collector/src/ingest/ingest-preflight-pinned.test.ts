@@ -173,7 +173,7 @@ describe("the verdict", () => {
     });
   });
 
-  it("sees an environment a batch's earlier event created when checking a flow", async () => {
+  it("finds the prerequisite environment of a flow by name", async () => {
     const product = unique("flow");
     const staging = unique("staging");
     await rule({
@@ -181,19 +181,9 @@ describe("the verdict", () => {
       scope: { products: [product], environments: ["production"] },
       settings: { prerequisites: [{ environment: staging }] },
     });
-    const res = await t.call("POST", "/events/batch", {
-      events: [
-        {
-          kind: "deployment",
-          event: { product_name: product, version: "1", environment_name: staging, status: "completed" },
-        },
-        {
-          kind: "deployment",
-          event: { product_name: product, version: "1", environment_name: "production", status: "started" },
-        },
-      ],
-    });
-    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([200, 428]);
+    expect((await deploy(product, "1", staging, "completed")).status).toBe(200);
+    expect((await deploy(product, "1", "production", "started")).status).toBe(200);
+    expect((await deploy(product, "2", "production", "started")).status).toBe(428);
   });
 });
 

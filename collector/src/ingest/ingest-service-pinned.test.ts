@@ -225,3 +225,37 @@ describe("build responses for a known product", () => {
     expect(res.body.buttons).toEqual([]);
   });
 });
+
+describe("SHA edge cases", () => {
+  it("accepts the same short SHA again, and keeps the stored spelling of a full one", async () => {
+    const product = unique("sha-short");
+    expect((await deploy(product, "1", "prod", "completed", { scm_sha: "abc" })).status).toBe(200);
+    expect((await deploy(product, "1", "prod", "failed", { scm_sha: "ABC" })).status).toBe(200);
+    const other = unique("sha-spelling");
+    const sha = "abcdef0123456789abcdef0123456789abcdef01";
+    const first = await deploy(other, "1", "prod", "completed", { scm_sha: sha });
+    await deploy(other, "1", "prod", "completed", { scm_sha: sha.toUpperCase() });
+    expect((await rowOf(t, "versions", "id = ?", first.body.version_id)).scm_sha).toBe(sha);
+  });
+});
+
+describe("build runs", () => {
+  const build = (product: string, status: string, extra: object = {}) =>
+    t.call("POST", "/build-events", { product_name: product, version: "1", status, ...extra });
+
+  it("advance by invoke_id even after other builds of the version", async () => {
+    const product = unique("run-build");
+    const run = await build(product, "started", { invoke_id: "r1" });
+    await build(product, "started");
+    const done = await build(product, "completed", { invoke_id: "r1" });
+    expect(done.body.build_id).toBe(run.body.build_id);
+  });
+
+  it("take a second event of the same rank", async () => {
+    const product = unique("same-rank");
+    const run = await build(product, "started", { invoke_id: "r1" });
+    const again = await build(product, "started", { invoke_id: "r1", build_url: "https://ci.example.com/2" });
+    expect(again.body.build_id).toBe(run.body.build_id);
+    expect(again.body.build_url).toBe("https://ci.example.com/2");
+  });
+});

@@ -141,6 +141,24 @@ describe("stored rows", () => {
     expect(await u.latestEvent(stream)).toBe(l1);
   });
 
+  it("reads a stored build run and cell once", async () => {
+    const product = unique("uow-build");
+    const res = await t.call("POST", "/build-events", {
+      product_name: product,
+      version: "1",
+      status: "started",
+      invoke_id: "run",
+    });
+    const deployed = await postDeployment(t, product, "1", "uow-env", "started");
+    const u = unit();
+    const b1 = await u.buildToAdvance(res.body.version_id, "run");
+    expect(b1?.id).toBe(res.body.build_id);
+    expect(await u.buildToAdvance(res.body.version_id, "run")).toBe(b1);
+    const s1 = await u.state(deployed.body.product_id, deployed.body.environment_id);
+    expect(s1?.last_deployment_id).toBe(deployed.body.deployment_id);
+    expect(await u.state(deployed.body.product_id, deployed.body.environment_id)).toBe(s1);
+  });
+
   it("answers missing rows with undefined, also the second time", async () => {
     const u = unit();
     for (let i = 0; i < 2; i++) {
@@ -256,5 +274,9 @@ describe("planned rows", () => {
     expect(await u.latestEvent({ product_id: "p", environment_id: "e" })).toBe(keyed);
     expect(await u.latestEvent({ version_id: "v" })).toBe(unkeyed);
     expect(await u.latestEvent({ version_id: "p" })).toBeUndefined();
+    const elsewhere = eventRow({ product_id: "p", environment_id: "e2" });
+    u.rememberEvent(elsewhere);
+    expect(await u.latestEvent({ product_id: "p", environment_id: "e2" })).toBe(elsewhere);
+    expect(await u.latestEvent({ product_id: "p", environment_id: "e" })).toBe(keyed);
   });
 });

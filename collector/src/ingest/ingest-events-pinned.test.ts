@@ -273,3 +273,31 @@ describe("the cell before each event of a batch", () => {
     expect(stored.rows[0]).toMatchObject({ last_version: "1", last_status: "aborted" });
   });
 });
+
+describe("preflight for events without a caller", () => {
+  it("refuses the skip flag and records the refusal with no actor", async () => {
+    const product = unique("no-caller");
+    const rule = await t.call("POST", "/rules", {
+      name: unique("freeze"),
+      type: "schedule",
+      scope: { products: [product] },
+      settings: { recurrence: "daily", timezone: "UTC", start: "00:00", end: "24:00" },
+    });
+    expect(rule.status).toBe(201);
+    const body = {
+      product_name: product,
+      version: "1",
+      environment_name: "production",
+      status: "started",
+      skip_preflight_checks: true,
+    };
+    await expect(ingestDeployment(deps, DeploymentEventInput.parse(body), body)).rejects.toMatchObject({
+      status: 423,
+    });
+    const failures = await t.database.client.execute({
+      sql: "SELECT actor FROM preflight_failures WHERE product = ?",
+      args: [product],
+    });
+    expect(failures.rows.map((r) => r.actor)).toEqual([null]);
+  });
+});

@@ -17,11 +17,9 @@ import {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    // Keys with an undefined value are copied too: JSON.stringify leaves them out.
     const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(v).sort()) {
-      const field = (v as Record<string, unknown>)[key];
-      if (field !== undefined) sorted[key] = field;
-    }
+    for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
     return sorted;
   });
 }

@@ -34,7 +34,6 @@ export class UnitOfWork {
   readonly #products = new Map<string, ProductRow>();
   readonly #versions = new Map<string, VersionRow>();
   readonly #environments = new Map<string, EnvironmentRow>();
-  readonly #deployments = new Map<string, DeploymentRow>();
   readonly #openDeployments = new Map<string, DeploymentRow | null>();
   readonly #builds = new Map<string, BuildRow | null>();
   readonly #state = new Map<string, StateRow | null>();
@@ -116,9 +115,8 @@ export class UnitOfWork {
     const key = [productId, environmentId, versionId, invokeId ?? ""].join("\u0000");
     if (this.#openDeployments.has(key)) {
       const row = this.#openDeployments.get(key);
-      if (!row) return undefined;
-      if (invokeId === undefined && isFinished(row.status)) return undefined;
-      return this.#deployments.get(row.id) ?? row;
+      if (!row || (invokeId === undefined && isFinished(row.status))) return undefined;
+      return row;
     }
     const ids = { product_id: productId, environment_id: environmentId, version_id: versionId };
     const [row] =
@@ -126,12 +124,10 @@ export class UnitOfWork {
         ? await this.#reads.openDeploymentWithoutInvoke.all(ids)
         : await this.#reads.deploymentByInvoke.all({ ...ids, invoke_id: invokeId });
     this.#openDeployments.set(key, row ?? null);
-    if (row) this.#deployments.set(row.id, row);
     return row;
   }
 
   rememberDeployment(row: DeploymentRow): void {
-    this.#deployments.set(row.id, row);
     const key = [row.product_id, row.environment_id, row.version_id, row.invoke_id ?? ""].join("\u0000");
     this.#openDeployments.set(key, row);
   }

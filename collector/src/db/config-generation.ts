@@ -28,20 +28,20 @@ export function bumpConfigGeneration(db: Db) {
  */
 export class ConfigCache {
   #generationRead: Promise<string> | undefined;
-  readonly #copies = new Map<string, { generation: string; value: Promise<unknown> }>();
+  readonly #copies = new Map<Loader<unknown>, { generation: string; value: Promise<unknown> }>();
 
   constructor(private readonly database: Database) {}
 
-  /** The copy named `name`, loaded again by `load` when the configuration changed since. */
-  async get<T>(name: string, load: () => Promise<T>): Promise<T> {
+  /** What `load` read, read again when the configuration changed since: one copy per loader. */
+  async get<T>(load: Loader<T>): Promise<T> {
     // Read before the tables: a change committed in between makes the next use load again.
     const generation = await this.#generation();
-    const copy = this.#copies.get(name);
+    const copy = this.#copies.get(load);
     if (copy && copy.generation === generation) return copy.value as Promise<T>;
-    const value = load();
-    this.#copies.set(name, { generation, value });
+    const value = load(this.database);
+    this.#copies.set(load, { generation, value });
     value.catch(() => {
-      if (this.#copies.get(name)?.value === value) this.#copies.delete(name);
+      if (this.#copies.get(load)?.value === value) this.#copies.delete(load);
     });
     return value;
   }
@@ -65,6 +65,9 @@ export class ConfigCache {
     return this.#generationRead;
   }
 }
+
+/** Reads a piece of configuration from the database; a module-level function, so one copy each. */
+export type Loader<T> = (database: Database) => Promise<T>;
 
 const caches = new WeakMap<Database, ConfigCache>();
 

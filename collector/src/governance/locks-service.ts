@@ -68,7 +68,7 @@ async function loadLocks(database: Database): Promise<LockEntry[]> {
  * like the rules while the configuration generation is unchanged.
  */
 export function storedLocks(database: Database): Promise<LockEntry[]> {
-  return configCache(database).get("environment locks", () => loadLocks(database));
+  return configCache(database).get(loadLocks);
 }
 
 /** The active lock that stops `productId` in `environmentId`: a product's own lock before the environment's. */

@@ -62,10 +62,12 @@ function invalidate(database: Database): void {
 
 /** Rules that take part in preflight (not disabled), ordered by name. */
 export function activeRules(database: Database): Promise<ActiveRule[]> {
-  return configCache(database).get("deployment rules", async () => {
-    const rows = await database.db.select().from(deploymentRules).orderBy(asc(deploymentRules.name));
-    return rows.filter((row) => row.mode !== "disabled").map(toActive);
-  });
+  return configCache(database).get(loadActiveRules);
+}
+
+async function loadActiveRules(database: Database): Promise<ActiveRule[]> {
+  const rows = await database.db.select().from(deploymentRules).orderBy(asc(deploymentRules.name));
+  return rows.filter((row) => row.mode !== "disabled").map(toActive);
 }
 
 function toActive(row: RuleRow): ActiveRule {

@@ -1,5 +1,5 @@
 import { asc } from "drizzle-orm";
-import type { Database, Db } from "../db/client.ts";
+import type { Database } from "../db/client.ts";
 import { configCache } from "../db/config-generation.ts";
 import { notificationChannels, notificationSubscriptions } from "../db/schema/index.ts";
 
@@ -27,7 +27,7 @@ export class NotificationHub {
 
   /** Enabled channels with their subscriptions, as of the latest configuration change on the database. */
   routes(): Promise<ChannelRoute[]> {
-    return configCache(this.database).get("notification routes", () => loadRoutes(this.database.db));
+    return configCache(this.database).get(loadRoutes);
   }
 
   /** Called by every channel change in this process. */
@@ -69,7 +69,7 @@ export function hubFor(database: Database): NotificationHub {
   return hub;
 }
 
-async function loadRoutes(db: Db): Promise<ChannelRoute[]> {
+async function loadRoutes({ db }: Database): Promise<ChannelRoute[]> {
   const channels = await db.select().from(notificationChannels);
   const subscriptions = await db
     .select()

@@ -5,6 +5,7 @@ import type { Db } from "../db/client.ts";
 import { deploymentRequests } from "../db/schema/index.ts";
 import { ValidationError } from "../errors.ts";
 import { DomainEventBus } from "../events/domain-events.ts";
+import { type GovernanceSubject, registeredSubject } from "../testing/governance-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import type { ApprovalType } from "./approval-types.ts";
 import {
@@ -22,27 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => t.close());
 
-interface Subject {
-  product: string;
-  version: string;
-  environment: string;
-}
-
-async function newSubject(): Promise<Subject> {
-  const subject = { product: unique("dr-app"), version: "1.0.0", environment: unique("dr-env") };
-  const built = await t.call("POST", "/build-events", {
-    product_name: subject.product,
-    version: subject.version,
-    status: "completed",
-  });
-  expect(built.status).toBe(200);
-  expect(
-    (await t.call("POST", "/environments", { name: subject.environment, type: "production" })).status,
-  ).toBe(201);
-  return subject;
-}
-
-async function create(subject: Subject, types: ApprovalType[]) {
+async function create(subject: GovernanceSubject, types: ApprovalType[]) {
   const made = await t.call("POST", "/deployment-requests", { ...subject, approval_types: types });
   expect(made.status).toBe(201);
   return made.body as {
@@ -55,7 +36,7 @@ async function create(subject: Subject, types: ApprovalType[]) {
 }
 
 async function submitted(types: ApprovalType[]) {
-  const subject = await newSubject();
+  const subject = await registeredSubject(t, "dr");
   const made = await create(subject, types);
   expect((await t.call("POST", `/deployment-requests/${made.id}/submit`)).status).toBe(200);
   return { ...made, subject };
@@ -64,7 +45,7 @@ async function submitted(types: ApprovalType[]) {
 const decide = (id: string, type: string, decision: string) =>
   t.call("POST", `/deployment-requests/${id}/slots/${type}`, { decision });
 
-const deploy = (subject: Subject, status: string, extra: object = {}) =>
+const deploy = (subject: GovernanceSubject, status: string, extra: object = {}) =>
   t.call("POST", "/deployment-events", {
     product_name: subject.product,
     version: subject.version,
@@ -106,7 +87,7 @@ describe("refusals, message by message", () => {
   });
 
   it("an unknown product or version is a 422 naming the value", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "dr");
     const product = await t.call("POST", "/deployment-requests", {
       ...subject,
       product: "no-such-product",
@@ -131,7 +112,7 @@ describe("refusals, message by message", () => {
   });
 
   it("a failing database is not reported as an unknown product", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "dr");
     const broken = new Proxy(t.database.db, {
       get(target, property) {
         if (property === "select")
@@ -183,7 +164,7 @@ describe("refusals, message by message", () => {
 
 describe("the audit trail", () => {
   it("records create, submit, each slot decision and cancel with the request before and after", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "dr");
     const made = await create(subject, ["qa", "uat"]);
     const [created] = await auditOf(made.id, "create");
     expect(created).toMatchObject({
@@ -238,7 +219,7 @@ describe("the audit trail", () => {
 
 describe("events of a slot decision", () => {
   it("a decision that leaves slots pending publishes slot_decided alone; the last approval adds approved", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "dr");
     const made = await create(subject, ["qa", "uat"]);
     const { deps, types } = recorded();
     await submitDeploymentRequest(deps, actor, made.id);
@@ -253,7 +234,7 @@ describe("events of a slot decision", () => {
   });
 
   it("a rejection publishes slot_decided and rejected", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "dr");
     const made = await create(subject, ["qa", "uat"]);
     const { deps, types } = recorded();
     await submitDeploymentRequest(deps, actor, made.id);
@@ -268,8 +249,8 @@ describe("events of a slot decision", () => {
 
 describe("listing and reading", () => {
   it("the environment filter alone lists only that environment's requests", async () => {
-    const a = await newSubject();
-    const b = await newSubject();
+    const a = await registeredSubject(t, "dr");
+    const b = await registeredSubject(t, "dr");
     const inA = await create(a, ["qa"]);
     await create(b, ["qa"]);
     const listed = await t.call("GET", `/deployment-requests?environment=${a.environment}`);
@@ -279,7 +260,7 @@ describe("listing and reading", () => {
   });
 
   it("a request whose slots are gone reads, lists and completes with no slots", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "dr");
     const template = await create(subject, ["qa"]);
     const now = t.clock.now().toISOString();
     const id = crypto.randomUUID();

@@ -6,6 +6,7 @@ import { deploymentRequestSlots, deploymentRequests, deployments } from "../db/s
 import { type DomainEvent, DomainEventBus } from "../events/domain-events.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
+import { type GovernanceSubject, registeredSubject } from "../testing/governance-fixtures.ts";
 import { type HttpReceiver, startReceiver } from "../testing/http-receiver.ts";
 import { createChannel, testWorker } from "../testing/notification-fixtures.ts";
 import { roleTokens } from "../testing/role-tokens.ts";
@@ -21,33 +22,18 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => t.close());
 
-interface Subject {
-  product: string;
-  version: string;
-  environment: string;
-}
-
-async function newSubject(): Promise<Subject> {
-  const subject = { product: unique("shop"), version: "2.0.0", environment: unique("production") };
-  const built = await t.call("POST", "/build-events", {
-    product_name: subject.product,
-    version: subject.version,
-    status: "completed",
-  });
-  expect(built.status).toBe(200);
-  expect(
-    (await t.call("POST", "/environments", { name: subject.environment, type: "production" })).status,
-  ).toBe(201);
-  return subject;
-}
-
-async function create(subject: Subject, types: ApprovalType[], token = ADMIN_TOKEN, extra: object = {}) {
+async function create(
+  subject: GovernanceSubject,
+  types: ApprovalType[],
+  token = ADMIN_TOKEN,
+  extra: object = {},
+) {
   return t.call("POST", "/deployment-requests", { ...subject, approval_types: types, ...extra }, { token });
 }
 
 /** A submitted (in_progress) request for a new subject. */
-async function submitted(types: ApprovalType[]): Promise<{ id: string; subject: Subject }> {
-  const subject = await newSubject();
+async function submitted(types: ApprovalType[]): Promise<{ id: string; subject: GovernanceSubject }> {
+  const subject = await registeredSubject(t, "shop", "2.0.0");
   const made = await create(subject, types);
   expect(made.status).toBe(201);
   const sent = await t.call("POST", `/deployment-requests/${made.body.id}/submit`);
@@ -60,7 +46,7 @@ const decide = (id: string, type: string, decision: string, token = ADMIN_TOKEN,
 
 const get = async (id: string) => (await t.call("GET", `/deployment-requests/${id}`)).body;
 
-function deploy(subject: Subject, status: string, extra: object = {}) {
+function deploy(subject: GovernanceSubject, status: string, extra: object = {}) {
   return t.call("POST", "/deployment-events", {
     product_name: subject.product,
     version: subject.version,
@@ -72,7 +58,7 @@ function deploy(subject: Subject, status: string, extra: object = {}) {
 
 describe("creating a deployment request", () => {
   it("starts as a draft with one pending slot per type, in the order of the types", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "shop", "2.0.0");
     const made = await create(subject, ["security", "qa"], tokens.developer, { description: "Q4 launch" });
     expect(made.status).toBe(201);
     expect(made.body).toEqual({
@@ -107,7 +93,7 @@ describe("creating a deployment request", () => {
   });
 
   it("refuses unknown products, versions, environments and types, empty or repeated slots, naming the field", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "shop", "2.0.0");
     const cases: Array<[object, string[]]> = [
       [{ product: "no-such-product" }, ["body", "product"]],
       [{ version: "9.9.9" }, ["body", "version"]],
@@ -130,7 +116,7 @@ describe("creating a deployment request", () => {
   });
 
   it("is allowed to admin, release_manager, product and developer, and to admin API keys", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "shop", "2.0.0");
     for (const role of ROLES) {
       const res = await create(subject, ["qa"], tokens[role]);
       const allowed = ["admin", "release_manager", "product", "developer"].includes(role);
@@ -209,7 +195,7 @@ describe("lifecycle", () => {
   });
 
   it("refuses decisions on a draft, and submitting twice", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "shop", "2.0.0");
     const made = await create(subject, ["qa"]);
     const early = await decide(made.body.id, "qa", "approved");
     expect(early.status).toBe(409);
@@ -222,7 +208,7 @@ describe("lifecycle", () => {
 
   it("cancels from draft, in_progress, approved and rejected; cancelling again is a no-op; never a completed one", async () => {
     const cancel = (id: string) => t.call("POST", `/deployment-requests/${id}/cancel`);
-    const draft = await create(await newSubject(), ["qa"]);
+    const draft = await create(await registeredSubject(t, "shop", "2.0.0"), ["qa"]);
     const inProgress = await submitted(["qa"]);
     const approved = await submitted(["qa"]);
     await decide(approved.id, "qa", "approved");
@@ -427,7 +413,7 @@ describe("events and notifications", () => {
   afterAll(() => receiver.close());
 
   it("publishes every deployment_request.* event to a subscribed webhook, with the request and slot", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "shop", "2.0.0");
     await createChannel(t, {
       kind: "webhook",
       url: receiver.url,
@@ -513,7 +499,7 @@ describe("atomicity", () => {
   }
 
   it("writes no request, slot or audit entry when its creation cannot be published", async () => {
-    const subject = await newSubject();
+    const subject = await registeredSubject(t, "shop", "2.0.0");
     const { call } = failingOn("deployment_request.created");
     const res = await call("POST", "/deployment-requests", { ...subject, approval_types: ["qa", "uat"] });
     expect(res.status).toBe(500);

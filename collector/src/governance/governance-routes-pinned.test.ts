@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { registeredSubject } from "../testing/governance-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 
 // Every governance route answers through its handler with its status. Each test builds its own app,
@@ -11,20 +12,6 @@ afterEach(() => t?.close());
 async function freshApp() {
   t = await createTestApp();
   return t.call;
-}
-
-async function newSubject() {
-  const subject = { product: unique("routes-app"), version: "1.0.0", environment: unique("routes-env") };
-  const built = await t.call("POST", "/build-events", {
-    product_name: subject.product,
-    version: subject.version,
-    status: "completed",
-  });
-  expect(built.status).toBe(200);
-  expect(
-    (await t.call("POST", "/environments", { name: subject.environment, type: "production" })).status,
-  ).toBe(201);
-  return { ...subject, versionId: built.body.version_id as string };
 }
 
 describe("governance routes", () => {
@@ -48,7 +35,7 @@ describe("governance routes", () => {
 
   it("locks: lock, list, unlock", async () => {
     const call = await freshApp();
-    const { environment } = await newSubject();
+    const { environment } = await registeredSubject(t, "routes");
     const locked = await call("POST", `/environments/${environment}/lock`, { reason: "routes" });
     expect(locked.status).toBe(201);
     expect(locked.body).toMatchObject({ environment, product: null, reason: "routes" });
@@ -61,7 +48,7 @@ describe("governance routes", () => {
 
   it("preflight: a dry run and the list of refused deployments", async () => {
     const call = await freshApp();
-    const { product, version, environment } = await newSubject();
+    const { product, version, environment } = await registeredSubject(t, "routes");
     expect((await call("POST", `/environments/${environment}/lock`, { reason: "freeze" })).status).toBe(201);
     const check = await call("POST", "/preflight", {
       product_name: product,
@@ -77,7 +64,7 @@ describe("governance routes", () => {
 
   it("approvals: record and list a version's approvals", async () => {
     const call = await freshApp();
-    const { versionId } = await newSubject();
+    const { versionId } = await registeredSubject(t, "routes");
     const made = await call("POST", `/versions/${versionId}/approvals`, { type: "qa", decision: "approved" });
     expect(made.status).toBe(201);
     expect(made.body).toMatchObject({ type: "qa", decision: "approved" });
@@ -88,7 +75,7 @@ describe("governance routes", () => {
 
   it("deployment requests: create, list, get, submit, decide, cancel", async () => {
     const call = await freshApp();
-    const { product, version, environment } = await newSubject();
+    const { product, version, environment } = await registeredSubject(t, "routes");
     const made = await call("POST", "/deployment-requests", {
       product,
       version,

@@ -45,8 +45,23 @@ export function isTimeZone(timeZone: string): boolean {
   return canonicalTimeZone(timeZone) !== null;
 }
 
+// "M/D/YYYY, HH:MM:SS": what the en-US formatter above gives for years 1 to 9999 of the common era.
+const NUMERIC_WALL_CLOCK = /^(\d{1,2})\/(\d{1,2})\/(\d{4}), (\d{2}):(\d{2}):(\d{2})$/;
+
 /** The wall-clock fields of an instant in a zone. */
 export function wallClock(instant: number, timeZone: string) {
+  // format() and one match cost a third of formatToParts(), which DORA's local days call per day.
+  const match = NUMERIC_WALL_CLOCK.exec(formatter(timeZone).format(instant));
+  if (match) {
+    return {
+      year: Number(match[3]),
+      month: Number(match[1]),
+      day: Number(match[2]),
+      hour: Number(match[4]),
+      minute: Number(match[5]),
+      second: Number(match[6]),
+    };
+  }
   const parts: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(instant)) {
     if (part.type !== "literal") parts[part.type] = Number(part.value);

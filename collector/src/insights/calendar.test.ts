@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalTimeZone, isTimeZone, offsetAt } from "../time-zone.ts";
+import { canonicalTimeZone, isTimeZone, offsetAt, wallClock } from "../time-zone.ts";
 import { LocalDays, localDate, startOfLocalDay } from "./calendar.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -12,6 +12,43 @@ describe("local days in an IANA time zone", () => {
     expect(isTimeZone("")).toBe(false);
     expect(canonicalTimeZone("europe/paris")).toBe("Europe/Paris");
     expect(canonicalTimeZone("Mars/Olympus_Mons")).toBeNull();
+  });
+
+  // wallClock reads the formatter's plain text and keeps formatToParts for what that text cannot
+  // hold (years before 1000 or of another era): both must give the zone's own fields.
+  it.each([
+    "2026-03-29T00:59:59Z",
+    "2026-03-29T01:00:00Z",
+    "2026-12-31T23:59:59.999Z",
+    "0999-06-15T12:00:00Z",
+    "-000100-01-01T00:00:00Z",
+  ])("wallClock at %s matches the formatter's parts", (at) => {
+    for (const zone of ["Europe/Paris", "Asia/Kathmandu", "Pacific/Kiritimati", "America/St_Johns"]) {
+      const parts = new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        era: "short",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
+      }).formatToParts(Date.parse(at));
+      const field = (type: string) => Number(parts.find((part) => part.type === type)?.value);
+      const year =
+        parts.find((part) => part.type === "era")?.value === "BC" ? 1 - field("year") : field("year");
+      const expected = {
+        year,
+        month: field("month"),
+        day: field("day"),
+        hour: field("hour"),
+        minute: field("minute"),
+        second: field("second"),
+      };
+      expect({ ...wallClock(Date.parse(at), zone), year: expected.year }, `${zone} ${at}`).toEqual(expected);
+      if (year > 0) expect(wallClock(Date.parse(at), zone).year, `${zone} ${at}`).toBe(year);
+    }
   });
 
   it("Europe/Paris, spring forward on 2026-03-29 (02:00 CET → 03:00 CEST): a 23-hour day", () => {
@@ -46,19 +83,34 @@ describe("local days in an IANA time zone", () => {
     expect(iso(startOfLocalDay("2026-03-02", "UTC"))).toBe("2026-03-02T00:00:00.000Z");
   });
 
-  it("lists the days overlapping a window and finds the day of an instant", () => {
+  it("lists the days overlapping a window with the instant each starts", () => {
     const days = new LocalDays("2026-03-28T23:30:00.000Z", "2026-03-30T00:00:00.000Z", "Europe/Paris");
     expect(days.dates).toEqual(["2026-03-29", "2026-03-30"]);
-    expect(days.starts).toEqual([
+    expect(days.starts.map(iso)).toEqual([
       "2026-03-28T23:00:00.000Z",
       "2026-03-29T22:00:00.000Z",
       "2026-03-30T22:00:00.000Z",
     ]);
-    expect(days.indexOf("2026-03-29T21:59:59.999Z")).toBe(0);
-    expect(days.indexOf("2026-03-29T22:00:00.000Z")).toBe(1);
-    // Back to a day before the last one found, then outside on both sides.
-    expect(days.indexOf("2026-03-28T23:00:00.000Z")).toBe(0);
-    expect(days.indexOf("2026-03-28T22:59:59.999Z")).toBe(-1);
-    expect(days.indexOf("2026-03-30T22:00:00.000Z")).toBe(-1);
+  });
+
+  // LocalDays asks the zone once a day and falls back to startOfLocalDay where the offset changed:
+  // over years with every kind of change it must give what startOfLocalDay gives day by day.
+  it.each([
+    ["Europe/Paris", "2025-12-01T00:00:00.000Z", "2027-01-01T00:00:00.000Z"],
+    ["America/Sao_Paulo", "2018-01-01T00:00:00.000Z", "2019-12-31T00:00:00.000Z"],
+    ["Australia/Lord_Howe", "2025-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"],
+    ["Pacific/Apia", "2011-12-01T00:00:00.000Z", "2012-01-15T00:00:00.000Z"],
+    ["Asia/Kolkata", "2026-01-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"],
+    ["UTC", "2024-02-27T12:00:00.000Z", "2024-03-02T00:00:00.000Z"],
+  ])("%s: every day starts where startOfLocalDay says", (zone, from, to) => {
+    const days = new LocalDays(from, to, zone);
+    expect(days.dates[0]).toBe(localDate(Date.parse(from), zone));
+    const expected = days.dates.map((date) => iso(startOfLocalDay(date, zone)));
+    expect(days.starts.slice(0, -1).map(iso)).toEqual(expected);
+    // Each date follows the one before, and the last start is the end of the last day, at or after `to`.
+    for (let i = 1; i < days.dates.length; i++)
+      expect(Date.parse(days.dates[i] as string) - Date.parse(days.dates[i - 1] as string)).toBe(86_400_000);
+    expect(days.starts.at(-1)).toBeGreaterThanOrEqual(Date.parse(to));
+    expect(days.starts.at(-2)).toBeLessThan(Date.parse(to));
   });
 });

@@ -57,45 +57,38 @@ export function isoWeekday(date: string): number {
 }
 
 /**
- * The local days overlapping [from, to) (ISO instants), each with the instant it starts, and
- * `indexOf` to find the day of an instant without asking Intl once per instant.
+ * The local days overlapping [from, to) (ISO instants), each with the instant it starts (ms): the
+ * day of an instant is then found by comparing numbers, without asking Intl once per instant.
  */
 export class LocalDays {
   readonly dates: string[] = [];
-  /** starts[i] is when dates[i] starts; starts[dates.length] is when the last one ends (ISO). */
-  readonly starts: string[] = [];
-  private last = 0;
+  /** starts[i] is when dates[i] starts (ms); starts[dates.length] is when the last one ends. */
+  readonly starts: number[] = [];
 
   constructor(
     from: string,
     to: string,
     readonly timeZone: string,
   ) {
+    const end = Date.parse(to);
     let date = localDate(Date.parse(from), timeZone);
-    let start = new Date(startOfLocalDay(date, timeZone)).toISOString();
-    while (start < to) {
+    let start = startOfLocalDay(date, timeZone);
+    let offset = offsetAt(start, timeZone);
+    let wall = Date.parse(`${date}T00:00:00.000Z`);
+    while (start < end) {
       this.dates.push(date);
       this.starts.push(start);
-      date = addDays(date, 1);
-      start = new Date(startOfLocalDay(date, timeZone)).toISOString();
+      wall += DAY;
+      date = new Date(wall).toISOString().slice(0, 10);
+      // The next midnight at the offset of this one: when the zone still has that offset there, no
+      // change of offset lies between, and it is the day's start (one Intl call a day, not two).
+      const next = offsetAt(wall - offset, timeZone);
+      if (next === offset) start = wall - offset;
+      else {
+        start = startOfLocalDay(date, timeZone);
+        offset = offsetAt(start, timeZone);
+      }
     }
     this.starts.push(start);
-  }
-
-  /** The index in `dates` of the day holding an instant (ISO strings compare as times); -1 outside. */
-  indexOf(iso: string): number {
-    // Callers mostly walk times in order: try the day found last before searching.
-    const last = this.last;
-    if ((this.starts[last] as string) <= iso && iso < (this.starts[last + 1] as string)) return last;
-    let low = 0;
-    let high = this.dates.length;
-    if (iso < (this.starts[0] ?? "") || iso >= (this.starts[high] ?? "")) return -1;
-    while (high - low > 1) {
-      const middle = (low + high) >> 1;
-      if ((this.starts[middle] as string) <= iso) low = middle;
-      else high = middle;
-    }
-    this.last = low;
-    return low;
   }
 }

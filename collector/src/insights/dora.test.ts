@@ -99,10 +99,15 @@ describe("time to restore: failure streaks", () => {
       {
         product_id: "p",
         environment_id: "prod",
-        failed_at: "2026-03-02T11:00:00.000Z",
-        restored_at: "2026-03-02T13:00:00.000Z",
+        failed_at: Date.parse("2026-03-02T11:00:00.000Z"),
+        restored_at: Date.parse("2026-03-02T13:00:00.000Z"),
       },
-      { product_id: "p", environment_id: "prod", failed_at: "2026-03-02T14:00:00.000Z", restored_at: null },
+      {
+        product_id: "p",
+        environment_id: "prod",
+        failed_at: Date.parse("2026-03-02T14:00:00.000Z"),
+        restored_at: null,
+      },
     ]);
   });
 
@@ -118,8 +123,8 @@ describe("time to restore: failure streaks", () => {
       {
         product_id: "p",
         environment_id: "prod",
-        failed_at: "2026-03-02T10:00:00.000Z",
-        restored_at: "2026-03-02T11:00:00.000Z",
+        failed_at: Date.parse("2026-03-02T10:00:00.000Z"),
+        restored_at: Date.parse("2026-03-02T11:00:00.000Z"),
       },
     ]);
   });
@@ -132,7 +137,7 @@ describe("time to restore: failure streaks", () => {
         deployment("c", "2026-03-02T12:00:00.000Z"),
       ]),
     );
-    expect(streaks.map((s) => s.restored_at)).toEqual(["2026-03-02T12:00:00.000Z"]);
+    expect(streaks.map((s) => s.restored_at)).toEqual([Date.parse("2026-03-02T12:00:00.000Z")]);
   });
 });
 

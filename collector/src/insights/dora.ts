@@ -143,23 +143,22 @@ export function bucketsOf(from: string, to: string, bucket: Bucket, timeZone = "
   return out;
 }
 
-/** The bucket holding an instant (ISO) or a local date, by binary search over contiguous buckets. */
-function bucketAt<T extends BucketRange>(
+/** The bucket holding `at` (an instant in ms or a local date), by binary search over contiguous buckets. */
+function bucketAt<T, K extends number | string>(
   buckets: readonly T[],
-  at: string,
-  by: "time" | "date",
+  at: K,
+  startOf: (bucket: T) => K,
+  endOf: (bucket: T) => K,
 ): T | undefined {
-  const [startKey, endKey] =
-    by === "time" ? (["start", "end"] as const) : (["start_day", "end_day"] as const);
   let low = 0;
   let high = buckets.length;
   while (high - low > 1) {
     const middle = (low + high) >> 1;
-    if ((buckets[middle] as T)[startKey] <= at) low = middle;
+    if (startOf(buckets[middle] as T) <= at) low = middle;
     else high = middle;
   }
   const bucket = buckets[low];
-  return bucket && bucket[startKey] <= at && at < bucket[endKey] ? bucket : undefined;
+  return bucket && startOf(bucket) <= at && at < endOf(bucket) ? bucket : undefined;
 }
 
 /**
@@ -222,7 +221,8 @@ export const INCIDENT_LINKED = 4;
 export interface FactColumns {
   product_id: string;
   environment_id: string;
-  finished: readonly string[];
+  /** finished_at per fact, in ms since the epoch. */
+  finished: Float64Array;
   /** FAILED | ROLLED_BACK | INCIDENT_LINKED per fact. */
   flags: Uint8Array;
   /** Lead time in seconds per fact; NaN when the fact is no sample. */
@@ -247,7 +247,7 @@ export function factColumns(facts: readonly DoraFact[]): FactColumns[] {
     const columns = {
       product_id: (rows[0] as DoraFact).product_id,
       environment_id: (rows[0] as DoraFact).environment_id,
-      finished: rows.map((d) => d.finished_at),
+      finished: Float64Array.from(rows, (d) => Date.parse(d.finished_at)),
       flags: Uint8Array.from(rows, flagsOf),
       leads: Float64Array.from(rows, (d) => d.lead_seconds ?? Number.NaN),
     };
@@ -261,42 +261,35 @@ export function factColumns(facts: readonly DoraFact[]): FactColumns[] {
 }
 
 /** True when each fact finished strictly after the one before: finishing order without the ids. */
-export function strictlyOrdered(finished: readonly string[]): boolean {
+export function strictlyOrdered(finished: Float64Array): boolean {
   for (let i = 1; i < finished.length; i++)
-    if ((finished[i - 1] as string) >= (finished[i] as string)) return false;
+    if ((finished[i - 1] as number) >= (finished[i] as number)) return false;
   return true;
 }
 
 /** The columns in finishing order: by finished_at, then by deployment id (`ids`, one per fact). */
 export function sortColumns(columns: FactColumns, ids: readonly string[]): FactColumns {
   const { finished, flags, leads } = columns;
-  const key = (i: number) => ({ finished_at: finished[i] as string, id: ids[i] as string });
-  const order = Array.from(finished, (_, i) => i).sort((a, b) => byFinish(key(a), key(b)));
+  const order = Array.from(finished, (_, i) => i).sort(
+    (a, b) =>
+      (finished[a] as number) - (finished[b] as number) ||
+      ((ids[a] as string) < (ids[b] as string) ? -1 : (ids[a] as string) > (ids[b] as string) ? 1 : 0),
+  );
   return {
     ...columns,
-    finished: order.map((i) => finished[i] as string),
+    finished: Float64Array.from(order, (i) => finished[i] as number),
     flags: Uint8Array.from(order, (i) => flags[i] as number),
     leads: Float64Array.from(order, (i) => leads[i] as number),
   };
 }
 
-const byFinish = (a: { finished_at: string; id: string }, b: { finished_at: string; id: string }) =>
-  a.finished_at < b.finished_at
-    ? -1
-    : a.finished_at > b.finished_at
-      ? 1
-      : a.id < b.id
-        ? -1
-        : a.id > b.id
-          ? 1
-          : 0;
-
 export interface RestoreSample {
   product_id: string;
   environment_id: string;
   /** The first failed or rolled-back deployment since the last good one. */
-  failed_at: string;
-  restored_at: string | null;
+  /** When it opened and closed, in ms since the epoch. */
+  failed_at: number;
+  restored_at: number | null;
 }
 
 /**
@@ -309,11 +302,16 @@ export function restoreStreaks(columns: readonly FactColumns[]): RestoreSample[]
   const done: RestoreSample[] = [];
   const open: RestoreSample[] = [];
   for (const { product_id, environment_id, finished, flags } of columns) {
-    let failedAt: string | null = null;
+    let failedAt: number | null = null;
     for (let i = 0; i < finished.length; i++) {
-      if ((flags[i] as number) & (FAILED | ROLLED_BACK)) failedAt ??= finished[i] as string;
+      if ((flags[i] as number) & (FAILED | ROLLED_BACK)) failedAt ??= finished[i] as number;
       else if (failedAt !== null) {
-        done.push({ product_id, environment_id, failed_at: failedAt, restored_at: finished[i] as string });
+        done.push({
+          product_id,
+          environment_id,
+          failed_at: failedAt,
+          restored_at: finished[i] as number,
+        });
         failedAt = null;
       }
     }
@@ -362,14 +360,14 @@ export function aggregateDays(
   for (const { finished, flags, leads } of columns) {
     // In finishing order the window's facts are one run, and each day's follow the day before's:
     // one comparison per fact finds its day. starts[0] <= from and `to` <= the last start.
-    const end = firstAtOrAfter(finished, to);
+    const end = firstAtOrAfter(finished, Date.parse(to));
     let index = 0;
-    let next = starts[1] as string;
+    let next = starts[1] as number;
     let aggregate: DayAggregate | undefined;
-    for (let i = firstAtOrAfter(finished, from); i < end; i++) {
-      const at = finished[i] as string;
+    for (let i = firstAtOrAfter(finished, Date.parse(from)); i < end; i++) {
+      const at = finished[i] as number;
       if (at >= next || !aggregate) {
-        while (at >= next) next = starts[++index + 1] as string;
+        while (at >= next) next = starts[++index + 1] as number;
         aggregate = days[index] ??= emptyDay(dates[index] as string);
       }
       const flag = flags[i] as number;
@@ -400,12 +398,12 @@ function emptyDay(day: string): DayAggregate {
 }
 
 /** The index of the first of the ordered `times` at or after `at` (times.length when none is). */
-function firstAtOrAfter(times: readonly string[], at: string): number {
+function firstAtOrAfter(times: Float64Array, at: number): number {
   let low = 0;
   let high = times.length;
   while (low < high) {
     const middle = (low + high) >> 1;
-    if ((times[middle] as string) < at) low = middle + 1;
+    if ((times[middle] as number) < at) low = middle + 1;
     else high = middle;
   }
   return low;
@@ -431,16 +429,34 @@ const sum = (days: readonly DayAggregate[], key: keyof Omit<DayAggregate, "day" 
 /** The four keys for the window, overall and per bucket. */
 export function computeDora(input: DoraInput): DoraReport {
   const { from, to, bucket, timeZone } = input;
-  const inWindow = (at: string) => at >= from && at < to;
+  const [fromMs, toMs] = [Date.parse(from), Date.parse(to)];
+  const inWindow = (at: number) => at >= fromMs && at < toMs;
   // The day aggregates hold only deployments finished in the window (the query's own bounds).
   const days = input.days;
-  const incidents = input.incidents.filter((i) => inWindow(i.opened_at));
+  const incidents = input.incidents.filter((i) => inWindow(Date.parse(i.opened_at)));
   const streaks = input.streaks.filter((s) => inWindow(s.failed_at));
 
-  const slots = bucketsOf(from, to, bucket, timeZone).map((slot) => ({ ...slot, ...emptyBucket() }));
-  const slotOf = (at: string, by: "time" | "date" = "time") => bucketAt(slots, at, by);
+  const slots = bucketsOf(from, to, bucket, timeZone).map((slot) => ({
+    ...slot,
+    start_ms: Date.parse(slot.start),
+    end_ms: Date.parse(slot.end),
+    ...emptyBucket(),
+  }));
+  type Slot = (typeof slots)[number];
+  const slotAt = (at: number) =>
+    bucketAt(
+      slots,
+      at,
+      (slot: Slot) => slot.start_ms,
+      (slot: Slot) => slot.end_ms,
+    );
   for (const d of days) {
-    const slot = slotOf(d.day, "date");
+    const slot = bucketAt(
+      slots,
+      d.day,
+      (slot: Slot) => slot.start_day,
+      (slot: Slot) => slot.end_day,
+    );
     if (!slot) continue;
     slot.all += d.finished;
     slot.failures += d.failures;
@@ -451,13 +467,13 @@ export function computeDora(input: DoraInput): DoraReport {
   const restoreSamples = { deployments: [] as number[], incidents: [] as number[] };
   let unresolved = 0;
   for (const s of streaks) {
-    if (!s.restored_at) {
+    if (s.restored_at === null) {
       unresolved += 1;
       continue;
     }
-    const value = seconds(s.failed_at, s.restored_at);
+    const value = (s.restored_at - s.failed_at) / 1000;
     restoreSamples.deployments.push(value);
-    slotOf(s.failed_at)?.restores.push(value);
+    slotAt(s.failed_at)?.restores.push(value);
   }
   for (const i of incidents) {
     if (!i.resolved_at) {
@@ -466,7 +482,7 @@ export function computeDora(input: DoraInput): DoraReport {
     }
     const value = Math.max(0, seconds(i.opened_at, i.resolved_at));
     restoreSamples.incidents.push(value);
-    slotOf(i.opened_at)?.restores.push(value);
+    slotAt(Date.parse(i.opened_at))?.restores.push(value);
   }
 
   const deploymentDays = days.filter((d) => d.completed > 0).map((d) => d.day);

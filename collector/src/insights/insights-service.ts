@@ -25,6 +25,7 @@ import {
   strictlyOrdered,
 } from "./dora.ts";
 import { type DiffCell, diffEnvironments } from "./environment-diff.ts";
+import { type PackedFacts, unpackFacts } from "./packed-facts.ts";
 
 export type InsightsDeps = CatalogDeps;
 
@@ -307,15 +308,6 @@ export function doraFactsQuery(
     GROUP BY f.product_id, f.environment_id`);
 }
 
-interface PackedFacts {
-  product_id: string;
-  environment_id: string;
-  ids: string | null;
-  finished: string;
-  flags: string;
-  leads: string;
-}
-
 /**
  * The facts of [from, to) as columns per product × environment, each in finishing order. The index
  * order is finishing order but for deployments of one millisecond (ordered by status there, by id
@@ -337,49 +329,6 @@ export async function readDoraFacts(
   );
   return sorted.filter((pair) => pair !== null);
 }
-
-/** A packed row's facts as columns, in the row's order. */
-function unpackFacts(row: PackedFacts): FactColumns {
-  const finished = row.finished.split(",");
-  const flags = new Uint8Array(finished.length);
-  for (let i = 0; i < flags.length; i++) flags[i] = row.flags.charCodeAt(i) - 48;
-  return {
-    product_id: row.product_id,
-    environment_id: row.environment_id,
-    finished,
-    flags,
-    leads: parseLeads(row.leads, finished.length),
-  };
-}
-
-/** lead_ms values packed with commas (empty for none) as seconds, NaN for none, without a string each. */
-function parseLeads(packed: string, count: number): Float64Array {
-  const seconds = new Float64Array(count).fill(Number.NaN);
-  let index = 0;
-  let start = 0;
-  let value = 0;
-  for (let at = 0; at <= packed.length; at++) {
-    const code = at < packed.length ? packed.charCodeAt(at) : COMMA;
-    if (code === COMMA) {
-      if (at > start) seconds[index] = value / 1000;
-      index += 1;
-      start = at + 1;
-      value = 0;
-    } else if (code >= DIGIT_0 && code <= DIGIT_9) {
-      value = value * 10 + code - DIGIT_0;
-    } else {
-      // Not a whole number of milliseconds (the column is an integer; never written by ingest).
-      const end = packed.indexOf(",", at);
-      value = Number(packed.slice(start, end < 0 ? undefined : end));
-      at = (end < 0 ? packed.length : end) - 1;
-    }
-  }
-  return seconds;
-}
-
-const COMMA = 44;
-const DIGIT_0 = 48;
-const DIGIT_9 = 57;
 
 /** The first completed deployment at or after `at` that was not rolled back: the restore of a streak. */
 export function nextGoodDeploymentQuery(
@@ -407,9 +356,9 @@ export async function doraMetrics(deps: DoraDeps, request: DoraQuery): Promise<D
   const facts = measured ? await readDoraFacts(deps, window, envIds, ids) : [];
   const streaks = restoreStreaks(facts);
   for (const streak of streaks) {
-    if (streak.restored_at) continue;
+    if (streak.restored_at !== null) continue;
     const [next] = await nextGoodDeploymentQuery(deps, streak.product_id, streak.environment_id, window.to);
-    streak.restored_at = next?.at ?? null;
+    streak.restored_at = next ? Date.parse(next.at) : null;
   }
   const incidentRows = measured
     ? await deps.database.db

@@ -4,6 +4,7 @@
 import type { FactColumns } from "./dora.ts";
 
 const COMMA = ",".charCodeAt(0);
+const SPACE = " ".charCodeAt(0);
 const DASH = "-".charCodeAt(0);
 const DOT = ".".charCodeAt(0);
 const COLON = ":".charCodeAt(0);
@@ -14,51 +15,50 @@ const DIGIT_9 = "9".charCodeAt(0);
 
 const ISO_LENGTH = "2025-01-31T09:05:00.000Z".length;
 
-/** One packed row: ids, finished_at and lead_ms joined with commas, one flags digit per fact. */
+/** One packed row: each fact's `packed` column (see the schema), joined with commas. */
 export interface PackedFacts {
   product_id: string;
   environment_id: string;
   ids: string | null;
-  finished: string;
-  flags: string;
-  leads: string;
-}
-
-/** A packed row's facts as columns, in the row's order. */
-export function unpackFacts(row: PackedFacts): FactColumns {
-  // One flags digit per fact.
-  const count = row.flags.length;
-  const flags = new Uint8Array(count);
-  for (let i = 0; i < count; i++) flags[i] = row.flags.charCodeAt(i) - DIGIT_0;
-  return {
-    product_id: row.product_id,
-    environment_id: row.environment_id,
-    finished: parseInstants(row.finished, count),
-    flags,
-    leads: parseLeads(row.leads, count),
-  };
+  count: number;
+  facts: string;
 }
 
 /**
- * ISO instants packed with commas as ms since the epoch, without a string each. Ingest writes them
- * as toISOString does (`2025-01-31T09:05:00.000Z`), read by position; any other spelling goes
- * through Date.parse.
+ * A packed row's facts as columns, in the row's order, without a string per fact. Each fact is
+ * `<finished_at> <flags digit><lead_ms>`: the time is read by position when spelled as
+ * toISOString spells it (as ingest writes it), through Date.parse otherwise.
  */
-export function parseInstants(packed: string, count: number): Float64Array {
-  const instants = new Float64Array(count);
+export function unpackFacts(row: PackedFacts): FactColumns {
+  const { facts, count } = row;
+  const finished = new Float64Array(count);
+  const flags = new Uint8Array(count);
+  const leads = new Float64Array(count);
   let start = 0;
   for (let index = 0; index < count; index++) {
-    let end = start + ISO_LENGTH;
-    let value = end === packed.length || packed.charCodeAt(end) === COMMA ? isoAt(packed, start) : Number.NaN;
-    if (Number.isNaN(value)) {
-      end = packed.indexOf(",", start);
-      if (end < 0) end = packed.length;
-      value = Date.parse(packed.slice(start, end));
+    let space = start + ISO_LENGTH;
+    let at = facts.charCodeAt(space) === SPACE ? isoAt(facts, start) : Number.NaN;
+    if (Number.isNaN(at)) {
+      space = facts.indexOf(" ", start);
+      at = Date.parse(facts.slice(start, space));
     }
-    instants[index] = value;
+    finished[index] = at;
+    flags[index] = facts.charCodeAt(space + 1) - DIGIT_0;
+    // lead_ms: digits up to the next comma; none is no sample.
+    let end = space + 2;
+    let lead = 0;
+    for (let code = facts.charCodeAt(end); code >= DIGIT_0 && code <= DIGIT_9; code = facts.charCodeAt(++end))
+      lead = lead * 10 + code - DIGIT_0;
+    if (end < facts.length && facts.charCodeAt(end) !== COMMA) {
+      // Not a whole number of milliseconds (the column is an integer; never written by ingest).
+      end = facts.indexOf(",", end);
+      if (end < 0) end = facts.length;
+      lead = Number(facts.slice(space + 2, end));
+    }
+    leads[index] = end === space + 2 ? Number.NaN : lead / 1000;
     start = end + 1;
   }
-  return instants;
+  return { product_id: row.product_id, environment_id: row.environment_id, finished, flags, leads };
 }
 
 /** The instant written at `at` as YYYY-MM-DDTHH:MM:SS.sssZ, or NaN when it is not written so. */
@@ -97,31 +97,6 @@ function digitsAt(text: string, at: number, length: number): number {
     value = value * 10 + digit;
   }
   return value;
-}
-
-/** lead_ms values packed with commas (empty for none) as seconds, NaN for none, without a string each. */
-function parseLeads(packed: string, count: number): Float64Array {
-  const seconds = new Float64Array(count).fill(Number.NaN);
-  let index = 0;
-  let start = 0;
-  let value = 0;
-  for (let at = 0; at <= packed.length; at++) {
-    const code = at < packed.length ? packed.charCodeAt(at) : COMMA;
-    if (code === COMMA) {
-      if (at > start) seconds[index] = value / 1000;
-      index += 1;
-      start = at + 1;
-      value = 0;
-    } else if (code >= DIGIT_0 && code <= DIGIT_9) {
-      value = value * 10 + code - DIGIT_0;
-    } else {
-      // Not a whole number of milliseconds (the column is an integer; never written by ingest).
-      const end = packed.indexOf(",", at);
-      value = Number(packed.slice(start, end < 0 ? undefined : end));
-      at = (end < 0 ? packed.length : end) - 1;
-    }
-  }
-  return seconds;
 }
 
 function daysInMonth(year: number, month: number): number {

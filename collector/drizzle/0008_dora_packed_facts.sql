@@ -1,0 +1,3 @@
+DROP INDEX `dora_facts_read_idx`;--> statement-breakpoint
+ALTER TABLE `dora_facts` ADD `packed` text GENERATED ALWAYS AS ("finished_at" || ' ' || (("status" = 'failed') + 2 * "rolled_back" + 4 * "incident_linked") || ifnull("lead_ms", '')) VIRTUAL;--> statement-breakpoint
+CREATE INDEX `dora_facts_read_idx` ON `dora_facts` (`product_id`,`environment_id`,`finished_at`,`status`,`lead_ms`,`rolled_back`,`incident_linked`,`deployment_id`,`packed`);

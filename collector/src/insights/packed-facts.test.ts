@@ -5,7 +5,13 @@ import { unpackFacts } from "./packed-facts.ts";
 // reads each time by position when it is spelled as toISOString spells it: every other spelling
 // must still read as Date.parse reads it, and every lead as Number reads it.
 const unpack = (facts: readonly string[]) =>
-  unpackFacts({ product_id: "p", environment_id: "e", ids: null, count: facts.length, facts: facts.join(",") });
+  unpackFacts({
+    product_id: "p",
+    environment_id: "e",
+    ids: null,
+    count: facts.length,
+    facts: facts.join(","),
+  });
 
 describe("unpackFacts", () => {
   const spellings = [

@@ -9,6 +9,11 @@ const bool = z
 const ConfigSchema = z.object({
   DATABASE_URL: z.string().min(1).default("file:./data/versioner.db"),
   DATABASE_AUTH_TOKEN: z.string().optional(),
+  DATABASE_SYNC_URL: z
+    .string()
+    .regex(/^(libsql|https?):\/\//, "the primary's libsql://, https:// or http:// URL")
+    .optional(),
+  DATABASE_SYNC_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(1),
   VERSIONER_DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -113,6 +118,13 @@ export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape);
 export interface Config {
   databaseUrl: string;
   databaseAuthToken?: string;
+  /**
+   * A libSQL server this collector reads through an embedded replica: DATABASE_URL is then the
+   * replica's local file, writes go to the server, and this collector reads its own writes at once.
+   */
+  databaseSyncUrl?: string;
+  /** How often the replica pulls the others' writes from the server. */
+  databaseSyncIntervalSeconds: number;
   /** Longest one database call may take before the request answers 503 DATABASE_UNAVAILABLE. */
   databaseTimeoutMs: number;
   port: number;
@@ -198,9 +210,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     );
   }
   const c = parsed.data;
+  const localFile = !c.DATABASE_URL.includes(":memory:") && !/^(?!file:)[a-z]+:/.test(c.DATABASE_URL);
+  if (c.DATABASE_SYNC_URL && !localFile) {
+    throw new ConfigError([
+      `DATABASE_URL: must be the replica's local file when DATABASE_SYNC_URL is set (got ${JSON.stringify(c.DATABASE_URL)})`,
+    ]);
+  }
   return {
     databaseUrl: c.DATABASE_URL,
     databaseAuthToken: c.DATABASE_AUTH_TOKEN,
+    databaseSyncUrl: c.DATABASE_SYNC_URL,
+    databaseSyncIntervalSeconds: c.DATABASE_SYNC_INTERVAL_SECONDS,
     databaseTimeoutMs: c.VERSIONER_DATABASE_TIMEOUT_MS,
     port: c.PORT,
     host: c.HOST,

@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     url: config.databaseUrl,
     authToken: config.databaseAuthToken,
+    syncUrl: config.databaseSyncUrl,
+    syncIntervalSeconds: config.databaseSyncIntervalSeconds,
     timeoutMs: config.databaseTimeoutMs,
     secretKey: config.secretKey,
     previousSecretKeys: config.previousSecretKeys,

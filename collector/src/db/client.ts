@@ -19,6 +19,11 @@ export interface Database {
   client: Client;
   /** Serialises read-plan-write sequences inside this process (SQLite has one writer anyway). */
   writeLock: WriteLock;
+  /**
+   * Brings what this collector reads up to the server's rows: an embedded replica pulls, any
+   * other database already reads them. Runs before a write that lost a race is planned again.
+   */
+  refresh(): Promise<void>;
   /** Seals and opens secret values at rest (channel secrets, secret variables). */
   secrets: SecretBox;
   /** Set when this open generated the key file beside a local database. */
@@ -32,6 +37,13 @@ export interface Database {
 export interface DatabaseOptions {
   url: string;
   authToken?: string;
+  /**
+   * The libSQL server a local `file:` url replicates (an embedded replica): reads are local, writes
+   * and write transactions go to the server, and the replica pulls every `syncIntervalSeconds` and
+   * after each of its own writes (read-your-writes). See docs/operations.md#read-replicas.
+   */
+  syncUrl?: string;
+  syncIntervalSeconds?: number;
   /**
    * Longest wait for one call: the busy timeout on a local file (several processes on one file wait
    * instead of failing), the request timeout towards a libSQL server (a frozen server fails fast).
@@ -52,7 +64,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   // Before anything is written, so a missing key for a libSQL server stops the start cleanly.
   const { box, generatedKeyFile } = loadSecretBox({
-    databaseUrl: url,
+    // A replica shares its secrets with every collector on the server: it needs their key.
+    databaseUrl: options.syncUrl ?? url,
     key: options.secretKey,
     previous: options.previousSecretKeys,
   });
@@ -63,16 +76,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       authToken: options.authToken,
       timeout: options.timeoutMs ?? 10_000,
       fetch: local ? undefined : fetchWithTimeout(options.timeoutMs ?? 10_000),
+      ...(options.syncUrl && {
+        syncUrl: options.syncUrl,
+        syncInterval: options.syncIntervalSeconds ?? 1,
+        readYourWrites: true,
+      }),
     }),
     queryObservers,
   );
-  if (local && !url.includes(":memory:")) await client.execute("PRAGMA journal_mode = WAL");
+  // A replica's file is written by its replication (which refuses journal pragmas); it starts from
+  // the server's current state, so the migration journal read below is the server's.
+  if (options.syncUrl) await client.sync();
+  else if (local && !url.includes(":memory:")) await client.execute("PRAGMA journal_mode = WAL");
   const db = drizzle(client, { schema });
   await migrateAlongsideOthers(db);
+  const refresh = async () => {
+    if (options.syncUrl) await client.sync();
+  };
   return {
     db,
     client,
-    writeLock: new WriteLock(),
+    writeLock: new WriteLock(refresh),
+    refresh,
     secrets: box,
     generatedKeyFile,
     url,

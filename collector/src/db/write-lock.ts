@@ -10,8 +10,11 @@
 export class WriteLock {
   #tail: Promise<unknown> = Promise.resolve();
 
+  /** `refresh` runs before a lost race is planned again (an embedded replica pulls the winner's rows). */
+  constructor(private readonly refresh: () => Promise<unknown> = async () => {}) {}
+
   run<T>(task: () => Promise<T>): Promise<T> {
-    const guarded = () => retryLostRaces(task);
+    const guarded = () => retryLostRaces(task, this.refresh);
     const result = this.#tail.then(guarded, guarded);
     this.#tail = result.catch(() => undefined);
     return result;
@@ -21,12 +24,13 @@ export class WriteLock {
 /** How often a task that lost a race to another process is planned again before its error stands. */
 const RACE_ATTEMPTS = 3;
 
-async function retryLostRaces<T>(task: () => Promise<T>): Promise<T> {
+async function retryLostRaces<T>(task: () => Promise<T>, refresh: () => Promise<unknown>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await task();
     } catch (error) {
       if (attempt >= RACE_ATTEMPTS || !isUniqueViolation(error)) throw error;
+      await refresh();
     }
   }
 }

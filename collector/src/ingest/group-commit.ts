@@ -79,7 +79,10 @@ export class GroupCommitter {
       } catch (error) {
         // A unique-index violation means another process wrote the same rows first: planning
         // again sees them (a repeat, or a real conflict reported as such).
-        if (isUniqueViolation(error) && attempt < 3) continue;
+        if (isUniqueViolation(error) && attempt < 3) {
+          await this.database.refresh();
+          continue;
+        }
         if (group.length > 1) {
           for (const task of group) await this.#commit([task]);
           return;

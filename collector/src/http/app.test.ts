@@ -98,6 +98,20 @@ describe("configuration", () => {
     );
   });
 
+  it("reads through a replica only into a local file", () => {
+    const sync = { DATABASE_SYNC_URL: "http://db.internal:8080" };
+    expect(loadConfig({ ...sync, DATABASE_URL: "file:/var/lib/versioner/replica.db" })).toMatchObject({
+      databaseSyncUrl: "http://db.internal:8080",
+      databaseSyncIntervalSeconds: 1,
+    });
+    expect(loadConfig({ ...sync, DATABASE_URL: "data/replica.db" }).databaseSyncUrl).toBe(
+      sync.DATABASE_SYNC_URL,
+    );
+    for (const url of [":memory:", "file::memory:", "http://other:8080", "libsql://x.turso.io"])
+      expect(() => loadConfig({ ...sync, DATABASE_URL: url }), url).toThrowError(/replica's local file/);
+    expect(() => loadConfig({ DATABASE_SYNC_URL: "ftp://db" })).toThrowError(/DATABASE_SYNC_URL/);
+  });
+
   it("defaults to the embedded database on port 8080", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({

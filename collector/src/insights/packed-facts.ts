@@ -14,6 +14,7 @@ const DIGIT_0 = "0".charCodeAt(0);
 const DIGIT_9 = "9".charCodeAt(0);
 
 const ISO_LENGTH = "2025-01-31T09:05:00.000Z".length;
+const DATE_LENGTH = "2025-01-31".length;
 
 /** One packed row: each fact's `packed` column (see the schema), joined with commas. */
 export interface PackedFacts {
@@ -34,10 +35,20 @@ export function unpackFacts(row: PackedFacts): FactColumns {
   const finished = new Float64Array(count);
   const flags = new Uint8Array(count);
   const leads = new Float64Array(count);
+  // The facts of one day share their date: it is read once per day, then only the time of day.
+  let date = "\u0000";
+  let midnight = Number.NaN;
   let start = 0;
   for (let index = 0; index < count; index++) {
     let space = start + ISO_LENGTH;
-    let at = facts.charCodeAt(space) === SPACE ? isoAt(facts, start) : Number.NaN;
+    let at = Number.NaN;
+    if (facts.charCodeAt(space) === SPACE) {
+      if (!facts.startsWith(date, start)) {
+        date = facts.slice(start, start + DATE_LENGTH);
+        midnight = dateAt(facts, start);
+      }
+      at = midnight + timeOfDayAt(facts, start + DATE_LENGTH);
+    }
     if (Number.isNaN(at)) {
       space = facts.indexOf(" ", start);
       at = Date.parse(facts.slice(start, space));
@@ -61,31 +72,34 @@ export function unpackFacts(row: PackedFacts): FactColumns {
   return { product_id: row.product_id, environment_id: row.environment_id, finished, flags, leads };
 }
 
-/** The instant written at `at` as YYYY-MM-DDTHH:MM:SS.sssZ, or NaN when it is not written so. */
-function isoAt(text: string, at: number): number {
-  if (
-    text.charCodeAt(at + 4) !== DASH ||
-    text.charCodeAt(at + 7) !== DASH ||
-    text.charCodeAt(at + 10) !== LETTER_T ||
-    text.charCodeAt(at + 13) !== COLON ||
-    text.charCodeAt(at + 16) !== COLON ||
-    text.charCodeAt(at + 19) !== DOT ||
-    text.charCodeAt(at + 23) !== LETTER_Z
-  )
-    return Number.NaN;
+/** Midnight (UTC) of the date written at `at` as YYYY-MM-DD, or NaN when it is not written so. */
+function dateAt(text: string, at: number): number {
+  if (text.charCodeAt(at + 4) !== DASH || text.charCodeAt(at + 7) !== DASH) return Number.NaN;
   const year = digitsAt(text, at, 4);
   const month = digitsAt(text, at + 5, 2);
   const day = digitsAt(text, at + 8, 2);
-  const hour = digitsAt(text, at + 11, 2);
-  const minute = digitsAt(text, at + 14, 2);
-  const second = digitsAt(text, at + 17, 2);
-  const ms = digitsAt(text, at + 20, 3);
   // Fields out of range would roll over in Date.UTC (which also reads years 0–99 as 1900–1999):
   // leave them to Date.parse, which refuses them. NaN fails every comparison.
   if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)))
     return Number.NaN;
-  if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return Number.NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return Date.UTC(year, month - 1, day);
+}
+
+/** The ms since midnight written at `at` as THH:MM:SS.sssZ, or NaN when it is not written so. */
+function timeOfDayAt(text: string, at: number): number {
+  if (
+    text.charCodeAt(at) !== LETTER_T ||
+    text.charCodeAt(at + 3) !== COLON ||
+    text.charCodeAt(at + 6) !== COLON ||
+    text.charCodeAt(at + 9) !== DOT ||
+    text.charCodeAt(at + 13) !== LETTER_Z
+  )
+    return Number.NaN;
+  const hour = digitsAt(text, at + 1, 2);
+  const minute = digitsAt(text, at + 4, 2);
+  const second = digitsAt(text, at + 7, 2);
+  if (!(hour <= 23 && minute <= 59 && second <= 59)) return Number.NaN;
+  return ((hour * 60 + minute) * 60 + second) * 1000 + digitsAt(text, at + 10, 3);
 }
 
 /** The number written with `length` digits at `at`; NaN when one is not a digit. */

@@ -1,0 +1,129 @@
+// Issue 11's goals next to the figures of this run: one line per goal, met or not, or why it was not
+// measured (its section did not run, or --sqld was not given). Printed after the sections and kept
+// in latest.json as `goals`.
+import { RESPONSIVENESS_GOAL_P99_MS } from "./responsiveness-section.mjs";
+import { RSS_GOAL_RATIO } from "./rss-section.mjs";
+import { SQLD_GOAL_RATIO } from "./sections.mjs";
+
+// Round trips per group may grow this much from one-event groups (a) to 500-event groups (b) and
+// still count as "constant": a few extra reads of configuration, not one more per statement.
+const ROUND_TRIP_GROWTH_ALLOWED = 2;
+
+// What the issue measured on `main` when it was filed (its text), for the goals it gives one for.
+const WHEN_FILED = {
+  "single-event ingest vs bare Hono": "0.039× (10 connections)",
+  "/events/batch throughput": "1,340 events/s",
+  "GET /health p99 during 1,000-event batches": "blocked ~1 s per batch",
+  "GET /state p99 during 1,000-event batches": "blocked ~1 s per batch",
+};
+
+function row(section, variant) {
+  return section?.rows?.find((candidate) => candidate.variant === variant);
+}
+
+const fixed = (digits) => (value) => (value === null || value === undefined ? null : value.toFixed(digits));
+
+/** [{ goal, target, figure, met }] where `met` is true, false or null (not measured: `figure` says why). */
+export function evaluateGoals(sections) {
+  const byId = (id) => sections.find((section) => section.id === id && !section.error && !section.skipped);
+  const single = byId("ingest-single");
+  const batch = byId("ingest-batch");
+  const responsiveness = byId("responsiveness");
+  const rss = byId("rss");
+  const goals = [];
+  const add = (goal, target, value, format, met, missing) =>
+    goals.push({
+      goal,
+      target,
+      ...(value === null || value === undefined
+        ? { figure: missing, met: null }
+        : { figure: format(value), met: met(value) }),
+      when_filed: WHEN_FILED[goal] ?? "–",
+    });
+
+  const collector = row(single, "collector");
+  add(
+    "single-event ingest vs bare Hono",
+    "≥ 0.33×",
+    collector?.ratio_to_hono,
+    (value) => `${fixed(3)(value)}×`,
+    (value) => value >= 0.33,
+    "section ingest-single not run",
+  );
+  add(
+    "single-event ingest p99",
+    "≤ 25 ms",
+    collector?.p99_ms,
+    (value) => `${fixed(2)(value)} ms`,
+    (value) => value <= 25,
+    "section ingest-single not run",
+  );
+  add(
+    "/events/batch throughput",
+    "≥ 20,000 events/s",
+    row(batch, "collector")?.throughput,
+    (value) => `${Math.round(value).toLocaleString("en-US")} events/s`,
+    (value) => value >= 20_000,
+    "section ingest-batch not run",
+  );
+  for (const path of ["/health", "/state"]) {
+    add(
+      `GET ${path} p99 during 1,000-event batches`,
+      `≤ ${RESPONSIVENESS_GOAL_P99_MS} ms`,
+      responsiveness?.extra?.busy?.[path]?.p99_ms,
+      (value) => `${fixed(2)(value)} ms`,
+      (value) => value <= RESPONSIVENESS_GOAL_P99_MS,
+      "section responsiveness not run",
+    );
+  }
+  for (const [name, section] of [
+    ["single-event", single],
+    ["batch", batch],
+  ]) {
+    add(
+      `${name} ingest, sqld vs local file`,
+      `≥ ${SQLD_GOAL_RATIO}×`,
+      section?.extra?.sqld_ratio,
+      (value) => `${fixed(3)(value)}×`,
+      (value) => value >= SQLD_GOAL_RATIO,
+      section ? "run with --sqld" : `section ingest-${name === "batch" ? "batch" : "single"} not run`,
+    );
+  }
+  const perGroup = (section) => section?.extra?.engines?.["collector (sqld)"]?.sqld?.round_trips_per_group;
+  const [oneEvent, fiveHundred] = [perGroup(single), perGroup(batch)];
+  add(
+    "sqld round trips per group, constant (one-event groups vs 500-event groups)",
+    `(b) ≤ ${ROUND_TRIP_GROWTH_ALLOWED}× (a)`,
+    oneEvent !== undefined && oneEvent !== null && fiveHundred !== undefined && fiveHundred !== null
+      ? { oneEvent, fiveHundred }
+      : null,
+    (value) => `${value.oneEvent} in (a), ${value.fiveHundred} in (b)`,
+    (value) => value.fiveHundred <= ROUND_TRIP_GROWTH_ALLOWED * value.oneEvent,
+    "needs ingest-single and ingest-batch with --sqld",
+  );
+  add(
+    "RSS after 1M events vs after 100k",
+    `≤ ${RSS_GOAL_RATIO}×`,
+    rss?.extra?.ratio,
+    (value) => `${value}× (${rss.extra.events.toLocaleString("en-US")} events)`,
+    (value) => value <= RSS_GOAL_RATIO,
+    "opt-in: run with --only rss",
+  );
+  return goals;
+}
+
+/** The printed block. */
+export function formatGoals(goals) {
+  const verdict = (met) => (met === null ? "not measured" : met ? "met" : "NOT met");
+  const lines = goals.map((goal) => [
+    goal.goal,
+    goal.target,
+    verdict(goal.met),
+    goal.figure,
+    goal.when_filed,
+  ]);
+  const header = ["goal", "target", "verdict", "this run", "when filed"];
+  const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)));
+  const render = (cells) => `  ${cells.map((cell, i) => cell.padEnd(widths[i])).join("   ")}`.trimEnd();
+  return ["", "Issue 11 goals (this run)", render(header), ...lines.map(render)].join("\n");
+}

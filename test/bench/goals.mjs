@@ -1,7 +1,7 @@
 // Issue 11's goals next to the figures of this run: one line per goal, met or not, or why it was not
 // measured (its section did not run, or --sqld was not given). Printed after the sections and kept
 // in latest.json as `goals`.
-import { RESPONSIVENESS_GOAL_P99_MS } from "./responsiveness-section.mjs";
+import { RESPONSIVENESS_GOAL_P99_MS, responsiveEnough } from "./responsiveness-section.mjs";
 import { RSS_GOAL_RATIO } from "./rss-section.mjs";
 import { SQLD_GOAL_RATIO } from "./sections.mjs";
 
@@ -13,8 +13,8 @@ const ROUND_TRIP_GROWTH_ALLOWED = 2;
 const WHEN_FILED = {
   "single-event ingest vs bare Hono": "0.039× (10 connections)",
   "/events/batch throughput": "1,340 events/s",
-  "GET /health p99 during 1,000-event batches": "blocked ~1 s per batch",
-  "GET /state p99 during 1,000-event batches": "blocked ~1 s per batch",
+  "GET /health during 1,000-event batches": "blocked ~1 s per batch",
+  "GET /state during 1,000-event batches": "blocked ~1 s per batch",
 };
 
 function row(section, variant) {
@@ -68,11 +68,12 @@ export function evaluateGoals(sections) {
   );
   for (const path of ["/health", "/state"]) {
     add(
-      `GET ${path} p99 during 1,000-event batches`,
-      `≤ ${RESPONSIVENESS_GOAL_P99_MS} ms`,
-      responsiveness?.extra?.busy?.[path]?.p99_ms,
-      (value) => `${fixed(2)(value)} ms`,
-      (value) => value <= RESPONSIVENESS_GOAL_P99_MS,
+      `GET ${path} during 1,000-event batches`,
+      `p99 ≤ ${RESPONSIVENESS_GOAL_P99_MS} ms, none failed`,
+      responsiveness?.extra?.busy?.[path],
+      (probes) =>
+        `p99 ${probes.p99_ms} ms${probes.failed ? `, ${probes.failed} of ${probes.probes} failed` : ""}`,
+      responsiveEnough,
       "section responsiveness not run",
     );
   }

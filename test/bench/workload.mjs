@@ -5,6 +5,8 @@ export const STATE_PRODUCTS = 200;
 export const STATE_ENVIRONMENTS = ["production", "staging", "qa", "dev", "test", "uat", "preview", "sandbox"];
 export const STATE_DEPLOYMENTS = 100_000;
 export const BATCH_SIZE = 500;
+/** The largest batch /events/batch takes (MAX_BATCH_EVENTS in packages/schema/src/vocabulary.ts). */
+export const MAX_BATCH_SIZE = 1000;
 
 const INGEST_PRODUCTS = 20;
 const INGEST_ENVIRONMENTS = ["production", "staging", "qa", "dev"];
@@ -36,9 +38,32 @@ function batchBody(events) {
 
 /** (b) The n-th POST /events/batch of BATCH_SIZE distinct deployment events. */
 export function batchRequest(n) {
+  return batchOfIngestEvents(n * BATCH_SIZE, BATCH_SIZE);
+}
+
+/** A POST /events/batch of `size` distinct deployment events, the first one the `first`-th of a live-ingest run. */
+export function batchOfIngestEvents(first, size) {
   const events = [];
-  for (let i = 0; i < BATCH_SIZE; i++) events.push(ingestEvent(n * BATCH_SIZE + i));
+  for (let i = 0; i < size; i++) events.push(ingestEvent(first + i));
   return { method: "POST", path: "/events/batch", body: batchBody(events) };
+}
+
+/** Sends one batch from batchOfIngestEvents(); throws unless every event in it was accepted. */
+export async function postBatch(collector, request) {
+  const response = await fetch(`${collector.url}${request.path}`, {
+    method: request.method,
+    headers: { authorization: `Bearer ${collector.token}`, "content-type": "application/json" },
+    body: request.body,
+  });
+  const text = await response.text();
+  if (!response.ok)
+    throw new Error(`POST ${request.path} answered ${response.status}: ${text.slice(0, 500)}`);
+  const result = JSON.parse(text);
+  if (result.rejected > 0) {
+    const first = result.results.find((item) => item.status >= 300);
+    throw new Error(`${result.rejected} events of a batch were rejected, e.g. ${JSON.stringify(first)}`);
+  }
+  return result.accepted;
 }
 
 /**
@@ -87,21 +112,10 @@ export async function seedState(
       const events = [];
       const end = Math.min(target, (batch + 1) * BATCH_SIZE);
       for (let n = batch * BATCH_SIZE; n < end; n++) events.push(seedEvent(n));
-      const response = await fetch(`${collector.url}/events/batch`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${collector.token}`, "content-type": "application/json" },
-        body: batchBody(events),
-      }).catch((error) => {
+      const request = { method: "POST", path: "/events/batch", body: batchBody(events) };
+      accepted += await postBatch(collector, request).catch((error) => {
         throw new Error(`seeding batch ${batch}: ${error.cause?.message ?? error.message}`, { cause: error });
       });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`seeding batch ${batch} failed with ${response.status}: ${text}`);
-      const result = JSON.parse(text);
-      if (result.rejected > 0) {
-        const first = result.results.find((item) => item.status >= 300);
-        throw new Error(`seeding batch ${batch}: ${result.rejected} rejected, e.g. ${JSON.stringify(first)}`);
-      }
-      accepted += result.accepted;
       sent++;
       if (sent % 20 === 0) onProgress?.(accepted, elapsed());
     }

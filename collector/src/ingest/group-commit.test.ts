@@ -55,6 +55,28 @@ describe("group commit", () => {
     expect(list.body.items).toHaveLength(29);
   });
 
+  it("requests that arrive in separate turns of the event loop while one waits join its group", async () => {
+    const committer = new GroupCommitter(t.database);
+    const sizes: number[] = [];
+    const stop = committer.observeGroups((size) => sizes.push(size));
+    try {
+      // Each submit in its own callback, as HTTP requests are read: one per socket event.
+      const results = await Promise.all(
+        Array.from(
+          { length: 5 },
+          (_, i) =>
+            new Promise((resolve) =>
+              setImmediate(() => resolve(committer.submit(async () => `request ${i}`))),
+            ),
+        ),
+      );
+      expect(results).toEqual(["request 0", "request 1", "request 2", "request 3", "request 4"]);
+      expect(sizes).toEqual([5]);
+    } finally {
+      stop();
+    }
+  });
+
   it("falls back to one transaction per request when a plan fails unexpectedly", async () => {
     const committer = new GroupCommitter(t.database);
     const ok = (name: string) => async (unit: Parameters<Parameters<GroupCommitter["submit"]>[0]>[0]) => {

@@ -48,6 +48,10 @@ export class GroupCommitter {
     this.#draining = true;
     try {
       while (this.#queue.length > 0) {
+        // On a local file a group plans and commits within microtasks: without a turn of the event
+        // loop here, requests already waiting in the sockets would never be read in time to join
+        // it, and every commit (and its fsync) would hold one request.
+        await new Promise((resolve) => setImmediate(resolve));
         const group = this.#queue.splice(0, MAX_GROUP);
         for (const observe of this.#groupObservers) observe(group.length);
         await this.database.writeLock.run(() => this.#commit(group));

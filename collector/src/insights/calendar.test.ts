@@ -85,7 +85,8 @@ describe("local days in an IANA time zone", () => {
 
   it("lists the days overlapping a window with the instant each starts", () => {
     const days = new LocalDays("2026-03-28T23:30:00.000Z", "2026-03-30T00:00:00.000Z", "Europe/Paris");
-    expect(days.dates).toEqual(["2026-03-29", "2026-03-30"]);
+    expect(days.count).toBe(2);
+    expect([days.dateOf(0), days.dateOf(1)]).toEqual(["2026-03-29", "2026-03-30"]);
     expect(days.starts.map(iso)).toEqual([
       "2026-03-28T23:00:00.000Z",
       "2026-03-29T22:00:00.000Z",
@@ -104,12 +105,13 @@ describe("local days in an IANA time zone", () => {
     ["UTC", "2024-02-27T12:00:00.000Z", "2024-03-02T00:00:00.000Z"],
   ])("%s: every day starts where startOfLocalDay says", (zone, from, to) => {
     const days = new LocalDays(from, to, zone);
-    expect(days.dates[0]).toBe(localDate(Date.parse(from), zone));
-    const expected = days.dates.map((date) => iso(startOfLocalDay(date, zone)));
+    const dates = Array.from({ length: days.count }, (_, i) => days.dateOf(i));
+    expect(dates[0]).toBe(localDate(Date.parse(from), zone));
+    const expected = dates.map((date) => iso(startOfLocalDay(date, zone)));
     expect(days.starts.slice(0, -1).map(iso)).toEqual(expected);
     // Each date follows the one before, and the last start is the end of the last day, at or after `to`.
-    for (let i = 1; i < days.dates.length; i++)
-      expect(Date.parse(days.dates[i] as string) - Date.parse(days.dates[i - 1] as string)).toBe(86_400_000);
+    for (let i = 1; i < dates.length; i++)
+      expect(Date.parse(dates[i] as string) - Date.parse(dates[i - 1] as string)).toBe(86_400_000);
     expect(days.starts.at(-1)).toBeGreaterThanOrEqual(Date.parse(to));
     expect(days.starts.at(-2)).toBeLessThan(Date.parse(to));
   });

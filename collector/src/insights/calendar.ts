@@ -61,9 +61,10 @@ export function isoWeekday(date: string): number {
  * day of an instant is then found by comparing numbers, without asking Intl once per instant.
  */
 export class LocalDays {
-  readonly dates: string[] = [];
-  /** starts[i] is when dates[i] starts (ms); starts[dates.length] is when the last one ends. */
+  /** starts[i] is when day i starts (ms); starts[count] is when the last one ends. */
   readonly starts: number[] = [];
+  /** Midnight UTC of the first day's local date: day i's date is `firstDate` + i days. */
+  private readonly firstDate: number;
 
   constructor(
     from: string,
@@ -71,24 +72,33 @@ export class LocalDays {
     readonly timeZone: string,
   ) {
     const end = Date.parse(to);
-    let date = localDate(Date.parse(from), timeZone);
+    const date = localDate(Date.parse(from), timeZone);
     let start = startOfLocalDay(date, timeZone);
     let offset = offsetAt(start, timeZone);
     let wall = Date.parse(`${date}T00:00:00.000Z`);
+    this.firstDate = wall;
     while (start < end) {
-      this.dates.push(date);
       this.starts.push(start);
       wall += DAY;
-      date = new Date(wall).toISOString().slice(0, 10);
       // The next midnight at the offset of this one: when the zone still has that offset there, no
       // change of offset lies between, and it is the day's start (one Intl call a day, not two).
       const next = offsetAt(wall - offset, timeZone);
       if (next === offset) start = wall - offset;
       else {
-        start = startOfLocalDay(date, timeZone);
+        start = startOfLocalDay(new Date(wall).toISOString().slice(0, 10), timeZone);
         offset = offsetAt(start, timeZone);
       }
     }
     this.starts.push(start);
+  }
+
+  /** How many local days overlap the window. */
+  get count(): number {
+    return this.starts.length - 1;
+  }
+
+  /** The local date (YYYY-MM-DD) of day i, made only for the days that are asked for. */
+  dateOf(i: number): string {
+    return new Date(this.firstDate + i * DAY).toISOString().slice(0, 10);
   }
 }

@@ -355,7 +355,8 @@ export function aggregateDays(
   to: string,
   timeZone = "UTC",
 ): DayAggregate[] {
-  const { dates, starts } = new LocalDays(from, to, timeZone);
+  const localDays = new LocalDays(from, to, timeZone);
+  const starts = localDays.starts;
   const days: Array<DayAggregate | undefined> = [];
   for (const { finished, flags, leads } of columns) {
     // In finishing order the window's facts are one run, and each day's follow the day before's:
@@ -368,7 +369,7 @@ export function aggregateDays(
       const at = finished[i] as number;
       if (at >= next || !aggregate) {
         while (at >= next) next = starts[++index + 1] as number;
-        aggregate = days[index] ??= emptyDay(dates[index] as string);
+        aggregate = days[index] ??= emptyDay(localDays.dateOf(index));
       }
       const flag = flags[i] as number;
       const lead = leads[i] as number;
@@ -436,12 +437,7 @@ export function computeDora(input: DoraInput): DoraReport {
   const incidents = input.incidents.filter((i) => inWindow(Date.parse(i.opened_at)));
   const streaks = input.streaks.filter((s) => inWindow(s.failed_at));
 
-  const slots = bucketsOf(from, to, bucket, timeZone).map((slot) => ({
-    ...slot,
-    start_ms: Date.parse(slot.start),
-    end_ms: Date.parse(slot.end),
-    ...emptyBucket(),
-  }));
+  const slots = bucketsOf(from, to, bucket, timeZone).map(slotOf);
   type Slot = (typeof slots)[number];
   const slotAt = (at: number) =>
     bucketAt(
@@ -561,8 +557,15 @@ function allLeads(days: readonly DayAggregate[]): Float64Array {
   return all;
 }
 
-function emptyBucket() {
+/** A bucket and what is summed in it. A literal, not spreads: V8 builds spread objects slowly. */
+function slotOf(range: BucketRange) {
   return {
+    start: range.start,
+    end: range.end,
+    start_day: range.start_day,
+    end_day: range.end_day,
+    start_ms: Date.parse(range.start),
+    end_ms: Date.parse(range.end),
     all: 0,
     completed: 0,
     failures: 0,

@@ -1,7 +1,7 @@
+import { deployedAt } from "@versioner/schema";
 import { sql } from "drizzle-orm";
 import { deploymentRollbacks } from "../db/schema/index.ts";
 import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
-import { deploymentTime } from "../ingest/ingest-service.ts";
 import type { DeploymentRow, StateRow } from "../ingest/unit-of-work.ts";
 import { leadMs, markRolledBack, upsertDoraFact } from "./dora-facts.ts";
 import { isRollback, type ReplacedCell } from "./rollbacks.ts";
@@ -75,7 +75,7 @@ export function registerRollbackDetector(bus: DomainEventBus): void {
     const candidate = {
       id: deployment.id,
       version_id: deployment.version_id,
-      at: deploymentTime(deployment),
+      at: deployedAt(deployment),
     };
     const ranBefore = await ranThereBefore(tx, deployment, planned);
     const rolledBack = isRollback(replaced, candidate, ranBefore);

@@ -1,11 +1,10 @@
-import type { EnvironmentType, Status } from "@versioner/schema";
+import { deployedAt, type EnvironmentType, type Status } from "@versioner/schema";
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { compareEnvironments } from "../catalog/environments-service.ts";
 import type { CatalogDeps } from "../catalog/products-service.ts";
 import type { Db } from "../db/client.ts";
 import { currentState, deployments, environments, releases, releaseVersions } from "../db/schema/index.ts";
 import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
-import { deploymentTime } from "../ingest/ingest-service.ts";
 import {
   findRelease,
   members,
@@ -113,7 +112,7 @@ export async function getProgress(deps: CatalogDeps, ref: string) {
         status,
         deployment_id: deployment?.id ?? null,
         deployment_status: (deployment?.status as Status | undefined) ?? null,
-        at: deployment ? deploymentTime(deployment) : null,
+        at: deployment ? deployedAt(deployment) : null,
         running: running.has(cellKey(member.version_id, env.id)),
       };
     }),

@@ -5,6 +5,7 @@ import {
   ERROR_CODES,
   type EventKind,
   fieldsProblem,
+  isSucceeded,
 } from "@versioner/schema";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Database } from "../db/client.ts";
@@ -86,7 +87,7 @@ export async function admit(
   if (product && version && environment) {
     const matched = await unit.deploymentToAdvance(product.id, environment.id, version.id, event.invoke_id);
     // A completion with an open record finishes an admitted deployment, even one ingest supersedes.
-    if (matched && event.status === "completed") return undefined;
+    if (matched && isSucceeded(event.status)) return undefined;
     const step = lifecycleStep({
       hasInvokeId: event.invoke_id !== undefined,
       matched,

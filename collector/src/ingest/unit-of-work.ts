@@ -1,3 +1,4 @@
+import { isFinished } from "@versioner/schema";
 import { desc } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
@@ -208,8 +209,4 @@ function streamKey(stream: EventStream): string {
   return "environment_id" in stream
     ? `d\u0000${stream.product_id}\u0000${stream.environment_id}`
     : `b\u0000${stream.version_id}`;
-}
-
-function isFinished(status: string): boolean {
-  return status !== "pending" && status !== "started";
 }

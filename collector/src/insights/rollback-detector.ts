@@ -1,4 +1,4 @@
-import { deployedAt } from "@versioner/schema";
+import { deployedAt, SUCCEEDED_STATUS } from "@versioner/schema";
 import { sql } from "drizzle-orm";
 import { deploymentRollbacks } from "../db/schema/index.ts";
 import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
@@ -40,7 +40,7 @@ export function completedBeforeQuery(
 ) {
   return sql`SELECT id FROM deployments INDEXED BY deployments_lifecycle_idx
     WHERE product_id = ${deployment.product_id} AND environment_id = ${deployment.environment_id}
-      AND version_id = ${deployment.version_id} AND status = 'completed' AND id <> ${deployment.id}
+      AND version_id = ${deployment.version_id} AND status = ${SUCCEEDED_STATUS} AND id <> ${deployment.id}
     LIMIT 1`;
 }
 

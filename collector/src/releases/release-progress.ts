@@ -1,4 +1,12 @@
-import { deployedAt, type EnvironmentType, type Status } from "@versioner/schema";
+import {
+  deployedAt,
+  type EnvironmentType,
+  isFailed,
+  isInProgress,
+  isSucceeded,
+  type Status,
+  SUCCEEDED_STATUS,
+} from "@versioner/schema";
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { compareEnvironments } from "../catalog/environments-service.ts";
 import type { CatalogDeps } from "../catalog/products-service.ts";
@@ -23,9 +31,10 @@ export type CellStatus = (typeof CELL_STATUSES)[number];
 
 /** A member version's state in one environment, from its latest deployment attempt there. */
 function cellStatus(status: string | undefined): CellStatus {
-  if (status === "completed") return "deployed";
-  if (status === "pending" || status === "started") return "in_progress";
-  if (status === "failed" || status === "aborted") return "failed";
+  if (status === undefined) return "not_deployed";
+  if (isSucceeded(status)) return "deployed";
+  if (isInProgress(status)) return "in_progress";
+  if (isFailed(status)) return "failed";
   return "not_deployed";
 }
 
@@ -189,7 +198,7 @@ export function registerReleaseHandlers(bus: DomainEventBus): void {
     };
     const step = { bus, tx, state, at: event.occurred_at, data, context };
     const { deployment } = data;
-    const completed = deployment.status === "completed";
+    const completed = isSucceeded(deployment.status);
     // The version this deployment replaced, when it did: one query then finds the releases of both.
     const replacedId =
       completed && data.previous_version_id !== deployment.version_id ? data.previous_version_id : null;
@@ -256,7 +265,7 @@ async function advanceMembers(step: DeploymentStep, withMember: ReleaseRow[]): P
     if (deployment.status === "failed") {
       await bus.publish({ ...releaseEvent("release.member_failed", release, at, member), ...context }, tx);
     }
-    if (deployment.status === "completed" && (await isComplete(tx, release, state))) {
+    if (isSucceeded(deployment.status) && (await isComplete(tx, release, state))) {
       release = { ...release, status: "completed", completed_at: at, updated_at: at };
       tx.add(setStatus(tx, release));
       await bus.publish({ ...releaseEvent("release.completed", release, at, member), ...context }, tx);
@@ -310,7 +319,7 @@ async function ranBefore(tx: EventTransaction, state: Planned, deployment: Deplo
       and(
         eq(deployments.version_id, deployment.version_id),
         eq(deployments.environment_id, deployment.environment_id),
-        eq(deployments.status, "completed"),
+        eq(deployments.status, SUCCEEDED_STATUS),
         ne(deployments.id, deployment.id),
       ),
     )

@@ -12,7 +12,7 @@ import {
   versions,
 } from "../db/schema/index.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
-import type { DomainEvent } from "../events/domain-events.ts";
+import type { DeploymentRequestEvent } from "../events/domain-events.ts";
 import { EventBatch } from "../events/event-batch.ts";
 import { afterCursor, toPage } from "../http/pagination.ts";
 import {
@@ -121,12 +121,12 @@ export function requestView(
 
 /** The event a change publishes: scoped to the request's product and environment, like a deployment. */
 export function requestEvent(
-  type: string,
+  type: DeploymentRequestEvent["type"],
   view: DeploymentRequestView,
   subject: RequestSubject,
   at: string,
-  data: Record<string, unknown> = {},
-): DomainEvent {
+  data: Pick<DeploymentRequestEvent["data"], "slot" | "deployment"> = {},
+): DeploymentRequestEvent {
   return {
     type,
     occurred_at: at,

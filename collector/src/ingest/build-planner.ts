@@ -43,7 +43,7 @@ export async function planBuildEvent(
   const body = buildResponse(build, product, version, plan.eventId, buttons);
   await plan.bus.publish(
     {
-      type: `build.${build.status}`,
+      type: `build.${body.status}`,
       occurred_at: now,
       product_id: product.id,
       product_name: product.name,

@@ -73,7 +73,7 @@ export async function planDeploymentEvent(
   const body = deploymentResponse(deployment, product, version, environment, plan.eventId);
   await plan.bus.publish(
     {
-      type: `deployment.${deployment.status}`,
+      type: `deployment.${body.status}`,
       occurred_at: now,
       product_id: product.id,
       product_name: product.name,

@@ -12,7 +12,13 @@ import { compareEnvironments } from "../catalog/environments-service.ts";
 import type { CatalogDeps } from "../catalog/products-service.ts";
 import type { Db } from "../db/client.ts";
 import { currentState, deployments, environments, releases, releaseVersions } from "../db/schema/index.ts";
-import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
+import {
+  type BusEvent,
+  type DeploymentEventData,
+  type DomainEventBus,
+  type EventTransaction,
+  isDeploymentStatusEvent,
+} from "../events/domain-events.ts";
 import {
   findRelease,
   members,
@@ -158,18 +164,6 @@ function planned(tx: EventTransaction): Planned {
   return state;
 }
 
-type VersionRef = { id: string; version: string };
-
-interface DeploymentEventData {
-  deployment: DeploymentRow;
-  environment: EnvironmentRow;
-  version: VersionRef;
-  product: { id: string; name: string };
-  /** The version that ran in the environment before this event: its id, and a loader of its row. */
-  previous_version_id?: string | null;
-  previous_version?: () => Promise<VersionRef | null>;
-}
-
 /** Releases that deployments still move: open ones, and completed ones a rollback reopens. */
 const MOVABLE_STATUSES: readonly ReleaseStatus[] = [...OPEN_STATUSES, "completed"];
 
@@ -182,11 +176,11 @@ const MOVABLE_STATUSES: readonly ReleaseStatus[] = [...OPEN_STATUSES, "completed
  */
 export function registerReleaseHandlers(bus: DomainEventBus): void {
   bus.subscribe(async (event, tx) => {
-    if (!event.type.startsWith("deployment.")) return;
-    const data = event.data as unknown as DeploymentEventData;
     // Only the status change itself moves a release; derived events (deployment.rolled_back) repeat it.
     // A refused deployment (deployment.preflight_failed) has no record at all.
-    if (!data.deployment || event.type !== `deployment.${data.deployment.status}`) return;
+    if (!isDeploymentStatusEvent(event) || event.type !== `deployment.${event.data.deployment.status}`)
+      return;
+    const { data } = event;
     const state = planned(tx);
     state.environments.set(data.environment.id, data.environment);
     const context = {
@@ -226,7 +220,7 @@ interface DeploymentStep {
   data: DeploymentEventData;
   /** The product and environment fields every release.* event of this deployment carries. */
   context: Pick<
-    DomainEvent,
+    BusEvent,
     "product_id" | "product_name" | "environment_id" | "environment_name" | "environment_type"
   >;
 }

@@ -6,7 +6,7 @@ import { environmentIdsByName } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
 import { environments, products, releases, releaseVersions, versions } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import type { DomainEvent, DomainEventBus } from "../events/domain-events.ts";
+import type { DomainEventBus, ReleaseEvent, ReleaseMember } from "../events/domain-events.ts";
 import { EventBatch } from "../events/event-batch.ts";
 import { afterCursor, toPage } from "../http/pagination.ts";
 
@@ -134,12 +134,12 @@ export interface ReleaseInput {
 }
 
 export function releaseEvent(
-  type: string,
+  type: ReleaseEvent["type"],
   release: ReleaseRow,
   at: string,
-  data: Record<string, unknown> = {},
-): DomainEvent {
-  return { type, occurred_at: at, status: release.status, data: { release, ...data } };
+  member: Partial<ReleaseMember> = {},
+): ReleaseEvent {
+  return { type, occurred_at: at, status: release.status, data: { release, ...member } };
 }
 
 export async function createRelease(

@@ -4,6 +4,7 @@ import { and, desc, eq, inArray, or, type SQL } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
 import type { Db } from "../db/client.ts";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import {
   deploymentRequestSlots,
   deploymentRequests,
@@ -14,7 +15,6 @@ import {
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
 import type { DeploymentRequestEvent } from "../events/domain-events.ts";
 import { EventBatch } from "../events/event-batch.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 import {
   APPROVAL_TYPES,
   type ApprovalDecision,

@@ -19,8 +19,8 @@ import {
   preflightStatus,
   runPreflight,
 } from "../governance/preflight.ts";
-import { canStartDeployment, type LatestEvent, latestRecordId, lifecycleStep, sameSha } from "./lifecycle.ts";
-import type { EnvironmentRow, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
+import { canStartDeployment, latestRecordId, lifecycleStep, sameSha } from "./lifecycle.ts";
+import type { EnvironmentRow, LatestEvent, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
 
 // Every check that can reject an event, run before anything is planned, so a rejected event leaves
 // nothing behind (but, when a rule refused it, the record of the refusal).

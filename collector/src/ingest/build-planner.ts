@@ -6,14 +6,13 @@ import { builds } from "../db/schema/index.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
 import {
   advancedFields,
-  type LatestEvent,
   latestRecordId,
   lifecycleStep,
   startedFields,
   supersededFields,
 } from "./lifecycle.ts";
 import { buildResponse } from "./responses.ts";
-import type { BuildRow, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
+import type { BuildRow, LatestEvent, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
 
 /** What a build event plans once its product and version are planned. */
 export interface BuildPlan {

@@ -14,14 +14,20 @@ import type { PreflightVerdict } from "./admission.ts";
 import { planEnvironment } from "./catalog-planner.ts";
 import {
   advancedFields,
-  type LatestEvent,
   latestRecordId,
   lifecycleStep,
   startedFields,
   supersededFields,
 } from "./lifecycle.ts";
 import { deploymentResponse } from "./responses.ts";
-import type { DeploymentRow, EnvironmentRow, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
+import type {
+  DeploymentRow,
+  EnvironmentRow,
+  LatestEvent,
+  ProductRow,
+  UnitOfWork,
+  VersionRow,
+} from "./unit-of-work.ts";
 
 /** What a deployment event plans once its product and version are planned and it was admitted. */
 export interface DeploymentPlan {

@@ -16,16 +16,16 @@ import type { Database } from "../db/client.ts";
 import { events } from "../db/schema/index.ts";
 import { DomainError } from "../errors.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
-import { parseOrThrow, toErrorBody } from "../http/validation.ts";
 import type { CollectorMetrics, IngestOutcome } from "../metrics/collector-metrics.ts";
+import { parseOrThrow, toErrorBody } from "../validation.ts";
 import { admit, assertSameSha, assertStorable } from "./admission.ts";
 import { planBuildEvent } from "./build-planner.ts";
 import { planProduct, planVersionInsert, planVersionUpdate } from "./catalog-planner.ts";
 import { planDeploymentEvent } from "./deployment-planner.ts";
 import { groupCommitterFor } from "./group-commit.ts";
-import { eventStream, type LatestEvent, requestHash } from "./lifecycle.ts";
+import { eventStream, requestHash } from "./lifecycle.ts";
 import { repeatedEvent } from "./repeats.ts";
-import type { UnitOfWork } from "./unit-of-work.ts";
+import type { LatestEvent, UnitOfWork } from "./unit-of-work.ts";
 
 // Orchestration only: the rules are in lifecycle.ts and admission.ts, the writes in the planners,
 // the 200 bodies in responses.ts (docs/architecture.md, "How an event flows").

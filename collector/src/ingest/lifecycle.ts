@@ -9,7 +9,7 @@ import {
   isSucceeded,
   type Status,
 } from "@versioner/schema";
-import type { EventStream } from "./unit-of-work.ts";
+import type { EventStream, LatestEvent } from "./unit-of-work.ts";
 
 // The repeat and lifecycle rules of ingest (docs/api.md, "Repeats" and "Deployment lifecycle"),
 // as pure functions over the rows ingest already reads, so any ingest engine can reuse them. What
@@ -39,14 +39,6 @@ export function legacyRequestHash(row: { kind: string; payload: unknown }): stri
   const schema = row.kind === "build" ? BuildEventInput : DeploymentEventInput;
   const parsed = schema.safeParse(row.payload);
   return parsed.success ? requestHash(row.kind as EventKind, parsed.data) : null;
-}
-
-/** The latest event recorded in a stream (one product + environment, or one version's builds). */
-export interface LatestEvent {
-  id: string;
-  body_hash: string | null;
-  record_id: string;
-  received_at: string;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ERROR_CODES } from "@versioner/schema";
 import { ConflictError } from "../errors.ts";
-import { type LatestEvent, legacyRequestHash, repeatsLatest } from "./lifecycle.ts";
-import type { EventRow, UnitOfWork } from "./unit-of-work.ts";
+import { legacyRequestHash, repeatsLatest } from "./lifecycle.ts";
+import type { EventRow, LatestEvent, UnitOfWork } from "./unit-of-work.ts";
 
 /** What tells whether an event repeats one already recorded (docs/api.md, "Repeats"). */
 export interface RepeatCheck {

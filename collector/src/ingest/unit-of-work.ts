@@ -11,7 +11,6 @@ import {
   type products,
   type versions,
 } from "../db/schema/index.ts";
-import type { LatestEvent } from "./lifecycle.ts";
 import { type PreparedReads, preparedReads } from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
@@ -200,6 +199,14 @@ export class UnitOfWork {
       : { version_id: row.version_id };
     this.#latestEvents.set(streamKey(stream), row);
   }
+}
+
+/** The latest event recorded in a stream (one product + environment, or one version's builds). */
+export interface LatestEvent {
+  id: string;
+  body_hash: string | null;
+  record_id: string;
+  received_at: string;
 }
 
 /** Where "the latest event" is looked for: deployments per product + environment, builds per version. */

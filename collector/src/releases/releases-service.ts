@@ -4,11 +4,11 @@ import { and, asc, desc, eq, or, type SQL } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { environmentIdsByName } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import { environments, products, releases, releaseVersions, versions } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { DomainEventBus, ReleaseEvent, ReleaseMember } from "../events/domain-events.ts";
 import { EventBatch } from "../events/event-batch.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 
 export const RELEASE_STATUSES = ["draft", "in_progress", "completed", "cancelled"] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];

@@ -20,7 +20,7 @@ import { getState } from "../../catalog/state-service.ts";
 import { listVersions } from "../../catalog/versions-service.ts";
 import { actorFrom } from "../../http/actor.ts";
 import type { AppDeps } from "../../http/app-env.ts";
-import { parseOrThrow } from "../../http/validation.ts";
+import { parseOrThrow } from "../../validation.ts";
 import { listVariables, type VariableView } from "../../variables/variables-service.ts";
 import { compareUrl } from "../compare-links.ts";
 import {

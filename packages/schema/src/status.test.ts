@@ -88,7 +88,9 @@ describe("@versioner/schema/status", () => {
   });
 
   // One row per canonical status, written out by hand: every reader of a status asks these.
-  const KINDS: Array<[Status, { inProgress: boolean; finished: boolean; failed: boolean; succeeded: boolean }]> = [
+  const KINDS: Array<
+    [Status, { inProgress: boolean; finished: boolean; failed: boolean; succeeded: boolean }]
+  > = [
     ["pending", { inProgress: true, finished: false, failed: false, succeeded: false }],
     ["started", { inProgress: true, finished: false, failed: false, succeeded: false }],
     ["completed", { inProgress: false, finished: true, failed: false, succeeded: true }],

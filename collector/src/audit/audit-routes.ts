@@ -1,9 +1,10 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { Timestamp } from "@versioner/schema";
 import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import { auditLog } from "../db/schema/index.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
-import { afterCursor, PageQuery, toPage } from "../http/pagination.ts";
+import { PageQuery } from "../http/pagination.ts";
 import { json, protectedRoute } from "../http/route.ts";
 
 const Entry = z

@@ -3,9 +3,9 @@ import { and, desc, eq, isNull, or } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import { apiKeys } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 import type { ApiKeyScope } from "./capabilities.ts";
 import { generateApiKey, hashToken, tokenPrefix } from "./tokens.ts";
 

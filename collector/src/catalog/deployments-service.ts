@@ -1,9 +1,9 @@
 import { type Deployment, deployedAt, normalizeStatus, type Status } from "@versioner/schema";
 import { and, desc, eq, gte, lte, or, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import { deploymentRollbacks, deployments, environments, products, versions } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
 export interface DeploymentQuery {

@@ -4,6 +4,7 @@ import { asc, eq, inArray, or } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import {
   builds,
   currentState,
@@ -19,7 +20,6 @@ import {
   versions,
 } from "../db/schema/index.ts";
 import { ConflictError, DomainError, NotFoundError } from "../errors.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 
 export interface CatalogDeps {
   database: Database;

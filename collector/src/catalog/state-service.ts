@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import {
   type EnvironmentType,
   hasDrift,
+  isFailed,
+  isInProgress,
   type StateCell,
   type StateResponse,
   type Status,
@@ -82,7 +84,7 @@ export function describeCell(
           }
         : null,
     in_progress:
-      row && (lastStatus === "pending" || lastStatus === "started")
+      row && lastStatus && isInProgress(lastStatus)
         ? {
             version: row.last_version,
             deployment_id: row.last_deployment_id,
@@ -91,7 +93,7 @@ export function describeCell(
           }
         : null,
     failed:
-      row && (lastStatus === "failed" || lastStatus === "aborted")
+      row && lastStatus && isFailed(lastStatus)
         ? {
             version: row.last_version,
             deployment_id: row.last_deployment_id,

@@ -1,9 +1,9 @@
 import type { Build, Status, Version } from "@versioner/schema";
 import { and, desc, eq, like, or, type SQL } from "drizzle-orm";
 import { buttonsForVersions } from "../buttons/button-renderer.ts";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import { builds, products, versions } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
 type VersionRow = typeof versions.$inferSelect;

@@ -17,8 +17,8 @@ import {
 } from "../catalog/environments-service.ts";
 import type { CatalogDeps } from "../catalog/products-service.ts";
 import { ConflictError, type DomainError, NotFoundError, ValidationError } from "../errors.ts";
-import { parseOrThrow, toErrorBody, toIssues } from "../http/validation.ts";
 import { type BatchItem, type IngestDeps, ingestBatch } from "../ingest/ingest-service.ts";
+import { parseOrThrow, toErrorBody, toIssues } from "../validation.ts";
 import { type Mapping, type MappingOptions, mapCDEvent } from "./cdevents-mapping.ts";
 import {
   type CDEvent,

@@ -1,7 +1,7 @@
 import type { Product } from "@versioner/schema";
 import type { CatalogDeps } from "../catalog/products-service.ts";
 import { listProducts } from "../catalog/products-service.ts";
-import { MAX_LIMIT } from "../http/pagination.ts";
+import { MAX_LIMIT } from "../db/pagination.ts";
 
 /** Every product (the matrix needs their metadata for the team filter), page by page. */
 export async function allProducts(deps: CatalogDeps): Promise<Product[]> {

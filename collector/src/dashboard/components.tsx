@@ -1,4 +1,11 @@
-import type { Deployment, StateCell, Status } from "@versioner/schema";
+import {
+  type Deployment,
+  isInProgress,
+  isSucceeded,
+  STATUSES,
+  type StateCell,
+  type Status,
+} from "@versioner/schema";
 import type { Child } from "hono/jsx";
 import { deploymentPath, versionPath } from "./paths.ts";
 import { exactTime, relativeTime } from "./relative-time.ts";
@@ -14,13 +21,10 @@ export function When(props: { at: string | null | undefined; now: Date; prefix?:
   );
 }
 
-const STATUS_SYMBOL: Record<Status, string> = {
-  pending: "▶",
-  started: "▶",
-  completed: "✓",
-  failed: "✗",
-  aborted: "✗",
-};
+function statusSymbol(status: Status): string {
+  if (isInProgress(status)) return "▶";
+  return isSucceeded(status) ? "✓" : "✗";
+}
 
 /** A status as text with a symbol, never as colour alone (colour-blind and screen-reader users). */
 export function StatusBadge(props: { status: string | null | undefined }) {
@@ -28,7 +32,8 @@ export function StatusBadge(props: { status: string | null | undefined }) {
   const status = props.status as Status;
   return (
     <span class={`status status-${status}`}>
-      <span aria-hidden="true">{STATUS_SYMBOL[status] ?? "•"}</span> {status.replace("_", " ")}
+      <span aria-hidden="true">{STATUSES.includes(status) ? statusSymbol(status) : "•"}</span>{" "}
+      {status.replace("_", " ")}
     </span>
   );
 }

@@ -115,7 +115,7 @@ export async function decideVersion(
   );
   await deps.bus.publish(
     {
-      type: `version.${row.decision}`,
+      type: `version.${approval.decision}`,
       occurred_at: now,
       product_id: product.id,
       product_name: product.name,

@@ -3,6 +3,7 @@ import { auditInsert } from "../audit/audit-service.ts";
 import { SYSTEM_PRINCIPAL } from "../auth/capabilities.ts";
 import { deploymentRequests } from "../db/schema/index.ts";
 import type { DomainEventBus, EventTransaction } from "../events/domain-events.ts";
+import type { DeploymentRow } from "../ingest/unit-of-work.ts";
 import {
   type RequestRow,
   type RequestSubject,
@@ -10,15 +11,6 @@ import {
   requestView,
   slotsOf,
 } from "./deployment-requests-service.ts";
-
-interface CompletedDeployment {
-  id: string;
-  product_id: string;
-  version_id: string;
-  environment_id: string;
-  status: string;
-  updated_at: string;
-}
 
 /** Requests completed by earlier events of the same transaction (an ingest batch). */
 const completedInTransaction = new WeakMap<EventTransaction, Set<string>>();
@@ -30,7 +22,7 @@ const completedInTransaction = new WeakMap<EventTransaction, Set<string>>();
  */
 export async function completeMatchingRequests(
   tx: EventTransaction,
-  deployment: Pick<CompletedDeployment, "id" | "product_id" | "version_id" | "environment_id">,
+  deployment: Pick<DeploymentRow, "id" | "product_id" | "version_id" | "environment_id">,
   at: string,
 ): Promise<RequestRow[]> {
   let done = completedInTransaction.get(tx);
@@ -76,7 +68,7 @@ export async function completeMatchingRequests(
 export function registerDeploymentRequestCompletion(bus: DomainEventBus): void {
   bus.subscribe(async (event, tx) => {
     if (event.type !== "deployment.completed") return;
-    const data = event.data as unknown as RequestSubject & { deployment: CompletedDeployment };
+    const { data } = event;
     const { deployment } = data;
     // The event's type is the deployment's status, so it is completed; an unchanged row (a late
     // report of a run that completed earlier) fulfils nothing.

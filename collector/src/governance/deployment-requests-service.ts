@@ -4,6 +4,7 @@ import { and, desc, eq, inArray, or, type SQL } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
 import type { Db } from "../db/client.ts";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import {
   deploymentRequestSlots,
   deploymentRequests,
@@ -12,9 +13,8 @@ import {
   versions,
 } from "../db/schema/index.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
-import type { DomainEvent } from "../events/domain-events.ts";
+import type { DeploymentRequestEvent } from "../events/domain-events.ts";
 import { EventBatch } from "../events/event-batch.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 import {
   APPROVAL_TYPES,
   type ApprovalDecision,
@@ -121,12 +121,12 @@ export function requestView(
 
 /** The event a change publishes: scoped to the request's product and environment, like a deployment. */
 export function requestEvent(
-  type: string,
+  type: DeploymentRequestEvent["type"],
   view: DeploymentRequestView,
   subject: RequestSubject,
   at: string,
-  data: Record<string, unknown> = {},
-): DomainEvent {
+  data: Pick<DeploymentRequestEvent["data"], "slot" | "deployment"> = {},
+): DeploymentRequestEvent {
   return {
     type,
     occurred_at: at,

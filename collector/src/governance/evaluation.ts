@@ -1,4 +1,4 @@
-import { ERROR_CODES } from "@versioner/schema";
+import { ERROR_CODES, isInProgress, SUCCEEDED_STATUS } from "@versioner/schema";
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { deploymentRequestStatus, versionApprovalStatus } from "./approval-checks.ts";
@@ -152,7 +152,7 @@ async function firstCompletion(reads: PreflightReads, subject: PreflightSubject,
   const [row] = await reads.database.db.all<{ at: string | null }>(sql`
     SELECT MIN(COALESCE(completed_at, created_at)) AS at FROM deployments INDEXED BY deployments_lifecycle_idx
     WHERE product_id = ${subject.productId} AND environment_id = ${environmentId}
-      AND version_id = ${subject.versionId} AND status = 'completed'`);
+      AND version_id = ${subject.versionId} AND status = ${SUCCEEDED_STATUS}`);
   // Stryker disable next-line OptionalChaining: an aggregate without GROUP BY always returns one row
   return row?.at ?? undefined;
 }
@@ -309,7 +309,7 @@ async function evaluateConcurrency(
   const { subject, reads } = context;
   if (!subject.productId || !subject.environmentId) return null;
   const running = await reads.latestAttempt(subject.productId, subject.environmentId);
-  if (!running || (running.status !== "pending" && running.status !== "started")) return null;
+  if (!running || !isInProgress(running.status)) return null;
   return {
     status: 409,
     code: ERROR_CODES.DEPLOYMENT_IN_PROGRESS,

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { PreflightBlock } from "@versioner/schema";
 import { and, desc, eq, type SQL } from "drizzle-orm";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import { currentState, environments, preflightFailures, products, versions } from "../db/schema/index.ts";
 import { DomainError } from "../errors.ts";
 import type { DomainEventBus, EventTransaction } from "../events/domain-events.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 import {
   activeLock,
   EVALUATION_ORDER,

@@ -7,7 +7,7 @@ import type { Database } from "../db/client.ts";
 import { bumpConfigGeneration, configCache } from "../db/config-generation.ts";
 import { deploymentRules } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import { parseOrThrow } from "../http/validation.ts";
+import { parseOrThrow } from "../validation.ts";
 import {
   RULE_SETTINGS,
   type Rule,

@@ -41,10 +41,10 @@ import { createNotificationRoutes } from "../notifications/notification-routes.t
 import { createOutboxWriter } from "../notifications/outbox-writer.ts";
 import { registerReleaseHandlers } from "../releases/release-progress.ts";
 import { createReleaseRoutes } from "../releases/releases-routes.ts";
+import { toIssues } from "../validation.ts";
 import { createVariableRoutes } from "../variables/variables-routes.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { RateLimiter, type Refusal } from "./rate-limit.ts";
-import { toIssues } from "./validation.ts";
 
 /** Paths served without a token: liveness, the API description, and sign-in itself. */
 const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login", CLI_BUNDLE_PATH]);

@@ -1,3 +1,4 @@
+import { IN_PROGRESS_STATUSES } from "@versioner/schema";
 import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import {
@@ -19,7 +20,7 @@ const latestEventColumns = {
   received_at: events.received_at,
 };
 const unfinished = (status: typeof deployments.status | typeof builds.status) =>
-  or(eq(status, "pending"), eq(status, "started"));
+  or(...IN_PROGRESS_STATUSES.map((inProgress) => eq(status, inProgress)));
 
 // Every ingest event runs these reads; preparing them once per database spares drizzle from
 // building the same SQL again for each event (a quarter of ingest CPU in a profile).

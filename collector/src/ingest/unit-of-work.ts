@@ -1,3 +1,4 @@
+import { isFinished } from "@versioner/schema";
 import { desc } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
@@ -10,7 +11,6 @@ import {
   type products,
   type versions,
 } from "../db/schema/index.ts";
-import type { LatestEvent } from "./lifecycle.ts";
 import { type PreparedReads, preparedReads } from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
@@ -201,6 +201,14 @@ export class UnitOfWork {
   }
 }
 
+/** The latest event recorded in a stream (one product + environment, or one version's builds). */
+export interface LatestEvent {
+  id: string;
+  body_hash: string | null;
+  record_id: string;
+  received_at: string;
+}
+
 /** Where "the latest event" is looked for: deployments per product + environment, builds per version. */
 export type EventStream = { product_id: string; environment_id: string } | { version_id: string };
 
@@ -208,8 +216,4 @@ function streamKey(stream: EventStream): string {
   return "environment_id" in stream
     ? `d\u0000${stream.product_id}\u0000${stream.environment_id}`
     : `b\u0000${stream.version_id}`;
-}
-
-function isFinished(status: string): boolean {
-  return status !== "pending" && status !== "started";
 }

@@ -1,7 +1,7 @@
+import { deployedAt } from "@versioner/schema";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { EventTransaction } from "../events/domain-events.ts";
-import { deploymentTime } from "../ingest/ingest-service.ts";
 import type { DeploymentRow } from "../ingest/unit-of-work.ts";
 
 /** Commit → deployment in whole milliseconds; a commit time after the deployment (clock skew) is 0. */
@@ -18,7 +18,7 @@ export function upsertDoraFact(tx: EventTransaction, deployment: DeploymentRow, 
   return tx.db.run(sql`INSERT INTO dora_facts (deployment_id, product_id, environment_id, status, finished_at,
       lead_ms, rolled_back, incident_linked)
     VALUES (${deployment.id}, ${deployment.product_id}, ${deployment.environment_id}, ${deployment.status},
-      ${deploymentTime(deployment)}, ${lead}, 0,
+      ${deployedAt(deployment)}, ${lead}, 0,
       EXISTS (SELECT 1 FROM incidents WHERE deployment_id = ${deployment.id}))
     ON CONFLICT (deployment_id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
       lead_ms = excluded.lead_ms`);

@@ -1,3 +1,4 @@
+import { isSucceeded } from "@versioner/schema";
 // DORA's four keys over rows the insights service reads. Every definition here is written out, with
 // the peers' side by side, in docs/insight.md; the tests compute their expectations by hand.
 
@@ -197,7 +198,7 @@ const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)
 
 /** Lead time of one deployment, when it counts: see docs/insight.md#lead-time-for-changes. */
 export function leadTimeSeconds(d: DoraDeployment): number | null {
-  if (d.status !== "completed" || !d.first_in_environment || !d.committed_at) return null;
+  if (!isSucceeded(d.status) || !d.first_in_environment || !d.committed_at) return null;
   // A commit time after the deployment is clock skew between CI and collector: it counts as 0.
   return Math.max(0, seconds(d.committed_at, d.finished_at));
 }

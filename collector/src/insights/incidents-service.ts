@@ -4,9 +4,9 @@ import { and, desc, eq, isNotNull, isNull, type SQL } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { findEnvironment } from "../catalog/environments-service.ts";
 import { findProduct } from "../catalog/products-service.ts";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import { deployments, environments, incidents, products } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 import { refreshIncidentLinks } from "./dora-facts.ts";
 import type { InsightsDeps } from "./insights-service.ts";
 

@@ -1,4 +1,10 @@
-import type { DoraMetrics, EnvironmentDiff, EnvironmentType, ProductDiff } from "@versioner/schema";
+import {
+  type DoraMetrics,
+  type EnvironmentDiff,
+  type EnvironmentType,
+  type ProductDiff,
+  SUCCEEDED_STATUS,
+} from "@versioner/schema";
 import { and, asc, eq, gte, inArray, lt, min, or, type SQL, sql } from "drizzle-orm";
 import { findEnvironment } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
@@ -338,7 +344,7 @@ export function nextGoodDeploymentQuery(
 ) {
   return deps.database.db.all<{ at: string }>(sql`SELECT finished_at AS at FROM dora_facts
     WHERE product_id = ${productId} AND environment_id = ${environmentId} AND finished_at >= ${at}
-      AND status = 'completed' AND rolled_back = 0
+      AND status = ${SUCCEEDED_STATUS} AND rolled_back = 0
     ORDER BY finished_at LIMIT 1`);
 }
 

@@ -1,17 +1,10 @@
+import { deployedAt, SUCCEEDED_STATUS } from "@versioner/schema";
 import { sql } from "drizzle-orm";
 import { deploymentRollbacks } from "../db/schema/index.ts";
-import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
-import { deploymentTime } from "../ingest/ingest-service.ts";
+import type { DomainEventBus, EventTransaction } from "../events/domain-events.ts";
 import type { DeploymentRow, StateRow } from "../ingest/unit-of-work.ts";
 import { leadMs, markRolledBack, upsertDoraFact } from "./dora-facts.ts";
 import { isRollback, type ReplacedCell } from "./rollbacks.ts";
-
-interface CompletedEventData {
-  deployment: DeploymentRow;
-  version: { id: string; version: string; scm_committed_at: string | null };
-  /** The product × environment cell as it was before this event (read through the unit of work). */
-  state_before?: StateRow;
-}
 
 const cellVersionKey = (productId: string, environmentId: string, versionId: string) =>
   `${productId}\u0000${environmentId}\u0000${versionId}`;
@@ -40,7 +33,7 @@ export function completedBeforeQuery(
 ) {
   return sql`SELECT id FROM deployments INDEXED BY deployments_lifecycle_idx
     WHERE product_id = ${deployment.product_id} AND environment_id = ${deployment.environment_id}
-      AND version_id = ${deployment.version_id} AND status = 'completed' AND id <> ${deployment.id}
+      AND version_id = ${deployment.version_id} AND status = ${SUCCEEDED_STATUS} AND id <> ${deployment.id}
     LIMIT 1`;
 }
 
@@ -58,13 +51,13 @@ async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, p
  * finished deployment. A batch sees its own earlier deployments.
  */
 export function registerRollbackDetector(bus: DomainEventBus): void {
-  bus.subscribe(async (event: DomainEvent, tx: EventTransaction) => {
-    const data = event.data as unknown as CompletedEventData;
+  bus.subscribe(async (event, tx) => {
     if (event.type === "deployment.failed") {
-      tx.add(upsertDoraFact(tx, data.deployment, null));
+      tx.add(upsertDoraFact(tx, event.data.deployment, null));
       return;
     }
     if (event.type !== "deployment.completed") return;
+    const { data } = event;
     const { deployment } = data;
     let planned = completedInTransaction.get(tx);
     if (!planned) {
@@ -75,7 +68,7 @@ export function registerRollbackDetector(bus: DomainEventBus): void {
     const candidate = {
       id: deployment.id,
       version_id: deployment.version_id,
-      at: deploymentTime(deployment),
+      at: deployedAt(deployment),
     };
     const ranBefore = await ranThereBefore(tx, deployment, planned);
     const rolledBack = isRollback(replaced, candidate, ranBefore);
@@ -94,9 +87,9 @@ export function registerRollbackDetector(bus: DomainEventBus): void {
       detected_at: event.occurred_at,
     };
     // Later subscribers of this deployment.completed (the outbox writer) read it from the event.
-    event.data.rollback = rollback;
+    data.rollback = rollback;
     tx.add(tx.db.insert(deploymentRollbacks).values(rollback).onConflictDoNothing());
     tx.add(markRolledBack(tx, replaced.deployment_id));
-    await bus.publish({ ...event, type: "deployment.rolled_back", data: { ...event.data, rollback } }, tx);
+    await bus.publish({ ...event, type: "deployment.rolled_back", data: { ...data, rollback } }, tx);
   });
 }

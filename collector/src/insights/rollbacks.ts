@@ -1,3 +1,4 @@
+import { isSucceeded } from "@versioner/schema";
 /** What ran in an environment just before a deployment completed there. */
 export interface ReplacedCell {
   deployment_id: string;
@@ -53,7 +54,7 @@ export function rollbacksInHistory(history: HistoryEntry[]): RollbackMark[] {
   const ran = new Set<string>();
   let current: ReplacedCell | null = null;
   for (const entry of history) {
-    if (entry.status !== "completed") continue;
+    if (!isSucceeded(entry.status)) continue;
     const deployment = { id: entry.id, version_id: entry.version_id, at: entry.at };
     if (isRollback(current, deployment, ran.has(entry.version_id)) && current) {
       marks.push({

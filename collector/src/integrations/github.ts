@@ -1,4 +1,4 @@
-import type { DeploymentEventInput } from "@versioner/schema";
+import { type DeploymentEventInput, isFinished } from "@versioner/schema";
 import { z } from "zod";
 import { ValidationError } from "../errors.ts";
 import { type Interpretation, mapped, type Platform } from "./integration-kinds.ts";
@@ -94,7 +94,7 @@ export const github: Platform = {
     }
     const environment = present(status?.environment) ?? deployment.environment;
     const at = status?.created_at ?? deployment.created_at;
-    const finished = mappedStatus === "completed" || mappedStatus === "failed";
+    const finished = isFinished(mappedStatus);
     const event: DeploymentEventInput = {
       product_name: mapped(mapping.products, [repository.full_name, repository.name], repository.name),
       version: mapping.version_from === "ref" ? deployment.ref : deployment.sha,

@@ -13,8 +13,8 @@ import {
   UnauthorizedError,
   ValidationError,
 } from "../errors.ts";
-import { parseOrThrow, toErrorBody } from "../http/validation.ts";
 import { type IngestDeps, ingestDeployment } from "../ingest/ingest-service.ts";
+import { parseOrThrow, toErrorBody } from "../validation.ts";
 import { argocd } from "./argocd.ts";
 import { github } from "./github.ts";
 import type { IntegrationKind, IntegrationMapping, Platform, WebhookRequest } from "./integration-kinds.ts";

@@ -1,7 +1,7 @@
 import { ERROR_CODES } from "@versioner/schema";
 import type { z } from "zod";
 import { DomainError } from "../errors.ts";
-import { parseOrThrow } from "../http/validation.ts";
+import { parseOrThrow } from "../validation.ts";
 
 /** Parses a delivery's raw body as JSON, then as the platform's payload shape (422 naming the field). */
 export function readJson<T extends z.ZodType>(schema: T, body: string): z.output<T> {

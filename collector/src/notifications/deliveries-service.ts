@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import { notificationAttempts, notificationDeliveries } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 import { hubFor } from "./channel-directory.ts";
 import type { NotificationDeps } from "./channels-service.ts";
 

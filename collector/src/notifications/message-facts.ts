@@ -1,3 +1,4 @@
+import { isFailed, isSucceeded } from "@versioner/schema";
 import type { NotificationPayload } from "./payload.ts";
 
 /** What a person should see at a glance, shared by the Slack, Teams and email renderers. */
@@ -102,8 +103,9 @@ function formatTime(iso: string | null): string | null {
 // Colour follows the status, not `is_successful`: that field keeps the hosted product's narrower
 // meaning (deployments only), while a failed build or an aborted deployment still reads as bad news.
 function toneOf(status: string | null): MessageFacts["tone"] {
-  if (status === "completed" || status === "approved") return "good";
-  if (status === "failed" || status === "aborted" || status === "rejected") return "bad";
+  if (status === null) return "neutral";
+  if (isSucceeded(status) || status === "approved") return "good";
+  if (isFailed(status) || status === "rejected") return "bad";
   return "neutral";
 }
 

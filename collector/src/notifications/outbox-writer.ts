@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { BuildEventResponse } from "@versioner/schema";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { notificationDeliveries } from "../db/schema/index.ts";
-import type { DomainEvent, DomainEventHandler } from "../events/domain-events.ts";
+import type { BusEvent, DomainEventHandler } from "../events/domain-events.ts";
 import { hubFor } from "./channel-directory.ts";
 import { pendingDelivery } from "./deliveries-service.ts";
 import { buildPayload, isNotifiable, type PayloadContext } from "./payload.ts";
@@ -37,8 +36,7 @@ export function createOutboxWriter(deps: OutboxWriterDeps): DomainEventHandler {
     };
     const payload = buildPayload(event, context);
     // "Ready to deploy": the buttons ingest rendered for the new version's build response.
-    if (event.type === "build.completed")
-      payload.buttons = (event.data.response as BuildEventResponse).buttons;
+    if (event.type === "build.completed") payload.buttons = event.data.response.buttons;
     const now = deps.clock.now().toISOString();
     for (const route of matching) {
       const row = {
@@ -59,20 +57,18 @@ export function createOutboxWriter(deps: OutboxWriterDeps): DomainEventHandler {
  * deployment as it was; such an event changed nothing and notifies nobody. A record the event
  * created or advanced carries the event's time as `updated_at`.
  */
-function changedTheRecord(event: DomainEvent): boolean {
-  const record = (event.data.deployment ?? event.data.build) as { updated_at?: unknown } | undefined;
-  if (!record || typeof record.updated_at !== "string") return true;
-  return record.updated_at === event.occurred_at;
+function changedTheRecord(event: BusEvent): boolean {
+  const { data } = event;
+  const record = "deployment" in data ? data.deployment : "build" in data ? data.build : undefined;
+  return !record || record.updated_at === event.occurred_at;
 }
 
 /**
  * The version the deployment replaces, as ingest saw it (a batch's earlier events included).
  * Ingest publishes a loader rather than the row: only a matching channel pays for the lookup.
  */
-async function previousVersion(event: DomainEvent): Promise<PayloadContext["previous"]> {
-  const load = event.data.previous_version as PreviousVersionLoader | undefined;
+async function previousVersion(event: BusEvent): Promise<PayloadContext["previous"]> {
+  const load = "previous_version" in event.data ? event.data.previous_version : undefined;
   const previous = load ? await load() : null;
   return previous ? { version: previous.version, scm_sha: previous.scm_sha } : null;
 }
-
-type PreviousVersionLoader = () => Promise<{ version: string; scm_sha: string | null } | null>;

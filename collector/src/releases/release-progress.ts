@@ -1,11 +1,24 @@
-import type { EnvironmentType, Status } from "@versioner/schema";
+import {
+  deployedAt,
+  type EnvironmentType,
+  isFailed,
+  isInProgress,
+  isSucceeded,
+  type Status,
+  SUCCEEDED_STATUS,
+} from "@versioner/schema";
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { compareEnvironments } from "../catalog/environments-service.ts";
 import type { CatalogDeps } from "../catalog/products-service.ts";
 import type { Db } from "../db/client.ts";
 import { currentState, deployments, environments, releases, releaseVersions } from "../db/schema/index.ts";
-import type { DomainEvent, DomainEventBus, EventTransaction } from "../events/domain-events.ts";
-import { deploymentTime } from "../ingest/ingest-service.ts";
+import {
+  type BusEvent,
+  type DeploymentEventData,
+  type DomainEventBus,
+  type EventTransaction,
+  isDeploymentStatusEvent,
+} from "../events/domain-events.ts";
 import {
   findRelease,
   members,
@@ -24,9 +37,10 @@ export type CellStatus = (typeof CELL_STATUSES)[number];
 
 /** A member version's state in one environment, from its latest deployment attempt there. */
 function cellStatus(status: string | undefined): CellStatus {
-  if (status === "completed") return "deployed";
-  if (status === "pending" || status === "started") return "in_progress";
-  if (status === "failed" || status === "aborted") return "failed";
+  if (status === undefined) return "not_deployed";
+  if (isSucceeded(status)) return "deployed";
+  if (isInProgress(status)) return "in_progress";
+  if (isFailed(status)) return "failed";
   return "not_deployed";
 }
 
@@ -113,7 +127,7 @@ export async function getProgress(deps: CatalogDeps, ref: string) {
         status,
         deployment_id: deployment?.id ?? null,
         deployment_status: (deployment?.status as Status | undefined) ?? null,
-        at: deployment ? deploymentTime(deployment) : null,
+        at: deployment ? deployedAt(deployment) : null,
         running: running.has(cellKey(member.version_id, env.id)),
       };
     }),
@@ -150,18 +164,6 @@ function planned(tx: EventTransaction): Planned {
   return state;
 }
 
-type VersionRef = { id: string; version: string };
-
-interface DeploymentEventData {
-  deployment: DeploymentRow;
-  environment: EnvironmentRow;
-  version: VersionRef;
-  product: { id: string; name: string };
-  /** The version that ran in the environment before this event: its id, and a loader of its row. */
-  previous_version_id?: string | null;
-  previous_version?: () => Promise<VersionRef | null>;
-}
-
 /** Releases that deployments still move: open ones, and completed ones a rollback reopens. */
 const MOVABLE_STATUSES: readonly ReleaseStatus[] = [...OPEN_STATUSES, "completed"];
 
@@ -174,11 +176,11 @@ const MOVABLE_STATUSES: readonly ReleaseStatus[] = [...OPEN_STATUSES, "completed
  */
 export function registerReleaseHandlers(bus: DomainEventBus): void {
   bus.subscribe(async (event, tx) => {
-    if (!event.type.startsWith("deployment.")) return;
-    const data = event.data as unknown as DeploymentEventData;
     // Only the status change itself moves a release; derived events (deployment.rolled_back) repeat it.
     // A refused deployment (deployment.preflight_failed) has no record at all.
-    if (!data.deployment || event.type !== `deployment.${data.deployment.status}`) return;
+    if (!isDeploymentStatusEvent(event) || event.type !== `deployment.${event.data.deployment.status}`)
+      return;
+    const { data } = event;
     const state = planned(tx);
     state.environments.set(data.environment.id, data.environment);
     const context = {
@@ -190,7 +192,7 @@ export function registerReleaseHandlers(bus: DomainEventBus): void {
     };
     const step = { bus, tx, state, at: event.occurred_at, data, context };
     const { deployment } = data;
-    const completed = deployment.status === "completed";
+    const completed = isSucceeded(deployment.status);
     // The version this deployment replaced, when it did: one query then finds the releases of both.
     const replacedId =
       completed && data.previous_version_id !== deployment.version_id ? data.previous_version_id : null;
@@ -218,7 +220,7 @@ interface DeploymentStep {
   data: DeploymentEventData;
   /** The product and environment fields every release.* event of this deployment carries. */
   context: Pick<
-    DomainEvent,
+    BusEvent,
     "product_id" | "product_name" | "environment_id" | "environment_name" | "environment_type"
   >;
 }
@@ -257,7 +259,7 @@ async function advanceMembers(step: DeploymentStep, withMember: ReleaseRow[]): P
     if (deployment.status === "failed") {
       await bus.publish({ ...releaseEvent("release.member_failed", release, at, member), ...context }, tx);
     }
-    if (deployment.status === "completed" && (await isComplete(tx, release, state))) {
+    if (isSucceeded(deployment.status) && (await isComplete(tx, release, state))) {
       release = { ...release, status: "completed", completed_at: at, updated_at: at };
       tx.add(setStatus(tx, release));
       await bus.publish({ ...releaseEvent("release.completed", release, at, member), ...context }, tx);
@@ -311,7 +313,7 @@ async function ranBefore(tx: EventTransaction, state: Planned, deployment: Deplo
       and(
         eq(deployments.version_id, deployment.version_id),
         eq(deployments.environment_id, deployment.environment_id),
-        eq(deployments.status, "completed"),
+        eq(deployments.status, SUCCEEDED_STATUS),
         ne(deployments.id, deployment.id),
       ),
     )

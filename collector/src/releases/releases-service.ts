@@ -4,11 +4,11 @@ import { and, asc, desc, eq, or, type SQL } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { environmentIdsByName } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
+import { afterCursor, toPage } from "../db/pagination.ts";
 import { environments, products, releases, releaseVersions, versions } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
-import type { DomainEvent, DomainEventBus } from "../events/domain-events.ts";
+import type { DomainEventBus, ReleaseEvent, ReleaseMember } from "../events/domain-events.ts";
 import { EventBatch } from "../events/event-batch.ts";
-import { afterCursor, toPage } from "../http/pagination.ts";
 
 export const RELEASE_STATUSES = ["draft", "in_progress", "completed", "cancelled"] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
@@ -134,12 +134,12 @@ export interface ReleaseInput {
 }
 
 export function releaseEvent(
-  type: string,
+  type: ReleaseEvent["type"],
   release: ReleaseRow,
   at: string,
-  data: Record<string, unknown> = {},
-): DomainEvent {
-  return { type, occurred_at: at, status: release.status, data: { release, ...data } };
+  member: Partial<ReleaseMember> = {},
+): ReleaseEvent {
+  return { type, occurred_at: at, status: release.status, data: { release, ...member } };
 }
 
 export async function createRelease(

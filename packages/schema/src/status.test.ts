@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { deployedAt, normalizeStatus, STATUS_ALIASES, STATUSES, statusRank } from "./status.ts";
+import {
+  deployedAt,
+  FAILED_STATUSES,
+  FINISHED_STATUSES,
+  IN_PROGRESS_STATUSES,
+  isFailed,
+  isFinished,
+  isInProgress,
+  isSucceeded,
+  movesForward,
+  normalizeStatus,
+  STATUS_ALIASES,
+  STATUSES,
+  type Status,
+  statusRank,
+} from "./status.ts";
 
 // Written out by hand, not derived from STATUS_ALIASES: this table is the contract CI systems rely on.
 const ALIASES: Array<[string, string]> = [
@@ -70,5 +85,55 @@ describe("@versioner/schema/status", () => {
     expect(deployedAt({ created_at, started_at, completed_at: null })).toBe(started_at);
     expect(deployedAt({ created_at, started_at: null, completed_at: null })).toBe(created_at);
     expect(deployedAt({ created_at, started_at: null, completed_at })).toBe(completed_at);
+  });
+
+  // One row per canonical status, written out by hand: every reader of a status asks these.
+  const KINDS: Array<
+    [Status, { inProgress: boolean; finished: boolean; failed: boolean; succeeded: boolean }]
+  > = [
+    ["pending", { inProgress: true, finished: false, failed: false, succeeded: false }],
+    ["started", { inProgress: true, finished: false, failed: false, succeeded: false }],
+    ["completed", { inProgress: false, finished: true, failed: false, succeeded: true }],
+    ["failed", { inProgress: false, finished: true, failed: true, succeeded: false }],
+    ["aborted", { inProgress: false, finished: true, failed: true, succeeded: false }],
+  ];
+
+  it.each(KINDS)("classifies %s", (status, kind) => {
+    expect({
+      inProgress: isInProgress(status),
+      finished: isFinished(status),
+      failed: isFailed(status),
+      succeeded: isSucceeded(status),
+    }).toEqual(kind);
+    expect((IN_PROGRESS_STATUSES as readonly string[]).includes(status)).toBe(kind.inProgress);
+    expect((FINISHED_STATUSES as readonly string[]).includes(status)).toBe(kind.finished);
+    expect((FAILED_STATUSES as readonly string[]).includes(status)).toBe(kind.failed);
+  });
+
+  it("puts every status in exactly one of in progress and finished", () => {
+    expect([...IN_PROGRESS_STATUSES, ...FINISHED_STATUSES].sort()).toEqual([...STATUSES].sort());
+  });
+
+  it("classifies an unknown or alias spelling as nothing (rows hold canonical statuses only)", () => {
+    for (const status of ["success", "in_progress", "", "COMPLETED"]) {
+      expect([isInProgress(status), isFinished(status), isFailed(status), isSucceeded(status)]).toEqual([
+        false,
+        false,
+        false,
+        false,
+      ]);
+    }
+  });
+
+  it("moves a record forward or sideways among finished statuses, never back", () => {
+    expect(movesForward(null, "pending")).toBe(true);
+    expect(movesForward("pending", "started")).toBe(true);
+    expect(movesForward("started", "started")).toBe(true);
+    expect(movesForward("started", "failed")).toBe(true);
+    expect(movesForward("completed", "failed")).toBe(true);
+    expect(movesForward("failed", "completed")).toBe(true);
+    expect(movesForward("started", "pending")).toBe(false);
+    expect(movesForward("completed", "started")).toBe(false);
+    expect(movesForward("aborted", "pending")).toBe(false);
   });
 });

@@ -40,6 +40,46 @@ export function statusRank(status: Status): number {
   return status === "pending" ? 0 : status === "started" ? 1 : 2;
 }
 
+/** Statuses of a build or deployment that has not ended yet: more events are expected. */
+export const IN_PROGRESS_STATUSES = ["pending", "started"] as const satisfies readonly Status[];
+
+/** Statuses that end a build or deployment; nothing moves a record out of them. */
+export const FINISHED_STATUSES = ["completed", "failed", "aborted"] as const satisfies readonly Status[];
+
+/** Finished statuses that did not deliver: the matrix, releases and messages show them as failed. */
+export const FAILED_STATUSES = ["failed", "aborted"] as const satisfies readonly Status[];
+
+/** The one status that delivered: a deployment in it is what runs in its environment. */
+export const SUCCEEDED_STATUS = "completed" satisfies Status;
+
+/** True while more events are expected (pending, started). */
+export function isInProgress(status: string): status is (typeof IN_PROGRESS_STATUSES)[number] {
+  return (IN_PROGRESS_STATUSES as readonly string[]).includes(status);
+}
+
+/** True once the record has ended, successfully or not (completed, failed, aborted). */
+export function isFinished(status: string): status is (typeof FINISHED_STATUSES)[number] {
+  return (FINISHED_STATUSES as readonly string[]).includes(status);
+}
+
+/** True when the record ended without delivering (failed, aborted). */
+export function isFailed(status: string): status is (typeof FAILED_STATUSES)[number] {
+  return (FAILED_STATUSES as readonly string[]).includes(status);
+}
+
+/** True when the record delivered (completed): only then does a deployment become current. */
+export function isSucceeded(status: string): status is typeof SUCCEEDED_STATUS {
+  return status === SUCCEEDED_STATUS;
+}
+
+/**
+ * Whether an event with status `next` may move a record that is at `current` (null: no status
+ * yet). Out-of-order events (a late "started" after "completed") never move a record back.
+ */
+export function movesForward(current: Status | null, next: Status): boolean {
+  return current === null || statusRank(next) >= statusRank(current);
+}
+
 /** A deployment's `deployed_at`: when it completed, or its latest known moment before that. */
 export function deployedAt(deployment: {
   completed_at: string | null;

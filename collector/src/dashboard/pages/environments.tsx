@@ -11,7 +11,7 @@ import {
 import { getState } from "../../catalog/state-service.ts";
 import { actorFrom } from "../../http/actor.ts";
 import type { AppDeps } from "../../http/app-env.ts";
-import { parseOrThrow } from "../../http/validation.ts";
+import { parseOrThrow } from "../../validation.ts";
 import { Csrf, ListTable, MetadataList, PageHeader, StateCellColumns } from "../components.tsx";
 import { can, type DashboardRouter, field, param } from "../dashboard-http.tsx";
 import { Layout, type PageContext } from "../layout.tsx";

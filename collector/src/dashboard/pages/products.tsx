@@ -1,5 +1,12 @@
-import type { Deployment, Product, StateCell, StateResponse, Version } from "@versioner/schema";
-import { Name } from "@versioner/schema";
+import {
+  type Deployment,
+  deployedAt,
+  Name,
+  type Product,
+  type StateCell,
+  type StateResponse,
+  type Version,
+} from "@versioner/schema";
 import { z } from "zod";
 import { listDeployments } from "../../catalog/deployments-service.ts";
 import {
@@ -13,7 +20,7 @@ import { getState } from "../../catalog/state-service.ts";
 import { listVersions } from "../../catalog/versions-service.ts";
 import { actorFrom } from "../../http/actor.ts";
 import type { AppDeps } from "../../http/app-env.ts";
-import { parseOrThrow } from "../../http/validation.ts";
+import { parseOrThrow } from "../../validation.ts";
 import { listVariables, type VariableView } from "../../variables/variables-service.ts";
 import { compareUrl } from "../compare-links.ts";
 import {
@@ -213,7 +220,7 @@ function ProductPage(props: {
     ...props.deployments.map((d): TimelineEntry => ({ kind: "deployment", at: d.created_at, deployment: d })),
     // A version that arrived with a deployment has no build to show (its status is null).
     ...props.versions.flatMap((v): TimelineEntry[] =>
-      v.status ? [{ kind: "build", at: v.completed_at ?? v.started_at ?? v.created_at, version: v }] : [],
+      v.status ? [{ kind: "build", at: deployedAt(v), version: v }] : [],
     ),
   ].sort((a, b) => b.at.localeCompare(a.at));
   return (

@@ -1,6 +1,6 @@
 import type { ValidationIssue } from "@versioner/schema";
 import type { z } from "zod";
-import { type DomainError, ValidationError } from "../errors.ts";
+import { type DomainError, ValidationError } from "./errors.ts";
 
 /** Maps zod issues to the spec's `{loc, msg, type}` items, with `loc` prefixed by where the value came from. */
 export function toIssues(error: z.ZodError, prefix: Array<string | number>): ValidationIssue[] {

@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import { type BuildEvent, type BuildEventResponse, movesForward, type Status } from "@versioner/schema";
+import { sql } from "drizzle-orm";
+import { buttonsForVersions } from "../buttons/button-renderer.ts";
+import { builds } from "../db/schema/index.ts";
+import type { DomainEventBus } from "../events/domain-events.ts";
+import {
+  advancedFields,
+  latestRecordId,
+  lifecycleStep,
+  startedFields,
+  supersededFields,
+} from "./lifecycle.ts";
+import { buildResponse } from "./responses.ts";
+import type { BuildRow, LatestEvent, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
+
+/** What a build event plans once its product and version are planned. */
+export interface BuildPlan {
+  unit: UnitOfWork;
+  bus: DomainEventBus;
+  product: ProductRow;
+  version: VersionRow;
+  /** False when this event created the product: it has no buttons yet. */
+  productExisted: boolean;
+  event: BuildEvent;
+  eventId: string;
+  now: string;
+  latestEvent: () => Promise<LatestEvent | undefined>;
+}
+
+/** Plans the build record of a build event and publishes `build.<status>`; returns the record and the 200 body. */
+export async function planBuildEvent(
+  plan: BuildPlan,
+): Promise<{ recordId: string; body: BuildEventResponse }> {
+  const { unit, product, version, now } = plan;
+  const build = await planBuild(unit, version, plan.event, now, plan.latestEvent);
+  // A product created by this event has no buttons yet: skip the lookup.
+  const buttons = plan.productExisted
+    ? ((await buttonsForVersions(unit.db, [{ ...version, product_name: product.name }])).get(version.id) ??
+      [])
+    : [];
+  const body = buildResponse(build, product, version, plan.eventId, buttons);
+  await plan.bus.publish(
+    {
+      type: `build.${body.status}`,
+      occurred_at: now,
+      product_id: product.id,
+      product_name: product.name,
+      status: build.status,
+      data: { product, version, build, response: body },
+    },
+    unit,
+  );
+  return { recordId: build.id, body };
+}
+
+async function planBuild(
+  unit: UnitOfWork,
+  version: VersionRow,
+  event: BuildEvent,
+  now: string,
+  latestEvent: () => Promise<LatestEvent | undefined>,
+): Promise<BuildRow> {
+  const matched = await unit.buildToAdvance(version.id, event.invoke_id);
+  const step = lifecycleStep({
+    hasInvokeId: event.invoke_id !== undefined,
+    matched,
+    latestRecordId: await latestRecordId(matched, latestEvent),
+  });
+  if (step === "advance" && matched) {
+    if (!movesForward(matched.status as Status, event.status)) return matched;
+    const next: BuildRow = {
+      ...matched,
+      ...advancedFields(event, matched, now),
+      build_number: event.build_number ?? matched.build_number,
+      build_url: event.build_url ?? matched.build_url,
+      built_by: event.built_by ?? matched.built_by,
+    };
+    const { id, ...changes } = next;
+    unit.add(unit.db.update(builds).set(changes).where(sql`${builds.id} = ${id}`));
+    unit.rememberBuild(next);
+    return next;
+  }
+  if (step === "supersede" && matched) {
+    const closed = { ...matched, ...supersededFields(now) };
+    unit.add(unit.db.update(builds).set(supersededFields(now)).where(sql`${builds.id} = ${matched.id}`));
+    unit.rememberBuild(closed);
+  }
+  const row: BuildRow = {
+    id: randomUUID(),
+    version_id: version.id,
+    ...startedFields(event, now),
+    build_number: event.build_number ?? null,
+    build_url: event.build_url ?? null,
+    built_by: event.built_by ?? null,
+  };
+  unit.add(unit.db.insert(builds).values(row));
+  unit.rememberBuild(row);
+  return row;
+}

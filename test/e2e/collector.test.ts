@@ -97,7 +97,9 @@ describe("collector lifecycle", () => {
 
   it("finishes in-flight requests on SIGTERM, exits 0, and keeps every acknowledged event across a restart", async () => {
     const dbPath = tempDbPath("versioner-lifecycle-");
-    const first = await startCollector({ dbPath });
+    // Shutdown waits up to VERSIONER_SHUTDOWN_TIMEOUT_MS for in-flight requests; 1000 events through
+    // a libSQL server on a loaded 2-core machine took longer than the 10 s default (docs/testing.md).
+    const first = await startCollector({ dbPath, env: { VERSIONER_SHUTDOWN_TIMEOUT_MS: "120000" } });
     const events = Array.from({ length: 1000 }, (_, i) => ({
       kind: "deployment",
       event: {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, freePort, SERVER_ENTRY, startCollector } from "../support/collector.ts";
+import { databaseEnv } from "../support/database.ts";
 import { type ProcessResult, runProcess } from "../support/run-process.ts";
 
 /** Runs `node collector/dist/server.js …args` to its end. */
@@ -26,7 +27,7 @@ describe("collector start-up", () => {
     await new Promise<void>((resolve) => squatter.listen(port, "127.0.0.1", resolve));
     try {
       const run = await runServer([], {
-        DATABASE_URL: `file:${join(dir, "busy.db")}`,
+        ...(await databaseEnv(join(dir, "busy.db"))),
         PORT: String(port),
         HOST: "127.0.0.1",
       });
@@ -65,7 +66,7 @@ describe("collector start-up", () => {
       expect((await api(changed, "GET", "/users/me")).status).toBe(401);
 
       // Recovery runs on the database while the collector keeps serving.
-      const reset = await runServer(["admin", "reset-token"], { DATABASE_URL: `file:${dbPath}` });
+      const reset = await runServer(["admin", "reset-token"], await databaseEnv(dbPath));
       expect(reset.stderr).toBe("");
       expect(reset.code).toBe(0);
       const token = reset.stdout.trim().split("\n").at(-1) ?? "";
@@ -86,7 +87,7 @@ describe("collector start-up", () => {
     const collector = await startCollector({ dbPath });
     await collector.stop();
     const run = await runServer(["admin", "reset-token", "--email", "who@example.com"], {
-      DATABASE_URL: `file:${dbPath}`,
+      ...(await databaseEnv(dbPath)),
       PORT: String(await freePort()),
     });
     expect(run.code).toBe(1);

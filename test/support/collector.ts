@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@versioner/collector/testing/sqld-server";
+import { databaseEnv, dropDatabase } from "./database.ts";
 import { waitFor } from "./wait-for.ts";
+
+export { freePort };
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const SERVER_ENTRY = join(REPO_ROOT, "collector", "dist", "server.js");
@@ -12,11 +15,13 @@ export const CLI_ENTRY = join(REPO_ROOT, "packages", "cli", "dist", "versioner.m
 
 export interface RunningCollector {
   url: string;
+  /** Its DATABASE_URL: a file, or a libSQL server with VERSIONER_TEST_ENGINE=sqld (support/database.ts). */
+  databaseUrl: string;
   token: string;
   process: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
-  /** SIGTERM, then wait for exit; removes the temp folder it made (not a given dbPath's). */
+  /** SIGTERM, then wait for exit; removes the temp database it made (not a given dbPath's). */
   stop(): Promise<number | null>;
   /** SIGKILL: a crash, for durability tests. */
   kill(): Promise<void>;
@@ -24,7 +29,10 @@ export interface RunningCollector {
 
 export interface StartOptions {
   env?: Record<string, string>;
-  /** Reuse a database file (to restart a collector on the same data). */
+  /**
+   * Reuse a database (to restart a collector on the same data): this file, or with
+   * VERSIONER_TEST_ENGINE=sqld the libSQL server kept for this path. `env.DATABASE_URL` wins over both.
+   */
   dbPath?: string;
   token?: string;
   /** Run the process under this open-files limit (`ulimit -n`). */
@@ -33,46 +41,35 @@ export interface StartOptions {
   port?: number;
 }
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-/** Starts the built collector (collector/dist/server.js) as a real process on a temp database. */
+/** Starts the built collector (collector/dist/server.js) as a real process on a temp database of the test engine. */
 export async function startCollector(options: StartOptions = {}): Promise<RunningCollector> {
   const dir = options.dbPath ? dirname(options.dbPath) : mkdtempSync(join(tmpdir(), "versioner-e2e-"));
   const dbPath = options.dbPath ?? join(dir, "versioner.db");
   const token = options.token ?? "e2e-admin-token";
   const port = options.port ?? (await freePort());
+  const database = options.env?.DATABASE_URL ? {} : await databaseEnv(dbPath);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    ...database,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    VERSIONER_BOOTSTRAP_TOKEN: token,
+    VERSIONER_LOG_LEVEL: "warn",
+    // End-to-end tests send bursts with one token; the rate-limit tests turn it back on.
+    VERSIONER_RATE_LIMIT_PER_SECOND: "0",
+    VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS: "0",
+    ...options.env,
+  };
+  const forget = async () => {
+    if (options.dbPath) return;
+    await dropDatabase(dbPath);
+    rmSync(dir, { recursive: true, force: true });
+  };
   // `ulimit` needs a shell; `exec` keeps the collector the spawned process (signals reach it).
   const [command, args] = options.fdLimit
     ? ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$1"`, process.execPath, SERVER_ENTRY]]
     : [process.execPath, [SERVER_ENTRY]];
-  const child = spawn(command, args, {
-    env: {
-      PATH: process.env.PATH ?? "",
-      DATABASE_URL: `file:${dbPath}`,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      VERSIONER_BOOTSTRAP_TOKEN: token,
-      VERSIONER_LOG_LEVEL: "warn",
-      // End-to-end tests send bursts with one token; the rate-limit tests turn it back on.
-      VERSIONER_RATE_LIMIT_PER_SECOND: "0",
-      VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS: "0",
-      ...options.env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (chunk) => {
     output += chunk;
@@ -87,18 +84,19 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
   } catch (error) {
     child.kill("SIGKILL");
     await exited;
-    if (!options.dbPath) rmSync(dir, { recursive: true, force: true });
+    await forget();
     throw error;
   }
   return {
     url,
+    databaseUrl: env.DATABASE_URL ?? "",
     token,
     process: child,
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       const code = await exited;
-      if (!options.dbPath) rmSync(dir, { recursive: true, force: true });
+      await forget();
       return code;
     },
     async kill() {

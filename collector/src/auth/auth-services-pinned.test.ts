@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "../db/client.ts";
 import type { DomainError } from "../errors.ts";
 import { ManualClock } from "../testing/test-app.ts";
+import { freshTestDatabase, type TestDatabaseLocation } from "../testing/test-database.ts";
 import { createApiKey } from "./api-keys-service.ts";
 import { authenticateSession, authenticateToken } from "./authenticate.ts";
 import { SYSTEM_PRINCIPAL } from "./capabilities.ts";
@@ -22,7 +20,7 @@ import { createUser } from "./users-service.ts";
 
 // The auth services on a real database of their own, without the HTTP app: quick to load, so
 // Stryker's mutants meet them first.
-let dir: string;
+let location: TestDatabaseLocation;
 let database: Database;
 const clock = new ManualClock();
 const deps = () => ({ database, clock });
@@ -33,8 +31,8 @@ let lockUser: string;
 let tokenUser: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "versioner-auth-pinned-"));
-  database = await openDatabase({ url: `file:${join(dir, "versioner.db")}` });
+  location = await freshTestDatabase();
+  database = await openDatabase({ url: location.url, secretKey: location.secretKey });
   // Password hashing is the slow part: the users are made once for the file.
   lockUser = (
     await createUser(deps(), system, { email: "lock@example.com", role: "viewer", password: PASSWORD })
@@ -43,7 +41,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   database.close();
-  rmSync(dir, { recursive: true, force: true });
+  location.dispose();
 });
 
 describe("user preferences", () => {

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { storedText } from "../testing/test-database.ts";
 import { bootstrapAdmin } from "./bootstrap.ts";
 
 let t: TestApp;
@@ -99,10 +99,7 @@ describe("authentication", () => {
     const k = await key("admin");
     await t.call("GET", "/state", undefined, { token: k.token });
     await t.call("GET", "/state", undefined, { token: "wrong-token-value" });
-    await t.database.client.execute("PRAGMA wal_checkpoint(FULL)");
-    const file =
-      readFileSync(t.path).toString("latin1") +
-      readFileSync(`${t.path}-wal`, { flag: "a+" }).toString("latin1");
+    const file = await storedText(t.database, t.path);
     expect(file).not.toContain(k.token);
     expect(file).not.toContain(ADMIN_TOKEN);
     const logs = t.logLines.join("");

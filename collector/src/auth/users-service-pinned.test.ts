@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../audit/audit-service.ts";
 import { type Database, openDatabase } from "../db/client.ts";
 import { ManualClock } from "../testing/test-app.ts";
+import { freshTestDatabase, type TestDatabaseLocation } from "../testing/test-database.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys-service.ts";
 import { authenticateSession, authenticateToken } from "./authenticate.ts";
 import { type Principal, ROLE_CAPABILITIES, type Role, SYSTEM_PRINCIPAL } from "./capabilities.ts";
@@ -28,7 +26,7 @@ import {
 } from "./users-service.ts";
 
 // The user, token and key services on a real database of their own, without the HTTP app.
-let dir: string;
+let location: TestDatabaseLocation;
 let database: Database;
 const clock = new ManualClock();
 const deps = () => ({ database, clock });
@@ -71,15 +69,15 @@ let admin: UserView;
 let withPassword: UserView;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "versioner-users-pinned-"));
-  database = await openDatabase({ url: `file:${join(dir, "versioner.db")}` });
+  location = await freshTestDatabase();
+  database = await openDatabase({ url: location.url, secretKey: location.secretKey });
   admin = await user("root@example.com", "admin");
   // Password hashing is the slow part: the one user with a password is made once for the file.
   withPassword = await user("pw@example.com", "developer", PASSWORD);
 });
 afterAll(() => {
   database.close();
-  rmSync(dir, { recursive: true, force: true });
+  location.dispose();
 });
 
 describe("creating users", () => {

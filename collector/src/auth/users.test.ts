@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { storedText } from "../testing/test-database.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -328,10 +328,7 @@ describe("secrets at rest and in logs", () => {
     const key = (await t.call("POST", "/api-keys", { name: unique("k") })).body.token as string;
     await t.call("GET", "/state", undefined, { token });
     await t.call("GET", "/state", undefined, { token: key });
-    await t.database.client.execute("PRAGMA wal_checkpoint(FULL)");
-    const file =
-      readFileSync(t.path).toString("latin1") +
-      readFileSync(`${t.path}-wal`, { flag: "a+" }).toString("latin1");
+    const file = await storedText(t.database, t.path);
     const logs = t.logLines.join("\n");
     const audit = JSON.stringify((await t.call("GET", "/audit-log?limit=500")).body);
     for (const secret of [password, token, key, ADMIN_TOKEN]) {

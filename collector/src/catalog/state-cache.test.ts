@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../config.ts";
 import { openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
@@ -11,12 +10,12 @@ let closeOther: () => void;
 
 beforeAll(async () => {
   t = await createTestApp();
-  // A second collector on the same database file: its own cache, the same data.
-  const database = await openDatabase({ url: `file:${t.path}` });
+  // A second collector on the same database: its own cache, the same data.
+  const database = await openDatabase({ url: t.database.url, secretKey: t.config.secretKey });
   closeOther = () => database.close();
   other = createApp({
     database,
-    config: loadConfig({ DATABASE_URL: `file:${t.path}` }),
+    config: t.config,
     clock: t.clock,
     logger: createLogger("silent"),
   });

@@ -8,33 +8,34 @@ import { type Database, openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
 import { ManualClock } from "../testing/test-app.ts";
+import { freshTestDatabase, type TestDatabaseLocation } from "../testing/test-database.ts";
 import { matchesEtag } from "./cli-bundle.ts";
 
 const BUNDLE = '#!/usr/bin/env node\nconsole.log("versioner ✓");\n';
 const SHA256 = createHash("sha256").update(BUNDLE).digest("hex");
 
 let dir: string;
+let location: TestDatabaseLocation;
 let database: Database;
 let app: ReturnType<typeof createApp>;
 
 /** A collector app serving the bundle at `cliBundlePath`. */
 function appServing(cliBundlePath: string): ReturnType<typeof createApp> {
-  const config = loadConfig({
-    DATABASE_URL: `file:${join(dir, "versioner.db")}`,
-    VERSIONER_LOG_LEVEL: "silent",
-  });
+  const config = loadConfig({ DATABASE_URL: location.url, VERSIONER_LOG_LEVEL: "silent" });
   const logger = createLogger(config.logLevel, () => {});
   return createApp({ database, config, clock: new ManualClock(), logger, cliBundlePath });
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "versioner-cli-download-"));
-  database = await openDatabase({ url: `file:${join(dir, "versioner.db")}` });
+  location = await freshTestDatabase();
+  database = await openDatabase({ url: location.url, secretKey: location.secretKey });
   writeFileSync(join(dir, "versioner.mjs"), BUNDLE);
   app = appServing(join(dir, "versioner.mjs"));
 });
 afterAll(() => {
   database.close();
+  location.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
 

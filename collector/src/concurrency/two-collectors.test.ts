@@ -3,7 +3,7 @@ import { createChannel, deliveriesOf, deploy } from "../testing/notification-fix
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 
 /**
- * Two collectors (two apps, two connections, two in-process write locks) on one database file:
+ * Two collectors (two apps, two connections, two in-process write locks) on one database:
  * what happens when both create the same thing at the same moment. The loser of a race must get
  * the answer it would get one request later (409, the name is taken), never a 500.
  */
@@ -13,7 +13,7 @@ describe("two collectors on one database", () => {
   beforeAll(async () => {
     const env = { VERSIONER_ALLOW_PRIVATE_WEBHOOKS: "true", VERSIONER_LOG_LEVEL: "silent" };
     a = await createTestApp(env);
-    b = await createTestApp({ ...env, DATABASE_URL: `file:${a.path}` });
+    b = await createTestApp({ ...env, DATABASE_URL: a.database.url });
   });
   afterAll(() => {
     b.database.close();

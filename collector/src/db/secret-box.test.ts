@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestApp, unique } from "../testing/test-app.ts";
+import { storedText } from "../testing/test-database.ts";
 import { openDatabase } from "./client.ts";
 import { resealSecrets } from "./reseal-secrets.ts";
 import { loadSecretBox, SecretBox } from "./secret-box.ts";
@@ -77,7 +78,7 @@ describe("the key", () => {
 });
 
 describe("secrets at rest", () => {
-  it("never reach the database file or its WAL in clear; rotation reseals every row", async () => {
+  it("never reach the database (file and WAL, or the server's rows) in clear; rotation reseals every row", async () => {
     const t = await createTestApp({ VERSIONER_ALLOW_PRIVATE_WEBHOOKS: "true", VERSIONER_SECRET_KEY: KEY_A });
     const secrets = [
       "https://hooks.example.test/very-secret-path",
@@ -109,19 +110,17 @@ describe("secrets at rest", () => {
         secret: "integration-secret-value",
       });
       expect(integration.status).toBe(201);
-      for (const file of [t.path, `${t.path}-wal`].filter(existsSync)) {
-        const bytes = readFileSync(file).toString("latin1");
-        for (const secret of [...secrets, "variable-secret-value", "integration-secret-value"]) {
-          expect(bytes, file).not.toContain(secret);
-        }
+      const stored = await storedText(t.database, t.path);
+      for (const secret of [...secrets, "variable-secret-value", "integration-secret-value"]) {
+        expect(stored).not.toContain(secret);
       }
       // Edits that leave the URL alone still send to it.
       expect(
         (await t.call("PATCH", `/notification-channels/${channel.body.id}`, { name: unique("renamed") }))
           .status,
       ).toBe(200);
-      const stored = await t.database.client.execute("SELECT secrets FROM notification_channels");
-      expect(t.database.secrets.openJson(JSON.parse(String(stored.rows[0]?.secrets)))).toMatchObject({
+      const sealed = await t.database.client.execute("SELECT secrets FROM notification_channels");
+      expect(t.database.secrets.openJson(JSON.parse(String(sealed.rows[0]?.secrets)))).toMatchObject({
         url: secrets[0],
       });
     } finally {
@@ -130,7 +129,7 @@ describe("secrets at rest", () => {
 
     // Rotation: the new key first, the old one as previous; start-up reseals, then the old key can go.
     const rotated = await openDatabase({
-      url: `file:${t.path}`,
+      url: t.database.url,
       secretKey: KEY_B,
       previousSecretKeys: [KEY_A],
     });
@@ -140,7 +139,7 @@ describe("secrets at rest", () => {
     } finally {
       rotated.close();
     }
-    const onlyNew = await openDatabase({ url: `file:${t.path}`, secretKey: KEY_B });
+    const onlyNew = await openDatabase({ url: t.database.url, secretKey: KEY_B });
     try {
       const channel = await onlyNew.client.execute("SELECT secrets FROM notification_channels");
       expect(onlyNew.secrets.openJson(JSON.parse(String(channel.rows[0]?.secrets)))).toMatchObject({

@@ -8,7 +8,7 @@ import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
 import { type GovernanceSubject, registeredSubject } from "../testing/governance-fixtures.ts";
 import { type HttpReceiver, startReceiver } from "../testing/http-receiver.ts";
-import { createChannel, testWorker } from "../testing/notification-fixtures.ts";
+import { createChannel, deliverInOrder } from "../testing/notification-fixtures.ts";
 import { roleTokens } from "../testing/role-tokens.ts";
 import { ADMIN_TOKEN, createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import { deploymentRequestStatus } from "./approval-checks.ts";
@@ -429,7 +429,7 @@ describe("events and notifications", () => {
     const rejected = await create(subject, ["uat"]);
     await t.call("POST", `/deployment-requests/${rejected.body.id}/submit`);
     await decide(rejected.body.id, "uat", "rejected", tokens.product, "Copy is wrong");
-    await testWorker(t, unique("worker")).runOnce();
+    await deliverInOrder(t, unique("worker"));
     const received = receiver.received.map((r) => r.json);
     expect(received.map((p) => [p.event_type, p.deployment_request.id === id])).toEqual([
       ["deployment_request.created", true],

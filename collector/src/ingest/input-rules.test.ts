@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { TEST_ENGINE } from "../testing/test-engine.ts";
 
 // Names, versions and JSON shapes that would corrupt identity or crash a request (issue 9, part 2):
 // each is a 422 naming the field, and inside a batch it fails only its own event.
@@ -284,7 +285,7 @@ describe("batch isolation", () => {
 });
 
 describe("rows stored before these rules", () => {
-  it("a name with a NUL reads as its prefix, is not found by name, is found by the documented query, and renames by id", async () => {
+  it("a name with a NUL reads as its prefix (whole on a server), is not found by name, is found by the documented query, and renames by id", async () => {
     const product = unique("legacy");
     await build({ product_name: product, version: "1", status: "completed" });
     // What an event could store before the rules: the name with a NUL inside.
@@ -297,7 +298,10 @@ describe("rows stored before these rules", () => {
     );
     expect(found.rows).toHaveLength(1);
     const id = String(found.rows[0]?.id);
-    expect((await t.call("GET", `/products/${id}`)).body.name).toBe(product);
+    // The local file's driver cuts text at a NUL; a libSQL server sends it whole (docs/api.md).
+    expect((await t.call("GET", `/products/${id}`)).body.name).toBe(
+      TEST_ENGINE === "sqld" ? `${product}\u0000x` : product,
+    );
     expect((await t.call("GET", `/products/${product}`)).status).toBe(404);
     const renamed = await t.call("PATCH", `/products/${id}`, { name: `${product}-legacy` });
     expect(renamed.status).toBe(200);

@@ -2,19 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cdeventSchema, type SpecVersion } from "../cdevents/cdevents-schema.ts";
 import { binaryMode, cdevent, serviceContent } from "../testing/cdevents-fixtures.ts";
 import { type HttpReceiver, startReceiver } from "../testing/http-receiver.ts";
-import { createChannel, testWorker } from "../testing/notification-fixtures.ts";
+import { createChannel, deliverInOrder } from "../testing/notification-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import { renderServiceEvent } from "./cdevents-channel.ts";
-import type { DeliveryWorker } from "./delivery-worker.ts";
 import { buildPayload } from "./payload.ts";
 
 let t: TestApp;
-let worker: DeliveryWorker;
 const receivers: HttpReceiver[] = [];
 
 beforeAll(async () => {
   t = await createTestApp({ VERSIONER_ALLOW_PRIVATE_WEBHOOKS: "true", VERSIONER_LOG_LEVEL: "silent" });
-  worker = testWorker(t, "cdevents-worker");
 });
 afterAll(async () => {
   await Promise.all(receivers.map((r) => r.close()));
@@ -113,7 +110,7 @@ describe("cdevents channel", () => {
     await deploy(product, "production", "1.1.0");
     await deploy(product, "production", "1.1.0");
     await deploy(product, "production", "1.2.0", "failed");
-    await worker.runOnce();
+    await deliverInOrder(t, "cdevents-worker");
     expect(sink.received).toHaveLength(3);
     const [first, second, third] = sink.received;
     if (!first || !second || !third) throw new Error("three requests expected");
@@ -134,7 +131,7 @@ describe("cdevents channel", () => {
     await deploy(product, "production", "2.0.0");
     await deploy(product, "production", "1.0.0");
     await deploy(product, "production", "2.0.0");
-    await worker.runOnce();
+    await deliverInOrder(t, "cdevents-worker");
     expect(sink.received).toHaveLength(4);
     const [, , back, forward] = sink.received;
     if (!back || !forward) throw new Error("four requests expected");
@@ -156,7 +153,7 @@ describe("cdevents channel", () => {
     });
     await deploy(product, "staging", "2.0.0");
     await deploy(product, "staging", "2.1.0");
-    await worker.runOnce();
+    await deliverInOrder(t, "cdevents-worker");
     const [first, second] = sink.received;
     if (!first || !second) throw new Error("two requests expected");
     expectServiceEvent(first, "0.4", "deployed", { product, version: "2.0.0", environment: "staging" });
@@ -201,7 +198,7 @@ describe("cdevents channel", () => {
       body: binaryMode(inbound).body,
     });
     expect(ingested.status).toBe(200);
-    await worker.runOnce();
+    await deliverInOrder(t, "cdevents-worker");
     const [emitted] = sink.received;
     if (!emitted) throw new Error("one request expected");
     expectServiceEvent(emitted, "0.5", "deployed", { product, version: "4.0.0", environment: "qa" });

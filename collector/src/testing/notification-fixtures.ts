@@ -3,7 +3,7 @@ import { DeliveryWorker } from "../notifications/delivery-worker.ts";
 import { type TestApp, unique } from "./test-app.ts";
 
 /** A worker on the test app's database and manual clock; tests drive it with runOnce(). */
-export function testWorker(t: TestApp, owner: string, maxAttempts = 4): DeliveryWorker {
+export function testWorker(t: TestApp, owner: string, maxAttempts = 4, concurrency = 16): DeliveryWorker {
   return new DeliveryWorker({
     database: t.database,
     config: {
@@ -13,7 +13,7 @@ export function testWorker(t: TestApp, owner: string, maxAttempts = 4): Delivery
       maxAttempts,
       timeoutMs: 2000,
       pollMs: 1000,
-      concurrency: 16,
+      concurrency,
       allowPrivateAddresses: true,
     },
     clock: t.clock,
@@ -21,6 +21,18 @@ export function testWorker(t: TestApp, owner: string, maxAttempts = 4): Delivery
     owner,
     metrics: t.metrics,
   });
+}
+
+/**
+ * Sends every due delivery one at a time, oldest first: for tests about the order of messages.
+ * `runOnce` sends up to `concurrency` at once, and their arrival order then depends on the database's
+ * timing (a libSQL server answers the parallel reads out of order); the collector promises none.
+ */
+export async function deliverInOrder(t: TestApp, owner: string): Promise<void> {
+  const worker = testWorker(t, owner, 4, 1);
+  while ((await worker.runOnce()) > 0) {
+    // one delivery per round
+  }
 }
 
 export async function createChannel(t: TestApp, body: Record<string, unknown>): Promise<any> {

@@ -1,13 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { bootstrapAdmin } from "../auth/bootstrap.ts";
 import type { Clock } from "../clock.ts";
-import { loadConfig } from "../config.ts";
+import { type Config, loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
 import { CollectorMetrics } from "../metrics/collector-metrics.ts";
+import { freshTestDatabase } from "./test-database.ts";
+import { TEST_ENGINE, TEST_SECRET_KEY } from "./test-engine.ts";
 
 /** A clock tests move by hand; each reading also ticks 1 ms, so successive events are ordered as in life. */
 export class ManualClock implements Clock {
@@ -29,10 +28,13 @@ export const ADMIN_TOKEN = "test-admin-token";
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   database: Database;
+  /** The configuration the app runs with (a second app on the same database can share it). */
+  config: Config;
   /** The app's metrics, for workers the test runs beside it (GET /metrics serves them). */
   metrics: CollectorMetrics;
   clock: ManualClock;
-  path: string;
+  /** The database file, on the file engine only (VERSIONER_TEST_ENGINE, test-engine.ts). */
+  path: string | undefined;
   logLines: string[];
   /** Sends a request with the admin token unless `token` says otherwise (`null`: no header). */
   call(
@@ -44,13 +46,17 @@ export interface TestApp {
   close(): void;
 }
 
-/** A collector app on a fresh libSQL file of its own, with an admin token. */
+/**
+ * A collector app with an admin token, on a fresh database of its own on the test engine (a libSQL
+ * file, or a namespace on a libSQL server), or on `env.DATABASE_URL` (another app's `database.url`:
+ * two collectors on one database; closing this app then leaves the database alone).
+ */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), "versioner-test-"));
-  const path = join(dir, "versioner.db");
+  const location = env.DATABASE_URL ? undefined : await freshTestDatabase();
   // Tests send bursts with one credential; the rate limit has its own tests, which turn it on.
   const config = loadConfig({
-    DATABASE_URL: `file:${path}`,
+    DATABASE_URL: location?.url ?? "",
+    ...(TEST_ENGINE === "sqld" ? { VERSIONER_SECRET_KEY: TEST_SECRET_KEY } : {}),
     VERSIONER_LOG_LEVEL: "info",
     VERSIONER_RATE_LIMIT_PER_SECOND: "0",
     VERSIONER_MAX_CONCURRENT_LARGE_REQUESTS: "0",
@@ -70,9 +76,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   return {
     app,
     database,
+    config,
     metrics,
     clock,
-    path,
+    path: location?.path,
     logLines,
     async call(method, url, body, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
@@ -90,7 +97,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     },
     close() {
       database.close();
-      rmSync(dir, { recursive: true, force: true });
+      location?.dispose();
     },
   };
 }

@@ -186,11 +186,14 @@ describe("approval notifications", () => {
     await approve(id, { type: "uat", environment: staging, comment: "Looks right" }, tokens.product);
     await approve(id, { type: "uat", decision: "rejected" }, tokens.product);
     await testWorker(t, unique("worker")).runOnce();
-    expect(receiver.received.map((r) => r.headers["x-versioner-event"])).toEqual([
+    // The worker sends concurrently: the collector promises no order between two events' deliveries.
+    expect(receiver.received.map((r) => r.headers["x-versioner-event"]).sort()).toEqual([
       "version.approved",
       "version.rejected",
     ]);
-    const [approved, rejected] = receiver.received.map((r) => r.json);
+    const sent = (event: string) =>
+      receiver.received.find((r) => r.headers["x-versioner-event"] === event)?.json;
+    const [approved, rejected] = [sent("version.approved"), sent("version.rejected")];
     expect(approved).toMatchObject({
       id,
       subject: "version",

@@ -94,21 +94,26 @@ describe("large bodies over HTTP", () => {
     });
     const body = JSON.stringify({ events: [] }).padEnd(500, " ");
     // The handler pulls the body only once the middleware has let it in (slot taken): the first
-    // pull is the signal that the large request is being read.
-    const slow = new ReadableStream<Uint8Array>({
-      start(controller) {
-        finish = () => {
-          controller.enqueue(new TextEncoder().encode(body.slice(10)));
-          controller.close();
-        };
+    // pull is the signal that the large request is being read. A high-water mark of 0 keeps the
+    // stream from pulling ahead on its own before anyone reads (on a libSQL server the first
+    // request's token lookup takes long enough for that early pull to let the second one in first).
+    const slow = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          finish = () => {
+            controller.enqueue(new TextEncoder().encode(body.slice(10)));
+            controller.close();
+          };
+        },
+        pull(controller) {
+          if (started) return; // the rest comes with finish()
+          started = true;
+          controller.enqueue(new TextEncoder().encode(body.slice(0, 10)));
+          reading();
+        },
       },
-      pull(controller) {
-        if (started) return; // the rest comes with finish()
-        started = true;
-        controller.enqueue(new TextEncoder().encode(body.slice(0, 10)));
-        reading();
-      },
-    });
+      { highWaterMark: 0 },
+    );
     const first = t.app.request("/events/batch", {
       method: "POST",
       headers: {

@@ -3,19 +3,21 @@
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/** The en-US fields wallClock reads (24-hour clock, numbers only). */
+export const WALL_CLOCK_FORMAT: Intl.DateTimeFormatOptions = {
+  hourCycle: "h23",
+  year: "numeric",
+  month: "numeric",
+  day: "numeric",
+  hour: "numeric",
+  minute: "numeric",
+  second: "numeric",
+};
+
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let format = formatters.get(timeZone);
   if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
+    format = new Intl.DateTimeFormat("en-US", { ...WALL_CLOCK_FORMAT, timeZone });
     formatters.set(timeZone, format);
   }
   return format;

@@ -28,7 +28,7 @@ const UNREACHABLE_CODES = new Set([
 // The last two are an embedded replica's (DATABASE_SYNC_URL) when its server is gone: a write it
 // forwards, and the pull after it.
 const UNREACHABLE_TEXT =
-  /fetch failed|database is locked|Unable to open connection|did not answer within|other side closed|socket hang up|Server returned HTTP status 5\d\d|WriteDelegation\(status: (Unavailable|DeadlineExceeded|Unknown)|PrimaryHandshakeTimeout/i;
+  /fetch failed|database is locked|Unable to open connection|did not answer within|other side closed|socket hang up|Server returned HTTP status 5\d\d|WriteDelegation\(status: (Unavailable|DeadlineExceeded)|PrimaryHandshakeTimeout/i;
 
 /**
  * Whether an error means "the database cannot be reached now" (a refused connection, a timeout,

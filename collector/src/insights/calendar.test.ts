@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalTimeZone, isTimeZone, offsetAt, wallClock } from "../time-zone.ts";
+import { canonicalTimeZone, isTimeZone, offsetAt, WALL_CLOCK_FORMAT, wallClock } from "../time-zone.ts";
 import { LocalDays, localDate, startOfLocalDay } from "./calendar.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -25,15 +25,9 @@ describe("local days in an IANA time zone", () => {
   ])("wallClock at %s matches the formatter's parts", (at) => {
     for (const zone of ["Europe/Paris", "Asia/Kathmandu", "Pacific/Kiritimati", "America/St_Johns"]) {
       const parts = new Intl.DateTimeFormat("en-US", {
+        ...WALL_CLOCK_FORMAT,
         timeZone: zone,
-        hourCycle: "h23",
         era: "short",
-        year: "numeric",
-        month: "numeric",
-        day: "numeric",
-        hour: "numeric",
-        minute: "numeric",
-        second: "numeric",
       }).formatToParts(Date.parse(at));
       const field = (type: string) => Number(parts.find((part) => part.type === type)?.value);
       const year =

@@ -66,11 +66,7 @@ export class LocalDays {
   /** Midnight UTC of the first day's local date: day i's date is `firstDate` + i days. */
   private readonly firstDate: number;
 
-  constructor(
-    from: string,
-    to: string,
-    readonly timeZone: string,
-  ) {
+  constructor(from: string, to: string, timeZone: string) {
     const end = Date.parse(to);
     const date = localDate(Date.parse(from), timeZone);
     let start = startOfLocalDay(date, timeZone);

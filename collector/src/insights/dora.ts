@@ -485,8 +485,10 @@ export function computeDora(input: DoraInput): DoraReport {
   const deploymentDays = days.filter((d) => d.completed > 0).map((d) => d.day);
   const countIn = (range: BucketRange) =>
     deploymentDays.filter((day) => day >= range.start_day && day < range.end_day).length;
-  const medianWeek = percentile(bucketsOf(from, to, "week", timeZone).map(countIn), 0.5) ?? 0;
-  const medianMonth = percentile(bucketsOf(from, to, "month", timeZone).map(countIn), 0.5) ?? 0;
+  // The slots already are the weeks or the months when the query buckets by them.
+  const ranges = (of: Bucket) => (of === bucket ? slots : bucketsOf(from, to, of, timeZone));
+  const medianWeek = percentile(ranges("week").map(countIn), 0.5) ?? 0;
+  const medianMonth = percentile(ranges("month").map(countIn), 0.5) ?? 0;
   const windowDays = Math.max((Date.parse(to) - Date.parse(from)) / DAY, 0);
 
   const completed = sum(days, "completed");

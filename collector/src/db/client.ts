@@ -6,6 +6,7 @@ import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { fetchWithTimeout } from "./availability.ts";
+import { createFileClient } from "./file-client.ts";
 import { type QueryObserver, timedClient } from "./query-timing.ts";
 import * as schema from "./schema/index.ts";
 import { loadSecretBox, type SecretBox } from "./secret-box.ts";
@@ -70,18 +71,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     previous: options.previousSecretKeys,
   });
   const queryObservers = new Set<QueryObserver>();
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const onDisk = local && !url.includes(":memory:") && !options.syncUrl;
   const client = timedClient(
-    createClient({
-      url,
-      authToken: options.authToken,
-      timeout: options.timeoutMs ?? 10_000,
-      fetch: local ? undefined : fetchWithTimeout(options.timeoutMs ?? 10_000),
-      ...(options.syncUrl && {
-        syncUrl: options.syncUrl,
-        syncInterval: options.syncIntervalSeconds ?? 1,
-        readYourWrites: true,
-      }),
-    }),
+    onDisk
+      ? createFileClient(url.slice("file:".length), { timeoutMs })
+      : createClient({
+          url,
+          authToken: options.authToken,
+          timeout: timeoutMs,
+          fetch: local ? undefined : fetchWithTimeout(timeoutMs),
+          ...(options.syncUrl && {
+            syncUrl: options.syncUrl,
+            syncInterval: options.syncIntervalSeconds ?? 1,
+            readYourWrites: true,
+          }),
+        }),
     queryObservers,
   );
   // A replica's file is written by its replication (which refuses journal pragmas); it starts from

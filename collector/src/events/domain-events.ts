@@ -4,6 +4,7 @@ import {
   STATUSES,
   type Status,
 } from "@versioner/schema";
+import type { SQLWrapper } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
 import type {
@@ -159,7 +160,7 @@ export interface DomainEvent extends EventScope {
 /** The transaction a publisher is building: handlers read through `db` and add statements to it. */
 export interface EventTransaction {
   db: Db;
-  add(statement: BatchItem<"sqlite">): void;
+  add(statement: BatchItem<"sqlite"> & SQLWrapper): void;
   /**
    * The product × environment cell (current version) as this transaction has planned it so far;
    * ingest's unit of work has it. Without it, subscribers read the stored cell.

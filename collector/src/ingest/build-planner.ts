@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { type BuildEvent, type BuildEventResponse, movesForward, type Status } from "@versioner/schema";
-import { sql } from "drizzle-orm";
 import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import { builds } from "../db/schema/index.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
@@ -77,13 +76,13 @@ async function planBuild(
       built_by: event.built_by ?? matched.built_by,
     };
     const { id, ...changes } = next;
-    unit.add(unit.db.update(builds).set(changes).where(sql`${builds.id} = ${id}`));
+    unit.updateById(builds, changes, id);
     unit.rememberBuild(next);
     return next;
   }
   if (step === "supersede" && matched) {
     const closed = { ...matched, ...supersededFields(now) };
-    unit.add(unit.db.update(builds).set(supersededFields(now)).where(sql`${builds.id} = ${matched.id}`));
+    unit.updateById(builds, supersededFields(now), matched.id);
     unit.rememberBuild(closed);
   }
   const row: BuildRow = {
@@ -94,7 +93,7 @@ async function planBuild(
     build_url: event.build_url ?? null,
     built_by: event.built_by ?? null,
   };
-  unit.add(unit.db.insert(builds).values(row));
+  unit.insert(builds, row);
   unit.rememberBuild(row);
   return row;
 }

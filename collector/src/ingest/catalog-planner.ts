@@ -7,7 +7,6 @@ import {
   movesForward,
   type Status,
 } from "@versioner/schema";
-import { sql } from "drizzle-orm";
 import { environments, products, versions } from "../db/schema/index.ts";
 import { completedAt, startedAt } from "./lifecycle.ts";
 import type { EnvironmentRow, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
@@ -24,7 +23,7 @@ export function planProduct(unit: UnitOfWork, name: string, now: string): Produc
     created_at: now,
     updated_at: now,
   };
-  unit.add(unit.db.insert(products).values(row));
+  unit.insert(products, row);
   unit.rememberProduct(row);
   return row;
 }
@@ -60,7 +59,7 @@ export function planVersionInsert(
     created_at: now,
     updated_at: now,
   };
-  unit.add(unit.db.insert(versions).values(row));
+  unit.insert(versions, row);
   unit.rememberVersion(row);
   return row;
 }
@@ -102,7 +101,7 @@ export function planVersionUpdate(
   if (JSON.stringify(next) === JSON.stringify(current)) return current;
   next.updated_at = now;
   const { id, ...changes } = next;
-  unit.add(unit.db.update(versions).set(changes).where(sql`${versions.id} = ${id}`));
+  unit.updateById(versions, changes, id);
   unit.rememberVersion(next);
   return next;
 }
@@ -118,7 +117,7 @@ export async function planEnvironment(unit: UnitOfWork, name: string, now: strin
     created_at: now,
     updated_at: now,
   };
-  unit.add(unit.db.insert(environments).values(row));
+  unit.insert(environments, row);
   unit.rememberEnvironment(row);
   return row;
 }

@@ -159,7 +159,7 @@ function advanceDeployment(
     deploy_url: event.deploy_url ?? matched.deploy_url,
   };
   const { id, ...changes } = next;
-  unit.add(unit.db.update(deployments).set(changes).where(sql`${deployments.id} = ${id}`));
+  unit.updateById(deployments, changes, id);
   unit.rememberDeployment(next);
   return next;
 }
@@ -181,7 +181,7 @@ function startDeployment(
     deployed_by_name: event.deployed_by_name ?? null,
     deploy_url: event.deploy_url ?? null,
   };
-  unit.add(unit.db.insert(deployments).values(row));
+  unit.insert(deployments, row);
   unit.rememberDeployment(row);
   return row;
 }
@@ -193,7 +193,7 @@ async function closeSuperseded(
   now: string,
 ): Promise<void> {
   const closed: DeploymentRow = { ...open, ...supersededFields(now) };
-  unit.add(unit.db.update(deployments).set(supersededFields(now)).where(sql`${deployments.id} = ${open.id}`));
+  unit.updateById(deployments, supersededFields(now), open.id);
   unit.rememberDeployment(closed);
   // Only a back-dated cell can still show it as the latest attempt; keep that cell truthful.
   if ((await unit.state(target.product.id, target.environment.id))?.last_deployment_id === open.id)

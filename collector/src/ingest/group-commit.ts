@@ -1,7 +1,10 @@
+import type { InValue } from "@libsql/client";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client.ts";
+import type { CompiledStatement } from "../db/compiled-writes.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
 import { DomainError } from "../errors.ts";
-import { UnitOfWork } from "./unit-of-work.ts";
+import { PLANNING_SLICE_MS, type Statement, UnitOfWork } from "./unit-of-work.ts";
 
 type Plan = (unit: UnitOfWork) => Promise<unknown>;
 
@@ -28,7 +31,11 @@ export class GroupCommitter {
   #draining = false;
   readonly #groupObservers = new Set<(size: number) => void>();
 
-  constructor(readonly database: Database) {}
+  /** `planningSliceMs`: see UnitOfWork.breathe (a test sets 0 to see every pause). */
+  constructor(
+    readonly database: Database,
+    private readonly planningSliceMs = PLANNING_SLICE_MS,
+  ) {}
 
   /** Tells `observer` how many requests each group holds (the app's metrics) until the returned function is called. */
   observeGroups(observer: (size: number) => void): () => void {
@@ -63,10 +70,11 @@ export class GroupCommitter {
 
   async #commit(group: Task[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const unit = new UnitOfWork(this.database.db);
+      const unit = new UnitOfWork(this.database.db, this.planningSliceMs);
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       let poisoned: unknown;
       for (const task of group) {
+        await unit.breathe();
         try {
           outcomes.push({ ok: true, value: await task.plan(unit) });
         } catch (error) {
@@ -104,10 +112,20 @@ export class GroupCommitter {
   }
 }
 
+/** One transaction with every statement of the group: drizzle's queries built, compiled ones as they are. */
 async function apply(database: Database, unit: UnitOfWork): Promise<void> {
-  const [first, ...rest] = unit.statements;
-  if (first) await database.db.batch([first, ...rest]);
+  if (unit.statements.length === 0) return;
+  await database.client.batch(unit.statements.map(toStatement));
 }
+
+function toStatement(statement: Statement): CompiledStatement {
+  if ("args" in statement) return statement;
+  // As drizzle's own batch builds each query (its parameters are already the driver's values).
+  const query = dialect.sqlToQuery(statement.getSQL());
+  return { sql: query.sql, args: query.params as InValue[] };
+}
+
+const dialect = new SQLiteAsyncDialect();
 
 const committers = new WeakMap<Database, GroupCommitter>();
 

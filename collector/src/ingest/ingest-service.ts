@@ -124,6 +124,7 @@ export async function ingestBatch(
       planned = [];
       const results: BatchResponse["results"] = [];
       for (const [index, item] of items.entries()) {
+        await unit.breathe();
         const count: (typeof planned)[number] = { kind: item.kind, status: "invalid", outcome: "rejected" };
         planned.push(count);
         try {
@@ -263,7 +264,7 @@ async function recordOne(
     response: planned.body as unknown as Record<string, unknown>,
     received_at: now,
   };
-  unit.add(unit.db.insert(events).values(eventRow));
+  unit.insert(events, eventRow);
   unit.rememberEvent(eventRow);
   return { body: planned.body, replayed: false };
 }

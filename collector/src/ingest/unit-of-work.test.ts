@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stateCell } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { UnitOfWork } from "./unit-of-work.ts";
 
 // One /events/batch is one unit of work: every event reads what the earlier events of the same
 // batch planned, before anything is written. Each case below reads a row only the overlay holds.
@@ -128,5 +129,36 @@ describe("a batch reads its own planned rows", () => {
     expect(
       await rows("SELECT id FROM builds WHERE version_id = ?", String(results[0]?.body.version_id)),
     ).toHaveLength(1);
+  });
+});
+
+describe("a long plan and the event loop", () => {
+  /** The order in which three planned events and a callback queued after the first one ran. */
+  async function order(planningSliceMs: number): Promise<string[]> {
+    const unit = new UnitOfWork(t.database.db, planningSliceMs);
+    const seen: string[] = [];
+    const plan = (async () => {
+      for (let i = 0; i < 3; i++) {
+        await unit.breathe();
+        seen.push(`event ${i}`);
+      }
+    })();
+    setImmediate(() => seen.push("another callback"));
+    await plan;
+    await new Promise((resolve) => setImmediate(resolve));
+    return seen;
+  }
+
+  it("lets other callbacks run between events once its slice is spent", async () => {
+    expect(await order(0)).toEqual(["event 0", "another callback", "event 1", "event 2"]);
+  });
+
+  it("runs on while its slice lasts", async () => {
+    expect(await order(Number.POSITIVE_INFINITY)).toEqual([
+      "event 0",
+      "event 1",
+      "event 2",
+      "another callback",
+    ]);
   });
 });

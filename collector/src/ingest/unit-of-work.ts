@@ -1,7 +1,9 @@
 import { isFinished } from "@versioner/schema";
-import { desc } from "drizzle-orm";
+import { type Column, desc, type SQLWrapper } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client.ts";
+import { type CompiledStatement, insertStatement, updateByIdStatement } from "../db/compiled-writes.ts";
 import {
   type builds,
   type currentState,
@@ -21,7 +23,11 @@ export type DeploymentRow = typeof deployments.$inferSelect;
 export type StateRow = typeof currentState.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 
-type Statement = BatchItem<"sqlite">;
+/** A drizzle query, or a statement compiled once per table (compiled-writes.ts). */
+export type Statement = (BatchItem<"sqlite"> & SQLWrapper) | CompiledStatement;
+
+/** The longest stretch of planning between two turns of the event loop (see `breathe`). */
+export const PLANNING_SLICE_MS = 5;
 
 /**
  * Reads through an overlay of the rows this unit has already planned, and collects the
@@ -43,13 +49,45 @@ export class UnitOfWork {
   #maxSortOrder: number | undefined;
 
   readonly #reads: PreparedReads;
+  #sliceStarted = performance.now();
 
-  constructor(readonly db: Db) {
+  /** `planningSliceMs`: how long planning may run before `breathe` lets the event loop turn. */
+  constructor(
+    readonly db: Db,
+    private readonly planningSliceMs = PLANNING_SLICE_MS,
+  ) {
     this.#reads = preparedReads(db);
+  }
+
+  /**
+   * Called between events: once this unit has planned for longer than its slice, waits for one
+   * turn of the event loop, so a 1,000-event batch cannot hold health checks, `/state` and the
+   * other requests' bodies for the whole of its planning. The plan stays valid: the group holds
+   * the write lock, so nothing in this process writes meanwhile, and another process's write
+   * is met as it would be without the pause (a unique index, then planning again).
+   */
+  async breathe(): Promise<void> {
+    if (performance.now() - this.#sliceStarted < this.planningSliceMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#sliceStarted = performance.now();
   }
 
   add(statement: Statement): void {
     this.statements.push(statement);
+  }
+
+  /** Plans an insert of a whole row (the hot tables' inserts, compiled once per table). */
+  insert<T extends SQLiteTable>(table: T, row: T["$inferInsert"]): void {
+    this.statements.push(insertStatement(this.db, table, row));
+  }
+
+  /** Plans an update of one row by id. */
+  updateById<T extends SQLiteTable & { id: Column }>(
+    table: T,
+    changes: Partial<T["$inferInsert"]>,
+    id: string,
+  ): void {
+    this.statements.push(updateByIdStatement(this.db, table, changes, id));
   }
 
   async productByName(name: string): Promise<ProductRow | undefined> {

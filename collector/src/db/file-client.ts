@@ -1,0 +1,523 @@
+import { Buffer } from "node:buffer";
+import {
+  type Client,
+  type InArgs,
+  type InStatement,
+  type InValue,
+  LibsqlBatchError,
+  LibsqlError,
+  type Replicated,
+  type ResultSet,
+  type Row,
+  type Transaction,
+  type TransactionMode,
+  type Value,
+} from "@libsql/client";
+import Libsql from "libsql";
+
+/**
+ * The `Client` of a local libSQL file, for the collector's own use: the engine @libsql/client runs
+ * for `file:` URLs (the `libsql` package's native binding), with each connection keeping the
+ * statements it prepared. @libsql/client prepares every statement again on each call and reads its
+ * columns twice: in a profile of batch ingest that was 40% of the collector's CPU. Results have the
+ * shape @libsql/client gives (rows indexable by position and by name, integers as numbers), so
+ * drizzle and every raw `client.execute` read them unchanged; the client conformance test
+ * (file-client.test.ts) holds it to @libsql/client's answers.
+ *
+ * Used for a file on disk only: an in-memory database lives on one connection and an embedded
+ * replica syncs through @libsql/client, so both keep it (see openDatabase).
+ */
+export function createFileClient(path: string, options: { timeoutMs: number }): Client {
+  const pool = new ConnectionPool(path, options.timeoutMs);
+  // Fail at the start, as createClient does, when the file cannot be opened at all.
+  const probe = pool.acquire();
+  try {
+    probe.execute("SELECT 1");
+  } finally {
+    pool.release(probe);
+  }
+  return new FileClient(pool);
+}
+
+/** Statements kept per connection; past this, the oldest one is let go. */
+export const STATEMENT_CACHE_SIZE = 512;
+/** Idle connections kept for the next transaction; a burst beyond this closes its extras. */
+const IDLE_CONNECTIONS = 4;
+
+interface Prepared {
+  statement: Libsql.Statement;
+  /** False for a schema change: run once, never kept. */
+  kept: boolean;
+  /** The result's column names and declared types; undefined for a statement that returns no rows. */
+  columns?: string[];
+  columnTypes?: string[];
+}
+
+/**
+ * Bumped when a connection runs schema changes: every connection then drops the statements it
+ * kept (SQLite prepares a statement again by itself after a schema change, but the column names
+ * kept beside it would be stale).
+ */
+class SchemaEpoch {
+  value = 0;
+}
+
+const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i;
+
+class Connection {
+  readonly native: Libsql.Database;
+  readonly #prepared = new Map<string, Prepared>();
+  #epoch: number;
+
+  constructor(
+    path: string,
+    timeoutMs: number,
+    private readonly schema: SchemaEpoch,
+  ) {
+    this.native = new Libsql(path, { timeout: timeoutMs });
+    this.#epoch = schema.value;
+  }
+
+  execute(statement: InStatement | string, extraArgs?: InArgs): ResultSet {
+    const sql = typeof statement === "string" ? statement : statement.sql;
+    const args = typeof statement === "string" ? extraArgs : statement.args;
+    try {
+      const prepared = this.#prepare(sql);
+      const bound = bindable(args);
+      if (!prepared.columns) {
+        const info = prepared.statement.run(bound);
+        if (!prepared.kept) this.schema.value++;
+        return new FileResultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
+      }
+      const values = prepared.statement.all(bound) as unknown[][];
+      // Another process changed the schema (a newer collector migrating): read the columns again.
+      if (values[0] && values[0].length !== prepared.columns.length) describeColumns(prepared);
+      const columns = prepared.columns;
+      const rows = values.map((row) => rowOf(row, columns));
+      return new FileResultSet(columns, prepared.columnTypes ?? [], rows, 0, undefined);
+    } catch (error) {
+      throw libsqlError(error);
+    }
+  }
+
+  executeMultiple(sql: string): void {
+    try {
+      this.native.exec(sql);
+    } catch (error) {
+      throw libsqlError(error);
+    } finally {
+      this.schema.value++;
+    }
+  }
+
+  /** Runs `statements`, reporting a failure with the index of the statement, as a batch does. */
+  executeAll(statements: ReadonlyArray<InStatement | [string, InArgs?]>): ResultSet[] {
+    const results: ResultSet[] = [];
+    for (const [index, statement] of statements.entries()) {
+      try {
+        if (!this.native.inTransaction) {
+          throw new LibsqlBatchError("The transaction has been rolled back", index, "TRANSACTION_CLOSED");
+        }
+        results.push(
+          Array.isArray(statement)
+            ? this.execute({ sql: statement[0], args: statement[1] ?? [] })
+            : this.execute(statement),
+        );
+      } catch (error) {
+        throw batchError(error, index);
+      }
+    }
+    return results;
+  }
+
+  close(): void {
+    try {
+      if (this.native.open) this.native.close();
+    } catch {
+      // Closing is best effort: nothing useful can be done with a connection that fails to close.
+    }
+  }
+
+  #prepare(sql: string): Prepared {
+    if (this.#epoch !== this.schema.value) {
+      this.#prepared.clear();
+      this.#epoch = this.schema.value;
+    }
+    const cached = this.#prepared.get(sql);
+    if (cached) return cached;
+    const statement = this.native.prepare(sql);
+    statement.safeIntegers(true);
+    // Schema changes run once: not kept, and they make every connection forget what it kept.
+    const prepared: Prepared = { statement, kept: !SCHEMA_CHANGE.test(sql) };
+    if (statement.reader) {
+      statement.raw(true);
+      describeColumns(prepared);
+    }
+    if (!prepared.kept) return prepared;
+    // Oldest first out: the hot statements are prepared again at once if a burst of others pushed them out.
+    if (this.#prepared.size >= STATEMENT_CACHE_SIZE) {
+      const oldest = this.#prepared.keys().next().value;
+      if (oldest !== undefined) this.#prepared.delete(oldest);
+    }
+    this.#prepared.set(sql, prepared);
+    return prepared;
+  }
+}
+
+function describeColumns(prepared: Prepared): void {
+  const columns = prepared.statement.columns();
+  prepared.columns = columns.map((column) => column.name);
+  prepared.columnTypes = columns.map((column) => column.type ?? "");
+}
+
+/**
+ * Connections to one file. Every call but a transaction runs synchronously on a connection and
+ * gives it back before it returns, so one connection serves them all; a transaction holds one of
+ * its own until it settles, as with @libsql/client.
+ */
+class ConnectionPool {
+  readonly #idle: Connection[] = [];
+  readonly #borrowed = new Set<Connection>();
+  readonly #schema = new SchemaEpoch();
+  closed = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  acquire(): Connection {
+    if (this.closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
+    const connection = this.#idle.pop() ?? new Connection(this.path, this.timeoutMs, this.#schema);
+    this.#borrowed.add(connection);
+    return connection;
+  }
+
+  release(connection: Connection): void {
+    this.#borrowed.delete(connection);
+    const native = connection.native;
+    // Never hand a connection on mid-transaction: the next borrower would inherit it.
+    if (native.open && native.inTransaction) {
+      try {
+        connection.execute("ROLLBACK");
+      } catch {
+        connection.close();
+        return;
+      }
+    }
+    if (this.closed || !native.open || this.#idle.length >= IDLE_CONNECTIONS) connection.close();
+    else this.#idle.push(connection);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const connection of [...this.#idle, ...this.#borrowed]) connection.close();
+    this.#idle.length = 0;
+    this.#borrowed.clear();
+  }
+}
+
+class FileClient implements Client {
+  closed = false;
+  readonly protocol = "file";
+
+  constructor(readonly pool: ConnectionPool) {}
+
+  async execute(statement: InStatement | string, args?: InArgs): Promise<ResultSet> {
+    return this.#with((connection) => connection.execute(statement, args));
+  }
+
+  async batch(
+    statements: Array<InStatement | [string, InArgs?]>,
+    mode: TransactionMode = "deferred",
+  ): Promise<ResultSet[]> {
+    return this.#with((connection) => {
+      connection.execute(begin(mode));
+      const results = connection.executeAll(statements);
+      connection.execute("COMMIT");
+      return results;
+    });
+  }
+
+  /** As @libsql/client: the statements in one transaction, with foreign keys off while they run. */
+  async migrate(statements: InStatement[]): Promise<ResultSet[]> {
+    return this.#with((connection) => {
+      connection.execute("PRAGMA foreign_keys=off");
+      try {
+        connection.execute(begin("deferred"));
+        const results = connection.executeAll(statements);
+        connection.execute("COMMIT");
+        return results;
+      } finally {
+        if (connection.native.inTransaction) connection.execute("ROLLBACK");
+        connection.execute("PRAGMA foreign_keys=on");
+      }
+    });
+  }
+
+  async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
+    this.#checkOpen();
+    const connection = this.pool.acquire();
+    try {
+      connection.execute(begin(mode));
+    } catch (error) {
+      this.pool.release(connection);
+      throw error;
+    }
+    return new FileTransaction(connection, (used) => this.pool.release(used));
+  }
+
+  async executeMultiple(sql: string): Promise<void> {
+    this.#with((connection) => connection.executeMultiple(sql));
+  }
+
+  async sync(): Promise<Replicated> {
+    // A plain file replicates nothing (an embedded replica uses @libsql/client).
+    return undefined;
+  }
+
+  reconnect(): void {
+    this.pool.close();
+    this.pool.closed = false;
+    this.closed = false;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.pool.close();
+  }
+
+  #with<T>(work: (connection: Connection) => T): T {
+    this.#checkOpen();
+    const connection = this.pool.acquire();
+    try {
+      return work(connection);
+    } finally {
+      // `release` rolls back what a failed batch left open.
+      this.pool.release(connection);
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
+  }
+}
+
+class FileTransaction implements Transaction {
+  #connection: Connection | undefined;
+
+  constructor(
+    connection: Connection,
+    private readonly release: (connection: Connection) => void,
+  ) {
+    this.#connection = connection;
+  }
+
+  get closed(): boolean {
+    const native = this.#connection?.native;
+    return !native?.open || !native.inTransaction;
+  }
+
+  async execute(statement: InStatement): Promise<ResultSet> {
+    return this.#open().execute(statement);
+  }
+
+  async batch(statements: InStatement[]): Promise<ResultSet[]> {
+    const connection = this.#open();
+    return statements.map((statement, index) => {
+      try {
+        return connection.execute(statement);
+      } catch (error) {
+        throw batchError(error, index);
+      }
+    });
+  }
+
+  async executeMultiple(sql: string): Promise<void> {
+    this.#open().executeMultiple(sql);
+  }
+
+  async commit(): Promise<void> {
+    try {
+      this.#open().execute("COMMIT");
+    } finally {
+      this.#settle();
+    }
+  }
+
+  async rollback(): Promise<void> {
+    this.close();
+  }
+
+  close(): void {
+    const connection = this.#connection;
+    if (!connection) return;
+    try {
+      if (connection.native.open && connection.native.inTransaction) connection.execute("ROLLBACK");
+    } finally {
+      this.#settle();
+    }
+  }
+
+  #open(): Connection {
+    if (this.closed || !this.#connection)
+      throw new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
+    return this.#connection;
+  }
+
+  #settle(): void {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    if (connection) this.release(connection);
+  }
+}
+
+class FileResultSet implements ResultSet {
+  constructor(
+    readonly columns: string[],
+    readonly columnTypes: string[],
+    readonly rows: Row[],
+    readonly rowsAffected: number,
+    readonly lastInsertRowid: bigint | undefined,
+  ) {}
+
+  toJSON() {
+    return {
+      columns: this.columns,
+      columnTypes: this.columnTypes,
+      rows: this.rows.map((row) => Array.prototype.map.call(row, jsonValue)),
+      rowsAffected: this.rowsAffected,
+      lastInsertRowid: this.lastInsertRowid === undefined ? null : String(this.lastInsertRowid),
+    };
+  }
+}
+
+function jsonValue(value: unknown): unknown {
+  if (typeof value === "bigint") return String(value);
+  if (value instanceof ArrayBuffer) return Buffer.from(value).toString("base64");
+  return value;
+}
+
+function begin(mode: TransactionMode): string {
+  if (mode === "write") return "BEGIN IMMEDIATE";
+  if (mode === "read") return "BEGIN TRANSACTION READONLY";
+  return "BEGIN DEFERRED";
+}
+
+/** A row as @libsql/client builds it: values by position (not enumerable) and by column name. */
+function rowOf(values: unknown[], columns: string[]): Row {
+  const row: Record<string | number, unknown> = {};
+  Object.defineProperty(row, "length", { value: values.length });
+  for (let i = 0; i < values.length; i++) {
+    const value = fromSql(values[i]);
+    Object.defineProperty(row, i, { value });
+    const column = columns[i] as string;
+    if (!Object.hasOwn(row, column)) row[column] = value;
+  }
+  return row as unknown as Row;
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function fromSql(value: unknown): Value {
+  if (typeof value === "bigint") {
+    if (value < MIN_SAFE || value > MAX_SAFE) {
+      throw new RangeError("Received integer which cannot be safely represented as a JavaScript number");
+    }
+    return Number(value);
+  }
+  if (value instanceof Buffer) return value.buffer as ArrayBuffer;
+  return value as Value;
+}
+
+const MIN_INTEGER = -9223372036854775808n;
+const MAX_INTEGER = 9223372036854775807n;
+
+function bindable(args: InArgs | undefined): unknown[] | Record<string, unknown> {
+  if (args === undefined) return [];
+  if (Array.isArray(args)) return args.map(toSql);
+  const named: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(args)) {
+    named[/^[@$:]/.test(name) ? name.slice(1) : name] = toSql(value);
+  }
+  return named;
+}
+
+function toSql(value: InValue): unknown {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) {
+      throw new RangeError("Only finite numbers (not Infinity or NaN) can be passed as arguments");
+    }
+    return value;
+  }
+  if (typeof value === "bigint") {
+    if (value < MIN_INTEGER || value > MAX_INTEGER) {
+      throw new RangeError(
+        "bigint is too large to be represented as a 64-bit integer and passed as argument",
+      );
+    }
+    return value;
+  }
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  if (value instanceof Date) return value.valueOf();
+  if (value === undefined) throw new TypeError("undefined cannot be passed as argument to the database");
+  return value;
+}
+
+/** SQLite's error as @libsql/client reports it: `code` the base code, `extendedCode` the precise one. */
+function libsqlError(error: unknown): unknown {
+  if (!(error instanceof Libsql.SqliteError)) return error;
+  const { code, rawCode } = error as unknown as { code: string; rawCode?: number };
+  return new LibsqlError(error.message, baseCode(rawCode), code, rawCode, error);
+}
+
+function batchError(error: unknown, index: number): unknown {
+  if (error instanceof LibsqlBatchError || !(error instanceof LibsqlError)) return error;
+  return new LibsqlBatchError(
+    error.message,
+    index,
+    error.code,
+    error.extendedCode,
+    error.rawCode,
+    error.cause instanceof Error ? error.cause : undefined,
+  );
+}
+
+const BASE_CODES = [
+  "SQLITE_OK",
+  "SQLITE_ERROR",
+  "SQLITE_INTERNAL",
+  "SQLITE_PERM",
+  "SQLITE_ABORT",
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+  "SQLITE_NOMEM",
+  "SQLITE_READONLY",
+  "SQLITE_INTERRUPT",
+  "SQLITE_IOERR",
+  "SQLITE_CORRUPT",
+  "SQLITE_NOTFOUND",
+  "SQLITE_FULL",
+  "SQLITE_CANTOPEN",
+  "SQLITE_PROTOCOL",
+  "SQLITE_EMPTY",
+  "SQLITE_SCHEMA",
+  "SQLITE_TOOBIG",
+  "SQLITE_CONSTRAINT",
+  "SQLITE_MISMATCH",
+  "SQLITE_MISUSE",
+  "SQLITE_NOLFS",
+  "SQLITE_AUTH",
+  "SQLITE_FORMAT",
+  "SQLITE_RANGE",
+  "SQLITE_NOTADB",
+  "SQLITE_NOTICE",
+  "SQLITE_WARNING",
+];
+
+function baseCode(rawCode: number | undefined): string {
+  if (rawCode === undefined) return "SQLITE_UNKNOWN";
+  return BASE_CODES[rawCode & 0xff] ?? `SQLITE_UNKNOWN_${rawCode & 0xff}`;
+}

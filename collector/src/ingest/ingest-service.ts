@@ -122,6 +122,7 @@ export async function ingestBatch(
   try {
     response = await runInUnit(deps, async (unit) => {
       planned = [];
+      await unit.prefetch(namesIn(items));
       const results: BatchResponse["results"] = [];
       for (const [index, item] of items.entries()) {
         await unit.breathe();
@@ -155,6 +156,17 @@ export async function ingestBatch(
   }
   for (const count of planned) deps.metrics.ingestEvent(count.kind, count.status, count.outcome);
   return response;
+}
+
+/** The product, version and environment names a batch's events give (as sent: prefetch only). */
+function namesIn(items: BatchItem[]): { products: string[]; versions: string[]; environments: string[] } {
+  const names = { products: [] as string[], versions: [] as string[], environments: [] as string[] };
+  for (const { event } of items) {
+    if (typeof event.product_name === "string") names.products.push(event.product_name);
+    if (typeof event.version === "string") names.versions.push(event.version);
+    if (typeof event.environment_name === "string") names.environments.push(event.environment_name);
+  }
+  return names;
 }
 
 // Planned through a unit of work and applied in one batch, possibly together with the events of

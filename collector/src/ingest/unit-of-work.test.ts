@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { products } from "../db/schema/index.ts";
 import { stateCell } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import { UnitOfWork } from "./unit-of-work.ts";
@@ -160,5 +161,66 @@ describe("a long plan and the event loop", () => {
       "event 2",
       "another callback",
     ]);
+  });
+});
+
+describe("reads a unit knows the answer to", () => {
+  /** The database calls `read` made. */
+  async function callsOf(read: () => Promise<unknown>): Promise<number> {
+    let calls = 0;
+    const stop = t.database.observeQueries(() => {
+      calls += 1;
+    });
+    try {
+      await read();
+    } finally {
+      stop();
+    }
+    return calls;
+  }
+
+  it("a batch's products, versions and environments are read in three statements, found or not", async () => {
+    const product = unique("prefetch");
+    await batch([deployment(product, "prefetch-env", "completed")]);
+    const unit = new UnitOfWork(t.database.db);
+    const names = {
+      products: [product, unique("absent")],
+      versions: ["1", "2"],
+      environments: ["prefetch-env", unique("absent-env")],
+    };
+    expect(await callsOf(() => unit.prefetch(names))).toBe(3);
+    const lookups = async () => {
+      const found = await unit.productByName(product);
+      expect(found?.name).toBe(product);
+      expect(await unit.productByName(names.products[1] as string)).toBeUndefined();
+      expect((await unit.version(found?.id as string, "1"))?.version).toBe("1");
+      expect(await unit.version(found?.id as string, "2")).toBeUndefined();
+      expect((await unit.environmentByName("prefetch-env"))?.name).toBe("prefetch-env");
+      expect(await unit.environmentByName(names.environments[1] as string)).toBeUndefined();
+    };
+    expect(await callsOf(lookups)).toBe(0);
+  });
+
+  it("nothing stored refers to a row the unit inserts", async () => {
+    const unit = new UnitOfWork(t.database.db);
+    const at = new Date().toISOString();
+    const id = `minted-${unique("id")}`;
+    unit.insert(products, {
+      id,
+      name: id,
+      description: null,
+      extra_metadata: {},
+      created_at: at,
+      updated_at: at,
+    });
+    const reads = async () => {
+      expect(await unit.version(id, "1")).toBeUndefined();
+      expect(await unit.state(id, "any-environment")).toBeUndefined();
+      expect(await unit.deploymentToAdvance(id, "any-environment", "any-version", "run-1")).toBeUndefined();
+      expect(await unit.latestEvent({ product_id: id, environment_id: "any-environment" })).toBeUndefined();
+    };
+    expect(await callsOf(reads)).toBe(0);
+    // A product this unit did not insert is read.
+    expect(await callsOf(() => unit.version("stored-product", "1"))).toBe(1);
   });
 });

@@ -162,6 +162,11 @@ export interface EventTransaction {
   db: Db;
   add(statement: BatchItem<"sqlite"> & SQLWrapper): void;
   /**
+   * True when this transaction inserts the row with this id (ingest's unit of work knows): nothing
+   * stored refers to it yet, so a subscriber need not read what refers to it.
+   */
+  inserted?(id: string): boolean;
+  /**
    * The product × environment cell (current version) as this transaction has planned it so far;
    * ingest's unit of work has it. Without it, subscribers read the stored cell.
    */

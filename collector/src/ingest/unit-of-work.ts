@@ -90,7 +90,11 @@ export class UnitOfWork {
     if (typeof id === "string") this.#minted.add(id);
   }
 
-  /** True when one of `ids` is a row this unit inserts: no stored row can refer to it. */
+  /** True when the row with this id is one this unit inserts: no stored row can refer to it. */
+  inserted(id: string): boolean {
+    return this.#minted.has(id);
+  }
+
   #anyMinted(...ids: string[]): boolean {
     return ids.some((id) => this.#minted.has(id));
   }

@@ -1,5 +1,6 @@
 import type { Database } from "../db/client.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
+import { type WriteWorker, writeWorkerFor } from "../db/write-worker.ts";
 import { DomainError } from "../errors.ts";
 import { UnitOfWork } from "./unit-of-work.ts";
 
@@ -27,8 +28,12 @@ export class GroupCommitter {
   readonly #queue: Task[] = [];
   #draining = false;
   readonly #groupObservers = new Set<(size: number) => void>();
+  /** Where a local file's groups are applied, off the main thread (none: `db.batch`). */
+  readonly #writer: WriteWorker | undefined;
 
-  constructor(readonly database: Database) {}
+  constructor(readonly database: Database) {
+    this.#writer = writeWorkerFor(database);
+  }
 
   /** Tells `observer` how many requests each group holds (the app's metrics) until the returned function is called. */
   observeGroups(observer: (size: number) => void): () => void {
@@ -79,7 +84,7 @@ export class GroupCommitter {
       }
       try {
         if (poisoned !== undefined) throw poisoned;
-        await apply(this.database, unit);
+        await this.#apply(unit);
       } catch (error) {
         // A unique-index violation means another process wrote the same rows first: planning
         // again sees them (a repeat, or a real conflict reported as such).
@@ -102,11 +107,13 @@ export class GroupCommitter {
       return;
     }
   }
-}
 
-async function apply(database: Database, unit: UnitOfWork): Promise<void> {
-  const [first, ...rest] = unit.statements;
-  if (first) await database.db.batch([first, ...rest]);
+  async #apply(unit: UnitOfWork): Promise<void> {
+    const [first, ...rest] = unit.statements;
+    if (!first) return;
+    if (this.#writer) await this.#writer.apply(unit.statements);
+    else await this.database.db.batch([first, ...rest]);
+  }
 }
 
 const committers = new WeakMap<Database, GroupCommitter>();

@@ -53,16 +53,14 @@ function mixedWrites(database: Database): BatchItem<"sqlite">[] {
       created_at: at,
       updated_at: at,
     }),
-    db
-      .insert(versions)
-      .values({
-        id: "v1",
-        product_id: "p1",
-        version: "1.0.0",
-        created_at: at,
-        updated_at: at,
-        extra_metadata: {},
-      }),
+    db.insert(versions).values({
+      id: "v1",
+      product_id: "p1",
+      version: "1.0.0",
+      created_at: at,
+      updated_at: at,
+      extra_metadata: {},
+    }),
     db.insert(notificationChannels).values([
       {
         id: "c1",

@@ -3,6 +3,7 @@ import { LibsqlBatchError, LibsqlError } from "@libsql/client";
 import { fillPlaceholders } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./client.ts";
+import { Pacer } from "./pacing.ts";
 
 /** A value as the SQLite binding takes it, and as it crosses postMessage unchanged. */
 export type BoundValue = string | number | bigint | null | Uint8Array;
@@ -67,8 +68,14 @@ export class WriteWorker {
   ) {}
 
   /** Applies `items` in one transaction: resolves once committed, rejects with SQLite's error having written nothing. */
-  apply(items: readonly BatchItem<"sqlite">[]): Promise<void> {
-    const statements = items.map(workerStatement);
+  async apply(items: readonly BatchItem<"sqlite">[]): Promise<void> {
+    // Building the SQL of thousands of statements takes a while too: in slices, like planning.
+    const pacer = new Pacer();
+    const statements: WorkerStatement[] = [];
+    for (const item of items) {
+      await pacer.pause();
+      statements.push(workerStatement(item));
+    }
     const post = () => this.#post(statements);
     return this.options.time ? this.options.time("batch", statements.length, post) : post();
   }

@@ -2,6 +2,7 @@ import { isFinished } from "@versioner/schema";
 import { desc } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
+import { type Paced, Pacer, paced } from "../db/pacing.ts";
 import {
   type builds,
   type currentState,
@@ -42,10 +43,11 @@ export class UnitOfWork {
   readonly #plannedEvents = new Map<string, EventRow>();
   #maxSortOrder: number | undefined;
 
-  readonly #reads: PreparedReads;
+  /** The prepared reads, each letting the event loop turn first when planning has held it a slice. */
+  readonly #reads: Paced<PreparedReads>;
 
   constructor(readonly db: Db) {
-    this.#reads = preparedReads(db);
+    this.#reads = paced(preparedReads(db), new Pacer());
   }
 
   add(statement: Statement): void {

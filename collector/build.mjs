@@ -30,5 +30,7 @@ await build({
 });
 
 await buildCli(fileURLToPath(new URL("./dist/cli/versioner.mjs", import.meta.url)));
+// The ingest write worker's thread is started from a file, found next to server.js (write-worker.ts).
+cpSync("src/db/write-worker-thread.mjs", "dist/write-worker-thread.mjs");
 // The dashboard's stylesheet and script are served as files (static-assets.ts finds them next to server.js).
 cpSync("src/dashboard/assets", "dist/assets", { recursive: true });

@@ -7,7 +7,7 @@ import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { fetchWithTimeout } from "./availability.ts";
 import { createFileClient } from "./file-client.ts";
-import { type QueryObserver, timedClient } from "./query-timing.ts";
+import { type QueryObserver, type QueryOperation, timed, timedClient } from "./query-timing.ts";
 import * as schema from "./schema/index.ts";
 import { loadSecretBox, type SecretBox } from "./secret-box.ts";
 import { WriteLock } from "./write-lock.ts";
@@ -32,6 +32,15 @@ export interface Database {
   url: string;
   /** Times every database call for `observer` (the app's metrics) until the returned function is called. */
   observeQueries(observer: QueryObserver): () => void;
+  /**
+   * A plain local file (not in memory, not an embedded replica): what a second connection to it
+   * opens (the ingest write worker, write-worker.ts), with the same busy timeout.
+   */
+  localFile?: { path: string; timeoutMs: number };
+  /** Times work that reaches the database beside `client` (the write worker) for the same observers. */
+  timeQuery<T>(operation: QueryOperation, statements: number, call: () => Promise<T>): Promise<T>;
+  /** Runs `task` when the database closes, before its client does (the write worker ends its thread). */
+  onClose(task: () => void): void;
   close(): void;
 }
 
@@ -72,10 +81,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   });
   const queryObservers = new Set<QueryObserver>();
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const onDisk = local && !url.includes(":memory:") && !options.syncUrl;
+  const filePath = url.slice("file:".length);
+  // A file on disk this process writes itself (not in memory, not a replica of a server).
+  const onDisk = local && !filePath.startsWith(":") && !options.syncUrl;
   const client = timedClient(
     onDisk
-      ? createFileClient(url.slice("file:".length), { timeoutMs })
+      ? createFileClient(filePath, { timeoutMs })
       : createClient({
           url,
           authToken: options.authToken,
@@ -98,6 +109,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const refresh = async () => {
     if (options.syncUrl) await client.sync();
   };
+  const closing = new Set<() => void>();
   return {
     db,
     client,
@@ -110,7 +122,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       queryObservers.add(observer);
       return () => queryObservers.delete(observer);
     },
-    close: () => client.close(),
+    localFile: onDisk ? { path: filePath, timeoutMs } : undefined,
+    timeQuery: (operation, statements, call) => timed(queryObservers, operation, statements, call),
+    onClose: (task) => closing.add(task),
+    close: () => {
+      for (const task of closing) task();
+      client.close();
+    },
   };
 }
 

@@ -1,6 +1,17 @@
 import type { InValue } from "@libsql/client";
-import { type Column, eq, getTableColumns, getTableName, is, Param, Placeholder, sql } from "drizzle-orm";
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import {
+  type Column,
+  eq,
+  getTableColumns,
+  getTableName,
+  is,
+  Param,
+  Placeholder,
+  type SQLWrapper,
+  sql,
+} from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { SQLiteAsyncDialect, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client.ts";
 
 /**
@@ -78,6 +89,19 @@ export interface CompiledStatement {
   sql: string;
   args: InValue[];
 }
+
+/** A write of a transaction: a drizzle query, or a statement compiled here. */
+export type WriteStatement = (BatchItem<"sqlite"> & SQLWrapper) | CompiledStatement;
+
+/** The SQL and values `statement` sends: a drizzle query built as drizzle's own batch builds it. */
+export function plainStatement(statement: WriteStatement): CompiledStatement {
+  if ("args" in statement) return statement;
+  // Its parameters come out as the columns' driver values (JSON text, 0/1).
+  const query = dialect.sqlToQuery(statement.getSQL());
+  return { sql: query.sql, args: query.params as InValue[] };
+}
+
+const dialect = new SQLiteAsyncDialect();
 
 type Slot = { name: string; encode?: (value: unknown) => unknown } | { literal: InValue };
 

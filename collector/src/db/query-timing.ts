@@ -86,7 +86,8 @@ function statementsOf(operation: QueryOperation, first: unknown): number {
   return (operation === "batch" || operation === "migrate") && Array.isArray(first) ? first.length : 1;
 }
 
-async function timed<T>(
+/** Runs `call`, telling `observers` how long it took (the one measure of every database call). */
+export async function timed<T>(
   observers: ReadonlySet<QueryObserver>,
   operation: QueryOperation,
   statements: number,

@@ -1,10 +1,10 @@
-import type { InValue } from "@libsql/client";
-import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client.ts";
-import type { CompiledStatement } from "../db/compiled-writes.ts";
+import { plainStatement } from "../db/compiled-writes.ts";
+import { Pacer, SLICE_MS } from "../db/pacing.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
+import { type WriteWorker, writeWorkerFor } from "../db/write-worker.ts";
 import { DomainError } from "../errors.ts";
-import { PLANNING_SLICE_MS, type Statement, UnitOfWork } from "./unit-of-work.ts";
+import { UnitOfWork } from "./unit-of-work.ts";
 
 type Plan = (unit: UnitOfWork) => Promise<unknown>;
 
@@ -30,12 +30,16 @@ export class GroupCommitter {
   readonly #queue: Task[] = [];
   #draining = false;
   readonly #groupObservers = new Set<(size: number) => void>();
+  /** Where a local file's groups are applied, off the main thread (none: `db.batch`). */
+  readonly #writer: WriteWorker | undefined;
 
-  /** `planningSliceMs`: see UnitOfWork.breathe (a test sets 0 to see every pause). */
+  /** `sliceMs`: how long planning holds the event loop (UnitOfWork.breathe; a test sets 0). */
   constructor(
     readonly database: Database,
-    private readonly planningSliceMs = PLANNING_SLICE_MS,
-  ) {}
+    private readonly sliceMs = SLICE_MS,
+  ) {
+    this.#writer = writeWorkerFor(database);
+  }
 
   /** Tells `observer` how many requests each group holds (the app's metrics) until the returned function is called. */
   observeGroups(observer: (size: number) => void): () => void {
@@ -70,7 +74,7 @@ export class GroupCommitter {
 
   async #commit(group: Task[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const unit = new UnitOfWork(this.database.db, this.planningSliceMs);
+      const unit = new UnitOfWork(this.database.db, new Pacer(this.sliceMs));
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       let poisoned: unknown;
       for (const task of group) {
@@ -87,7 +91,7 @@ export class GroupCommitter {
       }
       try {
         if (poisoned !== undefined) throw poisoned;
-        await apply(this.database, unit);
+        await this.#apply(unit);
       } catch (error) {
         // A unique-index violation means another process wrote the same rows first: planning
         // again sees them (a repeat, or a real conflict reported as such).
@@ -110,22 +114,14 @@ export class GroupCommitter {
       return;
     }
   }
-}
 
-/** One transaction with every statement of the group: drizzle's queries built, compiled ones as they are. */
-async function apply(database: Database, unit: UnitOfWork): Promise<void> {
-  if (unit.statements.length === 0) return;
-  await database.client.batch(unit.statements.map(toStatement));
+  /** One transaction with every statement of the group, in the write thread when there is one. */
+  async #apply(unit: UnitOfWork): Promise<void> {
+    if (unit.statements.length === 0) return;
+    if (this.#writer) await this.#writer.apply(unit.statements);
+    else await this.database.client.batch(unit.statements.map(plainStatement));
+  }
 }
-
-function toStatement(statement: Statement): CompiledStatement {
-  if ("args" in statement) return statement;
-  // As drizzle's own batch builds each query (its parameters are already the driver's values).
-  const query = dialect.sqlToQuery(statement.getSQL());
-  return { sql: query.sql, args: query.params as InValue[] };
-}
-
-const dialect = new SQLiteAsyncDialect();
 
 const committers = new WeakMap<Database, GroupCommitter>();
 

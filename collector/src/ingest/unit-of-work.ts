@@ -1,9 +1,9 @@
 import { isFinished } from "@versioner/schema";
-import { and, type Column, desc, inArray, type SQLWrapper } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { and, type Column, desc, inArray } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client.ts";
-import { type CompiledStatement, insertStatement, updateByIdStatement } from "../db/compiled-writes.ts";
+import { insertStatement, updateByIdStatement, type WriteStatement } from "../db/compiled-writes.ts";
+import { Pacer } from "../db/pacing.ts";
 import {
   type builds,
   type currentState,
@@ -24,10 +24,7 @@ export type StateRow = typeof currentState.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 
 /** A drizzle query, or a statement compiled once per table (compiled-writes.ts). */
-export type Statement = (BatchItem<"sqlite"> & SQLWrapper) | CompiledStatement;
-
-/** The longest stretch of planning between two turns of the event loop (see `breathe`). */
-export const PLANNING_SLICE_MS = 5;
+export type Statement = WriteStatement;
 
 /**
  * Reads through an overlay of the rows this unit has already planned, and collects the
@@ -56,12 +53,11 @@ export class UnitOfWork {
   readonly #minted = new Set<string>();
 
   readonly #reads: PreparedReads;
-  #sliceStarted = performance.now();
 
-  /** `planningSliceMs`: how long planning may run before `breathe` lets the event loop turn. */
+  /** `pacer`: how long planning may hold the event loop before `breathe` lets it turn. */
   constructor(
     readonly db: Db,
-    private readonly planningSliceMs = PLANNING_SLICE_MS,
+    private readonly pacer = new Pacer(),
   ) {
     this.#reads = preparedReads(db);
   }
@@ -73,10 +69,8 @@ export class UnitOfWork {
    * the write lock, so nothing in this process writes meanwhile, and another process's write
    * is met as it would be without the pause (a unique index, then planning again).
    */
-  async breathe(): Promise<void> {
-    if (performance.now() - this.#sliceStarted < this.planningSliceMs) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    this.#sliceStarted = performance.now();
+  breathe(): Promise<void> {
+    return this.pacer.pause();
   }
 
   add(statement: Statement): void {

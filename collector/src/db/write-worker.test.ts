@@ -1,0 +1,357 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { SQLWrapper } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Database, openDatabase } from "./client.ts";
+import type { WriteStatement } from "./compiled-writes.ts";
+import { notificationChannels, notificationSubscriptions, products, versions } from "./schema/index.ts";
+import { isUniqueViolation } from "./write-lock.ts";
+import { WriteWorker, writeWorkerFor } from "./write-worker.ts";
+
+// A real file database and the real thread, whatever VERSIONER_TEST_ENGINE says: the worker
+// exists for local files only.
+
+const folders: string[] = [];
+const opened: Database[] = [];
+
+afterEach(() => {
+  for (const database of opened.splice(0)) database.close();
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function tempFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), "versioner-write-worker-"));
+  folders.push(folder);
+  return folder;
+}
+
+async function fileDatabase(): Promise<Database> {
+  const database = await openDatabase({ url: `file:${join(tempFolder(), "versioner.db")}` });
+  opened.push(database);
+  return database;
+}
+
+function workerOf(database: Database): WriteWorker {
+  const worker = writeWorkerFor(database);
+  if (!worker) throw new Error("a local file database has a write worker");
+  return worker;
+}
+
+const at = "2026-03-01T10:00:00.000Z";
+
+/** Writes of every kind of value the schema maps: JSON text, booleans, nulls, numbers, SQL expressions. */
+function mixedWrites(database: Database): Array<BatchItem<"sqlite"> & SQLWrapper> {
+  const { db } = database;
+  return [
+    db.insert(products).values({
+      id: "p1",
+      name: "shop",
+      description: null,
+      extra_metadata: { team: "payments", tier: 1, ratio: 0.25, tags: ["a", "ü"], nested: { none: null } },
+      created_at: at,
+      updated_at: at,
+    }),
+    db.insert(versions).values({
+      id: "v1",
+      product_id: "p1",
+      version: "1.0.0",
+      created_at: at,
+      updated_at: at,
+      extra_metadata: {},
+    }),
+    db.insert(notificationChannels).values([
+      {
+        id: "c1",
+        name: "ops",
+        kind: "webhook",
+        enabled: true,
+        settings: { n: 2 },
+        secrets: "sealed",
+        created_at: at,
+        updated_at: at,
+      },
+      {
+        id: "c2",
+        name: "dev",
+        kind: "email",
+        enabled: false,
+        settings: {},
+        secrets: { old: "x" },
+        created_at: at,
+        updated_at: at,
+      },
+    ]),
+    db.insert(notificationSubscriptions).values({
+      id: "s1",
+      channel_id: "c1",
+      position: 3,
+      event_types: ["deployment"],
+      products: [],
+      environments: ["production"],
+      environment_types: [],
+      statuses: ["failed"],
+    }),
+    db
+      .update(notificationChannels)
+      .set({ enabled: false, settings: { n: 3 } })
+      .where(sql`${notificationChannels.id} = ${"c1"}`),
+    db
+      .update(notificationSubscriptions)
+      .set({ position: sql`${notificationSubscriptions.position} + 1` })
+      .where(eq(notificationSubscriptions.id, "s1")),
+  ];
+}
+
+/** Every stored value as SQLite holds it (type included), table by table. */
+async function storedRows(database: Database): Promise<Record<string, unknown[]>> {
+  const rows: Record<string, unknown[]> = {};
+  for (const table of ["products", "versions", "notification_channels", "notification_subscriptions"]) {
+    const result = await database.client.execute(`SELECT * FROM ${table} ORDER BY id`);
+    rows[table] = result.rows.map((row) =>
+      Object.fromEntries(result.columns.map((column) => [column, [typeof row[column], row[column]]])),
+    );
+  }
+  return rows;
+}
+
+async function channelCount(database: Database): Promise<number> {
+  const result = await database.client.execute("SELECT count(*) AS n FROM notification_channels");
+  return Number(result.rows[0]?.n);
+}
+
+describe("the write worker", () => {
+  it("commits a group whose rows read back as db.batch writes them", async () => {
+    const threaded = await fileDatabase();
+    const inline = await fileDatabase();
+    await workerOf(threaded).apply(mixedWrites(threaded));
+    const [first, ...rest] = mixedWrites(inline);
+    if (first) await inline.db.batch([first, ...rest]);
+
+    const written = await storedRows(threaded);
+    expect(written).toEqual(await storedRows(inline));
+    expect(written.notification_channels).toHaveLength(2);
+    // And through drizzle, the values the services read.
+    expect(await threaded.db.select().from(notificationChannels).orderBy(notificationChannels.id)).toEqual(
+      await inline.db.select().from(notificationChannels).orderBy(notificationChannels.id),
+    );
+  });
+
+  it("reports a unique violation as db.batch does, so a lost race is recognised", async () => {
+    const threaded = await fileDatabase();
+    const inline = await fileDatabase();
+    const taken = (database: Database) => [
+      database.db.insert(notificationChannels).values({
+        id: "c9",
+        name: "late",
+        kind: "webhook",
+        enabled: true,
+        settings: {},
+        secrets: "s",
+        created_at: at,
+        updated_at: at,
+      }),
+      database.db
+        .insert(products)
+        .values({ id: "p2", name: "shop", extra_metadata: {}, created_at: at, updated_at: at }),
+    ];
+    await workerOf(threaded).apply(mixedWrites(threaded));
+    const [first, ...rest] = mixedWrites(inline);
+    if (first) await inline.db.batch([first, ...rest]);
+
+    const fromWorker = await workerOf(threaded)
+      .apply(taken(threaded))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const [one, two] = taken(inline);
+    const fromBatch = await (one && two ? inline.db.batch([one, two]) : Promise.resolve()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(isUniqueViolation(fromWorker)).toBe(true);
+    const shape = (error: unknown) => {
+      const e = error as {
+        name: string;
+        code: string;
+        extendedCode: string;
+        rawCode: number;
+        statementIndex: number;
+      };
+      const { code, message } = (error as { cause: { code: string; message: string } }).cause;
+      const cause = { code, message };
+      return {
+        name: e.name,
+        code: e.code,
+        extendedCode: e.extendedCode,
+        rawCode: e.rawCode,
+        index: e.statementIndex,
+        cause,
+      };
+    };
+    expect(shape(fromWorker)).toEqual(shape(fromBatch));
+    expect(shape(fromWorker)).toMatchObject({
+      code: "SQLITE_CONSTRAINT",
+      extendedCode: "SQLITE_CONSTRAINT_UNIQUE",
+      index: 1,
+      cause: { code: "SQLITE_CONSTRAINT_UNIQUE", message: "UNIQUE constraint failed: products.name" },
+    });
+    // The channel planned before the failing insert was rolled back with it.
+    expect(await channelCount(threaded)).toBe(2);
+  });
+
+  it("writes nothing of a group when one of its statements fails, and goes on with the next", async () => {
+    const database = await fileDatabase();
+    const worker = workerOf(database);
+    const channel = (id: string) =>
+      database.db.insert(notificationChannels).values({
+        id,
+        name: id,
+        kind: "webhook",
+        enabled: true,
+        settings: {},
+        secrets: "s",
+        created_at: at,
+        updated_at: at,
+      });
+    const orphan = database.db.insert(notificationSubscriptions).values({
+      id: "s1",
+      channel_id: "no-such-channel",
+      position: 0,
+      event_types: [],
+      products: [],
+      environments: [],
+      environment_types: [],
+      statuses: [],
+    });
+
+    await expect(worker.apply([channel("a"), channel("b"), orphan])).rejects.toMatchObject({
+      code: "SQLITE_CONSTRAINT",
+      extendedCode: "SQLITE_CONSTRAINT_FOREIGNKEY",
+      statementIndex: 2,
+    });
+    expect(await channelCount(database)).toBe(0);
+
+    await worker.apply([channel("c")]);
+    expect(await channelCount(database)).toBe(1);
+  });
+
+  it("leaves the event loop free while it applies a large group", async () => {
+    const database = await fileDatabase();
+    const worker = workerOf(database);
+    // Started beforehand: what follows is the transaction, not the thread's start.
+    await worker.apply([mixedWrites(database)[0] as WriteStatement]);
+    const statements: WriteStatement[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      statements.push(
+        database.db.insert(versions).values({
+          id: `v${i}`,
+          product_id: "p1",
+          version: `1.0.${i}`,
+          created_at: at,
+          updated_at: at,
+          extra_metadata: { i },
+        }),
+      );
+    }
+
+    let turns = 0;
+    let applying = true;
+    const turn = () => {
+      turns += 1;
+      if (applying) setImmediate(turn);
+    };
+    const applied = worker.apply(statements);
+    setImmediate(turn);
+    await applied;
+    applying = false;
+    const turnsWhileApplying = turns;
+
+    // On the main thread (db.batch) the binding would hold the loop until COMMIT: no turn at all.
+    expect(turnsWhileApplying).toBeGreaterThan(0);
+    const count = await database.client.execute("SELECT count(*) AS n FROM versions");
+    expect(Number(count.rows[0]?.n)).toBe(5_000);
+  });
+
+  it("counts its transactions with the database's query observers", async () => {
+    const database = await fileDatabase();
+    const seen: Array<[string, number, boolean]> = [];
+    const stop = database.observeQueries((operation, _seconds, failed, statements) =>
+      seen.push([operation, statements, failed]),
+    );
+    await workerOf(database).apply(mixedWrites(database));
+    stop();
+    expect(seen).toEqual([["batch", 6, false]]);
+  });
+
+  it("ends its thread when the database closes, and refuses work after", async () => {
+    const database = await fileDatabase();
+    const worker = workerOf(database);
+    await worker.apply(mixedWrites(database));
+    database.close();
+    opened.splice(opened.indexOf(database), 1);
+    // Resolves once the thread has exited (a thread left running would time this test out).
+    await worker.close();
+    await expect(worker.apply(mixedWrites(database))).rejects.toMatchObject({ code: "CLIENT_CLOSED" });
+  });
+
+  it("keeps writes off the thread of an in-memory database", async () => {
+    const database = await openDatabase({ url: ":memory:" });
+    opened.push(database);
+    expect(writeWorkerFor(database)).toBeUndefined();
+  });
+
+  it("rejects what a dying thread was applying, uncommitted, and starts a new thread for the next", async () => {
+    const database = await fileDatabase();
+    const folder = tempFolder();
+    const script = join(folder, "dies-once.mjs");
+    const realScript = new URL("./write-worker-thread.mjs", import.meta.url).href;
+    // The first thread writes the group inside a transaction and dies before COMMIT; the next is the real one.
+    writeFileSync(
+      script,
+      `import { existsSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { parentPort, workerData } from "node:worker_threads";
+const Database = createRequire(${JSON.stringify(realScript)})("libsql");
+const marker = ${JSON.stringify(join(folder, "died"))};
+if (existsSync(marker)) {
+  await import(${JSON.stringify(realScript)});
+} else {
+  parentPort.on("message", ({ statements }) => {
+    writeFileSync(marker, "");
+    const db = new Database(workerData.path, { timeout: workerData.timeoutMs });
+    db.exec("BEGIN IMMEDIATE");
+    for (const { sql, args } of statements) db.prepare(sql).run(args);
+    throw new Error("the thread died mid-transaction");
+  });
+}
+`,
+    );
+    const localFile = database.localFile;
+    if (!localFile) throw new Error("a local file database");
+    const worker = new WriteWorker(localFile, { script: pathToFileURL(script) });
+    const channel = database.db.insert(notificationChannels).values({
+      id: "c1",
+      name: "ops",
+      kind: "webhook",
+      enabled: true,
+      settings: {},
+      secrets: "s",
+      created_at: at,
+      updated_at: at,
+    });
+
+    await expect(worker.apply([channel])).rejects.toThrow("stopped before it committed");
+    expect(await channelCount(database)).toBe(0);
+
+    // The dead thread's lock went with it: the new thread commits at once.
+    await worker.apply([channel]);
+    expect(await channelCount(database)).toBe(1);
+    await worker.close();
+  });
+});

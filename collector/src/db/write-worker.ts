@@ -1,0 +1,195 @@
+import { Worker } from "node:worker_threads";
+import { LibsqlBatchError, LibsqlError } from "@libsql/client";
+import type { Database } from "./client.ts";
+import { plainStatement, type WriteStatement } from "./compiled-writes.ts";
+import { Pacer } from "./pacing.ts";
+
+/** A value as the SQLite binding takes it, and as it crosses postMessage unchanged. */
+export type BoundValue = string | number | bigint | null | Uint8Array;
+
+export interface WorkerStatement {
+  sql: string;
+  args: BoundValue[];
+}
+
+/** How an error crosses back from the thread: SQLite's code and message, and the statement at fault. */
+interface ThreadError {
+  message: string;
+  code?: unknown;
+  rawCode?: unknown;
+  statementIndex?: number;
+}
+
+type Answer = { id: number; ok: true } | { id: number; ok: false; error: ThreadError };
+
+interface Pending {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  exited: Promise<void>;
+}
+
+export interface WriteWorkerOptions {
+  /** Times each transaction for the database's query observers (Database.timeQuery). */
+  time?: Database["timeQuery"];
+  /** The thread's script: the real one unless a test stands in a failing one. */
+  script?: URL;
+}
+
+// Next to this file in the sources, next to server.js in the bundle (build.mjs copies it there).
+const THREAD_SCRIPT = new URL("./write-worker-thread.mjs", import.meta.url);
+
+/**
+ * Applies the ingest group commit's write transactions in a thread of their own, which owns a
+ * second connection to the database file. The libSQL binding is synchronous: a group of a
+ * thousand events is several thousand statements and an fsync, during which the main thread
+ * would serve nothing (no `/health`, no reads). Here the main thread only builds the statements
+ * and posts them; SQLite's write lock and the busy timeout order this connection with the main
+ * one and with other processes, as between any two connections.
+ *
+ * The thread starts with the first transaction, is unreferenced while idle (an open database does
+ * not keep the process alive), and ends when the database closes. If it dies, whatever it was
+ * applying is rejected (the transaction was not committed, or not known to be) and the next
+ * transaction starts a new one.
+ */
+export class WriteWorker {
+  #thread: Thread | undefined;
+  #nextId = 0;
+  #closed = false;
+
+  constructor(
+    private readonly file: { path: string; timeoutMs: number },
+    private readonly options: WriteWorkerOptions = {},
+  ) {}
+
+  /** Applies `items` in one transaction: resolves once committed, rejects with SQLite's error having written nothing. */
+  async apply(items: readonly WriteStatement[]): Promise<void> {
+    // Building the SQL of thousands of statements takes a while too: in slices, like planning.
+    const pacer = new Pacer();
+    const statements: WorkerStatement[] = [];
+    for (const item of items) {
+      await pacer.pause();
+      statements.push(workerStatement(item));
+    }
+    const post = () => this.#post(statements);
+    return this.options.time ? this.options.time("batch", statements.length, post) : post();
+  }
+
+  /**
+   * Ends the thread once it has answered what it was sent (the database is closing); resolves when
+   * it has ended. Later transactions are refused, as a closed client refuses them.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    const thread = this.#thread;
+    this.#thread = undefined;
+    if (!thread) return Promise.resolve();
+    thread.worker.postMessage({ close: true });
+    return thread.exited;
+  }
+
+  #post(statements: WorkerStatement[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new LibsqlError("The client is closed", "CLIENT_CLOSED"));
+    const thread = this.#thread ?? this.#start();
+    const id = ++this.#nextId;
+    return new Promise<void>((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject });
+      // Referenced while it owes an answer: the process must not exit before hearing it.
+      thread.worker.ref();
+      thread.worker.postMessage({ id, statements });
+    });
+  }
+
+  #start(): Thread {
+    const worker = new Worker(this.options.script ?? THREAD_SCRIPT, {
+      workerData: this.file,
+      name: "versioner-write-worker",
+    });
+    worker.unref();
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    const thread: Thread = { worker, pending: new Map(), exited };
+    worker.on("message", (answer: Answer) => {
+      const pending = thread.pending.get(answer.id);
+      thread.pending.delete(answer.id);
+      if (thread.pending.size === 0) worker.unref();
+      if (answer.ok) pending?.resolve();
+      else pending?.reject(sqliteError(answer.error));
+    });
+    worker.on("error", (error) => this.#lost(thread, error));
+    worker.on("exit", (code) => this.#lost(thread, new Error(`The write worker exited with code ${code}`)));
+    this.#thread = thread;
+    return thread;
+  }
+
+  #lost(thread: Thread, cause: unknown): void {
+    if (this.#thread === thread) this.#thread = undefined;
+    for (const pending of thread.pending.values()) {
+      pending.reject(new Error("The write worker stopped before it committed this transaction", { cause }));
+    }
+    thread.pending.clear();
+    void thread.worker.terminate();
+  }
+}
+
+const workers = new WeakMap<Database, WriteWorker>();
+
+/**
+ * The write worker of `database`, started with its first transaction and ended by its close();
+ * none (the caller keeps `db.batch`) for an in-memory database, which exists on one connection
+ * only, an embedded replica, whose writes go to its server, and a libSQL server.
+ */
+export function writeWorkerFor(database: Database): WriteWorker | undefined {
+  if (!database.localFile) return undefined;
+  let worker = workers.get(database);
+  if (!worker) {
+    worker = new WriteWorker(database.localFile, { time: database.timeQuery });
+    const created = worker;
+    database.onClose(() => void created.close());
+    workers.set(database, worker);
+  }
+  return worker;
+}
+
+/** The SQL and bound values `db.batch` would send for `item`, as the client converts them. */
+export function workerStatement(item: WriteStatement): WorkerStatement {
+  const { sql, args } = plainStatement(item);
+  return { sql, args: args.map(boundValue) };
+}
+
+/** @libsql/client's conversion of an argument (its default integer mode, "number"). */
+function boundValue(value: unknown): BoundValue {
+  if (value === null || typeof value === "string" || typeof value === "bigint") return value;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) {
+      throw new RangeError("Only finite numbers (not Infinity or NaN) can be passed as arguments");
+    }
+    return value;
+  }
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value instanceof Date) return value.valueOf();
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new TypeError(
+    `${value === undefined ? "undefined" : typeof value} cannot be passed as argument to the database`,
+  );
+}
+
+/**
+ * The error @libsql/client raises for the same failure: `code` the base SQLite code, `extendedCode`
+ * and the cause's `code` the extended one (SQLITE_CONSTRAINT_UNIQUE, which isUniqueViolation looks
+ * for), a LibsqlBatchError naming the statement at fault.
+ */
+function sqliteError(error: ThreadError): Error {
+  const extended = typeof error.code === "string" ? error.code : undefined;
+  const rawCode = typeof error.rawCode === "number" ? error.rawCode : undefined;
+  const base = extended?.match(/^SQLITE_[A-Z]+/)?.[0];
+  if (!extended || !base) return new Error(error.message);
+  const cause = Object.assign(new Error(error.message), { name: "SqliteError", code: extended, rawCode });
+  return error.statementIndex === undefined
+    ? new LibsqlError(error.message, base, extended, rawCode, cause)
+    : new LibsqlBatchError(error.message, error.statementIndex, base, extended, rawCode, cause);
+}

@@ -6,6 +6,7 @@ import {
 } from "@versioner/schema";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
+import type { ConfigReader } from "../db/config-generation.ts";
 import type {
   builds,
   currentState,
@@ -160,6 +161,16 @@ export interface DomainEvent extends EventScope {
 export interface EventTransaction {
   db: Db;
   add(statement: BatchItem<"sqlite">): void;
+  /**
+   * The configuration (channels, rules, locks) as this transaction reads it: ingest's unit of work
+   * reads the configuration generation once per group commit. Without it, each use reads it.
+   */
+  config?: ConfigReader;
+  /**
+   * True when this transaction itself inserts the version: nothing stored can refer to it yet
+   * (its id is new), so reads by it (releases, requests, earlier deployments) can be skipped.
+   */
+  createsVersion?(versionId: string): boolean;
   /**
    * The product × environment cell (current version) as this transaction has planned it so far;
    * ingest's unit of work has it. Without it, subscribers read the stored cell.

@@ -61,7 +61,7 @@ export function planVersionInsert(
     updated_at: now,
   };
   unit.add(unit.db.insert(versions).values(row));
-  unit.rememberVersion(row);
+  unit.rememberCreatedVersion(row);
   return row;
 }
 

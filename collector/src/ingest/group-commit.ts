@@ -1,4 +1,5 @@
 import type { Database } from "../db/client.ts";
+import { configCache } from "../db/config-generation.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
 import { DomainError } from "../errors.ts";
 import { UnitOfWork } from "./unit-of-work.ts";
@@ -63,7 +64,7 @@ export class GroupCommitter {
 
   async #commit(group: Task[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const unit = new UnitOfWork(this.database.db);
+      const unit = new UnitOfWork(this.database.db, configCache(this.database).forGroup());
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       let poisoned: unknown;
       for (const task of group) {

@@ -51,9 +51,10 @@ describe("statements per event", () => {
       version: "1.0",
       status: "completed",
     });
-    // Reads: the token, the product, the version, the build by run (repeat check), the product's
-    // buttons, the configuration generation (channels); then one batch of 3 writes.
-    expect(counted).toEqual({ statements: 9, calls: { execute: 6, batch: 1 } });
+    // Reads: the token, the product, the version, the product's buttons, the configuration
+    // generation (channels); then one batch of 3 writes. A version this event creates has no
+    // stored build to advance: no read for it.
+    expect(counted).toEqual({ statements: 8, calls: { execute: 5, batch: 1 } });
   });
 
   it("a completed deployment of a new version to an existing environment", async () => {
@@ -64,10 +65,10 @@ describe("statements per event", () => {
       status: "completed",
     });
     // Reads: the token, the product, the version, the environment, the natural-key repeat, the
-    // configuration generation for rules and for locks (preflight), the cell, the deployment by
-    // run, the version's earlier completion there (rollbacks), the configuration generation for
-    // channels, the open releases, the open deployment requests; then one batch of 5 writes.
-    expect(counted).toEqual({ statements: 18, calls: { execute: 13, batch: 1 } });
+    // configuration generation (once for rules, locks and channels), the cell, the open releases
+    // of the version it replaces; then one batch of 5 writes. A version this event creates has no
+    // stored deployment, earlier completion, release or deployment request: no read for them.
+    expect(counted).toEqual({ statements: 13, calls: { execute: 8, batch: 1 } });
   });
 
   it("a started then a completed deployment of one run", async () => {
@@ -79,9 +80,30 @@ describe("statements per event", () => {
     };
     const started = await count("/deployment-events/", { ...event, status: "started" });
     const completed = await count("/deployment-events/", { ...event, status: "completed" });
+    // The completion reads the stored run, the open deployment without invoke_id it ends, the
+    // version's earlier completion, its releases and its deployment requests: the version is stored.
     expect({ started, completed }).toEqual({
-      started: { statements: 15, calls: { execute: 11, batch: 1 } },
+      started: { statements: 11, calls: { execute: 7, batch: 1 } },
       completed: { statements: 16, calls: { execute: 12, batch: 1 } },
     });
+  });
+
+  it("a batch of completed deployments of new versions", async () => {
+    const events = Array.from({ length: 20 }, (_, i) => ({
+      kind: "deployment",
+      event: {
+        product_name: product,
+        version: `2.${i}`,
+        environment_name: i % 2 === 0 ? "production" : "staging",
+        status: "completed",
+        invoke_id: unique("run"),
+      },
+    }));
+    const counted = await count("/events/batch", { events });
+    // Once per batch: the token, the product, each environment (staging is new here, so also the
+    // highest sort order), the configuration generation, production's cell and latest event (repeat
+    // rule), the releases of the version production ran before. Once per event: the version (new,
+    // so nothing stored refers to it); then one batch: the new environment and 5 writes per event.
+    expect(counted).toEqual({ statements: 131, calls: { execute: 30, batch: 1 } });
   });
 });

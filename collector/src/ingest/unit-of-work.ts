@@ -2,6 +2,7 @@ import { isFinished } from "@versioner/schema";
 import { desc } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
+import type { ConfigReader } from "../db/config-generation.ts";
 import {
   type builds,
   type currentState,
@@ -33,6 +34,8 @@ export class UnitOfWork {
   readonly statements: Statement[] = [];
   readonly #products = new Map<string, ProductRow>();
   readonly #versions = new Map<string, VersionRow>();
+  /** Versions this unit inserts: their ids are new, so no stored row refers to them. */
+  readonly #createdVersions = new Set<string>();
   readonly #environments = new Map<string, EnvironmentRow>();
   readonly #openDeployments = new Map<string, DeploymentRow | null>();
   readonly #builds = new Map<string, BuildRow | null>();
@@ -44,7 +47,11 @@ export class UnitOfWork {
 
   readonly #reads: PreparedReads;
 
-  constructor(readonly db: Db) {
+  /** `config`: the group's view of the configuration cache (group-commit.ts), when there is one. */
+  constructor(
+    readonly db: Db,
+    readonly config?: ConfigReader,
+  ) {
     this.#reads = preparedReads(db);
   }
 
@@ -75,6 +82,16 @@ export class UnitOfWork {
 
   rememberVersion(row: VersionRow): void {
     this.#versions.set(`${row.product_id}\u0000${row.version}`, row);
+  }
+
+  /** A version this unit inserts (catalog-planner.ts). */
+  rememberCreatedVersion(row: VersionRow): void {
+    this.#createdVersions.add(row.id);
+    this.rememberVersion(row);
+  }
+
+  createsVersion(versionId: string): boolean {
+    return this.#createdVersions.has(versionId);
   }
 
   async environmentByName(name: string): Promise<EnvironmentRow | undefined> {
@@ -119,8 +136,10 @@ export class UnitOfWork {
       return row;
     }
     const ids = { product_id: productId, environment_id: environmentId, version_id: versionId };
-    const [row] =
-      invokeId === undefined
+    // A version this unit inserts has no stored deployment: only the ones planned here, found above.
+    const [row] = this.createsVersion(versionId)
+      ? []
+      : invokeId === undefined
         ? await this.#reads.openDeploymentWithoutInvoke.all(ids)
         : await this.#reads.deploymentByInvoke.all({ ...ids, invoke_id: invokeId });
     this.#openDeployments.set(key, row ?? null);
@@ -140,8 +159,10 @@ export class UnitOfWork {
       if (!row || (invokeId === undefined && isFinished(row.status))) return undefined;
       return row;
     }
-    const [row] =
-      invokeId === undefined
+    // Likewise, a version this unit inserts has no stored build.
+    const [row] = this.createsVersion(versionId)
+      ? []
+      : invokeId === undefined
         ? await this.#reads.openBuildWithoutInvoke.all({ version_id: versionId })
         : await this.#reads.buildByInvoke.all({ version_id: versionId, invoke_id: invokeId });
     this.#builds.set(key, row ?? null);

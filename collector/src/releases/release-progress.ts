@@ -234,14 +234,15 @@ async function releasesByMember(
   state: Planned,
   versionIds: string[],
 ): Promise<Array<{ version_id: string; release: ReleaseRow }>> {
-  // The one query every deployment pays: indexed by version, usually empty.
+  // A version this transaction creates is in no release yet (members are stored versions).
+  const stored = versionIds.filter((id) => !tx.createsVersion?.(id));
+  if (stored.length === 0) return [];
+  // The one query a deployment of a stored version pays: indexed by version, usually empty.
   const rows = await tx.db
     .select({ version_id: releaseVersions.version_id, release: releases })
     .from(releaseVersions)
     .innerJoin(releases, eq(releases.id, releaseVersions.release_id))
-    .where(
-      and(inArray(releaseVersions.version_id, versionIds), inArray(releases.status, [...MOVABLE_STATUSES])),
-    );
+    .where(and(inArray(releaseVersions.version_id, stored), inArray(releases.status, [...MOVABLE_STATUSES])));
   return rows.map((row) => ({ ...row, release: state.releases.get(row.release.id) ?? row.release }));
 }
 

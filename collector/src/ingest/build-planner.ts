@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { type BuildEvent, type BuildEventResponse, movesForward, type Status } from "@versioner/schema";
 import { sql } from "drizzle-orm";
 import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import { builds } from "../db/schema/index.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
+import { uuidv7 } from "../uuidv7.ts";
 import {
   advancedFields,
   latestRecordId,
@@ -87,7 +87,7 @@ async function planBuild(
     unit.rememberBuild(closed);
   }
   const row: BuildRow = {
-    id: randomUUID(),
+    id: uuidv7(),
     version_id: version.id,
     ...startedFields(event, now),
     build_number: event.build_number ?? null,

@@ -97,4 +97,35 @@ describe("the configuration as one group commit reads it", () => {
       other.database.close();
     }
   });
+
+  it("moves a release whose member was added on another collector with the next event", async () => {
+    const other = await createTestApp({ DATABASE_URL: t.database.url });
+    try {
+      const [product, live] = [unique("member"), unique("member-live")];
+      const deploy = (version: string) =>
+        t.call("POST", "/deployment-events/", {
+          product_name: product,
+          version,
+          environment_name: live,
+          status: "completed",
+        });
+      for (const version of ["1", "2"])
+        await t.call("POST", "/build-events/", { product_name: product, version, status: "completed" });
+      // A stored version: this collector learns that no movable release has a member.
+      expect((await deploy("1")).status).toBe(200);
+      const release = await other.call("POST", "/releases", {
+        name: unique("rel"),
+        target_environments: [live],
+      });
+      const added = await other.call("POST", `/releases/${release.body.id}/versions`, {
+        product_name: product,
+        version: "2",
+      });
+      expect(added.status, JSON.stringify(added.body)).toBe(201);
+      expect((await deploy("2")).status).toBe(200);
+      expect((await t.call("GET", `/releases/${release.body.id}`)).body.status).toBe("completed");
+    } finally {
+      other.database.close();
+    }
+  });
 });

@@ -65,10 +65,10 @@ describe("statements per event", () => {
       status: "completed",
     });
     // Reads: the token, the product, the version, the environment, the natural-key repeat, the
-    // configuration generation (once for rules, locks and channels), the cell, the open releases
-    // of the version it replaces; then one batch of 5 writes. A version this event creates has no
+    // configuration generation (once for rules, locks and channels, and for "no movable release
+    // has a member"), the cell; then one batch of 5 writes. A version this event creates has no
     // stored deployment, earlier completion, release or deployment request: no read for them.
-    expect(counted).toEqual({ statements: 13, calls: { execute: 8, batch: 1 } });
+    expect(counted).toEqual({ statements: 12, calls: { execute: 7, batch: 1 } });
   });
 
   it("a started then a completed deployment of one run", async () => {
@@ -81,10 +81,10 @@ describe("statements per event", () => {
     const started = await count("/deployment-events/", { ...event, status: "started" });
     const completed = await count("/deployment-events/", { ...event, status: "completed" });
     // The completion reads the stored run, the open deployment without invoke_id it ends, the
-    // version's earlier completion, its releases and its deployment requests: the version is stored.
+    // version's earlier completion and its deployment requests: the version is stored.
     expect({ started, completed }).toEqual({
       started: { statements: 11, calls: { execute: 7, batch: 1 } },
-      completed: { statements: 16, calls: { execute: 12, batch: 1 } },
+      completed: { statements: 15, calls: { execute: 11, batch: 1 } },
     });
   });
 
@@ -102,8 +102,8 @@ describe("statements per event", () => {
     const counted = await count("/events/batch", { events });
     // Once per batch: the token, the product, each environment (staging is new here, so also the
     // highest sort order), the configuration generation, production's cell and latest event (repeat
-    // rule), the releases of the version production ran before. Once per event: the version (new,
-    // so nothing stored refers to it); then one batch: the new environment and 5 writes per event.
-    expect(counted).toEqual({ statements: 131, calls: { execute: 30, batch: 1 } });
+    // rule). Once per event: the version (new, so nothing stored refers to it); then one batch: the
+    // new environment and 5 writes per event.
+    expect(counted).toEqual({ statements: 130, calls: { execute: 29, batch: 1 } });
   });
 });

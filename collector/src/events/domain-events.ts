@@ -162,8 +162,9 @@ export interface EventTransaction {
   db: Db;
   add(statement: BatchItem<"sqlite">): void;
   /**
-   * The configuration (channels, rules, locks) as this transaction reads it: ingest's unit of work
-   * reads the configuration generation once per group commit. Without it, each use reads it.
+   * The configuration (channels, rules, locks, release members) as this transaction reads it:
+   * ingest's unit of work reads the configuration generation once per group commit. Without it,
+   * each use reads it.
    */
   config?: ConfigReader;
   /**

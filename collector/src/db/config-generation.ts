@@ -20,22 +20,68 @@ export function bumpConfigGeneration(db: Db) {
     });
 }
 
+/** Where a piece of configuration is read: the cache itself, or one group commit's view of it. */
+export interface ConfigReader {
+  get<T>(load: Loader<T>): Promise<T>;
+}
+
 /**
  * In-memory copies of configuration tables, kept while the configuration generation in the
  * database is unchanged: each use costs one indexed read of one row (shared by the callers that
  * ask while it is in flight) instead of reading the tables, and every collector on the database
- * sees a change made by another for its very next event.
+ * sees a change made by another for its very next event. Ingest reads through `forGroup()`: one
+ * generation read per group commit, so a change another collector commits while a group is being
+ * planned is seen by the next group (whose requests all arrived after the change was acknowledged,
+ * or raced it).
  */
-export class ConfigCache {
+export class ConfigCache implements ConfigReader {
   #generationRead: Promise<string> | undefined;
+  /** Bumped by `invalidate()`: a group's view holding a read from before it reads again. */
+  #epoch = 0;
   readonly #copies = new Map<Loader<unknown>, { generation: string; value: Promise<unknown> }>();
 
   constructor(private readonly database: Database) {}
 
   /** What `load` read, read again when the configuration changed since: one copy per loader. */
-  async get<T>(load: Loader<T>): Promise<T> {
+  get<T>(load: Loader<T>): Promise<T> {
+    return this.#copy(load, this.#generation());
+  }
+
+  /**
+   * The view of one group commit: the generation is read at its first use and that read answers
+   * every later use in the group (rules, locks and channels of every event), unless this process
+   * changes the configuration meanwhile (`invalidate()`). One view per group: it never expires.
+   */
+  forGroup(): ConfigReader {
+    let held: { epoch: number; generation: Promise<string> } | undefined;
+    return {
+      get: <T>(load: Loader<T>) => {
+        if (!held || held.epoch !== this.#epoch) {
+          const hold = { epoch: this.#epoch, generation: this.#generation() };
+          // A failed read is not kept: the next use in the group reads again.
+          hold.generation.catch(() => {
+            if (held === hold) held = undefined;
+          });
+          held = hold;
+        }
+        return this.#copy(load, held.generation);
+      },
+    };
+  }
+
+  /**
+   * Called after a change this process committed: a generation read already in flight or held by
+   * a group may have started before the commit, so neither it nor the copies are trusted any more.
+   */
+  invalidate(): void {
+    this.#copies.clear();
+    this.#generationRead = undefined;
+    this.#epoch++;
+  }
+
+  async #copy<T>(load: Loader<T>, generationRead: Promise<string>): Promise<T> {
     // Read before the tables: a change committed in between makes the next use load again.
-    const generation = await this.#generation();
+    const generation = await generationRead;
     const copy = this.#copies.get(load);
     if (copy && copy.generation === generation) return copy.value as Promise<T>;
     const value = load(this.database);
@@ -44,15 +90,6 @@ export class ConfigCache {
       if (this.#copies.get(load)?.value === value) this.#copies.delete(load);
     });
     return value;
-  }
-
-  /**
-   * Called after a change this process committed: a generation read already in flight may have
-   * started before the commit, so neither it nor the copies are trusted any more.
-   */
-  invalidate(): void {
-    this.#copies.clear();
-    this.#generationRead = undefined;
   }
 
   #generation(): Promise<string> {

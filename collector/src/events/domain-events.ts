@@ -7,6 +7,7 @@ import {
 import type { SQLWrapper } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
+import type { ConfigReader } from "../db/config-generation.ts";
 import type {
   builds,
   currentState,
@@ -162,10 +163,16 @@ export interface EventTransaction {
   db: Db;
   add(statement: BatchItem<"sqlite"> & SQLWrapper): void;
   /**
-   * True when this transaction inserts the row with this id (ingest's unit of work knows): nothing
-   * stored refers to it yet, so a subscriber need not read what refers to it.
+   * The configuration (channels, rules, locks, release members) as this transaction reads it:
+   * ingest's unit of work reads the configuration generation once per group commit. Without it,
+   * each use reads it.
    */
-  inserted?(id: string): boolean;
+  config?: ConfigReader;
+  /**
+   * True when this transaction itself inserts the version: nothing stored can refer to it yet
+   * (its id is new), so reads by it (releases, requests, earlier deployments) can be skipped.
+   */
+  createsVersion?(versionId: string): boolean;
   /**
    * The product × environment cell (current version) as this transaction has planned it so far;
    * ingest's unit of work has it. Without it, subscribers read the stored cell.

@@ -30,6 +30,8 @@ export async function completeMatchingRequests(
     done = new Set();
     completedInTransaction.set(tx, done);
   }
+  // A version this transaction creates has no request yet (requests name a stored version).
+  if (tx.createsVersion?.(deployment.version_id)) return [];
   // Served by deployment_requests_subject_idx; almost always empty.
   const rows = await tx.db
     .select()

@@ -1,6 +1,7 @@
 import { ERROR_CODES, isInProgress, SUCCEEDED_STATUS } from "@versioner/schema";
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import type { ConfigReader } from "../db/config-generation.ts";
 import { deploymentRequestStatus, versionApprovalStatus } from "./approval-checks.ts";
 import { type LockEntry, lockFor } from "./locks-service.ts";
 import type { ActiveRule } from "./rules-service.ts";
@@ -30,6 +31,8 @@ export interface LatestAttempt {
  */
 export interface PreflightReads {
   database: Database;
+  /** The configuration (rules, locks) as ingest's group commit reads it; without it, the cache itself. */
+  config?: ConfigReader;
   environmentId(name: string): Promise<string | undefined>;
   latestAttempt(productId: string, environmentId: string): Promise<LatestAttempt | undefined>;
 }
@@ -97,7 +100,7 @@ export async function activeLock(context: EvaluationContext): Promise<LockEntry 
   const { subject, reads, now } = context;
   // Stryker disable next-line ConditionalExpression: lockFor finds no lock for an unset environment id; the guard only narrows the type
   if (!subject.environmentId) return undefined;
-  return lockFor(reads.database, subject.environmentId, subject.productId, now);
+  return lockFor(reads.database, subject.environmentId, subject.productId, now, reads.config);
 }
 
 // Windows of a schedule by the local day they start on, so evaluating twenty rules on every

@@ -5,7 +5,7 @@ import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { findEnvironment } from "../catalog/environments-service.ts";
 import { findProduct } from "../catalog/products-service.ts";
 import type { Database } from "../db/client.ts";
-import { bumpConfigGeneration, configCache } from "../db/config-generation.ts";
+import { bumpConfigGeneration, type ConfigReader, configCache } from "../db/config-generation.ts";
 import { environmentLocks, environments, products } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Lock } from "./rules-schema.ts";
@@ -65,10 +65,13 @@ async function loadLocks(database: Database): Promise<LockEntry[]> {
 
 /**
  * Every stored lock, expired ones included (the caller compares with its clock), kept in memory
- * like the rules while the configuration generation is unchanged.
+ * like the rules while the configuration generation is unchanged (`config`: a group commit's view).
  */
-export function storedLocks(database: Database): Promise<LockEntry[]> {
-  return configCache(database).get(loadLocks);
+export function storedLocks(
+  database: Database,
+  config: ConfigReader = configCache(database),
+): Promise<LockEntry[]> {
+  return config.get(loadLocks);
 }
 
 /** The active lock that stops `productId` in `environmentId`: a product's own lock before the environment's. */
@@ -77,8 +80,9 @@ export async function lockFor(
   environmentId: string,
   productId: string | undefined,
   now: Date,
+  config?: ConfigReader,
 ): Promise<LockEntry | undefined> {
-  const locks = (await storedLocks(database)).filter(
+  const locks = (await storedLocks(database, config)).filter(
     (lock) => lock.environment_id === environmentId && isActive(lock, now),
   );
   return (

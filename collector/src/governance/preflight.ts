@@ -70,7 +70,7 @@ export async function runPreflight(
   reads: PreflightReads,
   now: Date,
 ): Promise<PreflightOutcome> {
-  const rules = (await activeRules(reads.database)).filter((rule) => inScope(rule, subject));
+  const rules = (await activeRules(reads.database, reads.config)).filter((rule) => inScope(rule, subject));
   const context: EvaluationContext = { subject, reads, now };
   const evaluated: RuleEvaluation[] = [];
   let block: Violation | null = null;

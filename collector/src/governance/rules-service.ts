@@ -4,7 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
-import { bumpConfigGeneration, configCache } from "../db/config-generation.ts";
+import { bumpConfigGeneration, type ConfigReader, configCache } from "../db/config-generation.ts";
 import { deploymentRules } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
@@ -60,9 +60,12 @@ function invalidate(database: Database): void {
   configCache(database).invalidate();
 }
 
-/** Rules that take part in preflight (not disabled), ordered by name. */
-export function activeRules(database: Database): Promise<ActiveRule[]> {
-  return configCache(database).get(loadActiveRules);
+/** Rules that take part in preflight (not disabled), ordered by name; `config`: a group commit's view. */
+export function activeRules(
+  database: Database,
+  config: ConfigReader = configCache(database),
+): Promise<ActiveRule[]> {
+  return config.get(loadActiveRules);
 }
 
 async function loadActiveRules(database: Database): Promise<ActiveRule[]> {

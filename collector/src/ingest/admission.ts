@@ -144,6 +144,7 @@ export async function admit(
 function unitReads(database: Database, unit: UnitOfWork): PreflightReads {
   return {
     database,
+    config: unit.config,
     environmentId: async (name) => (await unit.environmentByName(name))?.id,
     async latestAttempt(productId, environmentId) {
       const state = await unit.state(productId, environmentId);

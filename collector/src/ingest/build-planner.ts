@@ -1,8 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { type BuildEvent, type BuildEventResponse, movesForward, type Status } from "@versioner/schema";
 import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import { builds } from "../db/schema/index.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
+import { uuidv7 } from "../uuidv7.ts";
 import {
   advancedFields,
   latestRecordId,
@@ -86,7 +86,7 @@ async function planBuild(
     unit.rememberBuild(closed);
   }
   const row: BuildRow = {
-    id: randomUUID(),
+    id: uuidv7(),
     version_id: version.id,
     ...startedFields(event, now),
     build_number: event.build_number ?? null,

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   type BuildEvent,
   type DeploymentEvent,
@@ -8,6 +7,7 @@ import {
   type Status,
 } from "@versioner/schema";
 import { environments, products, versions } from "../db/schema/index.ts";
+import { uuidv7 } from "../uuidv7.ts";
 import { completedAt, startedAt } from "./lifecycle.ts";
 import type { EnvironmentRow, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
 
@@ -16,7 +16,7 @@ import type { EnvironmentRow, ProductRow, UnitOfWork, VersionRow } from "./unit-
 
 export function planProduct(unit: UnitOfWork, name: string, now: string): ProductRow {
   const row: ProductRow = {
-    id: randomUUID(),
+    id: uuidv7(),
     name,
     description: null,
     extra_metadata: {},
@@ -37,7 +37,7 @@ export function planVersionInsert(
 ): VersionRow {
   const build = kind === "build" ? (event as BuildEvent) : undefined;
   const row: VersionRow = {
-    id: randomUUID(),
+    id: uuidv7(),
     product_id: product.id,
     version: event.version,
     scm_sha: event.scm_sha ?? null,
@@ -108,7 +108,7 @@ export function planVersionUpdate(
 
 export async function planEnvironment(unit: UnitOfWork, name: string, now: string): Promise<EnvironmentRow> {
   const row: EnvironmentRow = {
-    id: randomUUID(),
+    id: uuidv7(),
     name,
     type: inferEnvironmentType(name),
     description: null,

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   type DeploymentEvent,
   type DeploymentEventResponse,
@@ -10,6 +9,7 @@ import {
 import { sql } from "drizzle-orm";
 import { deployments } from "../db/schema/index.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
+import { uuidv7 } from "../uuidv7.ts";
 import type { PreflightVerdict } from "./admission.ts";
 import { planEnvironment } from "./catalog-planner.ts";
 import {
@@ -171,7 +171,7 @@ function startDeployment(
   now: string,
 ): DeploymentRow {
   const row: DeploymentRow = {
-    id: randomUUID(),
+    id: uuidv7(),
     product_id: target.product.id,
     version_id: target.version.id,
     environment_id: target.environment.id,

@@ -1,5 +1,6 @@
 import type { Database } from "../db/client.ts";
 import { plainStatement } from "../db/compiled-writes.ts";
+import { configCache } from "../db/config-generation.ts";
 import { Pacer, SLICE_MS } from "../db/pacing.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
 import { type WriteWorker, writeWorkerFor } from "../db/write-worker.ts";
@@ -74,7 +75,11 @@ export class GroupCommitter {
 
   async #commit(group: Task[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const unit = new UnitOfWork(this.database.db, new Pacer(this.sliceMs));
+      const unit = new UnitOfWork(
+        this.database.db,
+        configCache(this.database).forGroup(),
+        new Pacer(this.sliceMs),
+      );
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       let poisoned: unknown;
       for (const task of group) {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   type BatchResponse,
   type BuildEvent,
@@ -17,6 +16,7 @@ import { events } from "../db/schema/index.ts";
 import { DomainError } from "../errors.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
 import type { CollectorMetrics, IngestOutcome } from "../metrics/collector-metrics.ts";
+import { uuidv7 } from "../uuidv7.ts";
 import { parseOrThrow, toErrorBody } from "../validation.ts";
 import { admit, assertSameSha, assertStorable } from "./admission.ts";
 import { planBuildEvent } from "./build-planner.ts";
@@ -242,7 +242,7 @@ async function recordOne(
   const version = existingVersion
     ? planVersionUpdate(unit, existingVersion, event, kind, now)
     : planVersionInsert(unit, product, event, kind, now);
-  const eventId = randomUUID();
+  const eventId = uuidv7();
   const shared = { unit, bus: deps.bus, product, version, eventId, now, latestEvent };
   const planned =
     input.kind === "build"

@@ -52,7 +52,8 @@ describe("statements per event", () => {
       status: "completed",
     });
     // Reads: the token, the product, the version, the product's buttons, the configuration
-    // generation (channels); then one batch of 3 writes. (The new version has no builds to read.)
+    // generation (channels); then one batch of 3 writes. A version this event creates has no
+    // stored build to advance: no read for it.
     expect(counted).toEqual({ statements: 8, calls: { execute: 5, batch: 1 } });
   });
 
@@ -64,11 +65,10 @@ describe("statements per event", () => {
       status: "completed",
     });
     // Reads: the token, the product, the version, the environment, the natural-key repeat, the
-    // configuration generation for rules and for locks (preflight), the cell, the configuration
-    // generation for channels, the open releases, the open deployment requests; then one batch of
-    // 5 writes. (A new version has no deployment to advance and no earlier completion that would
-    // make this one a rollback: neither is read.)
-    expect(counted).toEqual({ statements: 16, calls: { execute: 11, batch: 1 } });
+    // configuration generation (once for rules, locks and channels, and for "no movable release
+    // has a member"), the cell; then one batch of 5 writes. A version this event creates has no
+    // stored deployment, earlier completion, release or deployment request: no read for them.
+    expect(counted).toEqual({ statements: 12, calls: { execute: 7, batch: 1 } });
   });
 
   it("a started then a completed deployment of one run", async () => {
@@ -80,9 +80,31 @@ describe("statements per event", () => {
     };
     const started = await count("/deployment-events/", { ...event, status: "started" });
     const completed = await count("/deployment-events/", { ...event, status: "completed" });
+    // The completion reads the stored run, the open deployment without invoke_id it ends, the
+    // version's earlier completion and its deployment requests: the version is stored.
     expect({ started, completed }).toEqual({
-      started: { statements: 14, calls: { execute: 10, batch: 1 } },
-      completed: { statements: 16, calls: { execute: 12, batch: 1 } },
+      started: { statements: 11, calls: { execute: 7, batch: 1 } },
+      completed: { statements: 15, calls: { execute: 11, batch: 1 } },
     });
+  });
+
+  it("a batch of completed deployments of new versions", async () => {
+    const events = Array.from({ length: 20 }, (_, i) => ({
+      kind: "deployment",
+      event: {
+        product_name: product,
+        version: `2.${i}`,
+        environment_name: i % 2 === 0 ? "production" : "staging",
+        status: "completed",
+        invoke_id: unique("run"),
+      },
+    }));
+    const counted = await count("/events/batch", { events });
+    // Once per batch, whatever its size: the token; the products, versions and environments it
+    // names (three set-based reads); the highest sort order (staging is new here); the
+    // configuration generation; production's cell and latest event (repeat rule). Nothing per
+    // event: its version is new, so nothing stored refers to it. Then one batch: the new
+    // environment and 5 writes per event.
+    expect(counted).toEqual({ statements: 109, calls: { execute: 8, batch: 1 } });
   });
 });

@@ -137,7 +137,7 @@ describe("a batch reads its own planned rows", () => {
 describe("a long plan and the event loop", () => {
   /** The order in which three planned events and a callback queued after the first one ran. */
   async function order(planningSliceMs: number): Promise<string[]> {
-    const unit = new UnitOfWork(t.database.db, new Pacer(planningSliceMs));
+    const unit = new UnitOfWork(t.database.db, undefined, new Pacer(planningSliceMs));
     const seen: string[] = [];
     const plan = (async () => {
       for (let i = 0; i < 3; i++) {

@@ -3,6 +3,7 @@ import { and, type Column, desc, inArray } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client.ts";
 import { insertStatement, updateByIdStatement, type WriteStatement } from "../db/compiled-writes.ts";
+import type { ConfigReader } from "../db/config-generation.ts";
 import { Pacer } from "../db/pacing.ts";
 import {
   type builds,
@@ -54,9 +55,13 @@ export class UnitOfWork {
 
   readonly #reads: PreparedReads;
 
-  /** `pacer`: how long planning may hold the event loop before `breathe` lets it turn. */
+  /**
+   * `config`: the group's view of the configuration cache (group-commit.ts), when there is one;
+   * `pacer`: how long planning may hold the event loop before `breathe` lets it turn.
+   */
   constructor(
     readonly db: Db,
+    readonly config?: ConfigReader,
     private readonly pacer = new Pacer(),
   ) {
     this.#reads = preparedReads(db);
@@ -84,9 +89,9 @@ export class UnitOfWork {
     if (typeof id === "string") this.#minted.add(id);
   }
 
-  /** True when the row with this id is one this unit inserts: no stored row can refer to it. */
-  inserted(id: string): boolean {
-    return this.#minted.has(id);
+  /** True when this unit inserts the version: no stored row refers to it (EventTransaction). */
+  createsVersion(versionId: string): boolean {
+    return this.#minted.has(versionId);
   }
 
   #anyMinted(...ids: string[]): boolean {

@@ -34,17 +34,17 @@ beforeAll(async () => {
   product = unique("ties");
   await deploy("0", "completed", "2026-04-01T09:00:00.000Z");
   // One tie a day (a failed and a completed deployment at 11:00), then a good one at 12:00. Ids are
-  // random: go on until both orders of ids occurred, so both readings are checked.
-  for (
-    let day = 1;
-    day <= 28 && !(ties.some((x) => x.failedFirst) && ties.some((x) => !x.failedFirst));
-    day++
-  ) {
+  // time-ordered (UUIDv7): the one sent first has the smaller id, so which is sent first alternates
+  // by day, and both readings are checked.
+  for (let day = 1; day <= 4; day++) {
     const date = `2026-04-${String(day + 1).padStart(2, "0")}`;
-    const failed = await deploy(`${day}.f`, "failed", `${date}T11:00:00.000Z`);
-    const completed = await deploy(`${day}.c`, "completed", `${date}T11:00:00.000Z`);
+    const [first, second] = day % 2 === 1 ? ["failed", "completed"] : ["completed", "failed"];
+    const ids = {
+      [first]: await deploy(`${day}.${first}`, first, `${date}T11:00:00.000Z`),
+      [second]: await deploy(`${day}.${second}`, second, `${date}T11:00:00.000Z`),
+    };
     await deploy(`${day}.g`, "completed", `${date}T12:00:00.000Z`);
-    ties.push({ day: date, failedFirst: failed < completed });
+    ties.push({ day: date, failedFirst: (ids.failed ?? "") < (ids.completed ?? "") });
   }
 });
 afterAll(() => t.close());

@@ -40,8 +40,8 @@ export function completedBeforeQuery(
 async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, planned: Set<string>) {
   if (planned.has(cellVersionKey(deployment.product_id, deployment.environment_id, deployment.version_id)))
     return true;
-  // A version this transaction creates has no earlier deployment anywhere.
-  if (tx.inserted?.(deployment.version_id)) return false;
+  // A version this transaction creates has no stored deployment: only the planned ones count.
+  if (tx.createsVersion?.(deployment.version_id)) return false;
   const [row] = await tx.db.all<{ id: string }>(completedBeforeQuery(deployment));
   return row !== undefined;
 }

@@ -1,6 +1,6 @@
 import { asc } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { configCache } from "../db/config-generation.ts";
+import { type ConfigReader, configCache } from "../db/config-generation.ts";
 import { notificationChannels, notificationSubscriptions } from "../db/schema/index.ts";
 
 export type ChannelRow = typeof notificationChannels.$inferSelect;
@@ -25,9 +25,12 @@ export class NotificationHub {
 
   constructor(private readonly database: Database) {}
 
-  /** Enabled channels with their subscriptions, as of the latest configuration change on the database. */
-  routes(): Promise<ChannelRoute[]> {
-    return configCache(this.database).get(loadRoutes);
+  /**
+   * Enabled channels with their subscriptions, as of the latest configuration change on the
+   * database; `config` is a group commit's view of the cache, when the caller has one.
+   */
+  routes(config: ConfigReader = configCache(this.database)): Promise<ChannelRoute[]> {
+    return config.get(loadRoutes);
   }
 
   /** Called by every channel change in this process. */

@@ -24,7 +24,7 @@ export function createOutboxWriter(deps: OutboxWriterDeps): DomainEventHandler {
   const hub = hubFor(deps.database);
   return async (event, tx) => {
     if (!isNotifiable(event.type) || !changedTheRecord(event)) return;
-    const routes = await hub.routes();
+    const routes = await hub.routes(tx.config);
     const matching = routes.filter((route) =>
       route.subscriptions.some((subscription) => subscriptionMatches(subscription, event)),
     );

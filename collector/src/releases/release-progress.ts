@@ -10,7 +10,7 @@ import {
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { compareEnvironments } from "../catalog/environments-service.ts";
 import type { CatalogDeps } from "../catalog/products-service.ts";
-import type { Db } from "../db/client.ts";
+import type { Database, Db } from "../db/client.ts";
 import { currentState, deployments, environments, releases, releaseVersions } from "../db/schema/index.ts";
 import {
   type BusEvent,
@@ -226,6 +226,20 @@ interface DeploymentStep {
 }
 
 /**
+ * Whether any movable release has a member at all: kept with the configuration (adding a member
+ * bumps the configuration generation; nothing else makes a release gain one or become movable).
+ */
+async function anyMovableMember({ db }: Database): Promise<boolean> {
+  const [row] = await db
+    .select({ release_id: releaseVersions.release_id })
+    .from(releaseVersions)
+    .innerJoin(releases, eq(releases.id, releaseVersions.release_id))
+    .where(inArray(releases.status, [...MOVABLE_STATUSES]))
+    .limit(1);
+  return row !== undefined;
+}
+
+/**
  * The movable releases having any of `versionIds` as a member, as this transaction sees them (a
  * release changed by an earlier event of a batch has its planned status).
  */
@@ -234,14 +248,17 @@ async function releasesByMember(
   state: Planned,
   versionIds: string[],
 ): Promise<Array<{ version_id: string; release: ReleaseRow }>> {
-  // The one query every deployment pays: indexed by version, usually empty.
+  // A version this transaction creates is in no release yet (members are stored versions).
+  const stored = versionIds.filter((id) => !tx.createsVersion?.(id));
+  if (stored.length === 0) return [];
+  // Most databases have no movable release with a member: ingest knows it from its configuration view.
+  if (tx.config && !(await tx.config.get(anyMovableMember))) return [];
+  // The one query a deployment of a stored version pays: indexed by version, usually empty.
   const rows = await tx.db
     .select({ version_id: releaseVersions.version_id, release: releases })
     .from(releaseVersions)
     .innerJoin(releases, eq(releases.id, releaseVersions.release_id))
-    .where(
-      and(inArray(releaseVersions.version_id, versionIds), inArray(releases.status, [...MOVABLE_STATUSES])),
-    );
+    .where(and(inArray(releaseVersions.version_id, stored), inArray(releases.status, [...MOVABLE_STATUSES])));
   return rows.map((row) => ({ ...row, release: state.releases.get(row.release.id) ?? row.release }));
 }
 

@@ -4,6 +4,7 @@ import { and, asc, desc, eq, or, type SQL } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { environmentIdsByName } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
+import { bumpConfigGeneration, configCache } from "../db/config-generation.ts";
 import { afterCursor, toPage } from "../db/pagination.ts";
 import { environments, products, releases, releaseVersions, versions } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
@@ -332,6 +333,8 @@ export async function addMember(
             )
         : db.insert(releaseVersions).values(row),
       db.update(releases).set({ updated_at: now }).where(eq(releases.id, release.id)),
+      // Ingest skips the release lookup while no movable release has a member (release-progress.ts).
+      bumpConfigGeneration(db),
       auditInsert(
         db,
         actor,
@@ -346,6 +349,7 @@ export async function addMember(
         now,
       ),
     ]);
+    configCache(deps.database).invalidate();
     return { member: view(now), created: true };
   });
 }

@@ -2,8 +2,8 @@
 // runs both beside the sources (vitest) and beside the bundle (build.mjs copies it to dist/): Node
 // starts a worker from a file, and without a TypeScript loader only a .mjs runs in both places.
 //
-// It owns one connection to the database file and applies each list of statements it is sent in
-// one write transaction, answering `{ id, ok: true }` or `{ id, ok: false, error }` with SQLite's
+// It owns one connection to the database file and applies each list of statements it is sent (in
+// parts: `{ id, statements, last }`) in one write transaction once the last part is in, answering `{ id, ok: true }` or `{ id, ok: false, error }` with SQLite's
 // code and message; `{ close: true }` closes the connection and ends the thread.
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "libsql";
@@ -75,6 +75,9 @@ function failure(error, statementIndex) {
   };
 }
 
+/** The parts received so far of each transaction whose last part has not come yet. */
+const parts = new Map();
+
 parentPort.on("message", (message) => {
   if (message.close) {
     prepared.clear();
@@ -82,9 +85,16 @@ parentPort.on("message", (message) => {
     parentPort.close();
     return;
   }
+  const statements = parts.get(message.id) ?? [];
+  for (const statement of message.statements) statements.push(statement);
+  if (!message.last) {
+    parts.set(message.id, statements);
+    return;
+  }
+  parts.delete(message.id);
   let error;
   try {
-    error = apply(message.statements);
+    error = apply(statements);
   } catch (begin) {
     error = failure(begin, undefined);
   }

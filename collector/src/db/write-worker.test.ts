@@ -239,6 +239,11 @@ describe("the write worker", () => {
 
     await worker.apply([channel("c")]);
     expect(await channelCount(database)).toBe(1);
+
+    // A group sent in several parts is one transaction too: the last part's failure undoes the first.
+    const many = Array.from({ length: 1_200 }, (_, i) => channel(`many-${i}`));
+    await expect(worker.apply([...many, orphan])).rejects.toMatchObject({ statementIndex: 1_200 });
+    expect(await channelCount(database)).toBe(1);
   });
 
   it("leaves the event loop free while it applies a large group", async () => {

@@ -40,6 +40,9 @@ export interface WriteWorkerOptions {
   script?: URL;
 }
 
+/** Statements per message to the thread. */
+const POST_PART = 500;
+
 // Next to this file in the sources, next to server.js in the bundle (build.mjs copies it there).
 const THREAD_SCRIPT = new URL("./write-worker-thread.mjs", import.meta.url);
 
@@ -75,7 +78,7 @@ export class WriteWorker {
       await pacer.pause();
       statements.push(workerStatement(item));
     }
-    const post = () => this.#post(statements);
+    const post = () => this.#post(statements, pacer);
     return this.options.time ? this.options.time("batch", statements.length, post) : post();
   }
 
@@ -92,16 +95,25 @@ export class WriteWorker {
     return thread.exited;
   }
 
-  #post(statements: WorkerStatement[]): Promise<void> {
-    if (this.#closed) return Promise.reject(new LibsqlError("The client is closed", "CLIENT_CLOSED"));
+  /**
+   * Sends the statements in parts of POST_PART (copying thousands into the thread at once held the
+   * event loop for tens of milliseconds), letting the event loop turn between parts; the thread
+   * applies them all, in one transaction, once the last part is in.
+   */
+  async #post(statements: WorkerStatement[], pacer: Pacer): Promise<void> {
+    if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
+    if (statements.length === 0) return;
     const thread = this.#thread ?? this.#start();
     const id = ++this.#nextId;
-    return new Promise<void>((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
-      // Referenced while it owes an answer: the process must not exit before hearing it.
-      thread.worker.ref();
-      thread.worker.postMessage({ id, statements });
-    });
+    const answered = new Promise<void>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
+    // Referenced while it owes an answer: the process must not exit before hearing it.
+    thread.worker.ref();
+    for (let start = 0; start < statements.length; start += POST_PART) {
+      if (start > 0) await pacer.pause();
+      const last = start + POST_PART >= statements.length;
+      thread.worker.postMessage({ id, statements: statements.slice(start, start + POST_PART), last });
+    }
+    return answered;
   }
 
   #start(): Thread {

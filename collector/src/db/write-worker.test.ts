@@ -43,6 +43,20 @@ function workerOf(database: Database): WriteWorker {
 
 const at = "2026-03-01T10:00:00.000Z";
 
+/** A webhook channel's insert: the row most cases write. */
+function channelInsert(database: Database, id: string, name = id) {
+  return database.db.insert(notificationChannels).values({
+    id,
+    name,
+    kind: "webhook",
+    enabled: true,
+    settings: {},
+    secrets: "s",
+    created_at: at,
+    updated_at: at,
+  });
+}
+
 /** Writes of every kind of value the schema maps: JSON text, booleans, nulls, numbers, SQL expressions. */
 function mixedWrites(database: Database): Array<BatchItem<"sqlite"> & SQLWrapper> {
   const { db } = database;
@@ -144,16 +158,7 @@ describe("the write worker", () => {
     const threaded = await fileDatabase();
     const inline = await fileDatabase();
     const taken = (database: Database) => [
-      database.db.insert(notificationChannels).values({
-        id: "c9",
-        name: "late",
-        kind: "webhook",
-        enabled: true,
-        settings: {},
-        secrets: "s",
-        created_at: at,
-        updated_at: at,
-      }),
+      channelInsert(database, "c9", "late"),
       database.db
         .insert(products)
         .values({ id: "p2", name: "shop", extra_metadata: {}, created_at: at, updated_at: at }),
@@ -208,17 +213,7 @@ describe("the write worker", () => {
   it("writes nothing of a group when one of its statements fails, and goes on with the next", async () => {
     const database = await fileDatabase();
     const worker = workerOf(database);
-    const channel = (id: string) =>
-      database.db.insert(notificationChannels).values({
-        id,
-        name: id,
-        kind: "webhook",
-        enabled: true,
-        settings: {},
-        secrets: "s",
-        created_at: at,
-        updated_at: at,
-      });
+    const channel = (id: string) => channelInsert(database, id);
     const orphan = database.db.insert(notificationSubscriptions).values({
       id: "s1",
       channel_id: "no-such-channel",
@@ -340,16 +335,7 @@ if (existsSync(marker)) {
     const localFile = database.localFile;
     if (!localFile) throw new Error("a local file database");
     const worker = new WriteWorker(localFile, { script: pathToFileURL(script) });
-    const channel = database.db.insert(notificationChannels).values({
-      id: "c1",
-      name: "ops",
-      kind: "webhook",
-      enabled: true,
-      settings: {},
-      secrets: "s",
-      created_at: at,
-      updated_at: at,
-    });
+    const channel = channelInsert(database, "c1", "ops");
 
     await expect(worker.apply([channel])).rejects.toThrow("stopped before it committed");
     expect(await channelCount(database)).toBe(0);

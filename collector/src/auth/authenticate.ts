@@ -14,10 +14,12 @@ import type { UsersDeps } from "./users-service.ts";
 const TOUCH_RESOLUTION_MS = 60_000;
 const touched = new Map<string, number>();
 
-function touch(key: string, now: number, write: () => Promise<unknown>): void {
+// Under the write lock, as every write of this process (see DeliveryWorker's claim): never a
+// synchronous wait in SQLite's busy handler while the ingest thread commits.
+function touch(deps: UsersDeps, key: string, now: number, write: () => Promise<unknown>): void {
   if (now - (touched.get(key) ?? 0) < TOUCH_RESOLUTION_MS) return;
   touched.set(key, now);
-  void write().catch(() => touched.delete(key));
+  void deps.database.writeLock.run(write).catch(() => touched.delete(key));
 }
 
 function userPrincipal(user: typeof users.$inferSelect, via: "token" | "session"): Principal {
@@ -41,7 +43,7 @@ export async function authenticateToken(deps: UsersDeps, token: string): Promise
       .where(and(eq(apiKeys.token_hash, hash), isNull(apiKeys.revoked_at)))
       .limit(1);
     if (!key) return undefined;
-    touch(key.id, now.getTime(), () =>
+    touch(deps, key.id, now.getTime(), () =>
       db.update(apiKeys).set({ last_used_at: now.toISOString() }).where(eq(apiKeys.id, key.id)),
     );
     const scope = key.scope as ApiKeyScope;
@@ -55,7 +57,7 @@ export async function authenticateToken(deps: UsersDeps, token: string): Promise
     .limit(1);
   if (!row?.user.active) return undefined;
   if (row.token.expires_at && row.token.expires_at <= now.toISOString()) return undefined;
-  touch(row.token.id, now.getTime(), () =>
+  touch(deps, row.token.id, now.getTime(), () =>
     db.batch([
       db
         .update(personalTokens)
@@ -81,7 +83,7 @@ export async function authenticateSession(
     .where(and(eq(sessions.secret_hash, hashToken(secret)), isNull(sessions.revoked_at)))
     .limit(1);
   if (!row?.user.active || row.session.expires_at <= now.toISOString()) return undefined;
-  touch(row.session.id, now.getTime(), () =>
+  touch(deps, row.session.id, now.getTime(), () =>
     db.update(users).set({ last_seen_at: now.toISOString() }).where(eq(users.id, row.user.id)),
   );
   return {

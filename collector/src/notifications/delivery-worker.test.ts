@@ -187,6 +187,41 @@ describe("delivery worker", () => {
   });
 });
 
+describe("the worker's writes and the write lock", () => {
+  it("claims and records only while it holds the process's write lock, as ingest's group commit does", async () => {
+    const r = await receiver();
+    const product = unique("locked");
+    const hook = await channel({
+      kind: "webhook",
+      url: r.url,
+      subscriptions: [{ event_types: ["deployment.completed"], products: [product] }],
+    });
+    await deploy(product, "production");
+    // A group commit holding the lock (its thread applying a transaction): the claim must wait
+    // for it, not race it to SQLite's lock (a wait there would hold the event loop).
+    let release = () => {};
+    const held = t.database.writeLock.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const run = worker.runOnce();
+    try {
+      for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+      const [waiting] = await t.database.client
+        .execute({
+          sql: "SELECT lease_owner FROM notification_deliveries WHERE channel_id = ?",
+          args: [hook.id],
+        })
+        .then((result) => result.rows);
+      expect(waiting?.lease_owner).toBeNull();
+      expect(r.received).toHaveLength(0);
+    } finally {
+      release();
+    }
+    await held;
+    await run;
+    expect(r.received).toHaveLength(1);
+    expect((await deliveriesOf(hook.id))[0]).toMatchObject({ status: "delivered" });
+  });
+});
+
 describe("replay and test", () => {
   it("replays a failed delivery as a new one with the same event id", async () => {
     const r = await receiver([404]);

@@ -126,15 +126,21 @@ export class DeliveryWorker {
     const nowIso = now.toISOString();
     const until = new Date(now.getTime() + this.leaseMs).toISOString();
     const d = notificationDeliveries;
-    return this.deps.database.db
-      .update(d)
-      .set({ lease_owner: this.owner, lease_until: until })
-      .where(
-        sql`${d.id} IN (SELECT ${d.id} FROM ${d} WHERE ${d.status} = 'pending' AND ${d.next_attempt_at} <= ${nowIso}
+    // Under the process's write lock, as every write of this process: the ingest group commit
+    // holds it while a thread applies its transaction, and a write sent meanwhile would wait for
+    // SQLite's lock in the busy handler, holding the event loop for the whole commit.
+    const { database } = this.deps;
+    return database.writeLock.run(() =>
+      database.db
+        .update(d)
+        .set({ lease_owner: this.owner, lease_until: until })
+        .where(
+          sql`${d.id} IN (SELECT ${d.id} FROM ${d} WHERE ${d.status} = 'pending' AND ${d.next_attempt_at} <= ${nowIso}
           AND (${d.lease_until} IS NULL OR ${d.lease_until} < ${nowIso})
           ORDER BY ${d.next_attempt_at} LIMIT ${limit})`,
-      )
-      .returning();
+        )
+        .returning(),
+    );
   }
 
   /**
@@ -250,23 +256,25 @@ export class DeliveryWorker {
       // Fenced: if the lease was lost (a send outlived it), the newer owner's outcome stands.
       .where(sql`${d.id} = ${row.id} AND ${d.lease_owner} = ${this.owner}`);
     if (finalStatus) {
-      await update;
+      await database.writeLock.run(async () => update);
     } else {
-      await db.batch([
-        update,
-        db.insert(notificationAttempts).values({
-          id: randomUUID(),
-          delivery_id: row.id,
-          attempt,
-          started_at: started.toISOString(),
-          duration_ms: durationMs,
-          outcome: attemptOutcome,
-          response_code: outcome.response_code,
-          error,
-          response_excerpt: outcome.response_excerpt?.slice(0, 512) ?? null,
-          worker: this.owner,
-        }),
-      ]);
+      await database.writeLock.run(() =>
+        db.batch([
+          update,
+          db.insert(notificationAttempts).values({
+            id: randomUUID(),
+            delivery_id: row.id,
+            attempt,
+            started_at: started.toISOString(),
+            duration_ms: durationMs,
+            outcome: attemptOutcome,
+            response_code: outcome.response_code,
+            error,
+            response_excerpt: outcome.response_excerpt?.slice(0, 512) ?? null,
+            worker: this.owner,
+          }),
+        ]),
+      );
     }
     this.deps.metrics?.deliveryAttempt(channelKind, finalStatus ?? attemptOutcome);
     const fields = {

@@ -215,6 +215,12 @@ class ConnectionPool {
     this.#idle.length = 0;
     this.#borrowed.clear();
   }
+
+  /** Closes every connection and takes new ones from then on. */
+  reopen(): void {
+    this.close();
+    this.closed = false;
+  }
 }
 
 class FileClient implements Client {
@@ -277,8 +283,7 @@ class FileClient implements Client {
   }
 
   reconnect(): void {
-    this.pool.close();
-    this.pool.closed = false;
+    this.pool.reopen();
     this.closed = false;
   }
 
@@ -444,7 +449,8 @@ function bindable(args: InArgs | undefined): unknown[] | Record<string, unknown>
   return named;
 }
 
-function toSql(value: InValue): unknown {
+/** @libsql/client's conversion of an argument for the binding (its default integer mode, "number"). */
+export function toSql(value: InValue): unknown {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) {
       throw new RangeError("Only finite numbers (not Infinity or NaN) can be passed as arguments");

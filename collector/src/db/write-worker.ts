@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import { LibsqlBatchError, LibsqlError } from "@libsql/client";
 import type { Database } from "./client.ts";
 import { plainStatement, type WriteStatement } from "./compiled-writes.ts";
+import { toSql } from "./file-client.ts";
 import { Pacer } from "./pacing.ts";
 
 /** A value as the SQLite binding takes it, and as it crosses postMessage unchanged. */
@@ -169,25 +170,8 @@ export function writeWorkerFor(database: Database): WriteWorker | undefined {
 /** The SQL and bound values `db.batch` would send for `item`, as the client converts them. */
 export function workerStatement(item: WriteStatement): WorkerStatement {
   const { sql, args } = plainStatement(item);
-  return { sql, args: args.map(boundValue) };
-}
-
-/** @libsql/client's conversion of an argument (its default integer mode, "number"). */
-function boundValue(value: unknown): BoundValue {
-  if (value === null || typeof value === "string" || typeof value === "bigint") return value;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) {
-      throw new RangeError("Only finite numbers (not Infinity or NaN) can be passed as arguments");
-    }
-    return value;
-  }
-  if (typeof value === "boolean") return value ? 1 : 0;
-  if (value instanceof Date) return value.valueOf();
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  throw new TypeError(
-    `${value === undefined ? "undefined" : typeof value} cannot be passed as argument to the database`,
-  );
+  // A Buffer crosses postMessage as a Uint8Array; the thread gives the binding a Buffer again.
+  return { sql, args: args.map((value) => toSql(value) as BoundValue) };
 }
 
 /**

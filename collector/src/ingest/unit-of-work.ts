@@ -127,28 +127,24 @@ export class UnitOfWork {
       for (const name of productNames) this.#products.set(name, null);
       for (const row of rows) this.#products.set(row.name, row);
     }
-    const productIds = names.products.flatMap((name) => {
+    const productIds = new Set<string>();
+    for (const name of names.products) {
       const row = this.#products.get(name);
-      return row && !this.#minted.has(row.id) ? [row.id] : [];
-    });
+      if (row && !this.#minted.has(row.id)) productIds.add(row.id);
+    }
     const versionNames = [...new Set(names.versions)];
-    if (productIds.length > 0 && versionNames.length > 0) {
+    if (productIds.size > 0 && versionNames.length > 0) {
       const rows = await this.db
         .select()
         .from(versions)
-        .where(
-          and(
-            inArray(versions.product_id, [...new Set(productIds)]),
-            inArray(versions.version, versionNames),
-          ),
-        );
-      for (const productId of new Set(productIds)) {
+        .where(and(inArray(versions.product_id, [...productIds]), inArray(versions.version, versionNames)));
+      for (const productId of productIds) {
         for (const version of versionNames) {
-          const key = `${productId}\u0000${version}`;
+          const key = versionKey(productId, version);
           if (!this.#versions.has(key)) this.#versions.set(key, null);
         }
       }
-      for (const row of rows) this.#versions.set(`${row.product_id}\u0000${row.version}`, row);
+      for (const row of rows) this.rememberVersion(row);
     }
     const environmentNames = unseen(names.environments, this.#environments);
     if (environmentNames.length > 0) {
@@ -166,7 +162,7 @@ export class UnitOfWork {
   }
 
   async version(productId: string, version: string): Promise<VersionRow | undefined> {
-    const key = `${productId}\u0000${version}`;
+    const key = versionKey(productId, version);
     const cached = this.#versions.get(key);
     if (cached !== undefined) return cached ?? undefined;
     if (this.#anyMinted(productId)) return undefined;
@@ -176,7 +172,7 @@ export class UnitOfWork {
   }
 
   rememberVersion(row: VersionRow): void {
-    this.#versions.set(`${row.product_id}\u0000${row.version}`, row);
+    this.#versions.set(versionKey(row.product_id, row.version), row);
   }
 
   async environmentByName(name: string): Promise<EnvironmentRow | undefined> {
@@ -315,6 +311,8 @@ export class UnitOfWork {
     this.#latestEvents.set(streamKey(stream), row);
   }
 }
+
+const versionKey = (productId: string, version: string) => `${productId}\u0000${version}`;
 
 /** The distinct names among `names` that `cache` holds nothing about yet. */
 function unseen(names: string[], cache: Map<string, unknown>): string[] {

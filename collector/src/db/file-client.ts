@@ -475,11 +475,19 @@ export function toSql(value: InValue): unknown {
 /** SQLite's error as @libsql/client reports it: `code` the base code, `extendedCode` the precise one. */
 function libsqlError(error: unknown): unknown {
   if (!(error instanceof Libsql.SqliteError)) return error;
-  const { code, rawCode } = error as unknown as { code: string; rawCode?: number };
-  return new LibsqlError(error.message, baseCode(rawCode), code, rawCode, error);
+  return fromSqliteError(error as unknown as SqliteFailure);
 }
 
-function batchError(error: unknown, index: number): unknown {
+/** What the binding throws: SQLite's extended code (`SQLITE_CONSTRAINT_UNIQUE`) and raw number. */
+export type SqliteFailure = Error & { code: string; rawCode?: number };
+
+/** `error` as @libsql/client reports it, the binding's error kept as its cause. */
+export function fromSqliteError(error: SqliteFailure): LibsqlError {
+  return new LibsqlError(error.message, baseCode(error.rawCode), error.code, error.rawCode, error);
+}
+
+/** A failure inside a batch, naming the statement at fault, as @libsql/client reports it. */
+export function batchError(error: unknown, index: number): unknown {
   if (error instanceof LibsqlBatchError || !(error instanceof LibsqlError)) return error;
   return new LibsqlBatchError(
     error.message,

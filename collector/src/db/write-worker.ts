@@ -1,8 +1,8 @@
 import { Worker } from "node:worker_threads";
-import { LibsqlBatchError, LibsqlError } from "@libsql/client";
+import { LibsqlError } from "@libsql/client";
 import type { Database } from "./client.ts";
 import { plainStatement, type WriteStatement } from "./compiled-writes.ts";
-import { toSql } from "./file-client.ts";
+import { batchError, fromSqliteError, toSql } from "./file-client.ts";
 import { Pacer } from "./pacing.ts";
 
 /** A value as the SQLite binding takes it, and as it crosses postMessage unchanged. */
@@ -180,12 +180,11 @@ export function workerStatement(item: WriteStatement): WorkerStatement {
  * for), a LibsqlBatchError naming the statement at fault.
  */
 function sqliteError(error: ThreadError): Error {
-  const extended = typeof error.code === "string" ? error.code : undefined;
+  if (typeof error.code !== "string" || !error.code.startsWith("SQLITE_")) return new Error(error.message);
   const rawCode = typeof error.rawCode === "number" ? error.rawCode : undefined;
-  const base = extended?.match(/^SQLITE_[A-Z]+/)?.[0];
-  if (!extended || !base) return new Error(error.message);
-  const cause = Object.assign(new Error(error.message), { name: "SqliteError", code: extended, rawCode });
+  const cause = Object.assign(new Error(error.message), { name: "SqliteError", code: error.code, rawCode });
+  const reported = fromSqliteError(cause);
   return error.statementIndex === undefined
-    ? new LibsqlError(error.message, base, extended, rawCode, cause)
-    : new LibsqlBatchError(error.message, error.statementIndex, base, extended, rawCode, cause);
+    ? reported
+    : (batchError(reported, error.statementIndex) as Error);
 }

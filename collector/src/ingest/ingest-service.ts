@@ -25,7 +25,7 @@ import { planDeploymentEvent } from "./deployment-planner.ts";
 import { groupCommitterFor } from "./group-commit.ts";
 import { eventStream, requestHash } from "./lifecycle.ts";
 import { repeatedEvent } from "./repeats.ts";
-import type { LatestEvent, UnitOfWork } from "./unit-of-work.ts";
+import type { LatestEvent, PrefetchNames, UnitOfWork } from "./unit-of-work.ts";
 
 // Orchestration only: the rules are in lifecycle.ts and admission.ts, the writes in the planners,
 // the 200 bodies in responses.ts (docs/architecture.md, "How an event flows").
@@ -158,12 +158,15 @@ export async function ingestBatch(
   return response;
 }
 
-/** The product, version and environment names a batch's events give (as sent: prefetch only). */
-function namesIn(items: BatchItem[]): { products: string[]; versions: string[]; environments: string[] } {
-  const names = { products: [] as string[], versions: [] as string[], environments: [] as string[] };
+/** The products, versions (by product) and environments a batch's events name (as sent: prefetch only). */
+function namesIn(items: BatchItem[]): PrefetchNames {
+  const names: PrefetchNames = { products: [], versions: [], environments: [] };
   for (const { event } of items) {
-    if (typeof event.product_name === "string") names.products.push(event.product_name);
-    if (typeof event.version === "string") names.versions.push(event.version);
+    const product = event.product_name;
+    if (typeof product === "string") {
+      names.products.push(product);
+      if (typeof event.version === "string") names.versions.push({ product, version: event.version });
+    }
     if (typeof event.environment_name === "string") names.environments.push(event.environment_name);
   }
   return names;

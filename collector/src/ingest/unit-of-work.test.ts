@@ -186,7 +186,10 @@ describe("reads a unit knows the answer to", () => {
     const unit = new UnitOfWork(t.database.db);
     const names = {
       products: [product, unique("absent")],
-      versions: ["1", "2"],
+      versions: [
+        { product, version: "1" },
+        { product, version: "2" },
+      ],
       environments: ["prefetch-env", unique("absent-env")],
     };
     expect(await callsOf(() => unit.prefetch(names))).toBe(3);
@@ -200,6 +203,40 @@ describe("reads a unit knows the answer to", () => {
       expect(await unit.environmentByName(names.environments[1] as string)).toBeUndefined();
     };
     expect(await callsOf(lookups)).toBe(0);
+  });
+
+  it("versions are read by their exact (product, version) pairs, a few hundred pairs per statement", async () => {
+    const first = unique("pairs-a");
+    const second = unique("pairs-b");
+    await batch([
+      deployment(first, "pairs-env", "completed", { version: "only-a" }),
+      deployment(second, "pairs-env", "completed", { version: "only-b" }),
+    ]);
+    const unit = new UnitOfWork(t.database.db);
+    const wanted = [
+      { product: first, version: "only-a" },
+      { product: second, version: "only-a" },
+      ...Array.from({ length: 600 }, (_, i) => ({ product: second, version: `absent-${i}` })),
+    ];
+    // Products, then the 602 pairs in three statements of at most 250; no environment is named.
+    expect(
+      await callsOf(() => unit.prefetch({ products: [first, second], versions: wanted, environments: [] })),
+    ).toBe(4);
+    const a = await unit.productByName(first);
+    const b = await unit.productByName(second);
+    const lookups = async () => {
+      expect((await unit.version(a?.id as string, "only-a"))?.version).toBe("only-a");
+      // The other product's version of that name does not exist, and is known not to.
+      expect(await unit.version(b?.id as string, "only-a")).toBeUndefined();
+      expect(await unit.version(b?.id as string, "absent-599")).toBeUndefined();
+    };
+    expect(await callsOf(lookups)).toBe(0);
+    // Never named, so never read: the product's own version is looked up when asked for.
+    expect(
+      await callsOf(async () =>
+        expect((await unit.version(b?.id as string, "only-b"))?.version).toBe("only-b"),
+      ),
+    ).toBe(1);
   });
 
   it("nothing stored refers to a row the unit inserts", async () => {

@@ -1,5 +1,5 @@
 import { isFinished } from "@versioner/schema";
-import { and, type Column, desc, inArray } from "drizzle-orm";
+import { type Column, desc, inArray, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client.ts";
 import { insertStatement, updateByIdStatement, type WriteStatement } from "../db/compiled-writes.ts";
@@ -23,6 +23,19 @@ export type EnvironmentRow = typeof environments.$inferSelect;
 export type DeploymentRow = typeof deployments.$inferSelect;
 export type StateRow = typeof currentState.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+
+/**
+ * Version pairs read per prefetch statement: each is one probe of the unique index, so a chunk
+ * holds the event loop for about a millisecond and stays far below SQLite's bound-variable limit.
+ */
+const PREFETCH_PAIRS = 250;
+
+/** What a batch names, for `UnitOfWork.prefetch`: versions come with the product they belong to. */
+export interface PrefetchNames {
+  products: string[];
+  versions: Array<{ product: string; version: string }>;
+  environments: string[];
+}
 
 /** A drizzle query, or a statement compiled once per table (compiled-writes.ts). */
 export type Statement = WriteStatement;
@@ -120,30 +133,35 @@ export class UnitOfWork {
    * statements, so that its events find them (or find that they do not exist) without a read
    * each: a batch of 1,000 events on a libSQL server otherwise pays a round trip per lookup.
    */
-  async prefetch(names: { products: string[]; versions: string[]; environments: string[] }): Promise<void> {
+  async prefetch(names: PrefetchNames): Promise<void> {
     const productNames = unseen(names.products, this.#products);
     if (productNames.length > 0) {
       const rows = await this.db.select().from(products).where(inArray(products.name, productNames));
       for (const name of productNames) this.#products.set(name, null);
       for (const row of rows) this.#products.set(row.name, row);
     }
-    const productIds = new Set<string>();
-    for (const name of names.products) {
-      const row = this.#products.get(name);
-      if (row && !this.#minted.has(row.id)) productIds.add(row.id);
+    // Exactly the (product, version) pairs the events name, not every product × every version:
+    // a batch of 1,000 versions across 20 products would otherwise probe 20,000 keys.
+    const pairs = new Map<string, [string, string]>();
+    for (const { product, version } of names.versions) {
+      const row = this.#products.get(product);
+      if (!row || this.#minted.has(row.id)) continue;
+      const key = versionKey(row.id, version);
+      if (!this.#versions.has(key)) pairs.set(key, [row.id, version]);
     }
-    const versionNames = [...new Set(names.versions)];
-    if (productIds.size > 0 && versionNames.length > 0) {
+    const pending = [...pairs];
+    for (let start = 0; start < pending.length; start += PREFETCH_PAIRS) {
+      if (start > 0) await this.breathe();
+      const chunk = pending.slice(start, start + PREFETCH_PAIRS);
+      const wanted = sql.join(
+        chunk.map(([, [productId, version]]) => sql`(${productId}, ${version})`),
+        sql`, `,
+      );
       const rows = await this.db
         .select()
         .from(versions)
-        .where(and(inArray(versions.product_id, [...productIds]), inArray(versions.version, versionNames)));
-      for (const productId of productIds) {
-        for (const version of versionNames) {
-          const key = versionKey(productId, version);
-          if (!this.#versions.has(key)) this.#versions.set(key, null);
-        }
-      }
+        .where(sql`(${versions.product_id}, ${versions.version}) in (values ${wanted})`);
+      for (const [key] of chunk) this.#versions.set(key, null);
       for (const row of rows) this.rememberVersion(row);
     }
     const environmentNames = unseen(names.environments, this.#environments);

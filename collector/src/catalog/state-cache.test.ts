@@ -3,6 +3,7 @@ import { openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
 import { ADMIN_TOKEN, createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { readStateGeneration } from "./state-service.ts";
 
 let t: TestApp;
 let other: ReturnType<typeof createApp>;
@@ -122,5 +123,26 @@ describe("GET /state cache", () => {
       expect(seenByOther.status, `${what} seen by the other collector`).toBe(200);
       check(seenByOther.body);
     }
+  });
+
+  it("moves once per ingest transaction, however many versions and cells it writes", async () => {
+    const product = unique("generation");
+    const deploy = (version: string, environment: string) => ({
+      kind: "deployment",
+      event: { product_name: product, version, environment_name: environment, status: "completed" },
+    });
+    await t.call("POST", "/events/batch", { events: [deploy("0", "dev"), deploy("0", "qa")] });
+    const before = Number(await readStateGeneration(t.database));
+    const events = Array.from({ length: 20 }, (_, i) => deploy(`1.${i}`, i % 2 === 0 ? "dev" : "qa"));
+    const res = await t.call("POST", "/events/batch", { events });
+    expect(res.body.accepted).toBe(20);
+    // 20 versions and 20 cell upserts: one bump, not one per row.
+    expect(Number(await readStateGeneration(t.database))).toBe(before + 1);
+    // A build that changes a stored version moves it once; sent again, it changes nothing.
+    const build = { product_name: product, version: "1.0", status: "completed", build_number: "7" };
+    expect((await t.call("POST", "/build-events/", build)).status).toBe(200);
+    expect(Number(await readStateGeneration(t.database))).toBe(before + 2);
+    expect((await t.call("POST", "/build-events/", build)).status).toBe(200);
+    expect(Number(await readStateGeneration(t.database))).toBe(before + 2);
   });
 });

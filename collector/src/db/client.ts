@@ -12,7 +12,8 @@ import * as schema from "./schema/index.ts";
 import { loadSecretBox, type SecretBox } from "./secret-box.ts";
 import { WriteLock } from "./write-lock.ts";
 
-export type Db = LibSQLDatabase<typeof schema>;
+/** The drizzle instance; `$client` is the client it sends through (the one `Database.client` holds). */
+export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
 
 /** The database handle every service receives: the drizzle instance plus the in-process write lock. */
 export interface Database {

@@ -4,9 +4,8 @@ import {
   STATUSES,
   type Status,
 } from "@versioner/schema";
-import type { SQLWrapper } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
+import type { WriteStatement } from "../db/compiled-writes.ts";
 import type { ConfigReader } from "../db/config-generation.ts";
 import type {
   builds,
@@ -161,7 +160,7 @@ export interface DomainEvent extends EventScope {
 /** The transaction a publisher is building: handlers read through `db` and add statements to it. */
 export interface EventTransaction {
   db: Db;
-  add(statement: BatchItem<"sqlite"> & SQLWrapper): void;
+  add(statement: WriteStatement): void;
   /**
    * The configuration (channels, rules, locks, release members) as this transaction reads it:
    * ingest's unit of work reads the configuration generation once per group commit. Without it,

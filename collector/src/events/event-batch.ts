@@ -1,5 +1,5 @@
-import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client.ts";
+import { plainStatement, type WriteStatement } from "../db/compiled-writes.ts";
 import type { EventTransaction } from "./domain-events.ts";
 
 /**
@@ -7,13 +7,14 @@ import type { EventTransaction } from "./domain-events.ts";
  * (notification outbox rows): `commit()` writes them in one batch, a single transaction.
  */
 export class EventBatch implements EventTransaction {
-  readonly statements: BatchItem<"sqlite">[] = [];
+  readonly statements: WriteStatement[] = [];
   constructor(readonly db: Db) {}
-  add(statement: BatchItem<"sqlite">): void {
+  add(statement: WriteStatement): void {
     this.statements.push(statement);
   }
   async commit(): Promise<void> {
-    const [first, ...rest] = this.statements;
-    if (first) await this.db.batch([first, ...rest]);
+    // The client's own batch, as drizzle's would send it: statements compiled once (ingest's
+    // subscribers add some) are not drizzle queries.
+    if (this.statements.length > 0) await this.db.$client.batch(this.statements.map(plainStatement));
   }
 }

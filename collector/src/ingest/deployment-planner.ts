@@ -6,7 +6,6 @@ import {
   movesForward,
   type Status,
 } from "@versioner/schema";
-import { sql } from "drizzle-orm";
 import { deployments } from "../db/schema/index.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
 import { uuidv7 } from "../uuidv7.ts";
@@ -229,32 +228,43 @@ async function planState(unit: UnitOfWork, version: VersionRow, deployment: Depl
   const c = completed
     ? { id: deployment.id, version_id: version.id, version: version.version, at, by: deployment.deployed_by }
     : null;
-  unit.add(
-    unit.db.run(sql`
-      INSERT INTO current_state (product_id, environment_id, current_deployment_id, current_version_id, current_version,
-        current_deployed_at, current_deployed_by, last_deployment_id, last_version, last_status, last_at)
-      VALUES (${deployment.product_id}, ${deployment.environment_id}, ${c?.id ?? null}, ${c?.version_id ?? null},
-        ${c?.version ?? null}, ${c?.at ?? null}, ${c?.by ?? null}, ${deployment.id}, ${version.version},
-        ${deployment.status}, ${at})
-      ON CONFLICT (product_id, environment_id) DO UPDATE SET
-        current_deployment_id = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployment_id ELSE current_state.current_deployment_id END,
-        current_version_id = CASE WHEN ${takeNewCurrent} THEN excluded.current_version_id ELSE current_state.current_version_id END,
-        current_version = CASE WHEN ${takeNewCurrent} THEN excluded.current_version ELSE current_state.current_version END,
-        current_deployed_by = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployed_by ELSE current_state.current_deployed_by END,
-        current_deployed_at = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployed_at ELSE current_state.current_deployed_at END,
-        last_version = CASE WHEN ${takeNewLast} THEN excluded.last_version ELSE current_state.last_version END,
-        last_status = CASE WHEN ${takeNewLast} THEN excluded.last_status ELSE current_state.last_status END,
-        last_at = CASE WHEN ${takeNewLast} THEN excluded.last_at ELSE current_state.last_at END,
-        last_deployment_id = CASE WHEN ${takeNewLast} THEN excluded.last_deployment_id ELSE current_state.last_deployment_id END
-    `),
-  );
+  unit.addStateChange({
+    sql: UPSERT_STATE,
+    args: [
+      deployment.product_id,
+      deployment.environment_id,
+      c?.id ?? null,
+      c?.version_id ?? null,
+      c?.version ?? null,
+      c?.at ?? null,
+      c?.by ?? null,
+      deployment.id,
+      version.version,
+      deployment.status,
+      at,
+    ],
+  });
 }
 
 // Column order in the SET list matters: SQLite evaluates every CASE against the old row, so
 // these conditions see the values from before the update.
-const takeNewCurrent = sql.raw(
-  "excluded.current_deployed_at IS NOT NULL AND (current_state.current_deployed_at IS NULL OR excluded.current_deployed_at >= current_state.current_deployed_at OR excluded.current_deployment_id = current_state.current_deployment_id)",
-);
-const takeNewLast = sql.raw(
-  "excluded.last_deployment_id = current_state.last_deployment_id OR excluded.last_at >= current_state.last_at",
-);
+const takeNewCurrent =
+  "excluded.current_deployed_at IS NOT NULL AND (current_state.current_deployed_at IS NULL OR excluded.current_deployed_at >= current_state.current_deployed_at OR excluded.current_deployment_id = current_state.current_deployment_id)";
+const takeNewLast =
+  "excluded.last_deployment_id = current_state.last_deployment_id OR excluded.last_at >= current_state.last_at";
+
+/** The cell's upsert, one SQL text for every event (its values are the eleven columns in order). */
+const UPSERT_STATE = `
+  INSERT INTO current_state (product_id, environment_id, current_deployment_id, current_version_id, current_version,
+    current_deployed_at, current_deployed_by, last_deployment_id, last_version, last_status, last_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (product_id, environment_id) DO UPDATE SET
+    current_deployment_id = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployment_id ELSE current_state.current_deployment_id END,
+    current_version_id = CASE WHEN ${takeNewCurrent} THEN excluded.current_version_id ELSE current_state.current_version_id END,
+    current_version = CASE WHEN ${takeNewCurrent} THEN excluded.current_version ELSE current_state.current_version END,
+    current_deployed_by = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployed_by ELSE current_state.current_deployed_by END,
+    current_deployed_at = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployed_at ELSE current_state.current_deployed_at END,
+    last_version = CASE WHEN ${takeNewLast} THEN excluded.last_version ELSE current_state.last_version END,
+    last_status = CASE WHEN ${takeNewLast} THEN excluded.last_status ELSE current_state.last_status END,
+    last_at = CASE WHEN ${takeNewLast} THEN excluded.last_at ELSE current_state.last_at END,
+    last_deployment_id = CASE WHEN ${takeNewLast} THEN excluded.last_deployment_id ELSE current_state.last_deployment_id END`;

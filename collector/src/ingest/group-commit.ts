@@ -122,9 +122,10 @@ export class GroupCommitter {
 
   /** One transaction with every statement of the group, in the write thread when there is one. */
   async #apply(unit: UnitOfWork): Promise<void> {
-    if (unit.statements.length === 0) return;
-    if (this.#writer) await this.#writer.apply(unit.statements);
-    else await this.database.client.batch(unit.statements.map(plainStatement));
+    const statements = unit.transaction();
+    if (statements.length === 0) return;
+    if (this.#writer) await this.#writer.apply(statements);
+    else await this.database.client.batch(statements.map(plainStatement));
   }
 }
 

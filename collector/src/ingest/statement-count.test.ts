@@ -3,7 +3,8 @@ import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 
 // The SQL statements one event costs on the ingest path, pinned so that a change which adds a read
 // or a write per event shows here (issue 11: fewer statements per event). Counted at the libSQL
-// client: each statement of a batch, BEGIN and COMMIT count one.
+// client: each statement of a batch, BEGIN and COMMIT count one. A transaction that writes a version
+// or a cell ends with one bump of the `/state` generation (no per-row trigger does it: migration 0009).
 
 let t: TestApp;
 let product: string;
@@ -52,9 +53,9 @@ describe("statements per event", () => {
       status: "completed",
     });
     // Reads: the token, the product, the version, the product's buttons, the configuration
-    // generation (channels); then one batch of 3 writes. A version this event creates has no
-    // stored build to advance: no read for it.
-    expect(counted).toEqual({ statements: 8, calls: { execute: 5, batch: 1 } });
+    // generation (channels); then one batch of 3 writes and the state bump. A version this event
+    // creates has no stored build to advance: no read for it.
+    expect(counted).toEqual({ statements: 9, calls: { execute: 5, batch: 1 } });
   });
 
   it("a completed deployment of a new version to an existing environment", async () => {
@@ -66,9 +67,9 @@ describe("statements per event", () => {
     });
     // Reads: the token, the product, the version, the environment, the natural-key repeat, the
     // configuration generation (once for rules, locks and channels, and for "no movable release
-    // has a member"), the cell; then one batch of 5 writes. A version this event creates has no
+    // has a member"), the cell; then one batch of 5 writes and the state bump. A version this event creates has no
     // stored deployment, earlier completion, release or deployment request: no read for them.
-    expect(counted).toEqual({ statements: 12, calls: { execute: 7, batch: 1 } });
+    expect(counted).toEqual({ statements: 13, calls: { execute: 7, batch: 1 } });
   });
 
   it("a started then a completed deployment of one run", async () => {
@@ -83,8 +84,8 @@ describe("statements per event", () => {
     // The completion reads the stored run, the open deployment without invoke_id it ends, the
     // version's earlier completion and its deployment requests: the version is stored.
     expect({ started, completed }).toEqual({
-      started: { statements: 11, calls: { execute: 7, batch: 1 } },
-      completed: { statements: 15, calls: { execute: 11, batch: 1 } },
+      started: { statements: 12, calls: { execute: 7, batch: 1 } },
+      completed: { statements: 16, calls: { execute: 11, batch: 1 } },
     });
   });
 
@@ -104,7 +105,7 @@ describe("statements per event", () => {
     // names (three set-based reads); the highest sort order (staging is new here); the
     // configuration generation; production's cell and latest event (repeat rule). Nothing per
     // event: its version is new, so nothing stored refers to it. Then one batch: the new
-    // environment and 5 writes per event.
-    expect(counted).toEqual({ statements: 109, calls: { execute: 8, batch: 1 } });
+    // environment, 5 writes per event and one state bump for all of them.
+    expect(counted).toEqual({ statements: 110, calls: { execute: 8, batch: 1 } });
   });
 });

@@ -37,6 +37,12 @@ export interface PrefetchNames {
   environments: string[];
 }
 
+/** Moves the counter `/state`'s cache is keyed by (state-service.ts), once per transaction. */
+const STATE_GENERATION_BUMP: Statement = {
+  sql: "UPDATE settings SET value = CAST(value AS INTEGER) + 1 WHERE key = 'state_generation'",
+  args: [],
+};
+
 /** A drizzle query, or a statement compiled once per table (compiled-writes.ts). */
 export type Statement = WriteStatement;
 
@@ -65,6 +71,8 @@ export class UnitOfWork {
    * to find nothing and is not sent.
    */
   readonly #minted = new Set<string>();
+  /** Whether a statement changes what `/state` shows (a version, a cell): the group bumps its generation once. */
+  #changesState = false;
 
   readonly #reads: PreparedReads;
 
@@ -95,9 +103,25 @@ export class UnitOfWork {
     this.statements.push(statement);
   }
 
+  /** Plans a write to a `/state` cell: the transaction also moves the state generation. */
+  addStateChange(statement: Statement): void {
+    this.statements.push(statement);
+    this.#changesState = true;
+  }
+
+  /**
+   * Every statement of the transaction: the planned ones, then one bump of the `/state`
+   * generation when any of them changes what `/state` shows (versions and cells have no
+   * per-row trigger: migration 0009).
+   */
+  transaction(): Statement[] {
+    return this.#changesState ? [...this.statements, STATE_GENERATION_BUMP] : this.statements;
+  }
+
   /** Plans an insert of a whole row (the hot tables' inserts, compiled once per table). */
   insert<T extends SQLiteTable>(table: T, row: T["$inferInsert"]): void {
     this.statements.push(insertStatement(this.db, table, row));
+    if ((table as SQLiteTable) === versions) this.#changesState = true;
     const { id } = row as { id?: unknown };
     if (typeof id === "string") this.#minted.add(id);
   }
@@ -118,6 +142,7 @@ export class UnitOfWork {
     id: string,
   ): void {
     this.statements.push(updateByIdStatement(this.db, table, changes, id));
+    if ((table as SQLiteTable) === versions) this.#changesState = true;
   }
 
   async productByName(name: string): Promise<ProductRow | undefined> {

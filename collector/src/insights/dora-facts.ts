@@ -1,6 +1,7 @@
 import { deployedAt } from "@versioner/schema";
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import type { CompiledStatement } from "../db/compiled-writes.ts";
 import type { EventTransaction } from "../events/domain-events.ts";
 import type { DeploymentRow } from "../ingest/unit-of-work.ts";
 
@@ -14,15 +15,27 @@ export function leadMs(committedAt: string | null, deployedAt: string): number |
  * The dora_facts row of a finished deployment, written in the ingest transaction. Marks set by
  * others (rolled back, incident linked) survive a later event of the same deployment.
  */
-export function upsertDoraFact(tx: EventTransaction, deployment: DeploymentRow, lead: number | null) {
-  return tx.db.run(sql`INSERT INTO dora_facts (deployment_id, product_id, environment_id, status, finished_at,
-      lead_ms, rolled_back, incident_linked)
-    VALUES (${deployment.id}, ${deployment.product_id}, ${deployment.environment_id}, ${deployment.status},
-      ${deployedAt(deployment)}, ${lead}, 0,
-      EXISTS (SELECT 1 FROM incidents WHERE deployment_id = ${deployment.id}))
-    ON CONFLICT (deployment_id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
-      lead_ms = excluded.lead_ms`);
+export function upsertDoraFact(deployment: DeploymentRow, lead: number | null): CompiledStatement {
+  return {
+    sql: UPSERT_DORA_FACT,
+    args: [
+      deployment.id,
+      deployment.product_id,
+      deployment.environment_id,
+      deployment.status,
+      deployedAt(deployment),
+      lead,
+      deployment.id,
+    ],
+  };
 }
+
+/** One SQL text for every finished deployment (compiled once, like ingest's own writes). */
+const UPSERT_DORA_FACT = `INSERT INTO dora_facts (deployment_id, product_id, environment_id, status, finished_at,
+    lead_ms, rolled_back, incident_linked)
+  VALUES (?, ?, ?, ?, ?, ?, 0, EXISTS (SELECT 1 FROM incidents WHERE deployment_id = ?))
+  ON CONFLICT (deployment_id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
+    lead_ms = excluded.lead_ms`;
 
 export function markRolledBack(tx: EventTransaction, deploymentId: string) {
   return tx.db.run(sql`UPDATE dora_facts SET rolled_back = 1 WHERE deployment_id = ${deploymentId}`);

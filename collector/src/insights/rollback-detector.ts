@@ -55,7 +55,7 @@ async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, p
 export function registerRollbackDetector(bus: DomainEventBus): void {
   bus.subscribe(async (event, tx) => {
     if (event.type === "deployment.failed") {
-      tx.add(upsertDoraFact(tx, event.data.deployment, null));
+      tx.add(upsertDoraFact(event.data.deployment, null));
       return;
     }
     if (event.type !== "deployment.completed") return;
@@ -75,7 +75,7 @@ export function registerRollbackDetector(bus: DomainEventBus): void {
     const ranBefore = await ranThereBefore(tx, deployment, planned);
     const rolledBack = isRollback(replaced, candidate, ranBefore);
     tx.add(
-      upsertDoraFact(tx, deployment, ranBefore ? null : leadMs(data.version.scm_committed_at, candidate.at)),
+      upsertDoraFact(deployment, ranBefore ? null : leadMs(data.version.scm_committed_at, candidate.at)),
     );
     planned.add(cellVersionKey(deployment.product_id, deployment.environment_id, deployment.version_id));
     if (!rolledBack || !replaced) return;

@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 /**
  * Tokens are 160+ random bits, so a fast SHA-256 is the right hash: a lookup by hash needs
  * no per-token salt, and brute force over the hash is as hard as over the token itself.
  */
 export function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
+  return hash("sha256", token, "hex");
 }
 
 /** Every API key starts with this; no other credential does (authentication relies on it). */

@@ -3,7 +3,8 @@
 // starts a worker from a file, and without a TypeScript loader only a .mjs runs in both places.
 //
 // It owns one connection to the database file and applies each list of statements it is sent (in
-// parts: `{ id, statements, last }`) in one write transaction once the last part is in, answering `{ id, ok: true }` or `{ id, ok: false, error }` with SQLite's
+// parts: `{ id, texts, ops, last }`, see `Part` in write-worker.ts) in one write transaction once
+// the last part is in, answering `{ id, ok: true }` or `{ id, ok: false, error }` with SQLite's
 // code and message; `{ close: true }` closes the connection and ends the thread.
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "libsql";
@@ -78,6 +79,21 @@ function failure(error, statementIndex) {
 /** The parts received so far of each transaction whose last part has not come yet. */
 const parts = new Map();
 
+/** Every SQL text this thread was sent, in order: statements name theirs by its index. */
+const texts = [];
+
+/** Appends the statements of one part (`ops`: text number, count of values, the values; repeated). */
+function decode(message, statements) {
+  for (const text of message.texts) texts.push(text);
+  const { ops } = message;
+  for (let i = 0; i < ops.length; ) {
+    const sql = texts[ops[i]];
+    const count = ops[i + 1];
+    statements.push({ sql, args: ops.slice(i + 2, i + 2 + count) });
+    i += 2 + count;
+  }
+}
+
 parentPort.on("message", (message) => {
   if (message.close) {
     prepared.clear();
@@ -86,7 +102,7 @@ parentPort.on("message", (message) => {
     return;
   }
   const statements = parts.get(message.id) ?? [];
-  for (const statement of message.statements) statements.push(statement);
+  decode(message, statements);
   if (!message.last) {
     parts.set(message.id, statements);
     return;

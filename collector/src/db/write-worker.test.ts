@@ -322,11 +322,12 @@ const marker = ${JSON.stringify(join(folder, "died"))};
 if (existsSync(marker)) {
   await import(${JSON.stringify(realScript)});
 } else {
-  parentPort.on("message", ({ statements }) => {
+  parentPort.on("message", ({ texts, ops }) => {
     writeFileSync(marker, "");
     const db = new Database(workerData.path, { timeout: workerData.timeoutMs });
     db.exec("BEGIN IMMEDIATE");
-    for (const { sql, args } of statements) db.prepare(sql).run(args);
+    // One statement (the channel), flat as the real thread gets it: text number, count, values.
+    db.prepare(texts[ops[0]]).run(ops.slice(2, 2 + ops[1]));
     throw new Error("the thread died mid-transaction");
   });
 }

@@ -32,6 +32,21 @@ interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
   exited: Promise<void>;
+  /** The SQL texts sent to this thread, by the number statements name them with. */
+  texts: Map<string, number>;
+}
+
+/**
+ * One part of a transaction as it crosses to the thread: the SQL texts it has not been sent yet
+ * (numbered on from the ones before), then each statement flat in `ops` as its text's number, its
+ * count of values and the values. Copying one array of numbers and strings costs the main thread
+ * about half of what an object per statement with its SQL text costs (measured on 500 statements).
+ */
+interface Part {
+  id: number;
+  texts: string[];
+  ops: Array<number | BoundValue>;
+  last: boolean;
 }
 
 export interface WriteWorkerOptions {
@@ -111,8 +126,20 @@ export class WriteWorker {
     thread.worker.ref();
     for (let start = 0; start < statements.length; start += POST_PART) {
       if (start > 0) await pacer.pause();
-      const last = start + POST_PART >= statements.length;
-      thread.worker.postMessage({ id, statements: statements.slice(start, start + POST_PART), last });
+      const end = Math.min(start + POST_PART, statements.length);
+      const part: Part = { id, texts: [], ops: [], last: end === statements.length };
+      for (let i = start; i < end; i++) {
+        const { sql, args } = statements[i] as WorkerStatement;
+        let text = thread.texts.get(sql);
+        if (text === undefined) {
+          text = thread.texts.size;
+          thread.texts.set(sql, text);
+          part.texts.push(sql);
+        }
+        part.ops.push(text, args.length);
+        for (const value of args) part.ops.push(value);
+      }
+      thread.worker.postMessage(part);
     }
     return answered;
   }
@@ -124,7 +151,7 @@ export class WriteWorker {
     });
     worker.unref();
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-    const thread: Thread = { worker, pending: new Map(), exited };
+    const thread: Thread = { worker, pending: new Map(), exited, texts: new Map() };
     worker.on("message", (answer: Answer) => {
       const pending = thread.pending.get(answer.id);
       thread.pending.delete(answer.id);

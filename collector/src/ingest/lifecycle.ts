@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   type BuildEvent,
   BuildEventInput,
@@ -31,7 +31,8 @@ export function canonicalJson(value: unknown): string {
 
 /** SHA-256 of the kind and the canonical body: equal exactly when two requests mean the same event. */
 export function requestHash(kind: EventKind, event: BuildEvent | DeploymentEvent): string {
-  return createHash("sha256").update(kind).update("\n").update(canonicalJson(event)).digest("hex");
+  // One-shot: a Hash object per event cost more than the hashing itself.
+  return hash("sha256", `${kind}\n${canonicalJson(event)}`, "hex");
 }
 
 /** The hash of an event row written before hashes were stored, from its raw payload (null if unreadable). */

@@ -6,6 +6,7 @@ import { type TestApp, unique } from "./test-app.ts";
 export function testWorker(t: TestApp, owner: string, maxAttempts = 4, concurrency = 16): DeliveryWorker {
   return new DeliveryWorker({
     database: t.database,
+    runtime: t.runtime,
     config: {
       smtpFrom: "Versioner <v@example.test>",
       retryBaseMs: 1000,

@@ -2,8 +2,14 @@ import { expect } from "vitest";
 import { DeliveryWorker } from "../notifications/delivery-worker.ts";
 import { type TestApp, unique } from "./test-app.ts";
 
-/** A worker on the test app's database and manual clock; tests drive it with runOnce(). */
-export function testWorker(t: TestApp, owner: string, maxAttempts = 4, concurrency = 16): DeliveryWorker {
+/** A worker on the test app's database, runtime and manual clock; tests drive it with runOnce() (or start()). */
+export function testWorker(
+  t: TestApp,
+  owner: string,
+  maxAttempts = 4,
+  concurrency = 16,
+  pollMs = 1000,
+): DeliveryWorker {
   return new DeliveryWorker({
     database: t.database,
     runtime: t.runtime,
@@ -13,7 +19,7 @@ export function testWorker(t: TestApp, owner: string, maxAttempts = 4, concurren
       maxDelayMs: 3_600_000,
       maxAttempts,
       timeoutMs: 2000,
-      pollMs: 1000,
+      pollMs,
       concurrency,
       allowPrivateAddresses: true,
     },

@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { bootstrapAdmin } from "./auth/bootstrap.ts";
 import { clockStartingAt, systemClock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { createDatabaseRuntime } from "./database-runtime.ts";
 import { openDatabase } from "./db/client.ts";
 import { resealSecrets } from "./db/reseal-secrets.ts";
 import { createApp } from "./http/app.ts";
@@ -81,8 +82,11 @@ async function main(): Promise<void> {
   const cliBundlePath = fileURLToPath(new URL("./cli/versioner.mjs", import.meta.url));
   const stopping = new AbortController();
   const metrics = new CollectorMetrics({ process: true });
+  // One per database, shared by the app and the delivery worker its outbox writer wakes.
+  const runtime = createDatabaseRuntime(database);
   const app = createApp({
     database,
+    runtime,
     config,
     clock,
     logger,
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
   });
   const notifications = new DeliveryWorker({
     database,
+    runtime,
     config: config.notifications,
     clock,
     logger,

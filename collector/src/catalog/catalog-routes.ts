@@ -33,7 +33,6 @@ import {
   listProducts,
   updateProduct,
 } from "./products-service.ts";
-import { getStateDocument } from "./state-service.ts";
 import { getVersion, listVersions } from "./versions-service.ts";
 
 /** A query parameter that may be repeated (`?type=dev&type=test`): one value arrives as a string. */
@@ -255,7 +254,7 @@ export function createCatalogRoutes(deps: AppDeps) {
       c.json(await getDeployment(deps, c.req.valid("param").id), 200),
     )
     .openapi(routes.state, async (c) => {
-      const document = await getStateDocument(deps, c.req.valid("query"));
+      const document = await deps.runtime.stateDocuments.get(c.req.valid("query"));
       // The generation doubles as an ETag, so a polling dashboard gets 304s until something changes.
       const etag = document.etag;
       c.header("ETag", etag);

@@ -19,7 +19,7 @@ import type { CatalogDeps } from "./products-service.ts";
  * The product × environment matrix, read from the current-state table the ingest
  * transaction maintains: three small queries, whatever the size of the history.
  */
-export async function getState(deps: CatalogDeps): Promise<StateResponse> {
+export async function getState(deps: Pick<CatalogDeps, "database">): Promise<StateResponse> {
   const db = deps.database.db;
   const [envRows, productRows, cellRows] = await Promise.all([
     db.select().from(environments),
@@ -171,37 +171,39 @@ interface CachedState {
 // Distinct filters kept per generation; past it the map starts over (filters are cheap to redo).
 const MAX_FILTERED = 64;
 
-const documents = new WeakMap<Database, CachedState>();
-
 /**
  * `/state` as JSON text, rebuilt only when something it shows has changed. Triggers bump the
  * `state_generation` counter in every transaction that touches products, environments, state
  * cells, versions, buttons or variables (migration 0001), so the check is one tiny read and is
  * right across processes. The generation is read before the matrix: a change landing in between
  * makes the stored document newer than its generation, which only costs one extra rebuild.
+ * One per DatabaseRuntime (database-runtime.ts), shared by `GET /state` and the dashboard.
  */
-export async function getStateDocument(
-  deps: CatalogDeps,
-  filters: StateFilters = {},
-): Promise<StateDocument> {
-  const generation = await readStateGeneration(deps.database);
-  let cached = documents.get(deps.database);
-  if (!cached || cached.generation !== generation) {
-    const state = await getState(deps);
-    cached = { generation, state, body: JSON.stringify(state), filtered: new Map() };
-    documents.set(deps.database, cached);
+export class StateDocuments {
+  #cached: CachedState | undefined;
+
+  constructor(private readonly database: Database) {}
+
+  async get(filters: StateFilters = {}): Promise<StateDocument> {
+    const generation = await readStateGeneration(this.database);
+    let cached = this.#cached;
+    if (!cached || cached.generation !== generation) {
+      const state = await getState({ database: this.database });
+      cached = { generation, state, body: JSON.stringify(state), filtered: new Map() };
+      this.#cached = cached;
+    }
+    if (!hasFilters(filters)) return { generation, body: cached.body, etag: `"state-${generation}"` };
+    // Filtered from the cached matrix, and kept until the generation moves. The ETag names the
+    // filters, so no filtered and unfiltered (or differently filtered) answers ever share one.
+    const key = filterKey(filters);
+    let body = cached.filtered.get(key);
+    if (body === undefined) {
+      body = JSON.stringify(filterState(cached.state, filters));
+      if (cached.filtered.size >= MAX_FILTERED) cached.filtered.clear();
+      cached.filtered.set(key, body);
+    }
+    return { generation, body, etag: `"state-${generation}-${key}"` };
   }
-  if (!hasFilters(filters)) return { generation, body: cached.body, etag: `"state-${generation}"` };
-  // Filtered from the cached matrix, and kept until the generation moves. The ETag names the
-  // filters, so no filtered and unfiltered (or differently filtered) answers ever share one.
-  const key = filterKey(filters);
-  let body = cached.filtered.get(key);
-  if (body === undefined) {
-    body = JSON.stringify(filterState(cached.state, filters));
-    if (cached.filtered.size >= MAX_FILTERED) cached.filtered.clear();
-    cached.filtered.set(key, body);
-  }
-  return { generation, body, etag: `"state-${generation}-${key}"` };
 }
 
 function filterKey(filters: StateFilters): string {

@@ -6,14 +6,12 @@ import { streamSSE } from "hono/streaming";
 import { setSessionCookie } from "../auth/session-cookie.ts";
 import { login, loginWithToken, logout, SESSION_COOKIE } from "../auth/sessions-service.ts";
 import { getUserPreference, setUserPreference } from "../auth/user-preferences-service.ts";
-import { getStateDocument } from "../catalog/state-service.ts";
 import { DomainError } from "../errors.ts";
 import { listLocks } from "../governance/locks-service.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { allProducts } from "./catalog-reads.ts";
 import { dashboardRouter, describe, field, readSession, renderHtml } from "./dashboard-http.tsx";
 import { LIVE_STREAM, LiveUpdates } from "./live-updates.ts";
-import { cachedRender } from "./matrix-cache.ts";
 import { buildMatrix, filtersQuery, parseFilters, teamsOf } from "./matrix-model.ts";
 import { registerApprovalPages } from "./pages/approvals.tsx";
 import { registerDeploymentPages } from "./pages/deployments.tsx";
@@ -152,7 +150,7 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
     }
     // Everything below depends only on the state generation (and the minute): cached, so the
     // page costs about what `GET /state` costs however many people keep it open.
-    const { generation, body } = await getStateDocument(deps);
+    const { generation, body } = await deps.runtime.stateDocuments.get();
     let state: StateResponse | undefined;
     const readState = () => {
       state ??= JSON.parse(body) as StateResponse;
@@ -162,8 +160,7 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
     // Locks change without a state generation: their ids are part of the cache key.
     const locks = await listLocks(deps);
     const lockKey = locks.map((lock) => lock.id).join(",");
-    const section = await cachedRender(
-      deps.database,
+    const section = await deps.runtime.matrices.cachedRender(
       `${generation}|${minute}|${query}|${lockKey}`,
       async () => {
         const matrix = buildMatrix(readState(), await allProducts(deps), filters);
@@ -172,7 +169,7 @@ export function createDashboard(deps: AppDeps, signingSecret: () => Promise<stri
         ).toString();
       },
     );
-    const choices = await cachedRender(deps.database, `${generation}|choices`, async () =>
+    const choices = await deps.runtime.matrices.cachedRender(`${generation}|choices`, async () =>
       JSON.stringify({
         environments: readState().environments.map((env) => env.name),
         teams: teamsOf(await allProducts(deps)),

@@ -6,16 +6,23 @@ import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import { fetchWithTimeout } from "./availability.ts";
+import { ConfigCache } from "./config-generation.ts";
 import { createFileClient } from "./file-client.ts";
 import { type QueryObserver, type QueryOperation, timed, timedClient } from "./query-timing.ts";
 import * as schema from "./schema/index.ts";
 import { loadSecretBox, type SecretBox } from "./secret-box.ts";
 import { WriteLock } from "./write-lock.ts";
+import { WriteWorker } from "./write-worker.ts";
 
 /** The drizzle instance; `$client` is the client it sends through (the one `Database.client` holds). */
 export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
 
-/** The database handle every service receives: the drizzle instance plus the in-process write lock. */
+/**
+ * The database handle every service receives: the drizzle instance, and what there must be exactly
+ * one of per connection in a process (the write lock, the write worker, the configuration cache).
+ * What an app keeps beside it (group commit, notification wake-ups, rendered caches) is its
+ * DatabaseRuntime (database-runtime.ts).
+ */
 export interface Database {
   db: Db;
   client: Client;
@@ -40,8 +47,19 @@ export interface Database {
   localFile?: { path: string; timeoutMs: number };
   /** Times work that reaches the database beside `client` (the write worker) for the same observers. */
   timeQuery<T>(operation: QueryOperation, statements: number, call: () => Promise<T>): Promise<T>;
-  /** Runs `task` when the database closes, before its client does (the write worker ends its thread). */
-  onClose(task: () => void): void;
+  /**
+   * The thread that applies ingest's write transactions on its own connection to `localFile`,
+   * started by the first one and ended by close(); none (ingest keeps `client.batch`) for an
+   * in-memory database, which exists on one connection only, an embedded replica, whose writes go
+   * to its server, and a libSQL server. One per handle: two would be two more connections.
+   */
+  writer?: WriteWorker;
+  /**
+   * The configuration ingest reads on every event (rules, locks, channels), kept while the
+   * configuration generation is unchanged. One per handle, so that a change this process commits
+   * (`invalidate()`) reaches every reader in it at once.
+   */
+  configCache: ConfigCache;
   close(): void;
 }
 
@@ -110,7 +128,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const refresh = async () => {
     if (options.syncUrl) await client.sync();
   };
-  const closing = new Set<() => void>();
+  const timeQuery = <T>(operation: QueryOperation, statements: number, call: () => Promise<T>) =>
+    timed(queryObservers, operation, statements, call);
+  const localFile = onDisk ? { path: filePath, timeoutMs } : undefined;
+  const writer = localFile && new WriteWorker(localFile, { time: timeQuery });
   return {
     db,
     client,
@@ -123,11 +144,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       queryObservers.add(observer);
       return () => queryObservers.delete(observer);
     },
-    localFile: onDisk ? { path: filePath, timeoutMs } : undefined,
-    timeQuery: (operation, statements, call) => timed(queryObservers, operation, statements, call),
-    onClose: (task) => closing.add(task),
+    localFile,
+    timeQuery,
+    writer,
+    configCache: new ConfigCache(db, client),
     close: () => {
-      for (const task of closing) task();
+      // Ends the thread once it has answered what it was sent, before the main connection closes.
+      void writer?.close();
       client.close();
     },
   };

@@ -1,5 +1,6 @@
+import type { Client } from "@libsql/client";
 import { sql } from "drizzle-orm";
-import type { Database, Db } from "./client.ts";
+import type { Db } from "./client.ts";
 import { settings } from "./schema/index.ts";
 
 /**
@@ -32,7 +33,7 @@ export interface ConfigReader {
  * sees a change made by another for its very next event. Ingest reads through `forGroup()`: one
  * generation read per group commit, so a change another collector commits while a group is being
  * planned is seen by the next group (whose requests all arrived after the change was acknowledged,
- * or raced it).
+ * or raced it). One per database handle: `Database.configCache`, built by openDatabase.
  */
 export class ConfigCache implements ConfigReader {
   #generationRead: Promise<string> | undefined;
@@ -40,7 +41,10 @@ export class ConfigCache implements ConfigReader {
   #epoch = 0;
   readonly #copies = new Map<Loader<unknown>, { generation: string; value: Promise<unknown> }>();
 
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly db: Db,
+    private readonly client: Client,
+  ) {}
 
   /** What `load` read, read again when the configuration changed since: one copy per loader. */
   get<T>(load: Loader<T>): Promise<T> {
@@ -84,7 +88,7 @@ export class ConfigCache implements ConfigReader {
     const generation = await generationRead;
     const copy = this.#copies.get(load);
     if (copy && copy.generation === generation) return copy.value as Promise<T>;
-    const value = load(this.database);
+    const value = load(this.db);
     this.#copies.set(load, { generation, value });
     value.catch(() => {
       if (this.#copies.get(load)?.value === value) this.#copies.delete(load);
@@ -93,7 +97,7 @@ export class ConfigCache implements ConfigReader {
   }
 
   #generation(): Promise<string> {
-    this.#generationRead ??= this.database.client
+    this.#generationRead ??= this.client
       .execute({ sql: "SELECT value FROM settings WHERE key = ?", args: [CONFIG_GENERATION] })
       .then((result) => String(result.rows[0]?.value ?? "0"))
       .finally(() => {
@@ -104,16 +108,4 @@ export class ConfigCache implements ConfigReader {
 }
 
 /** Reads a piece of configuration from the database; a module-level function, so one copy each. */
-export type Loader<T> = (database: Database) => Promise<T>;
-
-const caches = new WeakMap<Database, ConfigCache>();
-
-/** The configuration cache of a database handle: one per handle, shared by every feature. */
-export function configCache(database: Database): ConfigCache {
-  let cache = caches.get(database);
-  if (!cache) {
-    cache = new ConfigCache(database);
-    caches.set(database, cache);
-  }
-  return cache;
-}
+export type Loader<T> = (db: Db) => Promise<T>;

@@ -10,7 +10,7 @@ import { type Database, openDatabase } from "./client.ts";
 import type { WriteStatement } from "./compiled-writes.ts";
 import { notificationChannels, notificationSubscriptions, products, versions } from "./schema/index.ts";
 import { isUniqueViolation } from "./write-lock.ts";
-import { WriteWorker, writeWorkerFor } from "./write-worker.ts";
+import { WriteWorker } from "./write-worker.ts";
 
 // A real file database and the real thread, whatever VERSIONER_TEST_ENGINE says: the worker
 // exists for local files only.
@@ -36,7 +36,7 @@ async function fileDatabase(): Promise<Database> {
 }
 
 function workerOf(database: Database): WriteWorker {
-  const worker = writeWorkerFor(database);
+  const worker = database.writer;
   if (!worker) throw new Error("a local file database has a write worker");
   return worker;
 }
@@ -303,7 +303,7 @@ describe("the write worker", () => {
   it("keeps writes off the thread of an in-memory database", async () => {
     const database = await openDatabase({ url: ":memory:" });
     opened.push(database);
-    expect(writeWorkerFor(database)).toBeUndefined();
+    expect(database.writer).toBeUndefined();
   });
 
   it("rejects what a dying thread was applying, uncommitted, and starts a new thread for the next", async () => {

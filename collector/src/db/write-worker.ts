@@ -71,7 +71,8 @@ const THREAD_SCRIPT = new URL("./write-worker-thread.mjs", import.meta.url);
  * one and with other processes, as between any two connections.
  *
  * The thread starts with the first transaction, is unreferenced while idle (an open database does
- * not keep the process alive), and ends when the database closes. If it dies, whatever it was
+ * not keep the process alive), and ends when the database closes (`Database.writer`, one per
+ * handle, built by openDatabase for a plain local file). If it dies, whatever it was
  * applying is rejected (the transaction was not committed, or not known to be) and the next
  * transaction starts a new one.
  */
@@ -173,25 +174,6 @@ export class WriteWorker {
     thread.pending.clear();
     void thread.worker.terminate();
   }
-}
-
-const workers = new WeakMap<Database, WriteWorker>();
-
-/**
- * The write worker of `database`, started with its first transaction and ended by its close();
- * none (the caller keeps `db.batch`) for an in-memory database, which exists on one connection
- * only, an embedded replica, whose writes go to its server, and a libSQL server.
- */
-export function writeWorkerFor(database: Database): WriteWorker | undefined {
-  if (!database.localFile) return undefined;
-  let worker = workers.get(database);
-  if (!worker) {
-    worker = new WriteWorker(database.localFile, { time: database.timeQuery });
-    const created = worker;
-    database.onClose(() => void created.close());
-    workers.set(database, worker);
-  }
-  return worker;
 }
 
 /** The SQL and bound values `db.batch` would send for `item`, as the client converts them. */

@@ -45,6 +45,7 @@ beforeAll(async () => {
   const { loadConfig } = await import("../config.ts");
   app = createApp({
     database: t.database,
+    runtime: t.runtime,
     config: loadConfig({ DATABASE_URL: "file::memory:" }),
     clock: t.clock,
     logger: createLogger("silent"),

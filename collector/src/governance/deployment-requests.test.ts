@@ -484,6 +484,7 @@ describe("atomicity", () => {
     });
     const app = createApp({
       database: t.database,
+      runtime: t.runtime,
       config: loadConfig({ DATABASE_URL: "file::memory:" }),
       clock: t.clock,
       logger: createLogger("silent"),

@@ -4,8 +4,8 @@ import { and, asc, eq } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { findEnvironment } from "../catalog/environments-service.ts";
 import { findProduct } from "../catalog/products-service.ts";
-import type { Database } from "../db/client.ts";
-import { bumpConfigGeneration, type ConfigReader, configCache } from "../db/config-generation.ts";
+import type { Database, Db } from "../db/client.ts";
+import { bumpConfigGeneration, type ConfigReader } from "../db/config-generation.ts";
 import { environmentLocks, environments, products } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Lock } from "./rules-schema.ts";
@@ -44,8 +44,8 @@ function isActive(entry: { expires_at: string | null }, now: Date): boolean {
 
 // Async on purpose: a drizzle query is a thenable that runs again each time it is awaited, and the
 // cache must hold the rows, not the query.
-async function loadLocks(database: Database): Promise<LockEntry[]> {
-  return await database.db
+async function loadLocks(db: Db): Promise<LockEntry[]> {
+  return await db
     .select({
       id: environmentLocks.id,
       environment_id: environmentLocks.environment_id,
@@ -69,7 +69,7 @@ async function loadLocks(database: Database): Promise<LockEntry[]> {
  */
 export function storedLocks(
   database: Database,
-  config: ConfigReader = configCache(database),
+  config: ConfigReader = database.configCache,
 ): Promise<LockEntry[]> {
   return config.get(loadLocks);
 }
@@ -93,7 +93,7 @@ export async function lockFor(
 
 export async function listLocks(deps: GovernanceDeps): Promise<Lock[]> {
   const now = deps.clock.now();
-  return (await loadLocks(deps.database)).filter((lock) => isActive(lock, now)).map(view);
+  return (await loadLocks(deps.database.db)).filter((lock) => isActive(lock, now)).map(view);
 }
 
 export async function lockEnvironment(
@@ -169,7 +169,7 @@ export async function lockEnvironment(
         bumpConfigGeneration(db),
       ]);
     else await db.batch([...statements, bumpConfigGeneration(db)]);
-    configCache(deps.database).invalidate();
+    deps.database.configCache.invalidate();
     return view(entry);
   });
 }
@@ -210,6 +210,6 @@ export async function unlockEnvironment(
         deps.clock.now().toISOString(),
       ),
     ]);
-    configCache(deps.database).invalidate();
+    deps.database.configCache.invalidate();
   });
 }

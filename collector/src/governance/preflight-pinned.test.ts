@@ -171,6 +171,7 @@ describe("deployment.preflight_failed", () => {
     });
     const app = createApp({
       database: t.database,
+      runtime: t.runtime,
       config: loadConfig({ DATABASE_URL: "file::memory:" }),
       clock: t.clock,
       logger: createLogger("silent"),

@@ -3,8 +3,8 @@ import { ERROR_CODES } from "@versioner/schema";
 import { asc, eq } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
-import type { Database } from "../db/client.ts";
-import { bumpConfigGeneration, type ConfigReader, configCache } from "../db/config-generation.ts";
+import type { Database, Db } from "../db/client.ts";
+import { bumpConfigGeneration, type ConfigReader } from "../db/config-generation.ts";
 import { deploymentRules } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import { parseOrThrow } from "../validation.ts";
@@ -57,19 +57,19 @@ function view(row: RuleRow): Rule {
 // while the configuration generation is unchanged; every rule change bumps it in its own batch, so
 // every collector on the database applies the change to its very next event (docs/governance.md).
 function invalidate(database: Database): void {
-  configCache(database).invalidate();
+  database.configCache.invalidate();
 }
 
 /** Rules that take part in preflight (not disabled), ordered by name; `config`: a group commit's view. */
 export function activeRules(
   database: Database,
-  config: ConfigReader = configCache(database),
+  config: ConfigReader = database.configCache,
 ): Promise<ActiveRule[]> {
   return config.get(loadActiveRules);
 }
 
-async function loadActiveRules(database: Database): Promise<ActiveRule[]> {
-  const rows = await database.db.select().from(deploymentRules).orderBy(asc(deploymentRules.name));
+async function loadActiveRules(db: Db): Promise<ActiveRule[]> {
+  const rows = await db.select().from(deploymentRules).orderBy(asc(deploymentRules.name));
   return rows.filter((row) => row.mode !== "disabled").map(toActive);
 }
 

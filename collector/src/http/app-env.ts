@@ -1,6 +1,7 @@
 import type { Principal } from "../auth/capabilities.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
+import type { DatabaseRuntime } from "../database-runtime.ts";
 import type { DatabaseStatus } from "../db/availability.ts";
 import type { Database } from "../db/client.ts";
 import type { DomainEventBus } from "../events/domain-events.ts";
@@ -10,6 +11,8 @@ import type { CollectorMetrics } from "../metrics/collector-metrics.ts";
 /** Everything a request handler may use; built once by server.ts or a test. */
 export interface AppDeps {
   database: Database;
+  /** The per-database queues and caches (group commit, notification wake-ups, `/state`). */
+  runtime: DatabaseRuntime;
   config: Config;
   clock: Clock;
   logger: Logger;

@@ -19,6 +19,7 @@ import { createCatalogRoutes } from "../catalog/catalog-routes.ts";
 import { createCdeventsRoutes } from "../cdevents/cdevents-routes.ts";
 import { CLI_BUNDLE_PATH, createCliDownloadRoutes } from "../cli-download/cli-download-routes.ts";
 import { createDashboard } from "../dashboard/dashboard-routes.tsx";
+import { createDatabaseRuntime } from "../database-runtime.ts";
 import { DatabaseStatus, isDatabaseUnavailable, pingDatabase } from "../db/availability.ts";
 import { createDocsRoutes, isDocsPath } from "../docs/docs-routes.ts";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.ts";
@@ -51,13 +52,18 @@ const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login"
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const BATCH_PATH = /^\/(events\/batch|cdevents)\/?$/;
 
-/** Builds the collector's HTTP app around the given dependencies; tests pass their own database. */
+/**
+ * Builds the collector's HTTP app around the given dependencies; tests pass their own database.
+ * Without a `runtime`, the app builds its own: pass the one other apps on the same database (and
+ * the delivery worker) use, see database-runtime.ts.
+ */
 export function createApp(
-  options: Omit<AppDeps, "bus" | "databaseStatus" | "metrics"> &
-    Partial<Pick<AppDeps, "bus" | "databaseStatus" | "metrics">>,
+  options: Omit<AppDeps, "bus" | "databaseStatus" | "metrics" | "runtime"> &
+    Partial<Pick<AppDeps, "bus" | "databaseStatus" | "metrics" | "runtime">>,
 ): OpenAPIHono<AppEnv> {
   const deps: AppDeps = {
     ...options,
+    runtime: options.runtime ?? createDatabaseRuntime(options.database),
     bus: options.bus ?? new DomainEventBus(),
     databaseStatus: options.databaseStatus ?? new DatabaseStatus(options.logger, () => pingDatabase(options)),
     metrics: options.metrics ?? new CollectorMetrics(),

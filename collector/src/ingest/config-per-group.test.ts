@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../db/client.ts";
-import { bumpConfigGeneration, configCache } from "../db/config-generation.ts";
+import { bumpConfigGeneration } from "../db/config-generation.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 
 // Ingest reads the configuration generation once per group commit (ConfigCache.forGroup), not once
@@ -13,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** A loader that reads nothing: only the generation reads reach the database. */
-function countingLoader(): { load: (database: Database) => Promise<number>; loads: () => number } {
+function countingLoader(): { load: () => Promise<number>; loads: () => number } {
   let loads = 0;
   return { load: async () => ++loads, loads: () => loads };
 }
@@ -34,7 +33,7 @@ async function executes(run: () => Promise<unknown>): Promise<number> {
 describe("the configuration as one group commit reads it", () => {
   it("reads the generation once for every loader and every use in the group", async () => {
     const [rules, locks] = [countingLoader(), countingLoader()];
-    const group = configCache(t.database).forGroup();
+    const group = t.database.configCache.forGroup();
     const reads = await executes(async () => {
       for (let event = 0; event < 5; event++) {
         await Promise.all([group.get(rules.load), group.get(locks.load)]);
@@ -43,33 +42,33 @@ describe("the configuration as one group commit reads it", () => {
     expect(reads).toBe(1);
     expect([rules.loads(), locks.loads()]).toEqual([1, 1]);
     // Outside a group, each use reads the generation, as before.
-    const cache = configCache(t.database);
+    const cache = t.database.configCache;
     expect(await executes(async () => [await cache.get(rules.load), await cache.get(locks.load)])).toBe(2);
   });
 
   it("leaves a change committed during the group to the next group", async () => {
     const rules = countingLoader();
-    const group = configCache(t.database).forGroup();
+    const group = t.database.configCache.forGroup();
     await group.get(rules.load);
     // Another collector's change: it bumps the generation in its own batch, behind this cache's back.
     await bumpConfigGeneration(t.database.db);
     expect(await group.get(rules.load)).toBe(1);
-    expect(await configCache(t.database).forGroup().get(rules.load)).toBe(2);
+    expect(await t.database.configCache.forGroup().get(rules.load)).toBe(2);
   });
 
   it("reads again after a change this process made (invalidate)", async () => {
     const rules = countingLoader();
-    const group = configCache(t.database).forGroup();
+    const group = t.database.configCache.forGroup();
     await group.get(rules.load);
     await bumpConfigGeneration(t.database.db);
-    configCache(t.database).invalidate();
+    t.database.configCache.invalidate();
     expect(await executes(() => group.get(rules.load))).toBe(1);
     expect(rules.loads()).toBe(2);
   });
 
   it("does not hold a failed generation read", async () => {
     const rules = countingLoader();
-    const group = configCache(t.database).forGroup();
+    const group = t.database.configCache.forGroup();
     await t.database.client.execute("ALTER TABLE settings RENAME TO settings_away");
     try {
       await expect(group.get(rules.load)).rejects.toThrow();

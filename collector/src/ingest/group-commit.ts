@@ -1,10 +1,9 @@
 import type { Database } from "../db/client.ts";
 import { plainStatement } from "../db/compiled-writes.ts";
-import { configCache } from "../db/config-generation.ts";
 import { Pacer, SLICE_MS } from "../db/pacing.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
-import { type WriteWorker, writeWorkerFor } from "../db/write-worker.ts";
 import { DomainError } from "../errors.ts";
+import { type PreparedReads, prepareIngestReads } from "./prepared-reads.ts";
 import { UnitOfWork } from "./unit-of-work.ts";
 
 type Plan = (unit: UnitOfWork) => Promise<unknown>;
@@ -26,20 +25,24 @@ export const MAX_GROUP = 256;
  * (a DomainError) has planned nothing but, for a preflight refusal, the record of that refusal
  * (which must be kept), so the others still commit; any other failure makes the
  * group fall back to one transaction per request, so one bad request cannot fail its neighbours.
+ *
+ * One per DatabaseRuntime (database-runtime.ts), so that every request of the process joins the
+ * same groups; a second committer on the same database would still be correct (both take the
+ * database's write lock), only grouping less.
  */
 export class GroupCommitter {
   readonly #queue: Task[] = [];
   #draining = false;
   readonly #groupObservers = new Set<(size: number) => void>();
-  /** Where a local file's groups are applied, off the main thread (none: `db.batch`). */
-  readonly #writer: WriteWorker | undefined;
+  /** The reads every event plans with, prepared once for all groups. */
+  readonly reads: PreparedReads;
 
   /** `sliceMs`: how long planning holds the event loop (UnitOfWork.breathe; a test sets 0). */
   constructor(
     readonly database: Database,
     private readonly sliceMs = SLICE_MS,
   ) {
-    this.#writer = writeWorkerFor(database);
+    this.reads = prepareIngestReads(database.db);
   }
 
   /** Tells `observer` how many requests each group holds (the app's metrics) until the returned function is called. */
@@ -77,7 +80,8 @@ export class GroupCommitter {
     for (let attempt = 1; ; attempt++) {
       const unit = new UnitOfWork(
         this.database.db,
-        configCache(this.database).forGroup(),
+        this.reads,
+        this.database.configCache.forGroup(),
         new Pacer(this.sliceMs),
       );
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
@@ -120,23 +124,15 @@ export class GroupCommitter {
     }
   }
 
-  /** One transaction with every statement of the group, in the write thread when there is one. */
+  /**
+   * One transaction with every statement of the group: in the database's write thread when it has
+   * one (a local file: off the main thread), else one `db.batch`.
+   */
   async #apply(unit: UnitOfWork): Promise<void> {
     const statements = unit.transaction();
     if (statements.length === 0) return;
-    if (this.#writer) await this.#writer.apply(statements);
+    const writer = this.database.writer;
+    if (writer) await writer.apply(statements);
     else await this.database.client.batch(statements.map(plainStatement));
   }
-}
-
-const committers = new WeakMap<Database, GroupCommitter>();
-
-/** The one committer of a database in this process. */
-export function groupCommitterFor(database: Database): GroupCommitter {
-  let committer = committers.get(database);
-  if (!committer) {
-    committer = new GroupCommitter(database);
-    committers.set(database, committer);
-  }
-  return committer;
 }

@@ -25,6 +25,7 @@ beforeAll(async () => {
   });
   deps = {
     database: t.database,
+    runtime: t.runtime,
     clock: t.clock,
     dedupWindowSeconds: 600,
     bus,

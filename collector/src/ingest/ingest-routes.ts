@@ -81,6 +81,7 @@ const batchRoute = protectedRoute("deployments.record", {
 export function ingestDeps(deps: AppDeps): IngestDeps {
   return {
     database: deps.database,
+    runtime: deps.runtime,
     clock: deps.clock,
     dedupWindowSeconds: deps.config.dedupWindowSeconds,
     bus: deps.bus,

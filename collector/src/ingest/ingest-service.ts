@@ -11,6 +11,7 @@ import {
 } from "@versioner/schema";
 import type { Actor } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
+import type { DatabaseRuntime } from "../database-runtime.ts";
 import type { Database } from "../db/client.ts";
 import { events } from "../db/schema/index.ts";
 import { DomainError } from "../errors.ts";
@@ -22,7 +23,6 @@ import { admit, assertSameSha, assertStorable } from "./admission.ts";
 import { planBuildEvent } from "./build-planner.ts";
 import { planProduct, planVersionInsert, planVersionUpdate } from "./catalog-planner.ts";
 import { planDeploymentEvent } from "./deployment-planner.ts";
-import { groupCommitterFor } from "./group-commit.ts";
 import { eventStream, requestHash } from "./lifecycle.ts";
 import { repeatedEvent } from "./repeats.ts";
 import type { LatestEvent, PrefetchNames, UnitOfWork } from "./unit-of-work.ts";
@@ -32,6 +32,7 @@ import type { LatestEvent, PrefetchNames, UnitOfWork } from "./unit-of-work.ts";
 
 export interface IngestDeps {
   database: Database;
+  runtime: Pick<DatabaseRuntime, "committer">;
   clock: Clock;
   dedupWindowSeconds: number;
   /** Receives `build.<status>` and `deployment.<status>` inside the ingest transaction. */
@@ -175,7 +176,7 @@ function namesIn(items: BatchItem[]): PrefetchNames {
 // Planned through a unit of work and applied in one batch, possibly together with the events of
 // concurrent requests (group-commit.ts).
 function runInUnit<T>(deps: IngestDeps, plan: (unit: UnitOfWork) => Promise<T>): Promise<T> {
-  return groupCommitterFor(deps.database).submit(plan);
+  return deps.runtime.committer.submit(plan);
 }
 
 /** One event as parsed, with its kind: the planners it goes to differ. */

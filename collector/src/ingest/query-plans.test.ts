@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
-import { preparedReads } from "./prepared-reads.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -46,7 +45,7 @@ describe("ingest query plans", () => {
     ["eventById", "sqlite_autoindex_events_1"],
     ["eventByIdempotencyKey", "events_idempotency_key_uq"],
   ] as const)("%s seeks through %s without sorting", async (name, index) => {
-    const query = preparedReads(t.database.db)[name].getQuery();
+    const query = t.runtime.committer.reads[name].getQuery();
     const detail = await plan(query.sql, query.params);
     expect(detail).toMatch(new RegExp(`USING (COVERING )?INDEX ${index}`));
     expect(detail).not.toMatch(/TEMP B-TREE|SCAN /);

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postDeployment } from "../testing/ingest-fixtures.ts";
+import { postDeployment, testUnit } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
-import {
-  type BuildRow,
-  type DeploymentRow,
-  type EventRow,
-  type StateRow,
-  UnitOfWork,
-  type VersionRow,
-} from "./unit-of-work.ts";
+import type { BuildRow, DeploymentRow, EventRow, StateRow, VersionRow } from "./unit-of-work.ts";
 
 // The unit of work directly: every read goes to the database once and then answers from what the
 // unit holds, its own planned rows first; each kind of row is kept under its own full key.
@@ -19,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const unit = () => new UnitOfWork(t.database.db);
+const unit = () => testUnit(t);
 const NOW = "2026-03-01T10:00:00.000Z";
 
 function version(productId: string, name: string): VersionRow {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Pacer } from "../db/pacing.ts";
 import { products } from "../db/schema/index.ts";
-import { stateCell } from "../testing/ingest-fixtures.ts";
+import { stateCell, testUnit } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
-import { UnitOfWork } from "./unit-of-work.ts";
 
 // One /events/batch is one unit of work: every event reads what the earlier events of the same
 // batch planned, before anything is written. Each case below reads a row only the overlay holds.
@@ -137,7 +136,7 @@ describe("a batch reads its own planned rows", () => {
 describe("a long plan and the event loop", () => {
   /** The order in which three planned events and a callback queued after the first one ran. */
   async function order(planningSliceMs: number): Promise<string[]> {
-    const unit = new UnitOfWork(t.database.db, undefined, new Pacer(planningSliceMs));
+    const unit = testUnit(t, new Pacer(planningSliceMs));
     const seen: string[] = [];
     const plan = (async () => {
       for (let i = 0; i < 3; i++) {
@@ -183,7 +182,7 @@ describe("reads a unit knows the answer to", () => {
   it("a batch's products, versions and environments are read in three statements, found or not", async () => {
     const product = unique("prefetch");
     await batch([deployment(product, "prefetch-env", "completed")]);
-    const unit = new UnitOfWork(t.database.db);
+    const unit = testUnit(t);
     const names = {
       products: [product, unique("absent")],
       versions: [
@@ -212,7 +211,7 @@ describe("reads a unit knows the answer to", () => {
       deployment(first, "pairs-env", "completed", { version: "only-a" }),
       deployment(second, "pairs-env", "completed", { version: "only-b" }),
     ]);
-    const unit = new UnitOfWork(t.database.db);
+    const unit = testUnit(t);
     const wanted = [
       { product: first, version: "only-a" },
       { product: second, version: "only-a" },
@@ -240,7 +239,7 @@ describe("reads a unit knows the answer to", () => {
   });
 
   it("nothing stored refers to a row the unit inserts", async () => {
-    const unit = new UnitOfWork(t.database.db);
+    const unit = testUnit(t);
     const at = new Date().toISOString();
     const id = `minted-${unique("id")}`;
     unit.insert(products, {

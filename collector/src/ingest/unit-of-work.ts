@@ -14,7 +14,7 @@ import {
   products,
   versions,
 } from "../db/schema/index.ts";
-import { type PreparedReads, preparedReads } from "./prepared-reads.ts";
+import type { PreparedReads } from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
 export type VersionRow = typeof versions.$inferSelect;
@@ -77,15 +77,17 @@ export class UnitOfWork {
   readonly #reads: PreparedReads;
 
   /**
+   * `reads`: the ingest reads prepared once on `db` (the group committer's);
    * `config`: the group's view of the configuration cache (group-commit.ts), when there is one;
    * `pacer`: how long planning may hold the event loop before `breathe` lets it turn.
    */
   constructor(
     readonly db: Db,
+    reads: PreparedReads,
     readonly config?: ConfigReader,
     private readonly pacer = new Pacer(),
   ) {
-    this.#reads = preparedReads(db);
+    this.#reads = reads;
   }
 
   /**

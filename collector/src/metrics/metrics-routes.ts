@@ -3,7 +3,6 @@ import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { protectedRoute } from "../http/route.ts";
-import { groupCommitterFor } from "../ingest/group-commit.ts";
 import { outboxDepth } from "../notifications/deliveries-service.ts";
 import type { CollectorMetrics } from "./collector-metrics.ts";
 
@@ -30,7 +29,7 @@ export function createMetricsRoutes(deps: AppDeps) {
 /** Connects the app's metrics to the database, the group committer and the outbox it serves. */
 export function instrumentApp(deps: AppDeps): void {
   deps.database.observeQueries(deps.metrics.query);
-  groupCommitterFor(deps.database).observeGroups((size) => deps.metrics.groupCommitted(size));
+  deps.runtime.committer.observeGroups((size) => deps.metrics.groupCommitted(size));
   deps.metrics.readOutboxWith(() => outboxDepth(deps));
 }
 

@@ -1,6 +1,6 @@
 import { asc } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
-import { type ConfigReader, configCache } from "../db/config-generation.ts";
+import type { Database, Db } from "../db/client.ts";
+import type { ConfigReader } from "../db/config-generation.ts";
 import { notificationChannels, notificationSubscriptions } from "../db/schema/index.ts";
 
 export type ChannelRow = typeof notificationChannels.$inferSelect;
@@ -14,29 +14,24 @@ export interface ChannelRoute {
 }
 
 /**
- * Per-database state of the notifications feature inside one process: the channel list the ingest
- * path matches against, from the configuration cache (so a busy ingest does not read the channels
- * for every event, and a channel created on another collector is matched by this one's next event),
- * and the wake-up hint from the outbox writer to the delivery worker.
+ * Enabled channels with their subscriptions, as of the latest configuration change on the
+ * database: from the configuration cache (`config`, or a group commit's view of it), so a busy
+ * ingest does not read the channels for every event, and a channel created on another collector is
+ * matched by this one's next event. Every channel change bumps the generation and invalidates it.
+ */
+export function channelRoutes(config: ConfigReader): Promise<ChannelRoute[]> {
+  return config.get(loadRoutes);
+}
+
+/**
+ * The wake-up hint from the outbox writer to the delivery worker. One per DatabaseRuntime
+ * (database-runtime.ts): the app's outbox writer and the worker beside it must share it.
  */
 export class NotificationHub {
   readonly #listeners = new Set<() => void>();
   #wakeQueued = false;
 
   constructor(private readonly database: Database) {}
-
-  /**
-   * Enabled channels with their subscriptions, as of the latest configuration change on the
-   * database; `config` is a group commit's view of the cache, when the caller has one.
-   */
-  routes(config: ConfigReader = configCache(this.database)): Promise<ChannelRoute[]> {
-    return config.get(loadRoutes);
-  }
-
-  /** Called by every channel change in this process. */
-  invalidate(): void {
-    configCache(this.database).invalidate();
-  }
 
   onWake(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -60,19 +55,7 @@ export class NotificationHub {
   }
 }
 
-const hubs = new WeakMap<Database, NotificationHub>();
-
-/** The hub of a database: one per database handle, shared by routes, outbox writer and worker. */
-export function hubFor(database: Database): NotificationHub {
-  let hub = hubs.get(database);
-  if (!hub) {
-    hub = new NotificationHub(database);
-    hubs.set(database, hub);
-  }
-  return hub;
-}
-
-async function loadRoutes({ db }: Database): Promise<ChannelRoute[]> {
+async function loadRoutes(db: Db): Promise<ChannelRoute[]> {
   const channels = await db.select().from(notificationChannels);
   const subscriptions = await db
     .select()

@@ -4,6 +4,7 @@ import { asc, eq, inArray } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
+import type { DatabaseRuntime } from "../database-runtime.ts";
 import type { Database } from "../db/client.ts";
 import { bumpConfigGeneration } from "../db/config-generation.ts";
 import {
@@ -20,12 +21,7 @@ import {
   cdeventsSubscriptions,
   validateCdeventsSettings,
 } from "./cdevents-channel.ts";
-import {
-  type ChannelRow,
-  hubFor,
-  type SubscriptionRow,
-  subscriptionsByChannel,
-} from "./channel-directory.ts";
+import { type ChannelRow, type SubscriptionRow, subscriptionsByChannel } from "./channel-directory.ts";
 import { ChannelSender, sendable } from "./channel-sender.ts";
 import { assertPublicHost, checkOutboundUrl, OutboundRefusedError } from "./outbound-guard.ts";
 import { buildPayload, NOTIFICATION_EVENT_TYPES } from "./payload.ts";
@@ -35,6 +31,7 @@ export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
 export interface NotificationDeps {
   database: Database;
+  runtime: Pick<DatabaseRuntime, "hub">;
   clock: Clock;
   config: Config;
   logger: Logger;
@@ -222,7 +219,7 @@ export async function createChannel(
         now,
       ),
     ]);
-    hubFor(deps.database).invalidate();
+    deps.database.configCache.invalidate();
     return result;
   });
 }
@@ -290,7 +287,7 @@ export async function updateChannel(
         now,
       ),
     ]);
-    hubFor(deps.database).invalidate();
+    deps.database.configCache.invalidate();
     return result;
   });
 }
@@ -331,7 +328,7 @@ export async function deleteChannel(deps: NotificationDeps, actor: Actor, id: st
         now,
       ),
     ]);
-    hubFor(deps.database).invalidate();
+    deps.database.configCache.invalidate();
   });
 }
 

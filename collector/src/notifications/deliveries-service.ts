@@ -4,7 +4,6 @@ import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { afterCursor, toPage } from "../db/pagination.ts";
 import { notificationAttempts, notificationDeliveries } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
-import { hubFor } from "./channel-directory.ts";
 import type { NotificationDeps } from "./channels-service.ts";
 
 type DeliveryRow = typeof notificationDeliveries.$inferSelect;
@@ -156,6 +155,6 @@ export async function replayDelivery(
       now,
     ),
   ]);
-  hubFor(deps.database).wakeAfterCommit();
+  deps.runtime.hub.wakeAfterCommit();
   return view(row);
 }

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import type { Clock } from "../clock.ts";
 import type { NotificationConfig } from "../config.ts";
+import type { DatabaseRuntime } from "../database-runtime.ts";
 import type { Database } from "../db/client.ts";
 import { notificationAttempts, notificationChannels, notificationDeliveries } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
 import type { CollectorMetrics } from "../metrics/collector-metrics.ts";
-import { hubFor } from "./channel-directory.ts";
 import { ChannelSender, sendable } from "./channel-sender.ts";
 import type { SendOutcome } from "./http-sender.ts";
 import type { NotificationPayload } from "./payload.ts";
@@ -14,6 +14,8 @@ import { nextDelayMs } from "./retry-policy.ts";
 
 export interface DeliveryWorkerDeps {
   database: Database;
+  /** The runtime of the app whose outbox writer wakes this worker (database-runtime.ts). */
+  runtime: Pick<DatabaseRuntime, "hub">;
   config: NotificationConfig;
   clock: Clock;
   logger: Logger;
@@ -55,7 +57,7 @@ export class DeliveryWorker {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#unsubscribe = hubFor(this.deps.database).onWake(() => this.wake());
+    this.#unsubscribe = this.deps.runtime.hub.onWake(() => this.wake());
     this.wake();
   }
 

@@ -1,16 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
+import type { DatabaseRuntime } from "../database-runtime.ts";
 import type { Database } from "../db/client.ts";
 import { notificationDeliveries } from "../db/schema/index.ts";
 import type { BusEvent, DomainEventHandler } from "../events/domain-events.ts";
-import { hubFor } from "./channel-directory.ts";
+import { channelRoutes } from "./channel-directory.ts";
 import { pendingDelivery } from "./deliveries-service.ts";
 import { buildPayload, isNotifiable, type PayloadContext } from "./payload.ts";
 import { subscriptionMatches } from "./subscription-match.ts";
 
 export interface OutboxWriterDeps {
   database: Database;
+  runtime: Pick<DatabaseRuntime, "hub">;
   clock: Clock;
   config: Pick<Config, "publicUrl">;
 }
@@ -21,10 +23,10 @@ export interface OutboxWriterDeps {
  * in the worker, so the request never waits for Slack.
  */
 export function createOutboxWriter(deps: OutboxWriterDeps): DomainEventHandler {
-  const hub = hubFor(deps.database);
+  const { hub } = deps.runtime;
   return async (event, tx) => {
     if (!isNotifiable(event.type) || !changedTheRecord(event)) return;
-    const routes = await hub.routes(tx.config);
+    const routes = await channelRoutes(tx.config ?? deps.database.configCache);
     const matching = routes.filter((route) =>
       route.subscriptions.some((subscription) => subscriptionMatches(subscription, event)),
     );

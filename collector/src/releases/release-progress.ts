@@ -10,7 +10,7 @@ import {
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { compareEnvironments } from "../catalog/environments-service.ts";
 import type { CatalogDeps } from "../catalog/products-service.ts";
-import type { Database, Db } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
 import { currentState, deployments, environments, releases, releaseVersions } from "../db/schema/index.ts";
 import {
   type BusEvent,
@@ -229,7 +229,7 @@ interface DeploymentStep {
  * Whether any movable release has a member at all: kept with the configuration (adding a member
  * bumps the configuration generation; nothing else makes a release gain one or become movable).
  */
-async function anyMovableMember({ db }: Database): Promise<boolean> {
+async function anyMovableMember(db: Db): Promise<boolean> {
   const [row] = await db
     .select({ release_id: releaseVersions.release_id })
     .from(releaseVersions)

@@ -4,7 +4,7 @@ import { and, asc, desc, eq, or, type SQL } from "drizzle-orm";
 import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { environmentIdsByName } from "../catalog/environments-service.ts";
 import { type CatalogDeps, findProduct } from "../catalog/products-service.ts";
-import { bumpConfigGeneration, configCache } from "../db/config-generation.ts";
+import { bumpConfigGeneration } from "../db/config-generation.ts";
 import { afterCursor, toPage } from "../db/pagination.ts";
 import { environments, products, releases, releaseVersions, versions } from "../db/schema/index.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
@@ -349,7 +349,7 @@ export async function addMember(
         now,
       ),
     ]);
-    configCache(deps.database).invalidate();
+    deps.database.configCache.invalidate();
     return { member: view(now), created: true };
   });
 }

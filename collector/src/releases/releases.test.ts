@@ -272,6 +272,7 @@ describe("release domain events", () => {
     });
     const app = createApp({
       database: own.database,
+      runtime: own.runtime,
       config: loadConfig({ DATABASE_URL: "file::memory:" }),
       clock: own.clock,
       logger: createLogger("silent"),

@@ -1,4 +1,11 @@
+import type { Pacer } from "../db/pacing.ts";
+import { UnitOfWork } from "../ingest/unit-of-work.ts";
 import type { TestApp } from "./test-app.ts";
+
+/** A unit of work on the test app's database, reading through its group committer's prepared reads. */
+export function testUnit(t: TestApp, pacer?: Pacer): UnitOfWork {
+  return new UnitOfWork(t.database.db, t.runtime.committer.reads, undefined, pacer);
+}
 
 /** A deployment event over HTTP, as a CI step sends it. */
 export function postDeployment(

@@ -2,17 +2,24 @@ import { expect } from "vitest";
 import { DeliveryWorker } from "../notifications/delivery-worker.ts";
 import { type TestApp, unique } from "./test-app.ts";
 
-/** A worker on the test app's database and manual clock; tests drive it with runOnce(). */
-export function testWorker(t: TestApp, owner: string, maxAttempts = 4, concurrency = 16): DeliveryWorker {
+/** A worker on the test app's database, runtime and manual clock; tests drive it with runOnce() (or start()). */
+export function testWorker(
+  t: TestApp,
+  owner: string,
+  maxAttempts = 4,
+  concurrency = 16,
+  pollMs = 1000,
+): DeliveryWorker {
   return new DeliveryWorker({
     database: t.database,
+    runtime: t.runtime,
     config: {
       smtpFrom: "Versioner <v@example.test>",
       retryBaseMs: 1000,
       maxDelayMs: 3_600_000,
       maxAttempts,
       timeoutMs: 2000,
-      pollMs: 1000,
+      pollMs,
       concurrency,
       allowPrivateAddresses: true,
     },

@@ -1,6 +1,7 @@
 import { bootstrapAdmin } from "../auth/bootstrap.ts";
 import type { Clock } from "../clock.ts";
 import { type Config, loadConfig } from "../config.ts";
+import { createDatabaseRuntime, type DatabaseRuntime } from "../database-runtime.ts";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createApp } from "../http/app.ts";
 import { createLogger } from "../logger.ts";
@@ -28,6 +29,11 @@ export const ADMIN_TOKEN = "test-admin-token";
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   database: Database;
+  /**
+   * The app's per-database queues and caches: for services a test calls directly, workers it runs
+   * beside the app, and a second app on `database` (createApp({ runtime })).
+   */
+  runtime: DatabaseRuntime;
   /** The configuration the app runs with (a second app on the same database can share it). */
   config: Config;
   /** The app's metrics, for workers the test runs beside it (GET /metrics serves them). */
@@ -72,10 +78,12 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const logger = createLogger(config.logLevel, (line) => logLines.push(line));
   await bootstrapAdmin({ database, clock }, { token: ADMIN_TOKEN, email: config.adminEmail });
   const metrics = new CollectorMetrics();
-  const app = createApp({ database, config, clock, logger, metrics });
+  const runtime = createDatabaseRuntime(database);
+  const app = createApp({ database, runtime, config, clock, logger, metrics });
   return {
     app,
     database,
+    runtime,
     config,
     metrics,
     clock,

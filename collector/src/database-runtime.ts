@@ -1,3 +1,4 @@
+import { CredentialLookups } from "./auth/credential-lookups.ts";
 import { StateDocuments } from "./catalog/state-service.ts";
 import { MatrixCache } from "./dashboard/matrix-cache.ts";
 import type { Database } from "./db/client.ts";
@@ -22,6 +23,8 @@ export interface DatabaseRuntime {
   stateDocuments: StateDocuments;
   /** The dashboard's rendered matrix sections. */
   matrices: MatrixCache;
+  /** The credential reads every authenticated request runs, prepared once (auth/authenticate.ts). */
+  credentials: CredentialLookups;
 }
 
 export function createDatabaseRuntime(database: Database): DatabaseRuntime {
@@ -30,5 +33,6 @@ export function createDatabaseRuntime(database: Database): DatabaseRuntime {
     hub: new NotificationHub(database),
     stateDocuments: new StateDocuments(database),
     matrices: new MatrixCache(),
+    credentials: new CredentialLookups(database.db),
   };
 }

@@ -6,6 +6,7 @@ import { freshTestDatabase, type TestDatabaseLocation } from "../testing/test-da
 import { createApiKey } from "./api-keys-service.ts";
 import { authenticateSession, authenticateToken } from "./authenticate.ts";
 import { SYSTEM_PRINCIPAL } from "./capabilities.ts";
+import { CredentialLookups } from "./credential-lookups.ts";
 import { insertPersonalToken } from "./personal-tokens-service.ts";
 import {
   LOCKOUT_AFTER,
@@ -23,7 +24,8 @@ import { createUser } from "./users-service.ts";
 let location: TestDatabaseLocation;
 let database: Database;
 const clock = new ManualClock();
-const deps = () => ({ database, clock });
+let credentials: CredentialLookups;
+const deps = () => ({ database, clock, runtime: { credentials } });
 
 const system = { principal: SYSTEM_PRINCIPAL, requestId: "pinned" };
 const PASSWORD = "a long enough password";
@@ -33,6 +35,7 @@ let tokenUser: string;
 beforeAll(async () => {
   location = await freshTestDatabase();
   database = await openDatabase({ url: location.url, secretKey: location.secretKey });
+  credentials = new CredentialLookups(database.db);
   // Password hashing is the slow part: the users are made once for the file.
   lockUser = (
     await createUser(deps(), system, { email: "lock@example.com", role: "viewer", password: PASSWORD })
@@ -160,7 +163,7 @@ describe("last use", () => {
   // since the local libSQL client runs statements in the order they are issued.
   it("records an API key's last use and a session user's last sight, at most once a minute", async () => {
     const at = { ms: Date.parse("2026-07-01T00:00:00.000Z") };
-    const fixed = { database, clock: { now: () => new Date(at.ms) } };
+    const fixed = { database, clock: { now: () => new Date(at.ms) }, runtime: { credentials } };
     const read = async (sql: string, arg: string) =>
       (await database.client.execute({ sql, args: [arg] })).rows[0]?.[0];
     const key = await createApiKey({ ...fixed, org: "acme" }, system, { name: "touch", scope: "read" });

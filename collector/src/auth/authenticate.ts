@@ -1,5 +1,6 @@
-import { and, eq, isNull } from "drizzle-orm";
-import { apiKeys, personalTokens, sessions, users } from "../db/schema/index.ts";
+import { eq } from "drizzle-orm";
+import type { DatabaseRuntime } from "../database-runtime.ts";
+import { apiKeys, personalTokens, users } from "../db/schema/index.ts";
 import {
   type ApiKeyScope,
   type Principal,
@@ -22,6 +23,11 @@ function touch(deps: UsersDeps, key: string, now: number, write: () => Promise<u
   void deps.database.writeLock.run(write).catch(() => touched.delete(key));
 }
 
+/** What resolving a credential needs: the database, the clock and the prepared lookups. */
+export interface CredentialDeps extends UsersDeps {
+  runtime: Pick<DatabaseRuntime, "credentials">;
+}
+
 function userPrincipal(user: typeof users.$inferSelect, via: "token" | "session"): Principal {
   const role = user.role as Role;
   return { kind: "user", id: user.id, name: user.email, role, via, capabilities: ROLE_CAPABILITIES[role] };
@@ -32,16 +38,12 @@ function userPrincipal(user: typeof users.$inferSelect, via: "token" | "session"
  * token chosen by the operator) is a personal token, valid while its user is active. A user's
  * role is read on every request, so a demotion or deactivation applies at once.
  */
-export async function authenticateToken(deps: UsersDeps, token: string): Promise<Principal | undefined> {
+export async function authenticateToken(deps: CredentialDeps, token: string): Promise<Principal | undefined> {
   const db = deps.database.db;
   const hash = hashToken(token);
   const now = deps.clock.now();
   if (token.startsWith(API_KEY_PREFIX)) {
-    const [key] = await db
-      .select()
-      .from(apiKeys)
-      .where(and(eq(apiKeys.token_hash, hash), isNull(apiKeys.revoked_at)))
-      .limit(1);
+    const [key] = await deps.runtime.credentials.apiKey.all({ hash });
     if (!key) return undefined;
     touch(deps, key.id, now.getTime(), () =>
       db.update(apiKeys).set({ last_used_at: now.toISOString() }).where(eq(apiKeys.id, key.id)),
@@ -49,12 +51,7 @@ export async function authenticateToken(deps: UsersDeps, token: string): Promise
     const scope = key.scope as ApiKeyScope;
     return { kind: "api_key", id: key.id, name: key.name, scope, capabilities: SCOPE_CAPABILITIES[scope] };
   }
-  const [row] = await db
-    .select({ token: personalTokens, user: users })
-    .from(personalTokens)
-    .innerJoin(users, eq(users.id, personalTokens.user_id))
-    .where(and(eq(personalTokens.token_hash, hash), isNull(personalTokens.revoked_at)))
-    .limit(1);
+  const [row] = await deps.runtime.credentials.personalToken.all({ hash });
   if (!row?.user.active) return undefined;
   if (row.token.expires_at && row.token.expires_at <= now.toISOString()) return undefined;
   touch(deps, row.token.id, now.getTime(), () =>
@@ -71,17 +68,12 @@ export async function authenticateToken(deps: UsersDeps, token: string): Promise
 
 /** Resolves a session cookie's secret to its user and the CSRF token writes must echo. */
 export async function authenticateSession(
-  deps: UsersDeps,
+  deps: CredentialDeps,
   secret: string,
 ): Promise<{ principal: Principal; csrfToken: string } | undefined> {
   const db = deps.database.db;
   const now = deps.clock.now();
-  const [row] = await db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.user_id))
-    .where(and(eq(sessions.secret_hash, hashToken(secret)), isNull(sessions.revoked_at)))
-    .limit(1);
+  const [row] = await deps.runtime.credentials.session.all({ hash: hashToken(secret) });
   if (!row?.user.active || row.session.expires_at <= now.toISOString()) return undefined;
   touch(deps, row.session.id, now.getTime(), () =>
     db.update(users).set({ last_seen_at: now.toISOString() }).where(eq(users.id, row.user.id)),

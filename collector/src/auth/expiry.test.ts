@@ -54,7 +54,7 @@ describe("session expiry", () => {
   it("accepts the cookie's secret until the last millisecond and refuses it from the expiry instant", async () => {
     const user = await newUser();
     const clock = new FixedClock(START);
-    const deps = { database: t.database, clock };
+    const deps = { database: t.database, clock, runtime: t.runtime };
     const session = await login(deps, { email: user.email, password: PASSWORD });
     clock.at = Date.parse(session.expires_at) - 1;
     const alive = await authenticateSession(deps, session.secret);
@@ -81,7 +81,7 @@ describe("session expiry", () => {
 
   it("refuses the session of a deactivated user", async () => {
     const user = await newUser();
-    const deps = { database: t.database, clock: new FixedClock(START) };
+    const deps = { database: t.database, clock: new FixedClock(START), runtime: t.runtime };
     const session = await login(deps, { email: user.email, password: PASSWORD });
     await t.call("PATCH", `/users/${user.id}`, { active: false });
     expect(await authenticateSession(deps, session.secret)).toBeUndefined();
@@ -90,7 +90,7 @@ describe("session expiry", () => {
 
 describe("personal tokens", () => {
   async function tokenFor(userId: string, expiresAt: string | null) {
-    const deps = { database: t.database, clock: new FixedClock(START) };
+    const deps = { database: t.database, clock: new FixedClock(START), runtime: t.runtime };
     const admin = await authenticateToken(deps, ADMIN_TOKEN);
     if (!admin) throw new Error("the bootstrap admin token should authenticate");
     return insertPersonalToken(deps, { principal: admin, requestId: "expiry-test" }, userId, {
@@ -118,7 +118,7 @@ describe("personal tokens", () => {
     const user = await newUser();
     const { token } = await tokenFor(user.id, "2026-06-02T00:00:00.000Z");
     const clock = new FixedClock(Date.parse("2026-06-02T00:00:00.000Z") - 1);
-    const deps = { database: t.database, clock };
+    const deps = { database: t.database, clock, runtime: t.runtime };
     expect(await authenticateToken(deps, token)).toMatchObject({ kind: "user", id: user.id, via: "token" });
     clock.at += 1;
     expect(await authenticateToken(deps, token)).toBeUndefined();
@@ -129,7 +129,7 @@ describe("personal tokens", () => {
     const { id, token } = await tokenFor(user.id, null);
     expect(await lastUsed(id)).toBeNull();
     const clock = new FixedClock(START);
-    const deps = { database: t.database, clock };
+    const deps = { database: t.database, clock, runtime: t.runtime };
     await authenticateToken(deps, token);
     await expect.poll(() => lastUsed(id)).toBe("2026-06-01T08:00:00.000Z");
     expect(await lastSeen(user.id)).toBe("2026-06-01T08:00:00.000Z");

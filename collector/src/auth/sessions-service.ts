@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { loginThrottle, sessions, settings, users } from "../db/schema/index.ts";
 import { DomainError, UnauthorizedError } from "../errors.ts";
-import { authenticateToken } from "./authenticate.ts";
+import { authenticateToken, type CredentialDeps } from "./authenticate.ts";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.ts";
 import { hashToken } from "./tokens.ts";
 import { normaliseEmail, type UserRow, type UsersDeps, type UserView, userView } from "./users-service.ts";
@@ -74,7 +74,7 @@ export async function login(
  * (SPEC: "sign-in with a user's token or password") get the same cookie and CSRF token.
  * API keys belong to no user and cannot open a session.
  */
-export async function loginWithToken(deps: UsersDeps, token: string): Promise<NewSession> {
+export async function loginWithToken(deps: CredentialDeps, token: string): Promise<NewSession> {
   const principal = await authenticateToken(deps, token);
   if (principal?.kind !== "user") throw new UnauthorizedError("Invalid token: sign in with a personal token");
   const [user] = await deps.database.db.select().from(users).where(eq(users.id, principal.id)).limit(1);

@@ -6,6 +6,7 @@ import { freshTestDatabase, type TestDatabaseLocation } from "../testing/test-da
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys-service.ts";
 import { authenticateSession, authenticateToken } from "./authenticate.ts";
 import { type Principal, ROLE_CAPABILITIES, type Role, SYSTEM_PRINCIPAL } from "./capabilities.ts";
+import { CredentialLookups } from "./credential-lookups.ts";
 import {
   createPersonalToken,
   insertPersonalToken,
@@ -29,7 +30,8 @@ import {
 let location: TestDatabaseLocation;
 let database: Database;
 const clock = new ManualClock();
-const deps = () => ({ database, clock });
+let credentials: CredentialLookups;
+const deps = () => ({ database, clock, runtime: { credentials } });
 const keyDeps = () => ({ database, clock, org: "acme" });
 const system: Actor = { principal: SYSTEM_PRINCIPAL, requestId: "pinned" };
 const PASSWORD = "a long enough password";
@@ -71,6 +73,7 @@ let withPassword: UserView;
 beforeAll(async () => {
   location = await freshTestDatabase();
   database = await openDatabase({ url: location.url, secretKey: location.secretKey });
+  credentials = new CredentialLookups(database.db);
   admin = await user("root@example.com", "admin");
   // Password hashing is the slow part: the one user with a password is made once for the file.
   withPassword = await user("pw@example.com", "developer", PASSWORD);

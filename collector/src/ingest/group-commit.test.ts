@@ -93,4 +93,63 @@ describe("group commit", () => {
     });
     expect(rows.rows).toHaveLength(2);
   });
+
+  it("reads the products, versions and environments of all its requests together", async () => {
+    const product = unique("together");
+    await t.call("POST", "/deployment-events", {
+      product_name: product,
+      version: "1",
+      environment_name: "together-env",
+      status: "completed",
+    });
+    const lastEvent = await t.database.client.execute({
+      sql: "SELECT e.id FROM events e JOIN products p ON p.id = e.product_id WHERE p.name = ?",
+      args: [product],
+    });
+    const committer = new GroupCommitter(t.database);
+    let reads = 0;
+    const stop = t.database.observeQueries((operation) => {
+      if (operation === "execute") reads += 1;
+    });
+    try {
+      // Ten requests of one group, as ten single-event requests are: each names what it looks up.
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => {
+          const version = i % 2 === 0 ? "1" : `absent-${i}`;
+          return committer.submit(
+            async (unit) => {
+              const found = await unit.productByName(product);
+              const stored = found && (await unit.version(found.id, version));
+              const environment = await unit.environmentByName("together-env");
+              const cell = { product_id: found?.id ?? "", environment_id: environment?.id ?? "" };
+              const state = await unit.state(cell.product_id, cell.environment_id);
+              const latest = await unit.latestEvent(cell);
+              return [
+                found?.name,
+                stored?.version ?? null,
+                environment?.name,
+                state?.current_version,
+                latest?.id,
+              ];
+            },
+            {
+              products: [product],
+              versions: [{ product, version }],
+              environments: ["together-env"],
+              cells: [{ product, environment: "together-env" }],
+            },
+          );
+        }),
+      );
+      const latest = lastEvent.rows[0]?.id;
+      expect(results).toEqual(
+        results.map((_, i) => [product, i % 2 === 0 ? "1" : null, "together-env", "1", latest]),
+      );
+      // The products, the versions, the environments, the cells and their latest events: five
+      // reads for the ten requests.
+      expect(reads).toBe(5);
+    } finally {
+      stop();
+    }
+  });
 });

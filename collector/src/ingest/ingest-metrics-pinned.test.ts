@@ -121,15 +121,15 @@ describe("a batch whose planning fails", () => {
   let broken: TestApp;
   beforeAll(async () => {
     broken = await createTestApp();
-    // Deployments cannot be planned without the product × environment cell: a fault, not a rule.
-    await broken.database.client.execute("DROP TABLE current_state");
+    // Deployments cannot be admitted without the environment locks (read through the configuration
+    // cache when the first deployment is planned, after the group's prefetch): a fault, not a rule.
+    await broken.database.client.execute("DROP TABLE environment_locks");
   });
   afterAll(() => broken.close());
 
   it("answers 500 and counts the failing item under its status, the ones never reached as invalid", async () => {
     const product = unique("m-plan");
-    // Both exist, so planning reads their cell (the cell of a product the batch creates is known
-    // to be empty and is never read).
+    // The product and the environment exist beforehand: the events are planned against stored rows.
     expect((await broken.call("POST", "/products", { name: product })).status).toBe(201);
     expect((await broken.call("POST", "/environments", { name: "prod" })).status).toBe(201);
     const changes = await counting(broken, async () => {

@@ -61,8 +61,10 @@ export async function ingestBuild(
 ): Promise<IngestResult<BuildEventResponse>> {
   return counted(deps, "build", event.status, () => {
     assertStorable("build", raw, ["body"]);
-    return runInUnit(deps, (unit) =>
-      recordOne(deps, unit, { kind: "build", event }, raw, idempotencyKey),
+    return runInUnit(
+      deps,
+      (unit) => recordOne(deps, unit, { kind: "build", event }, raw, idempotencyKey),
+      namesIn([{ event }]),
     ) as Promise<IngestResult<BuildEventResponse>>;
   });
 }
@@ -77,8 +79,10 @@ export async function ingestDeployment(
 ): Promise<IngestResult<DeploymentEventResponse>> {
   return counted(deps, "deployment", event.status, () => {
     assertStorable("deployment", raw, ["body"]);
-    return runInUnit(deps, (unit) =>
-      recordOne(deps, unit, { kind: "deployment", event }, raw, idempotencyKey, caller),
+    return runInUnit(
+      deps,
+      (unit) => recordOne(deps, unit, { kind: "deployment", event }, raw, idempotencyKey, caller),
+      namesIn([{ event }]),
     ) as Promise<IngestResult<DeploymentEventResponse>>;
   });
 }
@@ -121,33 +125,36 @@ export async function ingestBatch(
   let planned: Array<{ kind: EventKind; status: Status | "invalid"; outcome: IngestOutcome }> = [];
   let response: BatchResponse;
   try {
-    response = await runInUnit(deps, async (unit) => {
-      planned = [];
-      await unit.prefetch(namesIn(items));
-      const results: BatchResponse["results"] = [];
-      for (const [index, item] of items.entries()) {
-        await unit.breathe();
-        const count: (typeof planned)[number] = { kind: item.kind, status: "invalid", outcome: "rejected" };
-        planned.push(count);
-        try {
-          const prefix = ["body", "events", index, "event"];
-          const input: KindedEvent =
-            item.kind === "build"
-              ? { kind: "build", event: parseOrThrow(BuildEventInput, item.event, prefix) }
-              : { kind: "deployment", event: parseOrThrow(DeploymentEventInput, item.event, prefix) };
-          count.status = input.event.status;
-          assertStorable(item.kind, item.event, prefix);
-          const result = await recordOne(deps, unit, input, item.event, item.idempotency_key, caller);
-          count.outcome = result.replayed ? "replayed" : "recorded";
-          results.push({ index, status: 200, body: result.body });
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          results.push({ index, status: error.status, body: toErrorBody(error) });
+    response = await runInUnit(
+      deps,
+      async (unit) => {
+        planned = [];
+        const results: BatchResponse["results"] = [];
+        for (const [index, item] of items.entries()) {
+          await unit.breathe();
+          const count: (typeof planned)[number] = { kind: item.kind, status: "invalid", outcome: "rejected" };
+          planned.push(count);
+          try {
+            const prefix = ["body", "events", index, "event"];
+            const input: KindedEvent =
+              item.kind === "build"
+                ? { kind: "build", event: parseOrThrow(BuildEventInput, item.event, prefix) }
+                : { kind: "deployment", event: parseOrThrow(DeploymentEventInput, item.event, prefix) };
+            count.status = input.event.status;
+            assertStorable(item.kind, item.event, prefix);
+            const result = await recordOne(deps, unit, input, item.event, item.idempotency_key, caller);
+            count.outcome = result.replayed ? "replayed" : "recorded";
+            results.push({ index, status: 200, body: result.body });
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            results.push({ index, status: error.status, body: toErrorBody(error) });
+          }
         }
-      }
-      const accepted = results.filter((r) => r.status === 200).length;
-      return { results, accepted, rejected: results.length - accepted };
-    });
+        const accepted = results.filter((r) => r.status === 200).length;
+        return { results, accepted, rejected: results.length - accepted };
+      },
+      namesIn(items),
+    );
   } catch (error) {
     // Items after the one that failed were never parsed.
     for (const [index, item] of items.entries()) {
@@ -159,24 +166,30 @@ export async function ingestBatch(
   return response;
 }
 
-/** The products, versions (by product) and environments a batch's events name (as sent: prefetch only). */
-function namesIn(items: BatchItem[]): PrefetchNames {
-  const names: PrefetchNames = { products: [], versions: [], environments: [] };
+/** The products, versions (by product) and environments events name (as sent: prefetch only). */
+function namesIn(items: Array<{ event: Record<string, unknown> }>): PrefetchNames {
+  const names: PrefetchNames = { products: [], versions: [], environments: [], cells: [] };
   for (const { event } of items) {
     const product = event.product_name;
+    const environment = event.environment_name;
     if (typeof product === "string") {
       names.products.push(product);
       if (typeof event.version === "string") names.versions.push({ product, version: event.version });
+      if (typeof environment === "string") names.cells.push({ product, environment });
     }
-    if (typeof event.environment_name === "string") names.environments.push(event.environment_name);
+    if (typeof environment === "string") names.environments.push(environment);
   }
   return names;
 }
 
 // Planned through a unit of work and applied in one batch, possibly together with the events of
 // concurrent requests (group-commit.ts).
-function runInUnit<T>(deps: IngestDeps, plan: (unit: UnitOfWork) => Promise<T>): Promise<T> {
-  return deps.runtime.committer.submit(plan);
+function runInUnit<T>(
+  deps: IngestDeps,
+  plan: (unit: UnitOfWork) => Promise<T>,
+  names: PrefetchNames,
+): Promise<T> {
+  return deps.runtime.committer.submit(plan, names);
 }
 
 /** One event as parsed, with its kind: the planners it goes to differ. */

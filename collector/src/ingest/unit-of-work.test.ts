@@ -190,6 +190,7 @@ describe("reads a unit knows the answer to", () => {
         { product, version: "2" },
       ],
       environments: ["prefetch-env", unique("absent-env")],
+      cells: [],
     };
     expect(await callsOf(() => unit.prefetch(names))).toBe(3);
     const lookups = async () => {
@@ -219,7 +220,9 @@ describe("reads a unit knows the answer to", () => {
     ];
     // Products, then the 602 pairs in three statements of at most 250; no environment is named.
     expect(
-      await callsOf(() => unit.prefetch({ products: [first, second], versions: wanted, environments: [] })),
+      await callsOf(() =>
+        unit.prefetch({ products: [first, second], versions: wanted, environments: [], cells: [] }),
+      ),
     ).toBe(4);
     const a = await unit.productByName(first);
     const b = await unit.productByName(second);

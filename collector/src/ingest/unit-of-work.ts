@@ -7,7 +7,7 @@ import type { ConfigReader } from "../db/config-generation.ts";
 import { Pacer } from "../db/pacing.ts";
 import {
   type builds,
-  type currentState,
+  currentState,
   type deployments,
   environments,
   type events,
@@ -35,6 +35,8 @@ export interface PrefetchNames {
   products: string[];
   versions: Array<{ product: string; version: string }>;
   environments: string[];
+  /** The product × environment cells deployment events land in: their state and latest event. */
+  cells: Array<{ product: string; environment: string }>;
 }
 
 /** Moves the counter `/state`'s cache is keyed by (state-service.ts), once per transaction. */
@@ -62,7 +64,7 @@ export class UnitOfWork {
   readonly #builds = new Map<string, BuildRow | null>();
   readonly #state = new Map<string, StateRow | null>();
   readonly #eventsByKey = new Map<string, EventRow>();
-  readonly #latestEvents = new Map<string, LatestEvent>();
+  readonly #latestEvents = new Map<string, LatestEvent | null>();
   readonly #plannedEvents = new Map<string, EventRow>();
   #maxSortOrder: number | undefined;
   /**
@@ -200,6 +202,52 @@ export class UnitOfWork {
       for (const name of environmentNames) this.#environments.set(name, null);
       for (const row of rows) this.#environments.set(row.name, row);
     }
+    await this.#prefetchCells(names.cells);
+  }
+
+  /**
+   * The state and the latest deployment event of every stored cell the events land in, in one
+   * statement each per PREFETCH_PAIRS cells: a deployment reads both (the cell's update, the repeat
+   * rule), and a group of single-event requests would otherwise read them once per request.
+   */
+  async #prefetchCells(cells: PrefetchNames["cells"]): Promise<void> {
+    const pairs = new Map<string, [string, string]>();
+    for (const { product, environment } of cells) {
+      const productRow = this.#products.get(product);
+      const environmentRow = this.#environments.get(environment);
+      if (!productRow || !environmentRow || this.#anyMinted(productRow.id, environmentRow.id)) continue;
+      const key = `${productRow.id}\u0000${environmentRow.id}`;
+      if (!this.#state.has(key)) pairs.set(key, [productRow.id, environmentRow.id]);
+    }
+    const pending = [...pairs];
+    for (let start = 0; start < pending.length; start += PREFETCH_PAIRS) {
+      if (start > 0) await this.breathe();
+      const chunk = pending.slice(start, start + PREFETCH_PAIRS);
+      const wanted = sql.join(
+        chunk.map(([, [productId, environmentId]]) => sql`(${productId}, ${environmentId})`),
+        sql`, `,
+      );
+      const states = await this.db
+        .select()
+        .from(currentState)
+        .where(sql`(${currentState.product_id}, ${currentState.environment_id}) in (values ${wanted})`);
+      // Each cell's newest event by rowid (insertion order), as latestDeploymentEvent reads one.
+      const latest = await this.db.all<LatestEvent & { product_id: string; environment_id: string }>(sql`
+        WITH wanted(product_id, environment_id) AS (VALUES ${wanted})
+        SELECT e.id, e.body_hash, e.record_id, e.received_at, e.product_id, e.environment_id
+        FROM wanted JOIN events e ON e.rowid = (
+          SELECT rowid FROM events
+          WHERE product_id = wanted.product_id AND environment_id = wanted.environment_id
+          ORDER BY rowid DESC LIMIT 1)`);
+      for (const [key, [productId, environmentId]] of chunk) {
+        this.#state.set(key, null);
+        this.#latestEvents.set(streamKey({ product_id: productId, environment_id: environmentId }), null);
+      }
+      for (const row of states) this.rememberState(row);
+      for (const { product_id, environment_id, ...event } of latest) {
+        this.#latestEvents.set(streamKey({ product_id, environment_id }), event);
+      }
+    }
   }
 
   rememberProduct(row: ProductRow): void {
@@ -330,7 +378,7 @@ export class UnitOfWork {
   async latestEvent(stream: EventStream): Promise<LatestEvent | undefined> {
     const key = streamKey(stream);
     const cached = this.#latestEvents.get(key);
-    if (cached) return cached;
+    if (cached !== undefined) return cached ?? undefined;
     if (this.#anyMinted(...Object.values(stream))) return undefined;
     const [row] =
       "environment_id" in stream

@@ -1,5 +1,5 @@
 import { isFinished } from "@versioner/schema";
-import { type Column, desc, inArray, sql } from "drizzle-orm";
+import { type Column, desc, inArray, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client.ts";
 import { insertStatement, updateByIdStatement, type WriteStatement } from "../db/compiled-writes.ts";
@@ -178,21 +178,14 @@ export class UnitOfWork {
       const key = versionKey(row.id, version);
       if (!this.#versions.has(key)) pairs.set(key, [row.id, version]);
     }
-    const pending = [...pairs];
-    for (let start = 0; start < pending.length; start += PREFETCH_PAIRS) {
-      if (start > 0) await this.breathe();
-      const chunk = pending.slice(start, start + PREFETCH_PAIRS);
-      const wanted = sql.join(
-        chunk.map(([, [productId, version]]) => sql`(${productId}, ${version})`),
-        sql`, `,
-      );
+    await this.#inChunks(pairs, async (chunk, wanted) => {
       const rows = await this.db
         .select()
         .from(versions)
         .where(sql`(${versions.product_id}, ${versions.version}) in (values ${wanted})`);
       for (const [key] of chunk) this.#versions.set(key, null);
       for (const row of rows) this.rememberVersion(row);
-    }
+    });
     const environmentNames = unseen(names.environments, this.#environments);
     if (environmentNames.length > 0) {
       const rows = await this.db
@@ -219,14 +212,7 @@ export class UnitOfWork {
       const key = `${productRow.id}\u0000${environmentRow.id}`;
       if (!this.#state.has(key)) pairs.set(key, [productRow.id, environmentRow.id]);
     }
-    const pending = [...pairs];
-    for (let start = 0; start < pending.length; start += PREFETCH_PAIRS) {
-      if (start > 0) await this.breathe();
-      const chunk = pending.slice(start, start + PREFETCH_PAIRS);
-      const wanted = sql.join(
-        chunk.map(([, [productId, environmentId]]) => sql`(${productId}, ${environmentId})`),
-        sql`, `,
-      );
+    await this.#inChunks(pairs, async (chunk, wanted) => {
       const states = await this.db
         .select()
         .from(currentState)
@@ -247,6 +233,28 @@ export class UnitOfWork {
       for (const { product_id, environment_id, ...event } of latest) {
         this.#latestEvents.set(streamKey({ product_id, environment_id }), event);
       }
+    });
+  }
+
+  /**
+   * Runs `read` for the pairs PREFETCH_PAIRS at a time, each chunk with its pairs as an SQL list of
+   * row values (`(?, ?), …`), letting the event loop turn between chunks.
+   */
+  async #inChunks(
+    pairs: Map<string, [string, string]>,
+    read: (chunk: Array<[string, [string, string]]>, wanted: SQL) => Promise<void>,
+  ): Promise<void> {
+    const pending = [...pairs];
+    for (let start = 0; start < pending.length; start += PREFETCH_PAIRS) {
+      if (start > 0) await this.breathe();
+      const chunk = pending.slice(start, start + PREFETCH_PAIRS);
+      await read(
+        chunk,
+        sql.join(
+          chunk.map(([, [first, second]]) => sql`(${first}, ${second})`),
+          sql`, `,
+        ),
+      );
     }
   }
 

@@ -29,6 +29,8 @@ export type EventRow = typeof events.$inferSelect;
  * holds the event loop for about a millisecond and stays far below SQLite's bound-variable limit.
  */
 const PREFETCH_PAIRS = 250;
+/** The lengths a prefetch's list of pairs is padded to (the last one is PREFETCH_PAIRS). */
+const PREFETCH_LENGTHS = [1, 4, 16, 64, PREFETCH_PAIRS];
 
 /** What a batch names, for `UnitOfWork.prefetch`: versions come with the product they belong to. */
 export interface PrefetchNames {
@@ -248,10 +250,15 @@ export class UnitOfWork {
     for (let start = 0; start < pending.length; start += PREFETCH_PAIRS) {
       if (start > 0) await this.breathe();
       const chunk = pending.slice(start, start + PREFETCH_PAIRS);
+      // Padded (repeating its last pair) to one of a few lengths, so that the SQL texts are few and
+      // stay prepared: a list as long as each group's would be a new statement to prepare each time.
+      const listed = chunk.map(([, pair]) => pair);
+      const length = PREFETCH_LENGTHS.find((size) => size >= listed.length) ?? listed.length;
+      while (listed.length < length) listed.push(listed[listed.length - 1] as [string, string]);
       await read(
         chunk,
         sql.join(
-          chunk.map(([, [first, second]]) => sql`(${first}, ${second})`),
+          listed.map(([first, second]) => sql`(${first}, ${second})`),
           sql`, `,
         ),
       );

@@ -5,7 +5,8 @@
 // It owns one connection to the database file and applies each list of statements it is sent (in
 // parts: `{ id, texts, ops, last }`, see `Part` in write-worker.ts) in one write transaction once
 // the last part is in, answering `{ id, ok: true }` or `{ id, ok: false, error }` with SQLite's
-// code and message; `{ close: true }` closes the connection and ends the thread.
+// code and message; `{ id, abort: true }` drops the parts received of a transaction that will not
+// be completed; `{ close: true }` closes the connection and ends the thread.
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "libsql";
 
@@ -99,6 +100,11 @@ parentPort.on("message", (message) => {
     prepared.clear();
     db.close();
     parentPort.close();
+    return;
+  }
+  if (message.abort) {
+    // The main thread could not build the rest of this transaction: nothing of it is applied.
+    parts.delete(message.id);
     return;
   }
   const statements = parts.get(message.id) ?? [];

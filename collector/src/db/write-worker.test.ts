@@ -241,6 +241,42 @@ describe("the write worker", () => {
     expect(await channelCount(database)).toBe(1);
   });
 
+  it("fails a transaction whose later part holds a value it cannot bind, writing none of it, and goes on", async () => {
+    const database = await fileDatabase();
+    const worker = workerOf(database);
+    const setting = (key: string): WriteStatement => ({
+      sql: "INSERT INTO settings (key, value) VALUES (?, ?)",
+      args: [key, "x"],
+    });
+    // Past the first part (500 statements), two SQL texts the thread has not seen yet, the second
+    // with a value no binding takes: the first part has left when the second fails to build.
+    const newText = (key: string): WriteStatement => ({
+      sql: "INSERT INTO settings (value, key) VALUES (?, ?)",
+      args: ["y", key],
+    });
+    const unbindable: WriteStatement = { sql: "SELECT ? AS n", args: [Number.POSITIVE_INFINITY] };
+    const group = [
+      ...Array.from({ length: 500 }, (_, i) => setting(`part-${i}`)),
+      newText("late"),
+      unbindable,
+    ];
+    await expect(worker.apply(group)).rejects.toThrow(RangeError);
+    const written = await database.client.execute(
+      "SELECT count(*) AS n FROM settings WHERE key LIKE 'part-%' OR key = 'late'",
+    );
+    expect(Number(written.rows[0]?.n)).toBe(0);
+
+    // The texts of the failed part were never sent: the next transaction sends them and commits.
+    await worker.apply([newText("after"), { sql: "SELECT ? AS n", args: [1] }, setting("after-too")]);
+    const after = await database.client.execute(
+      "SELECT key, value FROM settings WHERE key IN ('after', 'after-too') ORDER BY key",
+    );
+    expect(after.rows.map((row) => [row.key, row.value])).toEqual([
+      ["after", "y"],
+      ["after-too", "x"],
+    ]);
+  });
+
   it("leaves the event loop free while it applies a large group", async () => {
     const database = await fileDatabase();
     const worker = workerOf(database);

@@ -8,11 +8,6 @@ import { Pacer } from "./pacing.ts";
 /** A value as the SQLite binding takes it, and as it crosses postMessage unchanged. */
 export type BoundValue = string | number | bigint | null | Uint8Array;
 
-export interface WorkerStatement {
-  sql: string;
-  args: BoundValue[];
-}
-
 /** How an error crosses back from the thread: SQLite's code and message, and the statement at fault. */
 interface ThreadError {
   message: string;
@@ -88,15 +83,8 @@ export class WriteWorker {
 
   /** Applies `items` in one transaction: resolves once committed, rejects with SQLite's error having written nothing. */
   async apply(items: readonly WriteStatement[]): Promise<void> {
-    // Building the SQL of thousands of statements takes a while too: in slices, like planning.
-    const pacer = new Pacer();
-    const statements: WorkerStatement[] = [];
-    for (const item of items) {
-      await pacer.pause();
-      statements.push(workerStatement(item));
-    }
-    const post = () => this.#post(statements, pacer);
-    return this.options.time ? this.options.time("batch", statements.length, post) : post();
+    const post = () => this.#post(items);
+    return this.options.time ? this.options.time("batch", items.length, post) : post();
   }
 
   /**
@@ -114,35 +102,38 @@ export class WriteWorker {
 
   /**
    * Sends the statements in parts of POST_PART (copying thousands into the thread at once held the
-   * event loop for tens of milliseconds), letting the event loop turn between parts; the thread
-   * applies them all, in one transaction, once the last part is in.
+   * event loop for tens of milliseconds), letting the event loop turn between parts (building a
+   * part's SQL and values takes a while too); the thread applies them all, in one transaction, once
+   * the last part is in. A part is built right before it is posted, straight from the statements:
+   * a value the binding cannot take (an infinite number) fails the transaction before its part
+   * leaves, and the thread drops the parts it had.
    */
-  async #post(statements: WorkerStatement[], pacer: Pacer): Promise<void> {
+  async #post(items: readonly WriteStatement[]): Promise<void> {
     if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
-    if (statements.length === 0) return;
+    if (items.length === 0) return;
     const thread = this.#thread ?? this.#start();
     const id = ++this.#nextId;
     const answered = new Promise<void>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
     // Referenced while it owes an answer: the process must not exit before hearing it.
     thread.worker.ref();
-    for (let start = 0; start < statements.length; start += POST_PART) {
-      if (start > 0) await pacer.pause();
-      const end = Math.min(start + POST_PART, statements.length);
-      const part: Part = { id, texts: [], ops: [], last: end === statements.length };
-      for (let i = start; i < end; i++) {
-        const { sql, args } = statements[i] as WorkerStatement;
-        let text = thread.texts.get(sql);
-        if (text === undefined) {
-          text = thread.texts.size;
-          thread.texts.set(sql, text);
-          part.texts.push(sql);
-        }
-        part.ops.push(text, args.length);
-        for (const value of args) part.ops.push(value);
+    const pacer = new Pacer();
+    try {
+      for (let start = 0; start < items.length; start += POST_PART) {
+        if (start > 0) await pacer.pause();
+        thread.worker.postMessage(encodePart(id, items, start, thread.texts));
       }
-      thread.worker.postMessage(part);
+    } catch (error) {
+      thread.worker.postMessage({ id, abort: true });
+      this.#settle(thread, id);
+      throw error;
     }
     return answered;
+  }
+
+  /** Forgets the transaction `id` (its answer will not come): unreferences the idle thread. */
+  #settle(thread: Thread, id: number): void {
+    thread.pending.delete(id);
+    if (thread.pending.size === 0) thread.worker.unref();
   }
 
   #start(): Thread {
@@ -155,8 +146,7 @@ export class WriteWorker {
     const thread: Thread = { worker, pending: new Map(), exited, texts: new Map() };
     worker.on("message", (answer: Answer) => {
       const pending = thread.pending.get(answer.id);
-      thread.pending.delete(answer.id);
-      if (thread.pending.size === 0) worker.unref();
+      this.#settle(thread, answer.id);
       if (answer.ok) pending?.resolve();
       else pending?.reject(sqliteError(answer.error));
     });
@@ -176,11 +166,35 @@ export class WriteWorker {
   }
 }
 
-/** The SQL and bound values `db.batch` would send for `item`, as the client converts them. */
-export function workerStatement(item: WriteStatement): WorkerStatement {
-  const { sql, args } = plainStatement(item);
-  // A Buffer crosses postMessage as a Uint8Array; the thread gives the binding a Buffer again.
-  return { sql, args: args.map((value) => toSql(value) as BoundValue) };
+/**
+ * The part of transaction `id` holding `items` from `start` (at most POST_PART): each statement's
+ * SQL and bound values as `db.batch` would send them (the client's conversion of each value), its
+ * SQL as the number the thread knows it by. `texts` (the thread's) gains this part's new texts only
+ * once the whole part is built, so a part that fails leaves no number the thread was never sent.
+ */
+function encodePart(
+  id: number,
+  items: readonly WriteStatement[],
+  start: number,
+  texts: Map<string, number>,
+): Part {
+  const end = Math.min(start + POST_PART, items.length);
+  const part: Part = { id, texts: [], ops: [], last: end === items.length };
+  const added = new Map<string, number>();
+  for (let i = start; i < end; i++) {
+    const { sql, args } = plainStatement(items[i] as WriteStatement);
+    let text = texts.get(sql) ?? added.get(sql);
+    if (text === undefined) {
+      text = texts.size + added.size;
+      added.set(sql, text);
+      part.texts.push(sql);
+    }
+    part.ops.push(text, args.length);
+    // A Buffer crosses postMessage as a Uint8Array; the thread gives the binding a Buffer again.
+    for (const value of args) part.ops.push(toSql(value) as BoundValue);
+  }
+  for (const [sql, text] of added) texts.set(sql, text);
+  return part;
 }
 
 /**

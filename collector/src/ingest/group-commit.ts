@@ -54,8 +54,8 @@ export class GroupCommitter {
   }
 
   /**
-   * Queues `plan` for the next group. `names`: the products, versions and environments it will
-   * look up, which the group reads for all its requests in a few set-based statements (one
+   * Queues `plan` for the next group. `names`: the products, versions, environments and cells it
+   * will look up, which the group reads for all its requests in a few set-based statements (one
    * request's events cost a read each otherwise: on a libSQL server, a round trip each).
    */
   submit<T>(plan: (unit: UnitOfWork) => Promise<T>, names?: PrefetchNames): Promise<T> {
@@ -96,26 +96,18 @@ export class GroupCommitter {
         new Pacer(this.sliceMs),
       );
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-      let poisoned: unknown;
       try {
         await unit.prefetch(namesOf(group));
-      } catch (error) {
-        poisoned = error;
-      }
-      for (const task of poisoned === undefined ? group : []) {
-        await unit.breathe();
-        try {
-          outcomes.push({ ok: true, value: await task.plan(unit) });
-        } catch (error) {
-          if (!(error instanceof DomainError)) {
-            poisoned = error;
-            break;
+        for (const task of group) {
+          await unit.breathe();
+          try {
+            outcomes.push({ ok: true, value: await task.plan(unit) });
+          } catch (error) {
+            // A rule's refusal is that request's answer; anything else fails the group's plan.
+            if (!(error instanceof DomainError)) throw error;
+            outcomes.push({ ok: false, error });
           }
-          outcomes.push({ ok: false, error });
         }
-      }
-      try {
-        if (poisoned !== undefined) throw poisoned;
         await this.#apply(unit);
       } catch (error) {
         // A unique-index violation means another process wrote the same rows first: planning

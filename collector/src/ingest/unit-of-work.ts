@@ -32,7 +32,10 @@ const PREFETCH_PAIRS = 250;
 /** The lengths a prefetch's list of pairs is padded to (the last one is PREFETCH_PAIRS). */
 const PREFETCH_LENGTHS = [1, 4, 16, 64, PREFETCH_PAIRS];
 
-/** What a batch names, for `UnitOfWork.prefetch`: versions come with the product they belong to. */
+/**
+ * What the requests of a group name, for `UnitOfWork.prefetch`: versions come with the product they
+ * belong to, cells with their product and environment.
+ */
 export interface PrefetchNames {
   products: string[];
   versions: Array<{ product: string; version: string }>;
@@ -160,9 +163,9 @@ export class UnitOfWork {
   }
 
   /**
-   * Reads the products, versions and environments that a batch names in three set-based
-   * statements, so that its events find them (or find that they do not exist) without a read
-   * each: a batch of 1,000 events on a libSQL server otherwise pays a round trip per lookup.
+   * Reads the products, versions, environments and cells that the group's requests name in a few
+   * set-based statements, so that its events find them (or find that they do not exist) without a
+   * read each: a batch of 1,000 events on a libSQL server otherwise pays a round trip per lookup.
    */
   async prefetch(names: PrefetchNames): Promise<void> {
     const productNames = unseen(names.products, this.#products);
@@ -211,7 +214,7 @@ export class UnitOfWork {
       const productRow = this.#products.get(product);
       const environmentRow = this.#environments.get(environment);
       if (!productRow || !environmentRow || this.#anyMinted(productRow.id, environmentRow.id)) continue;
-      const key = `${productRow.id}\u0000${environmentRow.id}`;
+      const key = cellKey(productRow.id, environmentRow.id);
       if (!this.#state.has(key)) pairs.set(key, [productRow.id, environmentRow.id]);
     }
     await this.#inChunks(pairs, async (chunk, wanted) => {
@@ -367,7 +370,7 @@ export class UnitOfWork {
   }
 
   async state(productId: string, environmentId: string): Promise<StateRow | undefined> {
-    const key = `${productId}\u0000${environmentId}`;
+    const key = cellKey(productId, environmentId);
     if (this.#state.has(key)) return this.#state.get(key) ?? undefined;
     if (this.#anyMinted(productId, environmentId)) {
       this.#state.set(key, null);
@@ -379,7 +382,7 @@ export class UnitOfWork {
   }
 
   rememberState(row: StateRow): void {
-    this.#state.set(`${row.product_id}\u0000${row.environment_id}`, row);
+    this.#state.set(cellKey(row.product_id, row.environment_id), row);
   }
 
   async eventByIdempotencyKey(key: string): Promise<EventRow | undefined> {
@@ -421,6 +424,7 @@ export class UnitOfWork {
 }
 
 const versionKey = (productId: string, version: string) => `${productId}\u0000${version}`;
+const cellKey = (productId: string, environmentId: string) => `${productId}\u0000${environmentId}`;
 
 /** The distinct names among `names` that `cache` holds nothing about yet. */
 function unseen(names: string[], cache: Map<string, unknown>): string[] {

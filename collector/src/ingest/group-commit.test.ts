@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postDeployment } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import { GroupCommitter } from "./group-commit.ts";
 
@@ -96,12 +97,7 @@ describe("group commit", () => {
 
   it("reads the products, versions and environments of all its requests together", async () => {
     const product = unique("together");
-    await t.call("POST", "/deployment-events", {
-      product_name: product,
-      version: "1",
-      environment_name: "together-env",
-      status: "completed",
-    });
+    await postDeployment(t, product, "1", "together-env", "completed");
     const lastEvent = await t.database.client.execute({
       sql: "SELECT e.id FROM events e JOIN products p ON p.id = e.product_id WHERE p.name = ?",
       args: [product],

@@ -35,6 +35,17 @@ const channel = (body: Record<string, unknown>) => createChannel(t, body);
 const deploy = (product: string, environment: string, status?: string, extra?: Record<string, unknown>) =>
   deployTo(t, product, environment, status, extra);
 const deliveriesOf = (channelId: string) => deliveriesFor(t, channelId);
+/** A receiver, and a webhook channel sending it the completed deployments of a new product. */
+async function webhookOnCompleted(prefix: string) {
+  const r = await receiver();
+  const product = unique(prefix);
+  const hook = await channel({
+    kind: "webhook",
+    url: r.url,
+    subscriptions: [{ event_types: ["deployment.completed"], products: [product] }],
+  });
+  return { r, product, hook };
+}
 
 describe("delivery worker", () => {
   it("signs webhooks so the receiver can verify them with the secret", async () => {
@@ -128,13 +139,7 @@ describe("delivery worker", () => {
   });
 
   it("never lets two workers claim the same delivery", async () => {
-    const r = await receiver();
-    const product = unique("race");
-    await channel({
-      kind: "webhook",
-      url: r.url,
-      subscriptions: [{ event_types: ["deployment.completed"], products: [product] }],
-    });
+    const { r, product } = await webhookOnCompleted("race");
     for (let i = 0; i < 12; i++) await deploy(product, `env-${i}`);
     const other = newWorker("worker-b");
     let total = 0;
@@ -148,13 +153,7 @@ describe("delivery worker", () => {
   });
 
   it("resumes a delivery whose lease expired (a crashed worker)", async () => {
-    const r = await receiver();
-    const product = unique("crash");
-    const hook = await channel({
-      kind: "webhook",
-      url: r.url,
-      subscriptions: [{ event_types: ["deployment.completed"], products: [product] }],
-    });
+    const { r, product, hook } = await webhookOnCompleted("crash");
     await deploy(product, "production");
     const [row] = await deliveriesOf(hook.id);
     const until = new Date(t.clock.now().getTime() + 60_000).toISOString();
@@ -169,13 +168,7 @@ describe("delivery worker", () => {
   });
 
   it("cancels deliveries of a channel disabled before they were sent", async () => {
-    const r = await receiver();
-    const product = unique("off");
-    const hook = await channel({
-      kind: "webhook",
-      url: r.url,
-      subscriptions: [{ event_types: ["deployment.completed"], products: [product] }],
-    });
+    const { r, product, hook } = await webhookOnCompleted("off");
     await deploy(product, "production");
     await t.call("PATCH", `/notification-channels/${hook.id}`, { enabled: false });
     await worker.runOnce();
@@ -189,13 +182,7 @@ describe("delivery worker", () => {
 
 describe("the worker's writes and the write lock", () => {
   it("claims and records only while it holds the process's write lock, as ingest's group commit does", async () => {
-    const r = await receiver();
-    const product = unique("locked");
-    const hook = await channel({
-      kind: "webhook",
-      url: r.url,
-      subscriptions: [{ event_types: ["deployment.completed"], products: [product] }],
-    });
+    const { r, product, hook } = await webhookOnCompleted("locked");
     await deploy(product, "production");
     // A group commit holding the lock (its thread applying a transaction): the claim must wait
     // for it, not race it to SQLite's lock (a wait there would hold the event loop).

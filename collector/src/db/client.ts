@@ -103,9 +103,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const filePath = url.slice("file:".length);
   // A file on disk this process writes itself (not in memory, not a replica of a server).
   const onDisk = local && !filePath.startsWith(":") && !options.syncUrl;
+  const timeQuery = <T>(operation: QueryOperation, statements: number, call: () => Promise<T>) =>
+    timed(queryObservers, operation, statements, call);
+  const localFile = onDisk ? { path: filePath, timeoutMs } : undefined;
+  const writer = localFile && new WriteWorker(localFile, { time: timeQuery });
   const client = timedClient(
     onDisk
-      ? createFileClient(filePath, { timeoutMs })
+      ? createFileClient(filePath, { timeoutMs, writesWaitFor: () => writer?.idle() })
       : createClient({
           url,
           authToken: options.authToken,
@@ -128,10 +132,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const refresh = async () => {
     if (options.syncUrl) await client.sync();
   };
-  const timeQuery = <T>(operation: QueryOperation, statements: number, call: () => Promise<T>) =>
-    timed(queryObservers, operation, statements, call);
-  const localFile = onDisk ? { path: filePath, timeoutMs } : undefined;
-  const writer = localFile && new WriteWorker(localFile, { time: timeQuery });
   return {
     db,
     client,

@@ -27,7 +27,7 @@ import Libsql from "libsql";
  * Used for a file on disk only: an in-memory database lives on one connection and an embedded
  * replica syncs through @libsql/client, so both keep it (see openDatabase).
  */
-export function createFileClient(path: string, options: { timeoutMs: number }): Client {
+export function createFileClient(path: string, options: FileClientOptions): Client {
   const pool = new ConnectionPool(path, options.timeoutMs);
   // Fail at the start, as createClient does, when the file cannot be opened at all.
   const probe = pool.acquire();
@@ -36,8 +36,24 @@ export function createFileClient(path: string, options: { timeoutMs: number }): 
   } finally {
     pool.release(probe);
   }
-  return new FileClient(pool);
+  return new FileClient(pool, options.writesWaitFor);
 }
+
+export interface FileClientOptions {
+  timeoutMs: number;
+  /**
+   * While another connection of this process holds the write lock across turns of the event loop
+   * (the ingest write thread, write-worker.ts), resolves when it lets go; else undefined. Every
+   * write waits for it before it reaches SQLite: the binding's busy wait would hold the main
+   * thread, the one that must finish the other connection's transaction. Reads never wait.
+   */
+  writesWaitFor?: () => Promise<void> | undefined;
+}
+
+/** Whether a statement may write (anything but a query): it waits for the write thread's transaction. */
+const READ_ONLY = /^\s*(SELECT|WITH|EXPLAIN)\b/i;
+const sqlOf = (statement: InStatement | [string, InArgs?] | string): string =>
+  typeof statement === "string" ? statement : Array.isArray(statement) ? statement[0] : statement.sql;
 
 /** Statements kept per connection; past this, the oldest one is let go. */
 export const STATEMENT_CACHE_SIZE = 512;
@@ -227,9 +243,18 @@ class FileClient implements Client {
   closed = false;
   readonly protocol = "file";
 
-  constructor(readonly pool: ConnectionPool) {}
+  constructor(
+    readonly pool: ConnectionPool,
+    private readonly writesWaitFor: FileClientOptions["writesWaitFor"],
+  ) {}
+
+  /** Waits until no other connection of this process holds the write lock across turns (FileClientOptions). */
+  async #writable(): Promise<void> {
+    for (let open = this.writesWaitFor?.(); open; open = this.writesWaitFor?.()) await open;
+  }
 
   async execute(statement: InStatement | string, args?: InArgs): Promise<ResultSet> {
+    if (!READ_ONLY.test(sqlOf(statement))) await this.#writable();
     return this.#with((connection) => connection.execute(statement, args));
   }
 
@@ -237,6 +262,9 @@ class FileClient implements Client {
     statements: Array<InStatement | [string, InArgs?]>,
     mode: TransactionMode = "deferred",
   ): Promise<ResultSet[]> {
+    if (mode !== "read" && statements.some((statement) => !READ_ONLY.test(sqlOf(statement)))) {
+      await this.#writable();
+    }
     return this.#with((connection) => {
       connection.execute(begin(mode));
       const results = connection.executeAll(statements);
@@ -247,6 +275,7 @@ class FileClient implements Client {
 
   /** As @libsql/client: the statements in one transaction, with foreign keys off while they run. */
   async migrate(statements: InStatement[]): Promise<ResultSet[]> {
+    await this.#writable();
     return this.#with((connection) => {
       connection.execute("PRAGMA foreign_keys=off");
       try {
@@ -262,6 +291,9 @@ class FileClient implements Client {
   }
 
   async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
+    // Waited for before BEGIN only: once this transaction may hold the write lock, the write
+    // thread's BEGIN waits for it (in that thread), never the other way round.
+    if (mode !== "read") await this.#writable();
     this.#checkOpen();
     const connection = this.pool.acquire();
     try {
@@ -274,6 +306,7 @@ class FileClient implements Client {
   }
 
   async executeMultiple(sql: string): Promise<void> {
+    await this.#writable();
     this.#with((connection) => connection.executeMultiple(sql));
   }
 

@@ -13,8 +13,13 @@ export class Pacer {
 
   constructor(private readonly sliceMs = SLICE_MS) {}
 
+  /** True when the next `pause` will let the event loop turn. */
+  due(): boolean {
+    return performance.now() - this.#since >= this.sliceMs;
+  }
+
   async pause(): Promise<void> {
-    if (performance.now() - this.#since < this.sliceMs) return;
+    if (!this.due()) return;
     await new Promise((resolve) => setImmediate(resolve));
     this.#since = performance.now();
   }

@@ -2,11 +2,12 @@
 // runs both beside the sources (vitest) and beside the bundle (build.mjs copies it to dist/): Node
 // starts a worker from a file, and without a TypeScript loader only a .mjs runs in both places.
 //
-// It owns one connection to the database file and applies each list of statements it is sent (in
-// parts: `{ id, texts, ops, last }`, see `Part` in write-worker.ts) in one write transaction once
-// the last part is in, answering `{ id, ok: true }` or `{ id, ok: false, error }` with SQLite's
-// code and message; `{ id, abort: true }` drops the parts received of a transaction that will not
-// be completed; `{ close: true }` closes the connection and ends the thread.
+// It owns one connection to the database file. A transaction comes in parts (`{ id, texts, ops,
+// last }`, see `Part` in write-worker.ts): the first opens it (BEGIN IMMEDIATE), each part's
+// statements run as soon as it arrives, and the last one commits, answering `{ id, ok: true }` or
+// `{ id, ok: false, error }` with SQLite's code and message and the index of the statement at
+// fault. `{ id, abort: true }` rolls back what a transaction that will not be completed had run,
+// answering `{ id, ok: true }`; `{ close: true }` closes the connection and ends the thread.
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "libsql";
 
@@ -29,44 +30,6 @@ function statement(sql) {
   return stmt;
 }
 
-/** A blob crosses postMessage as a Uint8Array; the binding takes it as a Buffer. */
-function bound(args) {
-  return args.map((value) =>
-    value instanceof Uint8Array && !Buffer.isBuffer(value)
-      ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-      : value,
-  );
-}
-
-/**
- * Applies `statements` in one transaction; on a failure rolls it all back and returns the error
- * with the index of the statement at fault (none when COMMIT itself failed).
- */
-function apply(statements) {
-  // IMMEDIATE waits (the busy timeout) for the write lock before the first statement: a write
-  // after a read in a deferred transaction would fail at once if another connection wrote meanwhile.
-  db.exec("BEGIN IMMEDIATE");
-  let index = 0;
-  try {
-    for (; index < statements.length; index++) {
-      const { sql, args } = statements[index];
-      const stmt = statement(sql);
-      if (stmt.reader) stmt.all(bound(args));
-      else stmt.run(bound(args));
-    }
-    index = undefined;
-    db.exec("COMMIT");
-    return undefined;
-  } catch (error) {
-    try {
-      if (db.inTransaction) db.exec("ROLLBACK");
-    } catch {
-      // The transaction is gone either way: SQLite rolled it back itself.
-    }
-    return failure(error, index);
-  }
-}
-
 /** What crosses back of an error: SQLite's code and message (an Error object would lose `code`). */
 function failure(error, statementIndex) {
   return {
@@ -77,48 +40,101 @@ function failure(error, statementIndex) {
   };
 }
 
-/** The parts received so far of each transaction whose last part has not come yet. */
-const parts = new Map();
+/**
+ * The transaction being applied: its id, how many of its statements ran, and its failure once one
+ * happened (the transaction is then rolled back, and its later parts are skipped).
+ */
+let open;
 
 /** Every SQL text this thread was sent, in order: statements name theirs by its index. */
 const texts = [];
 
-/** Appends the statements of one part (`ops`: text number, count of values, the values; repeated). */
-function decode(message, statements) {
-  for (const text of message.texts) texts.push(text);
-  const { ops } = message;
-  for (let i = 0; i < ops.length; ) {
-    const sql = texts[ops[i]];
-    const count = ops[i + 1];
-    statements.push({ sql, args: ops.slice(i + 2, i + 2 + count) });
-    i += 2 + count;
+function rollback() {
+  try {
+    if (db.inTransaction) db.exec("ROLLBACK");
+  } catch {
+    // The transaction is gone either way: SQLite rolled it back itself.
   }
+}
+
+/**
+ * Runs the statements of one part (`ops`: text number, count of values, the values; repeated) in
+ * the open transaction, right away: the main thread goes on planning the next ones meanwhile.
+ */
+function run(message) {
+  for (const text of message.texts) texts.push(text);
+  if (open.error) return;
+  const { ops } = message;
+  let index = open.ran;
+  try {
+    for (let i = 0; i < ops.length; index++) {
+      const stmt = statement(texts[ops[i]]);
+      const args = bound(ops, i + 2, ops[i + 1]);
+      if (stmt.reader) stmt.all(args);
+      else stmt.run(args);
+      i += 2 + ops[i + 1];
+    }
+    open.ran = index;
+  } catch (error) {
+    rollback();
+    open.error = failure(error, index);
+  }
+}
+
+/** Values `count` from `start` of `ops`; a blob crosses postMessage as a Uint8Array, the binding takes a Buffer. */
+function bound(ops, start, count) {
+  const args = new Array(count);
+  for (let k = 0; k < count; k++) {
+    const value = ops[start + k];
+    args[k] =
+      value instanceof Uint8Array && !Buffer.isBuffer(value)
+        ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+        : value;
+  }
+  return args;
 }
 
 parentPort.on("message", (message) => {
   if (message.close) {
+    if (open) rollback();
     prepared.clear();
     db.close();
     parentPort.close();
     return;
   }
   if (message.abort) {
-    // The main thread could not build the rest of this transaction: nothing of it is applied.
-    parts.delete(message.id);
+    // The main thread could not plan or build the rest of this transaction: none of it stays.
+    if (open?.id === message.id) {
+      if (!open.error) rollback();
+      open = undefined;
+    }
+    parentPort.postMessage({ id: message.id, ok: true });
     return;
   }
-  const statements = parts.get(message.id) ?? [];
-  decode(message, statements);
-  if (!message.last) {
-    parts.set(message.id, statements);
-    return;
+  if (open?.id !== message.id) {
+    // A transaction the main thread left without a last part or an abort (it cannot, but a
+    // half-applied one must never be committed by a later one's COMMIT).
+    if (open && !open.error) rollback();
+    open = { id: message.id, ran: 0, error: undefined };
+    try {
+      // IMMEDIATE waits (the busy timeout) for the write lock before the first statement: a write
+      // after a read in a deferred transaction would fail at once if another connection wrote meanwhile.
+      db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      open.error = failure(error, undefined);
+    }
   }
-  parts.delete(message.id);
-  let error;
-  try {
-    error = apply(statements);
-  } catch (begin) {
-    error = failure(begin, undefined);
+  run(message);
+  if (!message.last) return;
+  if (!open.error) {
+    try {
+      db.exec("COMMIT");
+    } catch (error) {
+      rollback();
+      open.error = failure(error, undefined);
+    }
   }
+  const { error } = open;
+  open = undefined;
   parentPort.postMessage(error ? { id: message.id, ok: false, error } : { id: message.id, ok: true });
 });

@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import type { SQLWrapper } from "drizzle-orm";
 import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import Libsql from "libsql";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "./client.ts";
 import type { WriteStatement } from "./compiled-writes.ts";
@@ -275,6 +276,80 @@ describe("the write worker", () => {
       ["after", "y"],
       ["after-too", "x"],
     ]);
+  });
+
+  it("runs a streamed transaction's parts as they come, and commits or rolls back all of them", async () => {
+    const database = await fileDatabase();
+    const worker = workerOf(database);
+    const localFile = database.localFile;
+    if (!localFile) throw new Error("a local file database");
+    // Another process's connection: it cannot take the write lock while the thread holds it.
+    const other = new Libsql(localFile.path, { timeout: 0 });
+    const otherCanWrite = () => {
+      try {
+        other.exec("BEGIN IMMEDIATE");
+        other.exec("ROLLBACK");
+        return true;
+      } catch (error) {
+        if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;
+        return false;
+      }
+    };
+    try {
+      const sent = worker.begin();
+      sent.send([channelInsert(database, "a")]);
+      // The thread ran the first part before the last one exists: it holds the lock, nothing is visible yet.
+      await expect.poll(otherCanWrite).toBe(false);
+      expect(await channelCount(database)).toBe(0);
+      sent.send([channelInsert(database, "b")]);
+      await sent.commit([channelInsert(database, "c")]);
+      expect(await channelCount(database)).toBe(3);
+      expect(otherCanWrite()).toBe(true);
+
+      const abandoned = worker.begin();
+      abandoned.send([channelInsert(database, "d")]);
+      await expect.poll(otherCanWrite).toBe(false);
+      await abandoned.abort();
+      expect(otherCanWrite()).toBe(true);
+      expect(await channelCount(database)).toBe(3);
+
+      // A statement failing in an early part fails the commit, named by its index in the whole transaction.
+      const failing = worker.begin();
+      failing.send([channelInsert(database, "e")]);
+      failing.send([channelInsert(database, "f"), channelInsert(database, "a")]);
+      await expect(failing.commit([channelInsert(database, "g")])).rejects.toMatchObject({
+        extendedCode: "SQLITE_CONSTRAINT_UNIQUE",
+        statementIndex: 2,
+      });
+      expect(await channelCount(database)).toBe(3);
+      expect(otherCanWrite()).toBe(true);
+    } finally {
+      other.close();
+    }
+  });
+
+  it("holds this process's other writes until a streamed transaction ends, never its reads", async () => {
+    const database = await fileDatabase();
+    const worker = workerOf(database);
+    const open = worker.begin();
+    open.send([channelInsert(database, "a")]);
+    expect(worker.idle()).toBeDefined();
+    // On the main connection SQLite's busy wait would hold the very thread that must send the last part.
+    let written = false;
+    const write = database.client
+      .execute("INSERT INTO settings (key, value) VALUES ('gated', 'x')")
+      .then(() => {
+        written = true;
+      });
+    expect(await channelCount(database)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(written).toBe(false);
+    await open.commit();
+    await write;
+    expect(worker.idle()).toBeUndefined();
+    expect(await channelCount(database)).toBe(1);
+    const gated = await database.client.execute("SELECT value FROM settings WHERE key = 'gated'");
+    expect(gated.rows[0]?.value).toBe("x");
   });
 
   it("leaves the event loop free while it applies a large group", async () => {

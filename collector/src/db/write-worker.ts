@@ -62,8 +62,9 @@ const THREAD_SCRIPT = new URL("./write-worker-thread.mjs", import.meta.url);
  * second connection to the database file. The libSQL binding is synchronous: a group of a
  * thousand events is several thousand statements and an fsync, during which the main thread
  * would serve nothing (no `/health`, no reads). Here the main thread only builds the statements
- * and posts them; SQLite's write lock and the busy timeout order this connection with the main
- * one and with other processes, as between any two connections.
+ * and posts them, while it plans (WriteTransaction.send), and the thread runs them as they come;
+ * SQLite's write lock and the busy timeout order this connection with other processes, as
+ * between any two connections, and `idle()` orders it with the main connection.
  *
  * The thread starts with the first transaction, is unreferenced while idle (an open database does
  * not keep the process alive), and ends when the database closes (`Database.writer`, one per
@@ -75,6 +76,7 @@ export class WriteWorker {
   #thread: Thread | undefined;
   #nextId = 0;
   #closed = false;
+  #idle: Promise<void> | undefined;
 
   constructor(
     private readonly file: { path: string; timeoutMs: number },
@@ -83,8 +85,41 @@ export class WriteWorker {
 
   /** Applies `items` in one transaction: resolves once committed, rejects with SQLite's error having written nothing. */
   async apply(items: readonly WriteStatement[]): Promise<void> {
-    const post = () => this.#post(items);
-    return this.options.time ? this.options.time("batch", items.length, post) : post();
+    if (items.length === 0 && !this.#closed) return;
+    return this.begin().commit(items);
+  }
+
+  /**
+   * Opens a transaction that takes its statements while they are still being planned: the thread
+   * runs each part as it arrives, so its SQLite work overlaps the main thread's planning, and only
+   * the last part and the COMMIT are waited for. One at a time (the ingest group commit's, under
+   * the write lock): the thread has one connection.
+   */
+  begin(): WriteTransaction {
+    if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
+    const thread = this.#thread ?? this.#start();
+    const id = ++this.#nextId;
+    const answered = new Promise<void>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
+    // Referenced while it owes an answer: the process must not exit before hearing it.
+    thread.worker.ref();
+    // Whoever ends the transaction (commit or abort) takes its answer; this only waits for it.
+    const idle: Promise<void> = answered
+      .catch(() => undefined)
+      .then(() => {
+        if (this.#idle === idle) this.#idle = undefined;
+      });
+    this.#idle = idle;
+    return new StreamedTransaction(id, thread, answered, this.options.time);
+  }
+
+  /**
+   * While a transaction is open in the thread (it holds the database's write lock until its last
+   * part comes), resolves when it ends; else undefined. A write on another connection of this
+   * process waits for it (file-client.ts): SQLite's busy wait would hold the main thread, which
+   * is the thread that must send the last part.
+   */
+  idle(): Promise<void> | undefined {
+    return this.#idle;
   }
 
   /**
@@ -100,42 +135,6 @@ export class WriteWorker {
     return thread.exited;
   }
 
-  /**
-   * Sends the statements in parts of POST_PART (copying thousands into the thread at once held the
-   * event loop for tens of milliseconds), letting the event loop turn between parts (building a
-   * part's SQL and values takes a while too); the thread applies them all, in one transaction, once
-   * the last part is in. A part is built right before it is posted, straight from the statements:
-   * a value the binding cannot take (an infinite number) fails the transaction before its part
-   * leaves, and the thread drops the parts it had.
-   */
-  async #post(items: readonly WriteStatement[]): Promise<void> {
-    if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
-    if (items.length === 0) return;
-    const thread = this.#thread ?? this.#start();
-    const id = ++this.#nextId;
-    const answered = new Promise<void>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
-    // Referenced while it owes an answer: the process must not exit before hearing it.
-    thread.worker.ref();
-    const pacer = new Pacer();
-    try {
-      for (let start = 0; start < items.length; start += POST_PART) {
-        if (start > 0) await pacer.pause();
-        thread.worker.postMessage(encodePart(id, items, start, thread.texts));
-      }
-    } catch (error) {
-      thread.worker.postMessage({ id, abort: true });
-      this.#settle(thread, id);
-      throw error;
-    }
-    return answered;
-  }
-
-  /** Forgets the transaction `id` (its answer will not come): unreferences the idle thread. */
-  #settle(thread: Thread, id: number): void {
-    thread.pending.delete(id);
-    if (thread.pending.size === 0) thread.worker.unref();
-  }
-
   #start(): Thread {
     const worker = new Worker(this.options.script ?? THREAD_SCRIPT, {
       workerData: this.file,
@@ -146,7 +145,7 @@ export class WriteWorker {
     const thread: Thread = { worker, pending: new Map(), exited, texts: new Map() };
     worker.on("message", (answer: Answer) => {
       const pending = thread.pending.get(answer.id);
-      this.#settle(thread, answer.id);
+      settle(thread, answer.id);
       if (answer.ok) pending?.resolve();
       else pending?.reject(sqliteError(answer.error));
     });
@@ -164,6 +163,78 @@ export class WriteWorker {
     thread.pending.clear();
     void thread.worker.terminate();
   }
+}
+
+/** A transaction open in the write thread (WriteWorker.begin). */
+export interface WriteTransaction {
+  /**
+   * Sends `items` to the thread, which runs them at once inside the transaction. Throws (sending
+   * nothing of them) when one holds a value the binding cannot take: abort then.
+   */
+  send(items: readonly WriteStatement[]): void;
+  /** Sends the last `items` and commits: resolves once committed, rejects with SQLite's error having written nothing. */
+  commit(items?: readonly WriteStatement[]): Promise<void>;
+  /** Rolls back what was sent (the plan failed): resolves once the thread has. */
+  abort(): Promise<void>;
+}
+
+class StreamedTransaction implements WriteTransaction {
+  #sent = 0;
+  #ended = false;
+
+  constructor(
+    private readonly id: number,
+    private readonly thread: Thread,
+    private readonly answered: Promise<void>,
+    private readonly time: WriteWorkerOptions["time"],
+  ) {}
+
+  send(items: readonly WriteStatement[]): void {
+    if (this.#ended) throw new Error("This write transaction has ended");
+    for (let start = 0; start < items.length; start += POST_PART) this.#post(items, start, false);
+  }
+
+  async commit(items: readonly WriteStatement[] = []): Promise<void> {
+    const committed = async () => {
+      try {
+        // Parts of POST_PART, letting the event loop turn between them: copying thousands of
+        // statements into the thread at once held it for tens of milliseconds.
+        const pacer = new Pacer();
+        for (let start = 0; start < items.length; start += POST_PART) {
+          if (start > 0) await pacer.pause();
+          this.#post(items, start, start + POST_PART >= items.length);
+        }
+        if (items.length === 0) this.#post(items, 0, true);
+      } catch (error) {
+        await this.abort();
+        throw error;
+      }
+      this.#ended = true;
+      return this.answered;
+    };
+    // One call for the query observers: the transaction, timed from its last part to its commit.
+    return this.time ? this.time("batch", this.#sent + items.length, committed) : committed();
+  }
+
+  async abort(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.thread.worker.postMessage({ id: this.id, abort: true });
+    await this.answered.catch(() => undefined);
+  }
+
+  #post(items: readonly WriteStatement[], start: number, last: boolean): void {
+    const part = encodePart(this.id, items, start, this.thread.texts);
+    part.last = last;
+    this.thread.worker.postMessage(part);
+    this.#sent += Math.min(POST_PART, items.length - start);
+  }
+}
+
+/** Forgets the transaction `id` (its answer came, or will not): unreferences the idle thread. */
+function settle(thread: Thread, id: number): void {
+  thread.pending.delete(id);
+  if (thread.pending.size === 0) thread.worker.unref();
 }
 
 /**

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postDeployment } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { TEST_ENGINE } from "../testing/test-engine.ts";
 import { GroupCommitter } from "./group-commit.ts";
+import type { UnitOfWork } from "./unit-of-work.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -147,5 +149,75 @@ describe("group commit", () => {
     } finally {
       stop();
     }
+  });
+
+  // A local file only: a libSQL server's group is one `db.batch`, sent whole.
+  describe.runIf(TEST_ENGINE === "file")("on a local file, streamed to the write thread", () => {
+    const settingInsert = (unit: UnitOfWork, key: string) =>
+      unit.add({ sql: "INSERT INTO settings (key, value) VALUES (?, 'x')", args: [key] });
+    const storedKeys = async (keys: string[]) => {
+      const rows = await t.database.client.execute({
+        sql: `SELECT key FROM settings WHERE key IN (${keys.map(() => "?").join(", ")}) ORDER BY key`,
+        args: keys,
+      });
+      return rows.rows.map((row) => row.key);
+    };
+
+    it("sends what it planned before its last request is planned, and commits it all as one transaction", async () => {
+      // A slice of 0: planning lets the event loop turn, and sends, before every request.
+      const committer = new GroupCommitter(t.database, 0);
+      const keys = [unique("s1"), unique("s2"), unique("s3")];
+      const batches = countBatches();
+      const openWhilePlanning: boolean[] = [];
+      try {
+        await Promise.all(
+          keys.map((key) =>
+            committer.submit(async (unit) => {
+              openWhilePlanning.push(t.database.writer?.idle() !== undefined);
+              settingInsert(unit, key);
+            }),
+          ),
+        );
+      } finally {
+        batches.restore();
+      }
+      // The first request's statement was running in the thread while the others were planned.
+      expect(openWhilePlanning).toEqual([false, true, true]);
+      expect(batches.count).toBe(1);
+      expect(await storedKeys(keys)).toEqual([...keys].sort());
+    });
+
+    it("rolls back what the thread already ran when a later plan fails, then commits each request alone", async () => {
+      const committer = new GroupCommitter(t.database, 0);
+      const [a, b] = [unique("rb-a"), unique("rb-b")];
+      const results = await Promise.allSettled([
+        committer.submit(async (unit) => settingInsert(unit, a)),
+        committer.submit(async () => {
+          throw new Error("boom");
+        }),
+        committer.submit(async (unit) => settingInsert(unit, b)),
+      ]);
+      // Had the first attempt's insert of `a` stayed, its second insert would violate the key.
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(await storedKeys([a, b])).toEqual([a, b].sort());
+      expect(t.database.writer?.idle()).toBeUndefined();
+    });
+
+    it("learns of a statement that failed in a part already sent when it commits, and writes none of it", async () => {
+      const committer = new GroupCommitter(t.database, 0);
+      const taken = unique("taken");
+      const after = unique("after");
+      await t.database.client.execute({
+        sql: "INSERT INTO settings (key, value) VALUES (?, 'x')",
+        args: [taken],
+      });
+      const results = await Promise.allSettled([
+        committer.submit(async (unit) => settingInsert(unit, taken)),
+        committer.submit(async (unit) => settingInsert(unit, after)),
+      ]);
+      // The group failed on the key and fell back to a transaction per request: only the second commits.
+      expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled"]);
+      expect(await storedKeys([after])).toEqual([after]);
+    });
   });
 });

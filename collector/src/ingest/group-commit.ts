@@ -2,6 +2,7 @@ import type { Database } from "../db/client.ts";
 import { plainStatement } from "../db/compiled-writes.ts";
 import { Pacer, SLICE_MS } from "../db/pacing.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
+import type { WriteTransaction } from "../db/write-worker.ts";
 import { DomainError } from "../errors.ts";
 import { type PreparedReads, prepareIngestReads } from "./prepared-reads.ts";
 import { type PrefetchNames, UnitOfWork } from "./unit-of-work.ts";
@@ -89,11 +90,20 @@ export class GroupCommitter {
 
   async #commit(group: Task[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      // A local file's group streams its statements to the write thread while it plans: the
+      // transaction opens with the first ones and the thread runs them meanwhile.
+      const writer = this.database.writer;
+      let streamed: WriteTransaction | undefined;
       const unit = new UnitOfWork(
         this.database.db,
         this.reads,
         this.database.configCache.forGroup(),
         new Pacer(this.sliceMs),
+        writer &&
+          ((statements) => {
+            streamed ??= writer.begin();
+            streamed.send(statements);
+          }),
       );
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       try {
@@ -108,8 +118,10 @@ export class GroupCommitter {
             outcomes.push({ ok: false, error });
           }
         }
-        await this.#apply(unit);
+        await this.#apply(unit, streamed);
       } catch (error) {
+        // Nothing of a failed group stays: what the thread ran of it is rolled back.
+        await streamed?.abort();
         // A unique-index violation means another process wrote the same rows first: planning
         // again sees them (a repeat, or a real conflict reported as such).
         if (isUniqueViolation(error) && attempt < 3) {
@@ -133,11 +145,12 @@ export class GroupCommitter {
   }
 
   /**
-   * One transaction with every statement of the group: in the database's write thread when it has
-   * one (a local file: off the main thread), else one `db.batch`.
+   * Ends the group's transaction with the statements not sent yet: the write thread's (a local
+   * file: off the main thread), opened by the first statements sent or by these; else one `db.batch`.
    */
-  async #apply(unit: UnitOfWork): Promise<void> {
+  async #apply(unit: UnitOfWork, streamed: WriteTransaction | undefined): Promise<void> {
     const statements = unit.transaction();
+    if (streamed) return streamed.commit(statements);
     if (statements.length === 0) return;
     const writer = this.database.writer;
     if (writer) await writer.apply(statements);

@@ -55,12 +55,13 @@ export type Statement = WriteStatement;
 
 /**
  * Reads through an overlay of the rows this unit has already planned, and collects the
- * statements that one `db.batch` will apply atomically. A batch of events therefore sees
+ * statements that one transaction will apply atomically. A batch of events therefore sees
  * its own earlier events (a product created by event 1 is found by event 2) before anything
  * is written.
  */
 export class UnitOfWork {
-  readonly statements: Statement[] = [];
+  /** Planned and not sent yet (see `send`). */
+  #statements: Statement[] = [];
   // A null entry: read (or prefetched) and not there.
   readonly #products = new Map<string, ProductRow | null>();
   readonly #versions = new Map<string, VersionRow | null>();
@@ -86,50 +87,60 @@ export class UnitOfWork {
   /**
    * `reads`: the ingest reads prepared once on `db` (the group committer's);
    * `config`: the group's view of the configuration cache (group-commit.ts), when there is one;
-   * `pacer`: how long planning may hold the event loop before `breathe` lets it turn.
+   * `pacer`: how long planning may hold the event loop before `breathe` lets it turn;
+   * `send`: takes the statements planned so far each time planning lets the event loop turn (the
+   * group's transaction in the write thread, which runs them meanwhile); without it, they all wait
+   * for `transaction()`.
    */
   constructor(
     readonly db: Db,
     reads: PreparedReads,
     readonly config?: ConfigReader,
     private readonly pacer = new Pacer(),
+    private readonly send?: (statements: Statement[]) => void,
   ) {
     this.#reads = reads;
   }
 
   /**
-   * Called between events: once this unit has planned for longer than its slice, waits for one
-   * turn of the event loop, so a 1,000-event batch cannot hold health checks, `/state` and the
-   * other requests' bodies for the whole of its planning. The plan stays valid: the group holds
-   * the write lock, so nothing in this process writes meanwhile, and another process's write
-   * is met as it would be without the pause (a unique index, then planning again).
+   * Called between events: once this unit has planned for longer than its slice, hands what it
+   * planned to `send` and waits for one turn of the event loop, so a 1,000-event batch cannot hold
+   * health checks, `/state` and the other requests' bodies for the whole of its planning. The plan
+   * stays valid: the group holds the write lock, so nothing in this process writes meanwhile, and
+   * another process's write is met as it would be without the pause (a unique index, then
+   * planning again). Between events only: an event's statements are all planned by then.
    */
   breathe(): Promise<void> {
+    if (this.send && this.#statements.length > 0 && this.pacer.due()) {
+      const planned = this.#statements;
+      this.#statements = [];
+      this.send(planned);
+    }
     return this.pacer.pause();
   }
 
   add(statement: Statement): void {
-    this.statements.push(statement);
+    this.#statements.push(statement);
   }
 
   /** Plans a write to a `/state` cell: the transaction also moves the state generation. */
   addStateChange(statement: Statement): void {
-    this.statements.push(statement);
+    this.#statements.push(statement);
     this.#changesState = true;
   }
 
   /**
-   * Every statement of the transaction: the planned ones, then one bump of the `/state`
-   * generation when any of them changes what `/state` shows (versions and cells have no
-   * per-row trigger: migration 0009).
+   * The rest of the transaction: the statements planned and not sent yet, then one bump of the
+   * `/state` generation when any statement of the unit changes what `/state` shows (versions and
+   * cells have no per-row trigger: migration 0009).
    */
   transaction(): Statement[] {
-    return this.#changesState ? [...this.statements, STATE_GENERATION_BUMP] : this.statements;
+    return this.#changesState ? [...this.#statements, STATE_GENERATION_BUMP] : this.#statements;
   }
 
   /** Plans an insert of a whole row (the hot tables' inserts, compiled once per table). */
   insert<T extends SQLiteTable>(table: T, row: T["$inferInsert"]): void {
-    this.statements.push(insertStatement(this.db, table, row));
+    this.#statements.push(insertStatement(this.db, table, row));
     if ((table as SQLiteTable) === versions) this.#changesState = true;
     const { id } = row as { id?: unknown };
     if (typeof id === "string") this.#minted.add(id);
@@ -150,7 +161,7 @@ export class UnitOfWork {
     changes: Partial<T["$inferInsert"]>,
     id: string,
   ): void {
-    this.statements.push(updateByIdStatement(this.db, table, changes, id));
+    this.#statements.push(updateByIdStatement(this.db, table, changes, id));
     if ((table as SQLiteTable) === versions) this.#changesState = true;
   }
 

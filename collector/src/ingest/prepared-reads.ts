@@ -27,6 +27,7 @@ const unfinished = (status: typeof deployments.status | typeof builds.status) =>
 // ingest CPU in a profile).
 export function prepareIngestReads(db: Db) {
   return {
+    prefetch: preparePrefetchReads(db),
     productByName: db
       .select()
       .from(products)
@@ -130,3 +131,69 @@ export function prepareIngestReads(db: Db) {
 }
 
 export type PreparedReads = ReturnType<typeof prepareIngestReads>;
+
+/**
+ * Version pairs read per prefetch statement: each is one probe of the unique index, so a chunk
+ * holds the event loop for about a millisecond and stays far below SQLite's bound-variable limit.
+ */
+export const PREFETCH_PAIRS = 250;
+/** The lengths a prefetch's list of pairs is padded to (the last one is PREFETCH_PAIRS). */
+export const PREFETCH_LENGTHS = [1, 4, 16, 64, PREFETCH_PAIRS] as const;
+
+/** `(:a0, :b0), (:a1, :b1), …`: a list of `length` pairs, as placeholders `a<i>` and `b<i>`. */
+function pairList(length: number) {
+  return sql.join(
+    Array.from({ length }, (_, i) => sql`(${p(`a${i}`)}, ${p(`b${i}`)})`),
+    sql`, `,
+  );
+}
+
+/**
+ * The group prefetch's set-based reads (UnitOfWork.prefetch), prepared once per padded length:
+ * built by drizzle for every group, a list of 250 pairs cost more than the read itself, all of it
+ * in one turn of the event loop.
+ */
+export function preparePrefetchReads(db: Db) {
+  const byLength = <T>(prepare: (length: number) => T) =>
+    new Map(PREFETCH_LENGTHS.map((length) => [length as number, prepare(length)]));
+  return {
+    /** The versions of exactly these (product_id, version) pairs. */
+    versions: byLength((length) =>
+      db
+        .select()
+        .from(versions)
+        .where(sql`(${versions.product_id}, ${versions.version}) in (values ${pairList(length)})`)
+        .prepare(),
+    ),
+    /** The `/state` cells of these (product_id, environment_id) pairs. */
+    states: byLength((length) =>
+      db
+        .select()
+        .from(currentState)
+        .where(
+          sql`(${currentState.product_id}, ${currentState.environment_id}) in (values ${pairList(length)})`,
+        )
+        .prepare(),
+    ),
+    /** Each of these cells' newest event by rowid (insertion order), as latestDeploymentEvent reads one. */
+    latestEvents: byLength((length) =>
+      db
+        .select({
+          ...latestEventColumns,
+          product_id: events.product_id,
+          environment_id: events.environment_id,
+        })
+        .from(sql`(VALUES ${pairList(length)}) AS wanted`)
+        .innerJoin(
+          events,
+          sql`${events}.rowid = (
+            SELECT rowid FROM ${events} AS e
+            WHERE e.product_id = wanted.column1 AND e.environment_id = wanted.column2
+            ORDER BY rowid DESC LIMIT 1)`,
+        )
+        .prepare(),
+    ),
+  };
+}
+
+export type PrefetchReads = ReturnType<typeof preparePrefetchReads>;

@@ -50,4 +50,21 @@ describe("ingest query plans", () => {
     expect(detail).toMatch(new RegExp(`USING (COVERING )?INDEX ${index}`));
     expect(detail).not.toMatch(/TEMP B-TREE|SCAN /);
   });
+
+  // A group's prefetch reads every pair it names at once: each pair is a seek, whatever the length.
+  it.each([
+    ["versions", /SEARCH versions USING INDEX versions_product_version_uq/],
+    ["states", /SEARCH current_state USING INDEX sqlite_autoindex_current_state_1/],
+    ["latestEvents", /SEARCH e USING (COVERING )?INDEX events_deployment_stream_idx/],
+  ] as const)("the prefetch of %s seeks each pair", async (name, seek) => {
+    for (const length of [1, 250]) {
+      const query = t.runtime.committer.reads.prefetch[name].get(length)?.getQuery();
+      if (!query) throw new Error(`no prefetch statement of length ${length}`);
+      const detail = await plan(query.sql, query.params);
+      expect(detail).toMatch(seek);
+      // The list of pairs is the only thing scanned (SQLite's constant rows), never a table.
+      const scanned = detail.replace(/SCAN (\d+ )?CONSTANT ROWS?|SCAN wanted/g, "");
+      expect(scanned).not.toMatch(/TEMP B-TREE|SCAN /);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { isFinished } from "@versioner/schema";
-import { type Column, desc, inArray, type SQL, sql } from "drizzle-orm";
+import { type Column, desc, inArray } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client.ts";
 import { insertStatement, updateByIdStatement, type WriteStatement } from "../db/compiled-writes.ts";
@@ -7,14 +7,19 @@ import type { ConfigReader } from "../db/config-generation.ts";
 import { Pacer } from "../db/pacing.ts";
 import {
   type builds,
-  currentState,
+  type currentState,
   type deployments,
   environments,
   type events,
   products,
   versions,
 } from "../db/schema/index.ts";
-import type { PreparedReads } from "./prepared-reads.ts";
+import {
+  PREFETCH_LENGTHS,
+  PREFETCH_PAIRS,
+  type PrefetchReads,
+  type PreparedReads,
+} from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
 export type VersionRow = typeof versions.$inferSelect;
@@ -23,14 +28,6 @@ export type EnvironmentRow = typeof environments.$inferSelect;
 export type DeploymentRow = typeof deployments.$inferSelect;
 export type StateRow = typeof currentState.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
-
-/**
- * Version pairs read per prefetch statement: each is one probe of the unique index, so a chunk
- * holds the event loop for about a millisecond and stays far below SQLite's bound-variable limit.
- */
-const PREFETCH_PAIRS = 250;
-/** The lengths a prefetch's list of pairs is padded to (the last one is PREFETCH_PAIRS). */
-const PREFETCH_LENGTHS = [1, 4, 16, 64, PREFETCH_PAIRS];
 
 /**
  * What the requests of a group name, for `UnitOfWork.prefetch`: versions come with the product they
@@ -83,6 +80,7 @@ export class UnitOfWork {
   #changesState = false;
 
   readonly #reads: PreparedReads;
+  readonly #prefetchReads: PrefetchReads;
 
   /**
    * `reads`: the ingest reads prepared once on `db` (the group committer's);
@@ -100,6 +98,7 @@ export class UnitOfWork {
     private readonly send?: (statements: Statement[]) => void,
   ) {
     this.#reads = reads;
+    this.#prefetchReads = reads.prefetch;
   }
 
   /**
@@ -194,13 +193,10 @@ export class UnitOfWork {
       const key = versionKey(row.id, version);
       if (!this.#versions.has(key)) pairs.set(key, [row.id, version]);
     }
-    await this.#inChunks(pairs, async (chunk, wanted) => {
-      const rows = await this.db
-        .select()
-        .from(versions)
-        .where(sql`(${versions.product_id}, ${versions.version}) in (values ${wanted})`);
+    await this.#inChunks(pairs, async (chunk, length, params) => {
+      const rows = await this.#prefetchReads.versions.get(length)?.all(params);
       for (const [key] of chunk) this.#versions.set(key, null);
-      for (const row of rows) this.rememberVersion(row);
+      for (const row of rows ?? []) this.rememberVersion(row);
     });
     const environmentNames = unseen(names.environments, this.#environments);
     if (environmentNames.length > 0) {
@@ -228,54 +224,48 @@ export class UnitOfWork {
       const key = cellKey(productRow.id, environmentRow.id);
       if (!this.#state.has(key)) pairs.set(key, [productRow.id, environmentRow.id]);
     }
-    await this.#inChunks(pairs, async (chunk, wanted) => {
-      const states = await this.db
-        .select()
-        .from(currentState)
-        .where(sql`(${currentState.product_id}, ${currentState.environment_id}) in (values ${wanted})`);
-      // Each cell's newest event by rowid (insertion order), as latestDeploymentEvent reads one.
-      const latest = await this.db.all<LatestEvent & { product_id: string; environment_id: string }>(sql`
-        WITH wanted(product_id, environment_id) AS (VALUES ${wanted})
-        SELECT e.id, e.body_hash, e.record_id, e.received_at, e.product_id, e.environment_id
-        FROM wanted JOIN events e ON e.rowid = (
-          SELECT rowid FROM events
-          WHERE product_id = wanted.product_id AND environment_id = wanted.environment_id
-          ORDER BY rowid DESC LIMIT 1)`);
+    await this.#inChunks(pairs, async (chunk, length, params) => {
+      const states = await this.#prefetchReads.states.get(length)?.all(params);
+      await this.breathe();
+      const latest = await this.#prefetchReads.latestEvents.get(length)?.all(params);
       for (const [key, [productId, environmentId]] of chunk) {
         this.#state.set(key, null);
         this.#latestEvents.set(streamKey({ product_id: productId, environment_id: environmentId }), null);
       }
-      for (const row of states) this.rememberState(row);
-      for (const { product_id, environment_id, ...event } of latest) {
-        this.#latestEvents.set(streamKey({ product_id, environment_id }), event);
+      for (const row of states ?? []) this.rememberState(row);
+      for (const { product_id, environment_id, ...event } of latest ?? []) {
+        if (environment_id !== null) this.#latestEvents.set(streamKey({ product_id, environment_id }), event);
       }
     });
   }
 
   /**
-   * Runs `read` for the pairs PREFETCH_PAIRS at a time, each chunk with its pairs as an SQL list of
-   * row values (`(?, ?), …`), letting the event loop turn between chunks.
+   * Runs `read` for the pairs PREFETCH_PAIRS at a time, each chunk as the values of a statement
+   * prepared for one of PREFETCH_LENGTHS (`a<i>`, `b<i>`: the pair's two keys), letting the event
+   * loop turn between chunks.
    */
   async #inChunks(
     pairs: Map<string, [string, string]>,
-    read: (chunk: Array<[string, [string, string]]>, wanted: SQL) => Promise<void>,
+    read: (
+      chunk: Array<[string, [string, string]]>,
+      length: number,
+      params: Record<string, string>,
+    ) => Promise<void>,
   ): Promise<void> {
     const pending = [...pairs];
     for (let start = 0; start < pending.length; start += PREFETCH_PAIRS) {
       if (start > 0) await this.breathe();
       const chunk = pending.slice(start, start + PREFETCH_PAIRS);
-      // Padded (repeating its last pair) to one of a few lengths, so that the SQL texts are few and
-      // stay prepared: a list as long as each group's would be a new statement to prepare each time.
-      const listed = chunk.map(([, pair]) => pair);
-      const length = PREFETCH_LENGTHS.find((size) => size >= listed.length) ?? listed.length;
-      while (listed.length < length) listed.push(listed[listed.length - 1] as [string, string]);
-      await read(
-        chunk,
-        sql.join(
-          listed.map(([first, second]) => sql`(${first}, ${second})`),
-          sql`, `,
-        ),
-      );
+      // Padded (repeating its last pair) to one of a few lengths, so that the statements are few
+      // and stay prepared: a list as long as each group's would be a new statement each time.
+      const length = PREFETCH_LENGTHS.find((size) => size >= chunk.length) ?? PREFETCH_PAIRS;
+      const params: Record<string, string> = {};
+      for (let i = 0; i < length; i++) {
+        const [first, second] = (chunk[Math.min(i, chunk.length - 1)] as [string, [string, string]])[1];
+        params[`a${i}`] = first;
+        params[`b${i}`] = second;
+      }
+      await read(chunk, length, params);
     }
   }
 

@@ -168,8 +168,9 @@ export class WriteWorker {
 /** A transaction open in the write thread (WriteWorker.begin). */
 export interface WriteTransaction {
   /**
-   * Sends `items` to the thread, which runs them at once inside the transaction. Throws (sending
-   * nothing of them) when one holds a value the binding cannot take: abort then.
+   * Sends `items` to the thread (500 per message), which runs them at once inside the
+   * transaction. Throws when one holds a value the binding cannot take (its message is not sent,
+   * earlier ones may have been): abort then.
    */
   send(items: readonly WriteStatement[]): void;
   /** Sends the last `items` and commits: resolves once committed, rejects with SQLite's error having written nothing. */

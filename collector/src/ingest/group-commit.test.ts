@@ -203,6 +203,24 @@ describe("group commit", () => {
       expect(t.database.writer?.idle()).toBeUndefined();
     });
 
+    it("aborts when a statement cannot be sent (a value no binding takes), and the other requests still commit", async () => {
+      const committer = new GroupCommitter(t.database, 0);
+      const [a, b] = [unique("unsent-a"), unique("unsent-b")];
+      const results = await Promise.allSettled([
+        committer.submit(async (unit) => settingInsert(unit, a)),
+        committer.submit(async (unit) =>
+          unit.add({
+            sql: "INSERT INTO settings (key, value) VALUES ('never', ?)",
+            args: [Number.POSITIVE_INFINITY],
+          }),
+        ),
+        committer.submit(async (unit) => settingInsert(unit, b)),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(await storedKeys([a, b, "never"])).toEqual([a, b].sort());
+      expect(t.database.writer?.idle()).toBeUndefined();
+    });
+
     it("learns of a statement that failed in a part already sent when it commits, and writes none of it", async () => {
       const committer = new GroupCommitter(t.database, 0);
       const taken = unique("taken");

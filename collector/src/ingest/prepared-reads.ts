@@ -197,3 +197,10 @@ export function preparePrefetchReads(db: Db) {
 }
 
 export type PrefetchReads = ReturnType<typeof preparePrefetchReads>;
+
+/** The statement prepared for `length` pairs (one of PREFETCH_LENGTHS: never a silent empty read). */
+export function ofLength<T>(prepared: ReadonlyMap<number, T>, length: number): T {
+  const statement = prepared.get(length);
+  if (!statement) throw new Error(`No prefetch read is prepared for ${length} pairs`);
+  return statement;
+}

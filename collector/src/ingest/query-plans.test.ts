@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
+import { ofLength } from "./prepared-reads.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -58,8 +59,9 @@ describe("ingest query plans", () => {
     ["latestEvents", /SEARCH e USING (COVERING )?INDEX events_deployment_stream_idx/],
   ] as const)("the prefetch of %s seeks each pair", async (name, seek) => {
     for (const length of [1, 250]) {
-      const query = t.runtime.committer.reads.prefetch[name].get(length)?.getQuery();
-      if (!query) throw new Error(`no prefetch statement of length ${length}`);
+      const prepared: ReadonlyMap<number, { getQuery(): { sql: string; params: unknown[] } }> =
+        t.runtime.committer.reads.prefetch[name];
+      const query = ofLength(prepared, length).getQuery();
       const detail = await plan(query.sql, query.params);
       expect(detail).toMatch(seek);
       // The list of pairs is the only thing scanned (SQLite's constant rows), never a table.

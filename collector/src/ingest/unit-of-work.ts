@@ -15,6 +15,7 @@ import {
   versions,
 } from "../db/schema/index.ts";
 import {
+  ofLength,
   PREFETCH_LENGTHS,
   PREFETCH_PAIRS,
   type PrefetchReads,
@@ -194,9 +195,9 @@ export class UnitOfWork {
       if (!this.#versions.has(key)) pairs.set(key, [row.id, version]);
     }
     await this.#inChunks(pairs, async (chunk, length, params) => {
-      const rows = await this.#prefetchReads.versions.get(length)?.all(params);
+      const rows = await ofLength(this.#prefetchReads.versions, length).all(params);
       for (const [key] of chunk) this.#versions.set(key, null);
-      for (const row of rows ?? []) this.rememberVersion(row);
+      for (const row of rows) this.rememberVersion(row);
     });
     const environmentNames = unseen(names.environments, this.#environments);
     if (environmentNames.length > 0) {
@@ -225,15 +226,15 @@ export class UnitOfWork {
       if (!this.#state.has(key)) pairs.set(key, [productRow.id, environmentRow.id]);
     }
     await this.#inChunks(pairs, async (chunk, length, params) => {
-      const states = await this.#prefetchReads.states.get(length)?.all(params);
+      const states = await ofLength(this.#prefetchReads.states, length).all(params);
       await this.breathe();
-      const latest = await this.#prefetchReads.latestEvents.get(length)?.all(params);
+      const latest = await ofLength(this.#prefetchReads.latestEvents, length).all(params);
       for (const [key, [productId, environmentId]] of chunk) {
         this.#state.set(key, null);
         this.#latestEvents.set(streamKey({ product_id: productId, environment_id: environmentId }), null);
       }
-      for (const row of states ?? []) this.rememberState(row);
-      for (const { product_id, environment_id, ...event } of latest ?? []) {
+      for (const row of states) this.rememberState(row);
+      for (const { product_id, environment_id, ...event } of latest) {
         if (environment_id !== null) this.#latestEvents.set(streamKey({ product_id, environment_id }), event);
       }
     });

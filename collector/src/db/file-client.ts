@@ -95,7 +95,7 @@ class Connection {
   }
 
   execute(statement: InStatement | string, extraArgs?: InArgs): ResultSet {
-    const sql = typeof statement === "string" ? statement : statement.sql;
+    const sql = sqlOf(statement);
     const args = typeof statement === "string" ? extraArgs : statement.args;
     try {
       const prepared = this.#prepare(sql);

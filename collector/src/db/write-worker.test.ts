@@ -341,8 +341,10 @@ describe("the write worker", () => {
       .then(() => {
         written = true;
       });
+    // A read is answered meanwhile; the write is still held after turns of the event loop (without
+    // the hold it would have run, synchronously, when it was called).
     expect(await channelCount(database)).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(written).toBe(false);
     await open.commit();
     await write;

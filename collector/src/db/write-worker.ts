@@ -85,8 +85,8 @@ export class WriteWorker {
 
   /** Applies `items` in one transaction: resolves once committed, rejects with SQLite's error having written nothing. */
   async apply(items: readonly WriteStatement[]): Promise<void> {
-    if (items.length === 0 && !this.#closed) return;
-    return this.begin().commit(items);
+    this.#checkOpen();
+    if (items.length > 0) return this.begin().commit(items);
   }
 
   /**
@@ -96,7 +96,7 @@ export class WriteWorker {
    * the write lock): the thread has one connection.
    */
   begin(): WriteTransaction {
-    if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
+    this.#checkOpen();
     const thread = this.#thread ?? this.#start();
     const id = ++this.#nextId;
     const answered = new Promise<void>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
@@ -133,6 +133,11 @@ export class WriteWorker {
     if (!thread) return Promise.resolve();
     thread.worker.postMessage({ close: true });
     return thread.exited;
+  }
+
+  /** Refuses work once closed, as a closed client does. */
+  #checkOpen(): void {
+    if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
   }
 
   #start(): Thread {
@@ -199,13 +204,14 @@ class StreamedTransaction implements WriteTransaction {
     const committed = async () => {
       try {
         // Parts of POST_PART, letting the event loop turn between them: copying thousands of
-        // statements into the thread at once held it for tens of milliseconds.
+        // statements into the thread at once held it for tens of milliseconds. The last part
+        // (empty when everything was sent already) commits.
         const pacer = new Pacer();
-        for (let start = 0; start < items.length; start += POST_PART) {
+        for (let start = 0, last = false; !last; start += POST_PART) {
           if (start > 0) await pacer.pause();
-          this.#post(items, start, start + POST_PART >= items.length);
+          last = start + POST_PART >= items.length;
+          this.#post(items, start, last);
         }
-        if (items.length === 0) this.#post(items, 0, true);
       } catch (error) {
         await this.abort();
         throw error;
@@ -225,9 +231,7 @@ class StreamedTransaction implements WriteTransaction {
   }
 
   #post(items: readonly WriteStatement[], start: number, last: boolean): void {
-    const part = encodePart(this.id, items, start, this.thread.texts);
-    part.last = last;
-    this.thread.worker.postMessage(part);
+    this.thread.worker.postMessage(encodePart(this.id, items, start, last, this.thread.texts));
     this.#sent += Math.min(POST_PART, items.length - start);
   }
 }
@@ -239,7 +243,8 @@ function settle(thread: Thread, id: number): void {
 }
 
 /**
- * The part of transaction `id` holding `items` from `start` (at most POST_PART): each statement's
+ * The part of transaction `id` holding `items` from `start` (at most POST_PART), the transaction's
+ * last when `last`: each statement's
  * SQL and bound values as `db.batch` would send them (the client's conversion of each value), its
  * SQL as the number the thread knows it by. `texts` (the thread's) gains this part's new texts only
  * once the whole part is built, so a part that fails leaves no number the thread was never sent.
@@ -248,10 +253,11 @@ function encodePart(
   id: number,
   items: readonly WriteStatement[],
   start: number,
+  last: boolean,
   texts: Map<string, number>,
 ): Part {
   const end = Math.min(start + POST_PART, items.length);
-  const part: Part = { id, texts: [], ops: [], last: end === items.length };
+  const part: Part = { id, texts: [], ops: [], last };
   const added = new Map<string, number>();
   for (let i = start; i < end; i++) {
     const { sql, args } = plainStatement(items[i] as WriteStatement);

@@ -153,7 +153,7 @@ function pairList(length: number) {
  * built by drizzle for every group, a list of 250 pairs cost more than the read itself, all of it
  * in one turn of the event loop.
  */
-export function preparePrefetchReads(db: Db) {
+function preparePrefetchReads(db: Db) {
   const byLength = <T>(prepare: (length: number) => T) =>
     new Map(PREFETCH_LENGTHS.map((length) => [length as number, prepare(length)]));
   return {
@@ -195,8 +195,6 @@ export function preparePrefetchReads(db: Db) {
     ),
   };
 }
-
-export type PrefetchReads = ReturnType<typeof preparePrefetchReads>;
 
 /** The statement prepared for `length` pairs (one of PREFETCH_LENGTHS: never a silent empty read). */
 export function ofLength<T>(prepared: ReadonlyMap<number, T>, length: number): T {

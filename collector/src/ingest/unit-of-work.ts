@@ -14,13 +14,7 @@ import {
   products,
   versions,
 } from "../db/schema/index.ts";
-import {
-  ofLength,
-  PREFETCH_LENGTHS,
-  PREFETCH_PAIRS,
-  type PrefetchReads,
-  type PreparedReads,
-} from "./prepared-reads.ts";
+import { ofLength, PREFETCH_LENGTHS, PREFETCH_PAIRS, type PreparedReads } from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
 export type VersionRow = typeof versions.$inferSelect;
@@ -81,7 +75,6 @@ export class UnitOfWork {
   #changesState = false;
 
   readonly #reads: PreparedReads;
-  readonly #prefetchReads: PrefetchReads;
 
   /**
    * `reads`: the ingest reads prepared once on `db` (the group committer's);
@@ -99,7 +92,6 @@ export class UnitOfWork {
     private readonly send?: (statements: Statement[]) => void,
   ) {
     this.#reads = reads;
-    this.#prefetchReads = reads.prefetch;
   }
 
   /**
@@ -195,7 +187,7 @@ export class UnitOfWork {
       if (!this.#versions.has(key)) pairs.set(key, [row.id, version]);
     }
     await this.#inChunks(pairs, async (chunk, length, params) => {
-      const rows = await ofLength(this.#prefetchReads.versions, length).all(params);
+      const rows = await ofLength(this.#reads.prefetch.versions, length).all(params);
       for (const [key] of chunk) this.#versions.set(key, null);
       for (const row of rows) this.rememberVersion(row);
     });
@@ -226,9 +218,9 @@ export class UnitOfWork {
       if (!this.#state.has(key)) pairs.set(key, [productRow.id, environmentRow.id]);
     }
     await this.#inChunks(pairs, async (chunk, length, params) => {
-      const states = await ofLength(this.#prefetchReads.states, length).all(params);
+      const states = await ofLength(this.#reads.prefetch.states, length).all(params);
       await this.breathe();
-      const latest = await ofLength(this.#prefetchReads.latestEvents, length).all(params);
+      const latest = await ofLength(this.#reads.prefetch.latestEvents, length).all(params);
       for (const [key, [productId, environmentId]] of chunk) {
         this.#state.set(key, null);
         this.#latestEvents.set(streamKey({ product_id: productId, environment_id: environmentId }), null);

@@ -91,6 +91,18 @@ describe("the file client answers as @libsql/client", () => {
     await same((c) => c.execute("SELECT count(*) AS count FROM items WHERE id = 'none'"));
   });
 
+  it("gives rows whose names clash with their positions or length the same shape", async () => {
+    await same((c) => c.execute(insert("a", [1, 0.5, true, null, "x"])));
+    await same((c) =>
+      c.execute(`SELECT id, n AS "1", note AS length, r AS "0", flag AS id, data FROM items`),
+    );
+    const result = await ours.execute("SELECT id, n AS id, note FROM items");
+    const [row] = result.rows;
+    expect(Object.keys(row as object)).toEqual(["id", "note"]);
+    expect(JSON.stringify(row)).toBe('{"id":"a","note":"x"}');
+    expect([row?.[0], row?.[1], row?.[2], row?.length]).toEqual(["a", 1, "x", 3]);
+  });
+
   it("refuses the same values", async () => {
     await expect(same((c) => c.execute(insert("a", [Number.NaN, 0, 0, null, null])))).rejects.toThrow(
       RangeError,

@@ -44,15 +44,38 @@ export const DeploymentEventInput = z.object({
 export type DeploymentEventInput = z.input<typeof DeploymentEventInput>;
 export type DeploymentEvent = z.output<typeof DeploymentEventInput>;
 
+/** A JSON object, checked and kept as it is (its keys are neither checked nor copied). */
+const AnyJsonObject = z
+  .custom<Record<string, unknown>>()
+  .check((context) => {
+    const received = notAnObject(context.value);
+    if (received === undefined) return;
+    context.issues.push({
+      code: "invalid_type",
+      expected: "object",
+      input: context.value,
+      message: `Invalid input: expected object, received ${received}`,
+    });
+  })
+  .meta({ type: "object", additionalProperties: true });
+
+/** What a value that is not a JSON object is, in zod's words; undefined for an object. */
+function notAnObject(value: unknown): string | undefined {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) return undefined;
+  return value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+}
+
 /** One item of a batch: `kind` says which event body it carries; `idempotency_key` is optional. */
 export const BatchItemInput = z.object({
   kind: z.enum(EVENT_KINDS),
   idempotency_key: Name.optional(),
-  // Any JSON object: each event is parsed by its kind's schema when it is planned. A loose object
-  // checks that in half the time of a record (which also checks every key): the envelope of a
-  // 1,000-event batch is validated in one turn of the event loop.
-  event: z.looseObject({}),
+  // Any JSON object: each event is parsed by its kind's schema when it is planned, a slice of the
+  // batch at a time. Here only its type is checked, and the object is kept as sent: a loose object
+  // would copy every key of every event (1.6 ms for 1,000 events against 0.1 ms), in the one turn
+  // of the event loop that also parses the body. The issue is a loose object's, word for word.
+  event: AnyJsonObject,
 });
+
 export type BatchItemInput = z.input<typeof BatchItemInput>;
 
 export const BatchInput = z.object({

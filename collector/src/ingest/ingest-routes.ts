@@ -8,8 +8,11 @@ import {
   DeploymentEventResponse,
   PreflightBlock,
 } from "@versioner/schema";
+import type { TypedResponse } from "hono";
+import type { JSONParsed } from "hono/utils/types";
 import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
+import { pacedJson } from "../http/paced-json.ts";
 import { errorJson, json, jsonBody, protectedRoute } from "../http/route.ts";
 import { deploymentPageUrl } from "../public-links.ts";
 import {
@@ -130,7 +133,14 @@ export function createIngestRoutes(deps: AppDeps) {
         ? { ...result, body: linked(result.body as DeploymentEventResponse) }
         : result,
     );
-    return c.json({ ...response, results }, 200);
+    // Stringified a result at a time: a 1,000-event answer at once held the event loop. The text
+    // is the JSON of a BatchResponse, so it is typed as the route's answer.
+    const text = await pacedJson({ ...response, results }, "results");
+    return c.body(text, 200, { "content-type": "application/json" }) as unknown as TypedResponse<
+      JSONParsed<BatchResponse>,
+      200,
+      "json"
+    >;
   });
   return app;
 }

@@ -6,6 +6,7 @@
 // answered or not, so a stalled event loop shows as many slow probes, not as one slow probe and a
 // gap (a closed loop would send nothing while it waits, and under-report the stall).
 import { get } from "node:http";
+import { Worker } from "node:worker_threads";
 import { median } from "./load.mjs";
 import { startCollector } from "./servers.mjs";
 import { batchOfIngestEvents, MAX_BATCH_SIZE, postBatch } from "./workload.mjs";
@@ -108,19 +109,32 @@ export const responsivenessSection = {
       context.log(
         `  busy: probing for ${seconds} s (and ${MIN_BATCHES} batches at least) while batches are ingested…`,
       );
-      let stop = false;
       let events = 0;
       const ingestStarted = performance.now();
-      const ingest = (async () => {
-        while (!stop) events += await postBatch(collector, nextBatch());
-      })();
+      // The batches come from a worker thread (batch-sender.mjs): the probes' answers are read on
+      // an event loop that does nothing else.
+      const sender = new Worker(new URL("./batch-sender.mjs", import.meta.url), {
+        workerData: { collector: { url: collector.url, token: collector.token }, firstBatch: next },
+      });
+      const ingest = new Promise((resolve, reject) => {
+        sender.on("message", (message) => {
+          events = message.events;
+          if (message.error) reject(new Error(`batch sender: ${message.error}`));
+          else if (message.done) resolve();
+        });
+        sender.on("error", reject);
+        sender.on("exit", (code) => reject(new Error(`batch sender exited with ${code}`)));
+      });
       let busy;
       try {
-        // Whatever the settings, the probes span at least MIN_BATCHES whole batches.
         busy = await probe(collector, seconds, () => events >= MIN_BATCHES * MAX_BATCH_SIZE);
       } finally {
-        stop = true;
-        await ingest;
+        sender.postMessage("stop");
+        try {
+          await ingest;
+        } finally {
+          await sender.terminate();
+        }
       }
       const ingestSeconds = (performance.now() - ingestStarted) / 1000;
       const figures = {};

@@ -28,7 +28,10 @@ export interface CredentialDeps extends UsersDeps {
   runtime: Pick<DatabaseRuntime, "credentials">;
 }
 
-function userPrincipal(user: typeof users.$inferSelect, via: "token" | "session"): Principal {
+function userPrincipal(
+  user: Pick<typeof users.$inferSelect, "id" | "email" | "role">,
+  via: "token" | "session",
+): Principal {
   const role = user.role as Role;
   return { kind: "user", id: user.id, name: user.email, role, via, capabilities: ROLE_CAPABILITIES[role] };
 }

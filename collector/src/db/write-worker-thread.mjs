@@ -7,7 +7,8 @@
 // statements run as soon as it arrives, and the last one commits, answering `{ id, ok: true }` or
 // `{ id, ok: false, error }` with SQLite's code and message and the index of the statement at
 // fault. `{ id, abort: true }` rolls back what a transaction that will not be completed had run,
-// answering `{ id, ok: true }`; `{ close: true }` closes the connection and ends the thread.
+// answering `{ id, ok: true }`; `{ close: true }` closes the connection and ends the thread. After
+// answering a commit it may checkpoint the WAL (checkpointSoon), never inside the commit.
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "libsql";
 
@@ -15,7 +16,27 @@ import Database from "libsql";
 const STATEMENT_CACHE_SIZE = 500;
 
 const db = new Database(workerData.path, { timeout: workerData.timeoutMs });
+// This connection checkpoints after answering a commit (checkpointSoon), never inside one.
+db.exec("PRAGMA wal_autocheckpoint = 0");
 const prepared = new Map();
+let lastCheckpoint = performance.now();
+
+/**
+ * Copies the WAL into the database file (PASSIVE: never waits for readers or writers, copies what
+ * no reader still needs) once CHECKPOINT_INTERVAL_MS (write-worker.ts) have passed since the last
+ * one. Called after a commit's answer is posted: the group's requests are answered meanwhile, and
+ * the next group is planned on the main thread while this runs. A checkpoint that fails (another
+ * process checkpointing, the file busy) is tried again after a later commit.
+ */
+function checkpointSoon() {
+  if (performance.now() - lastCheckpoint < workerData.checkpointIntervalMs) return;
+  lastCheckpoint = performance.now();
+  try {
+    db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+  } catch {
+    // As SQLite's own automatic checkpoint: nothing is lost, the next one copies it.
+  }
+}
 
 function statement(sql) {
   let stmt = prepared.get(sql);
@@ -137,4 +158,5 @@ parentPort.on("message", (message) => {
   const { error } = open;
   open = undefined;
   parentPort.postMessage(error ? { id: message.id, ok: false, error } : { id: message.id, ok: true });
+  if (!error) checkpointSoon();
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -389,6 +389,46 @@ describe("the write worker", () => {
     expect(turnsWhileApplying).toBeGreaterThan(0);
     const count = await database.client.execute("SELECT count(*) AS n FROM versions");
     expect(Number(count.rows[0]?.n)).toBe(5_000);
+  });
+
+  it("copies the WAL into the file after answering a commit, never in the commit", async () => {
+    const versionRows = (database: Database, from: number): WriteStatement[] =>
+      Array.from({ length: 3_000 }, (_, i) =>
+        database.db.insert(versions).values({
+          id: `v${from + i}`,
+          product_id: "p1",
+          version: `1.0.${from + i}`,
+          created_at: at,
+          updated_at: at,
+          extra_metadata: { note: "x".repeat(200) },
+        }),
+      );
+    const fileSize = (database: Database) => statSync(database.localFile?.path ?? "").size;
+
+    // A thread whose interval has not passed: its commits leave everything in the WAL (SQLite's
+    // own checkpoint at 1,000 pages would have copied these ~1,300 pages inside a commit).
+    const waiting = await fileDatabase();
+    const idle = new WriteWorker(waiting.localFile ?? { path: "", timeoutMs: 0 }, {
+      checkpointIntervalMs: 60_000,
+    });
+    await idle.apply([mixedWrites(waiting)[0] as WriteStatement]);
+    const before = fileSize(waiting);
+    for (let group = 0; group < 5; group++) await idle.apply(versionRows(waiting, group * 3_000));
+    expect(fileSize(waiting)).toBe(before);
+    await idle.close();
+
+    // A thread checkpointing after every commit: by the time it answers the next transaction, the
+    // pages of the one before are in the file.
+    const copying = await fileDatabase();
+    const eager = new WriteWorker(copying.localFile ?? { path: "", timeoutMs: 0 }, {
+      checkpointIntervalMs: 0,
+    });
+    await eager.apply([mixedWrites(copying)[0] as WriteStatement]);
+    const start = fileSize(copying);
+    await eager.apply(versionRows(copying, 0));
+    await eager.apply([channelInsert(copying, "c1") as unknown as WriteStatement]);
+    expect(fileSize(copying) - start).toBeGreaterThan(1_000_000);
+    await eager.close();
   });
 
   it("counts its transactions with the database's query observers", async () => {

@@ -465,27 +465,28 @@ function rowShape(columns: string[]): (values: unknown[]) => Row {
     named.push([column, index]);
   });
   class ResultRow {
-    readonly #values: Value[];
+    readonly #values: unknown[];
     [column: string]: unknown;
 
-    constructor(values: Value[]) {
+    static {
+      Object.defineProperty(ResultRow.prototype, "length", { value: columns.length });
+      for (let index = 0; index < columns.length; index++) {
+        Object.defineProperty(ResultRow.prototype, index, {
+          get(this: ResultRow) {
+            return this.#values[index];
+          },
+        });
+      }
+    }
+
+    /** `values`: the binding's array for this row, converted in place (it is not used elsewhere). */
+    constructor(values: unknown[]) {
+      for (let index = 0; index < values.length; index++) values[index] = fromSql(values[index]);
       this.#values = values;
       for (const [column, index] of named) this[column] = values[index];
     }
-
-    static valueAt(row: ResultRow, index: number): Value | undefined {
-      return row.#values[index];
-    }
   }
-  Object.defineProperty(ResultRow.prototype, "length", { value: columns.length });
-  for (let index = 0; index < columns.length; index++) {
-    Object.defineProperty(ResultRow.prototype, index, {
-      get(this: ResultRow) {
-        return ResultRow.valueAt(this, index);
-      },
-    });
-  }
-  return (values) => new ResultRow(values.map(fromSql)) as unknown as Row;
+  return (values) => new ResultRow(values) as unknown as Row;
 }
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);

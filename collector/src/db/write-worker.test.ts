@@ -36,6 +36,11 @@ async function fileDatabase(): Promise<Database> {
   return database;
 }
 
+function localFileOf(database: Database): NonNullable<Database["localFile"]> {
+  if (!database.localFile) throw new Error("a local file database");
+  return database.localFile;
+}
+
 function workerOf(database: Database): WriteWorker {
   const worker = database.writer;
   if (!worker) throw new Error("a local file database has a write worker");
@@ -403,14 +408,12 @@ describe("the write worker", () => {
           extra_metadata: { note: "x".repeat(200) },
         }),
       );
-    const fileSize = (database: Database) => statSync(database.localFile?.path ?? "").size;
+    const fileSize = (database: Database) => statSync(localFileOf(database).path).size;
 
     // A thread whose interval has not passed: its commits leave everything in the WAL (SQLite's
     // own checkpoint at 1,000 pages would have copied these ~1,300 pages inside a commit).
     const waiting = await fileDatabase();
-    const idle = new WriteWorker(waiting.localFile ?? { path: "", timeoutMs: 0 }, {
-      checkpointIntervalMs: 60_000,
-    });
+    const idle = new WriteWorker(localFileOf(waiting), { checkpointIntervalMs: 60_000 });
     await idle.apply([mixedWrites(waiting)[0] as WriteStatement]);
     const before = fileSize(waiting);
     for (let group = 0; group < 5; group++) await idle.apply(versionRows(waiting, group * 3_000));
@@ -420,13 +423,11 @@ describe("the write worker", () => {
     // A thread checkpointing after every commit: by the time it answers the next transaction, the
     // pages of the one before are in the file.
     const copying = await fileDatabase();
-    const eager = new WriteWorker(copying.localFile ?? { path: "", timeoutMs: 0 }, {
-      checkpointIntervalMs: 0,
-    });
+    const eager = new WriteWorker(localFileOf(copying), { checkpointIntervalMs: 0 });
     await eager.apply([mixedWrites(copying)[0] as WriteStatement]);
     const start = fileSize(copying);
     await eager.apply(versionRows(copying, 0));
-    await eager.apply([channelInsert(copying, "c1") as unknown as WriteStatement]);
+    await eager.apply([channelInsert(copying, "c1")]);
     expect(fileSize(copying) - start).toBeGreaterThan(1_000_000);
     await eager.close();
   });
@@ -486,9 +487,7 @@ if (existsSync(marker)) {
 }
 `,
     );
-    const localFile = database.localFile;
-    if (!localFile) throw new Error("a local file database");
-    const worker = new WriteWorker(localFile, { script: pathToFileURL(script) });
+    const worker = new WriteWorker(localFileOf(database), { script: pathToFileURL(script) });
     const channel = channelInsert(database, "c1", "ops");
 
     await expect(worker.apply([channel])).rejects.toThrow("stopped before it committed");

@@ -59,8 +59,8 @@ export interface WriteWorkerOptions {
 /**
  * The write thread copies the WAL into the database file at most this often, after answering a
  * commit, instead of in the commit that crosses SQLite's 1,000-page mark: a 1,000-event group
- * crosses it every time, and its `COMMIT` took 33 ms on average instead of 13 (bench: batch
- * ingest 3,900–4,100 → 4,300–4,700 events/s). The WAL then holds at most this much of the
+ * crosses it every time, and its `COMMIT` took 33 ms on average instead of 13 (bench, two pairs:
+ * batch ingest 3,655/3,664 → 4,034/4,242 events/s). The WAL then holds at most this much of the
  * thread's writes beyond what readers still use.
  */
 export const CHECKPOINT_INTERVAL_MS = 250;

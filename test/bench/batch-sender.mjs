@@ -2,7 +2,7 @@
 // parsing its answer hold a thread for several milliseconds, and a probe whose answer arrives
 // meanwhile would count that wait against the collector. The prober's event loop only probes.
 import { parentPort, workerData } from "node:worker_threads";
-import { batchOfIngestEvents, MAX_BATCH_SIZE, postBatch } from "./workload.mjs";
+import { maxBatchRequest, postBatch } from "./workload.mjs";
 
 let stop = false;
 parentPort.on("message", (message) => {
@@ -12,10 +12,7 @@ let next = workerData.firstBatch;
 let events = 0;
 try {
   while (!stop) {
-    events += await postBatch(
-      workerData.collector,
-      batchOfIngestEvents(next++ * MAX_BATCH_SIZE, MAX_BATCH_SIZE),
-    );
+    events += await postBatch(workerData.collector, maxBatchRequest(next++));
     parentPort.postMessage({ events });
   }
   parentPort.postMessage({ events, done: true });

@@ -9,7 +9,7 @@ import { get } from "node:http";
 import { Worker } from "node:worker_threads";
 import { median } from "./load.mjs";
 import { startCollector } from "./servers.mjs";
-import { batchOfIngestEvents, MAX_BATCH_SIZE, postBatch } from "./workload.mjs";
+import { MAX_BATCH_SIZE, maxBatchRequest, postBatch } from "./workload.mjs";
 
 // 20 a second: enough for a p99 over a few batches, little enough not to load the collector itself
 // (at 50 a second an overloaded 2-core machine queued the probes even on an idle collector).
@@ -100,10 +100,8 @@ export const responsivenessSection = {
     const collector = await startCollector({ env: { VERSIONER_MAX_CONNECTIONS_PER_ADDRESS: "0" } });
     try {
       const seconds = context.settings.rounds * context.settings.seconds;
-      let next = 0;
-      const nextBatch = () => batchOfIngestEvents(next++ * MAX_BATCH_SIZE, MAX_BATCH_SIZE);
-      // One batch first, so /state has products and environments to show.
-      await postBatch(collector, nextBatch());
+      // One batch first, so /state has products and environments to show; the sender goes on from 1.
+      await postBatch(collector, maxBatchRequest(0));
       context.log(`  idle: probing for ${context.settings.seconds} s…`);
       const idle = await probe(collector, context.settings.seconds);
       context.log(
@@ -114,7 +112,7 @@ export const responsivenessSection = {
       // The batches come from a worker thread (batch-sender.mjs): the probes' answers are read on
       // an event loop that does nothing else.
       const sender = new Worker(new URL("./batch-sender.mjs", import.meta.url), {
-        workerData: { collector: { url: collector.url, token: collector.token }, firstBatch: next },
+        workerData: { collector: { url: collector.url, token: collector.token }, firstBatch: 1 },
       });
       const ingest = new Promise((resolve, reject) => {
         sender.on("message", (message) => {
@@ -127,6 +125,7 @@ export const responsivenessSection = {
       });
       let busy;
       try {
+        // Whatever the settings, the probes span at least MIN_BATCHES whole batches.
         busy = await probe(collector, seconds, () => events >= MIN_BATCHES * MAX_BATCH_SIZE);
       } finally {
         sender.postMessage("stop");

@@ -41,6 +41,11 @@ export function batchRequest(n) {
   return batchOfIngestEvents(n * BATCH_SIZE, BATCH_SIZE);
 }
 
+/** The n-th POST /events/batch of MAX_BATCH_SIZE distinct deployment events (section (d)). */
+export function maxBatchRequest(n) {
+  return batchOfIngestEvents(n * MAX_BATCH_SIZE, MAX_BATCH_SIZE);
+}
+
 /** A POST /events/batch of `size` distinct deployment events, the first one the `first`-th of a live-ingest run. */
 export function batchOfIngestEvents(first, size) {
   const events = [];

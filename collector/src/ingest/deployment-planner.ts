@@ -24,6 +24,8 @@ import type {
   EnvironmentRow,
   LatestEvent,
   ProductRow,
+  Statement,
+  StateRow,
   UnitOfWork,
   VersionRow,
 } from "./unit-of-work.ts";
@@ -224,26 +226,30 @@ async function planState(unit: UnitOfWork, version: VersionRow, deployment: Depl
     last_status: takeLast ? deployment.status : (before?.last_status ?? deployment.status),
     last_at: takeLast ? at : (before?.last_at ?? at),
   };
-  unit.rememberState(row);
-  const c = completed
-    ? { id: deployment.id, version_id: version.id, version: version.version, at, by: deployment.deployed_by }
-    : null;
-  unit.addStateChange({
+  unit.planCell(row, takeCurrent, cellWrite);
+}
+
+/**
+ * A cell's upsert from the last row a unit planned for it. The current columns are sent only when
+ * an event of the unit made its current deployment (else NULL: SQL keeps the stored ones).
+ */
+function cellWrite(row: StateRow, movesCurrent: boolean): Statement {
+  return {
     sql: UPSERT_STATE,
     args: [
-      deployment.product_id,
-      deployment.environment_id,
-      c?.id ?? null,
-      c?.version_id ?? null,
-      c?.version ?? null,
-      c?.at ?? null,
-      c?.by ?? null,
-      deployment.id,
-      version.version,
-      deployment.status,
-      at,
+      row.product_id,
+      row.environment_id,
+      movesCurrent ? row.current_deployment_id : null,
+      movesCurrent ? row.current_version_id : null,
+      movesCurrent ? row.current_version : null,
+      movesCurrent ? row.current_deployed_at : null,
+      movesCurrent ? row.current_deployed_by : null,
+      row.last_deployment_id,
+      row.last_version,
+      row.last_status,
+      row.last_at,
     ],
-  });
+  };
 }
 
 // Column order in the SET list matters: SQLite evaluates every CASE against the old row, so

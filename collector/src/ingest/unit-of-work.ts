@@ -45,6 +45,9 @@ const STATE_GENERATION_BUMP: Statement = {
 /** A drizzle query, or a statement compiled once per table (compiled-writes.ts). */
 export type Statement = WriteStatement;
 
+/** Builds a `/state` cell's write from the last row planned for it (`UnitOfWork.planCell`). */
+export type CellWrite = (row: StateRow, movesCurrent: boolean) => Statement;
+
 /**
  * Reads through an overlay of the rows this unit has already planned, and collects the
  * statements that one transaction will apply atomically. A batch of events therefore sees
@@ -64,6 +67,8 @@ export class UnitOfWork {
   readonly #eventsByKey = new Map<string, EventRow>();
   readonly #latestEvents = new Map<string, LatestEvent | null>();
   readonly #plannedEvents = new Map<string, EventRow>();
+  /** The `/state` cells this unit moves, written at the end of its transaction (`planCell`). */
+  readonly #cells = new Map<string, { row: StateRow; movesCurrent: boolean; write: CellWrite }>();
   #maxSortOrder: number | undefined;
   /**
    * Ids of the rows this unit inserts: nothing stored can refer to them yet, so a read keyed by one
@@ -115,19 +120,30 @@ export class UnitOfWork {
     this.#statements.push(statement);
   }
 
-  /** Plans a write to a `/state` cell: the transaction also moves the state generation. */
-  addStateChange(statement: Statement): void {
-    this.#statements.push(statement);
-    this.#changesState = true;
+  /**
+   * Plans the write of a `/state` cell: the overlay holds `row` at once (`state()`), and the cell is
+   * written once per transaction, after every other statement, from the last row planned for it
+   * (`write` builds that statement). A group of 500 events over 80 cells writes 80 cells, not 500:
+   * the projection is applied per group, not per event. `movesCurrent`: this event became the
+   * cell's current deployment; once one event of the unit did, the cell's write carries the current
+   * columns (else only the last attempt's). The transaction also moves the state generation.
+   */
+  planCell(row: StateRow, movesCurrent: boolean, write: CellWrite): void {
+    const key = cellKey(row.product_id, row.environment_id);
+    const planned = this.#cells.get(key);
+    this.#cells.set(key, { row, movesCurrent: movesCurrent || planned?.movesCurrent === true, write });
+    this.rememberState(row);
   }
 
   /**
-   * The rest of the transaction: the statements planned and not sent yet, then one bump of the
-   * `/state` generation when any statement of the unit changes what `/state` shows (versions and
-   * cells have no per-row trigger: migration 0009).
+   * The rest of the transaction: the statements planned and not sent yet, the cells' writes, then
+   * one bump of the `/state` generation when any statement of the unit changes what `/state` shows
+   * (versions and cells have no per-row trigger: migration 0009).
    */
   transaction(): Statement[] {
-    return this.#changesState ? [...this.#statements, STATE_GENERATION_BUMP] : this.#statements;
+    if (!this.#changesState && this.#cells.size === 0) return this.#statements;
+    const cells = [...this.#cells.values()].map(({ row, movesCurrent, write }) => write(row, movesCurrent));
+    return [...this.#statements, ...cells, STATE_GENERATION_BUMP];
   }
 
   /** Plans an insert of a whole row (the hot tables' inserts, compiled once per table). */

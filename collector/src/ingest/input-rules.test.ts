@@ -38,6 +38,16 @@ function expectFieldError(res: { status: number; body: any }, loc: Array<string 
   expect(res.body.detail.map((issue: { loc: unknown }) => issue.loc)).toContainEqual(loc);
 }
 
+describe("status names", () => {
+  it("refuses Object.prototype's member names as a status with a 422 (they were a 500)", async () => {
+    for (const status of ["constructor", "__proto__"]) {
+      const event = { product_name: unique("proto"), version: "1", environment_name: "dev", status };
+      expectFieldError(await deploy(event), ["body", "status"]);
+      expectFieldError(await build(event), ["body", "status"]);
+    }
+  });
+});
+
 describe("control characters in names and versions", () => {
   it("refuses a NUL in the version instead of storing a second '1.4.0' with another SHA", async () => {
     const product = unique("nul-version");

@@ -136,4 +136,12 @@ describe("@versioner/schema/status", () => {
     expect(movesForward("completed", "started")).toBe(false);
     expect(movesForward("aborted", "pending")).toBe(false);
   });
+
+  it("knows no status by the names of Object.prototype's members", () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+      expect(normalizeStatus(name)).toBeNull();
+      expect(normalizeStatus(name.toUpperCase())).toBeNull();
+    }
+    expect(normalizeStatus(" Success ")).toBe("completed");
+  });
 });

@@ -30,9 +30,14 @@ export const STATUS_ALIASES: Readonly<Record<string, Status>> = {
   skipped: "aborted",
 };
 
-/** Maps a status as CI systems spell it (case-insensitive, trimmed) to its canonical form, or null. */
+/**
+ * Maps a status as CI systems spell it (case-insensitive, trimmed) to its canonical form, or null.
+ * Only the table's own keys count: "constructor" or "__proto__" would otherwise read
+ * Object.prototype's members and pass as a status (a 500 further on).
+ */
 export function normalizeStatus(input: string): Status | null {
-  return STATUS_ALIASES[input.trim().toLowerCase()] ?? null;
+  const key = input.trim().toLowerCase();
+  return Object.hasOwn(STATUS_ALIASES, key) ? (STATUS_ALIASES[key] as Status) : null;
 }
 
 /** Ordering used to keep a lifecycle from going backwards when events arrive out of order; the terminal statuses (completed, failed, aborted) share the top rank. */

@@ -14,6 +14,8 @@ afterAll(() => t.close());
 
 type Event = Record<string, unknown>;
 
+type Cell = Awaited<ReturnType<typeof cellOf>>;
+
 /** The cell as `/state` shows it, without ids (they differ between the two products). */
 async function cellOf(product: string, environment: string) {
   const state = await t.call("GET", "/state");
@@ -29,7 +31,7 @@ async function cellOf(product: string, environment: string) {
 /** Sends `events` to one product in one batch and to another one by one; returns both cells. */
 async function batchAndOneByOne(before: Event[], events: Event[]) {
   const environment = "production";
-  const cells = [];
+  const cells: Cell[] = [];
   for (const inOneBatch of [true, false]) {
     const product = unique(inOneBatch ? "cell-batch" : "cell-single");
     const run = unique("run");
@@ -54,7 +56,8 @@ async function batchAndOneByOne(before: Event[], events: Event[]) {
     }
     cells.push(await cellOf(product, environment));
   }
-  return { batch: cells[0], oneByOne: cells[1] };
+  const [batch, oneByOne] = cells as [Cell, Cell];
+  return { batch, oneByOne };
 }
 
 describe("a cell moved by several events of one group", () => {

@@ -7,6 +7,7 @@ import {
   DeploymentEventInput,
   type DeploymentEventResponse,
   type EventKind,
+  fastEventInput,
   type Status,
 } from "@versioner/schema";
 import type { Actor } from "../audit/audit-service.ts";
@@ -136,10 +137,20 @@ export async function ingestBatch(
           planned.push(count);
           try {
             const prefix = ["body", "events", index, "event"];
+            // The fast path reads most events (fast-parse.ts); zod parses the rest and words the errors.
             const input: KindedEvent =
               item.kind === "build"
-                ? { kind: "build", event: parseOrThrow(BuildEventInput, item.event, prefix) }
-                : { kind: "deployment", event: parseOrThrow(DeploymentEventInput, item.event, prefix) };
+                ? {
+                    kind: "build",
+                    event:
+                      fastEventInput.build(item.event) ?? parseOrThrow(BuildEventInput, item.event, prefix),
+                  }
+                : {
+                    kind: "deployment",
+                    event:
+                      fastEventInput.deployment(item.event) ??
+                      parseOrThrow(DeploymentEventInput, item.event, prefix),
+                  };
             count.status = input.event.status;
             assertStorable(item.kind, item.event, prefix);
             const result = await recordOne(deps, unit, input, item.event, item.idempotency_key, caller);

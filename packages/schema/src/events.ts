@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fastObjectParser } from "./fast-parse.ts";
 import { BuildNumber, Metadata, Name, OptionalText, OptionalTimestamp, StatusInput } from "./fields.ts";
 import { EVENT_KINDS, MAX_BATCH_EVENTS } from "./vocabulary.ts";
 
@@ -43,6 +44,15 @@ export const DeploymentEventInput = z.object({
 });
 export type DeploymentEventInput = z.input<typeof DeploymentEventInput>;
 export type DeploymentEvent = z.output<typeof DeploymentEventInput>;
+
+/**
+ * The event bodies read on the fast path: zod's output for the events it accepts, `undefined` for
+ * the others, which are then parsed by the schemas above (fast-parse.ts).
+ */
+export const fastEventInput = {
+  build: fastObjectParser(BuildEventInput),
+  deployment: fastObjectParser(DeploymentEventInput),
+};
 
 /** A JSON object, checked and kept as it is (its keys are neither checked nor copied). */
 const AnyJsonObject = z

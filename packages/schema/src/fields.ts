@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fastField } from "./fast-parse.ts";
 import { jsonProblem, MAX_JSON_DEPTH, type TextKind, textProblem } from "./input-rules.ts";
 import { MAX_METADATA_BYTES, normalizeStatus, STATUS_ALIASES, STATUSES } from "./vocabulary.ts";
 
@@ -15,22 +16,23 @@ function refuseBadText(kind: TextKind) {
  * characters (tabs and line breaks included) and no lone surrogates, so what is stored reads back
  * the same and is one identity.
  */
-export const Name = z
-  .string()
-  .trim()
-  .min(1, "must not be empty")
-  .max(255)
-  .superRefine(refuseBadText("single-line"));
+export const Name = fastField(
+  z.string().trim().min(1, "must not be empty").max(255).superRefine(refuseBadText("single-line")),
+  { kind: "name", max: 255 },
+);
 
 /** An optional one-line text field (SHA, branch, URL, e-mail…): `null` and empty strings mean "not given". */
 export const OptionalText = (max = 1024) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .superRefine(refuseBadText("single-line"))
-    .nullish()
-    .transform((value) => (value ? value : undefined));
+  fastField(
+    z
+      .string()
+      .trim()
+      .max(max)
+      .superRefine(refuseBadText("single-line"))
+      .nullish()
+      .transform((value) => (value ? value : undefined)),
+    { kind: "optional-text", max },
+  );
 
 /** A trimmed one-line text (URL templates, display names…): no control characters, no lone surrogates. */
 export const SingleLineText = (max = 1024) =>
@@ -86,14 +88,17 @@ export const BuildNumber = z
   });
 
 /** A status field that accepts every alias and yields the canonical value. */
-export const StatusInput = z.string().transform((value, ctx) => {
-  const status = normalizeStatus(value);
-  if (status === null) {
-    ctx.addIssue({
-      code: "custom",
-      message: `Unknown status '${value}'. Use one of ${STATUSES.join(", ")} or an alias (${Object.keys(STATUS_ALIASES).join(", ")})`,
-    });
-    return z.NEVER;
-  }
-  return status;
-});
+export const StatusInput = fastField(
+  z.string().transform((value, ctx) => {
+    const status = normalizeStatus(value);
+    if (status === null) {
+      ctx.addIssue({
+        code: "custom",
+        message: `Unknown status '${value}'. Use one of ${STATUSES.join(", ")} or an alias (${Object.keys(STATUS_ALIASES).join(", ")})`,
+      });
+      return z.NEVER;
+    }
+    return status;
+  }),
+  { kind: "status" },
+);

@@ -18,6 +18,8 @@ const STATEMENT_CACHE_SIZE = 500;
 const db = new Database(workerData.path, { timeout: workerData.timeoutMs });
 // This connection checkpoints after answering a commit (checkpointSoon), never inside one.
 db.exec("PRAGMA wal_autocheckpoint = 0");
+// Its page cache (WRITE_CACHE_KIB in write-worker.ts): the hot pages of every index an event writes.
+db.exec(`PRAGMA cache_size = -${Number(workerData.cacheKib)}`);
 const prepared = new Map();
 let lastCheckpoint = performance.now();
 

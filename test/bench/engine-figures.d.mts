@@ -10,6 +10,10 @@ export interface Sample {
 export interface Counters {
   collector: Sample[];
   sqld: Sample[] | null;
+  pid: number;
+  /** CPU ms per thread id of the collector, from /proc; null elsewhere. */
+  threads: Record<string, number> | null;
+  sqldCpuMs: number | null;
 }
 
 export interface EngineFigures {
@@ -22,12 +26,19 @@ export interface EngineFigures {
     buckets: Array<{ bucket: string; count: number }>;
   } | null;
   db_client_calls_per_event: number | null;
+  /** µs of CPU per recorded event; null without /proc or without events. */
+  cpu: {
+    main_us_per_event: number;
+    busiest_other_us_per_event: number;
+    rest_us_per_event: number;
+  } | null;
   sqld?: {
     round_trips: number | null;
     statements: number | null;
     round_trips_per_event: number | null;
     round_trips_per_group: number | null;
     statements_per_event: number | null;
+    cpu_us_per_event: number | null;
   };
 }
 

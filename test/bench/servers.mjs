@@ -1,7 +1,7 @@
 // The processes under load: the built collector on a fresh embedded database, and the two baselines.
 // Every child and temp folder is registered here so run.mjs can clean up on success, error or signal.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,8 +51,30 @@ export function readMemory(pid) {
 export function readCpuMs(pid) {
   const file = `/proc/${pid}/stat`;
   if (!existsSync(file)) return null;
+  return cpuMsOf(readFileSync(file, "utf8"));
+}
+
+/**
+ * CPU time (user + system, ms) each thread of a process has used so far, by thread id, from /proc
+ * (Linux only; null elsewhere). A thread that ended is no longer listed.
+ */
+export function readThreadCpuMs(pid) {
+  const dir = `/proc/${pid}/task`;
+  if (!existsSync(dir)) return null;
+  const threads = {};
+  for (const tid of readdirSync(dir)) {
+    try {
+      threads[tid] = cpuMsOf(readFileSync(`${dir}/${tid}/stat`, "utf8"));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
+}
+
+/** utime + stime of a /proc stat line, in ms (clock ticks of 10 ms). */
+function cpuMsOf(stat) {
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(file, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }

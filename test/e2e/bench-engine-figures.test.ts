@@ -55,6 +55,18 @@ describe.each(engines)("bench engine figures on %s", (engine) => {
       expect(groups?.count).toBeGreaterThanOrEqual(1);
       expect(groups?.count).toBeLessThanOrEqual(9);
       expect(figures.db_client_calls_per_event).toBeGreaterThan(0);
+      // CPU per event from /proc: the main thread is the collector's pid, every figure a count of
+      // whole clock ticks spread over the events (11 events may cost less than a tick per thread).
+      const counters = await countersOf(collector);
+      expect(counters.threads?.[String(collector.pid)]).toBeGreaterThan(0);
+      for (const value of Object.values(figures.cpu ?? {})) {
+        expect(Number.isInteger(value) && value >= 0, JSON.stringify(figures.cpu)).toBe(true);
+      }
+      expect(Object.keys(figures.cpu ?? {})).toEqual([
+        "main_us_per_event",
+        "busiest_other_us_per_event",
+        "rest_us_per_event",
+      ]);
       if (engine === "file") {
         expect(figures.sqld).toBeUndefined();
         return;
@@ -64,6 +76,7 @@ describe.each(engines)("bench engine figures on %s", (engine) => {
       expect(roundTrips).toBeGreaterThan(0);
       expect(statements).toBeGreaterThanOrEqual(roundTrips ?? Number.POSITIVE_INFINITY);
       expect(figures.sqld?.round_trips_per_group).toBeCloseTo((roundTrips ?? 0) / (groups?.count ?? 1), 1);
+      expect(Number.isInteger(figures.sqld?.cpu_us_per_event)).toBe(true);
     } finally {
       await collector?.stop();
       await sqld?.stop();

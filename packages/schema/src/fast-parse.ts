@@ -29,11 +29,11 @@ const UNDECIDED = Symbol("undecided");
  * A parser for a `z.object` of the fields in fields.ts that gives exactly zod's output (the same
  * keys, in the same order, with the same values) for the values it accepts, and `undefined` for
  * anything else, which the caller then parses with zod: zod stays the authority, and writes every
- * error. The reason is speed: in the collector, where hundreds of schemas share zod's code, its
- * inline caches go megamorphic: the bench's deployment event took 16–19 µs to parse beside the
- * collector's other schemas (5 µs alone), the largest single cost of planning a batch; this reads
- * it in about 3 µs. Unknown keys are dropped,
- * as `z.object` does. Differential tests (collector: fast-parse.test.ts) hold it to zod's output.
+ * error. Unknown keys are dropped, as `z.object` does. The reason is speed: in the collector,
+ * where hundreds of schemas share zod's code, its inline caches go megamorphic, and the bench's
+ * deployment event took 16–19 µs to parse (5 µs in a process with that one schema), the largest
+ * single cost of planning a batch; this reads it in about 3 µs. Differential property tests
+ * (collector/src/ingest/fast-parse.test.ts) hold it to zod's output.
  */
 export function fastObjectParser<T extends z.ZodObject>(
   schema: T,

@@ -31,15 +31,19 @@ function threadCpu(before, after, events) {
     .filter(([tid]) => tid !== main)
     .map(([, ms]) => ms)
     .sort((a, b) => b - a);
-  const us = (ms) => Math.round((ms * 1000) / events);
   return {
-    main_us_per_event: us(spent.find(([tid]) => tid === main)?.[1] ?? 0),
-    busiest_other_us_per_event: us(others[0] ?? 0),
-    rest_us_per_event: us(others.slice(1).reduce((sum, ms) => sum + ms, 0)),
+    main_us_per_event: usPerEvent(spent.find(([tid]) => tid === main)?.[1] ?? 0, events),
+    busiest_other_us_per_event: usPerEvent(others[0] ?? 0, events),
+    rest_us_per_event: usPerEvent(
+      others.slice(1).reduce((sum, ms) => sum + ms, 0),
+      events,
+    ),
   };
 }
 
 const per = (value, count) => (value === null || !count ? null : Math.round((value / count) * 100) / 100);
+/** CPU ms over `events`, as whole µs per event. */
+const usPerEvent = (ms, events) => Math.round((ms * 1000) / events);
 
 /** The figures of one collector between two countersOf() snapshots. */
 export function engineFigures(before, after) {
@@ -79,7 +83,7 @@ export function engineFigures(before, after) {
       cpu_us_per_event:
         after.sqldCpuMs === null || before.sqldCpuMs === null || !events
           ? null
-          : Math.round(((after.sqldCpuMs - before.sqldCpuMs) * 1000) / events),
+          : usPerEvent(after.sqldCpuMs - before.sqldCpuMs, events),
     },
   };
 }

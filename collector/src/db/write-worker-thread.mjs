@@ -31,8 +31,9 @@ let lastCheckpoint = performance.now();
  * process checkpointing, the file busy) is tried again after a later commit.
  */
 function checkpointSoon() {
-  if (performance.now() - lastCheckpoint < workerData.checkpointIntervalMs) return;
-  lastCheckpoint = performance.now();
+  const now = performance.now();
+  if (now - lastCheckpoint < workerData.checkpointIntervalMs) return;
+  lastCheckpoint = now;
   try {
     db.exec("PRAGMA wal_checkpoint(PASSIVE)");
   } catch {

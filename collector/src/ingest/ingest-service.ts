@@ -137,20 +137,7 @@ export async function ingestBatch(
           planned.push(count);
           try {
             const prefix = ["body", "events", index, "event"];
-            // The fast path reads most events (fast-parse.ts); zod parses the rest and words the errors.
-            const input: KindedEvent =
-              item.kind === "build"
-                ? {
-                    kind: "build",
-                    event:
-                      fastEventInput.build(item.event) ?? parseOrThrow(BuildEventInput, item.event, prefix),
-                  }
-                : {
-                    kind: "deployment",
-                    event:
-                      fastEventInput.deployment(item.event) ??
-                      parseOrThrow(DeploymentEventInput, item.event, prefix),
-                  };
+            const input = parseEvent(item, prefix);
             count.status = input.event.status;
             assertStorable(item.kind, item.event, prefix);
             const result = await recordOne(deps, unit, input, item.event, item.idempotency_key, caller);
@@ -175,6 +162,16 @@ export async function ingestBatch(
   }
   for (const count of planned) deps.metrics.ingestEvent(count.kind, count.status, count.outcome);
   return response;
+}
+
+/**
+ * A batch item's event, read by its kind's fast path (fast-parse.ts) or, when that does not accept
+ * it, parsed by zod, which words the errors.
+ */
+function parseEvent({ kind, event }: BatchItem, prefix: Array<string | number>): KindedEvent {
+  return kind === "build"
+    ? { kind, event: fastEventInput.build(event) ?? parseOrThrow(BuildEventInput, event, prefix) }
+    : { kind, event: fastEventInput.deployment(event) ?? parseOrThrow(DeploymentEventInput, event, prefix) };
 }
 
 /** The products, versions (by product) and environments events name (as sent: prefetch only). */

@@ -123,7 +123,8 @@ export class UnitOfWork {
   /**
    * Plans the write of a `/state` cell: the overlay holds `row` at once (`state()`), and the cell is
    * written once per transaction, after every other statement, from the last row planned for it
-   * (`write` builds that statement). A group of 500 events over 80 cells writes 80 cells, not 500:
+   * (`write` builds that statement: its SQL is the deployment planner's, which the engine does not
+   * import, import-graph.test.ts). A group of 500 events over 80 cells writes 80 cells, not 500:
    * the projection is applied per group, not per event. `movesCurrent`: this event became the
    * cell's current deployment; once one event of the unit did, the cell's write carries the current
    * columns (else only the last attempt's). The transaction also moves the state generation.

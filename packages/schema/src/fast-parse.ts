@@ -19,8 +19,16 @@ export function fastField<T extends z.ZodType>(schema: T, rule: FastRule): T {
   return schema;
 }
 
-/** What one field of the object becomes: a rule, or its zod schema (`absentOk`: it accepts a missing key as undefined). */
-type Step = { key: string; rule: FastRule } | { key: string; schema: z.ZodType; absentOk: boolean };
+/**
+ * How one field of the object is read: by its rule when it has one, else by its zod schema.
+ * `absentOk`: its schema takes a missing key as undefined, so zod leaves the key out.
+ */
+interface Step {
+  key: string;
+  schema: z.ZodType;
+  rule: FastRule | undefined;
+  absentOk: boolean;
+}
 
 /** A value the fast path does not decide: the caller parses with zod, which says what is wrong. */
 const UNDECIDED = Symbol("undecided");
@@ -39,23 +47,24 @@ export function fastObjectParser<T extends z.ZodObject>(
   schema: T,
 ): (input: unknown) => z.output<T> | undefined {
   const steps: Step[] = Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, field]) => {
-    const rule = RULES.get(field);
-    if (rule) return { key, rule };
     const absent = field.safeParse(undefined);
-    return { key, schema: field, absentOk: absent.success && absent.data === undefined };
+    return {
+      key,
+      schema: field,
+      rule: RULES.get(field),
+      absentOk: absent.success && absent.data === undefined,
+    };
   });
   return (input) => {
     if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined;
     const source = input as Record<string, unknown>;
     const output: Record<string, unknown> = {};
-    for (const step of steps) {
-      const { key } = step;
+    for (const { key, schema: field, rule, absentOk } of steps) {
       if (!(key in source)) {
-        // Missing: zod leaves the key out when its schema accepts undefined and gives undefined.
-        if ("rule" in step ? step.rule.kind !== "optional-text" : !step.absentOk) return undefined;
+        if (!absentOk) return undefined;
         continue;
       }
-      const value = "rule" in step ? byRule(step.rule, source[key]) : bySchema(step.schema, source[key]);
+      const value = rule ? byRule(rule, source[key]) : bySchema(field, source[key]);
       if (value === UNDECIDED) return undefined;
       output[key] = value;
     }

@@ -11,14 +11,17 @@ function refuseBadText(kind: TextKind) {
   };
 }
 
+/** The longest name (product, version, environment…), in UTF-16 code units after trimming. */
+const NAME_MAX = 255;
+
 /**
  * A required, trimmed, non-empty name (product, version, environment, release…): no control
  * characters (tabs and line breaks included) and no lone surrogates, so what is stored reads back
  * the same and is one identity.
  */
 export const Name = fastField(
-  z.string().trim().min(1, "must not be empty").max(255).superRefine(refuseBadText("single-line")),
-  { kind: "name", max: 255 },
+  z.string().trim().min(1, "must not be empty").max(NAME_MAX).superRefine(refuseBadText("single-line")),
+  { kind: "name", max: NAME_MAX },
 );
 
 /** An optional one-line text field (SHA, branch, URL, e-mail…): `null` and empty strings mean "not given". */

@@ -7,6 +7,7 @@ import { afterCursor, toPage } from "../db/pagination.ts";
 import { apiKeys } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
 import type { ApiKeyScope } from "./capabilities.ts";
+import { bumpCredentialsGeneration } from "./credential-lookups.ts";
 import { generateApiKey, hashToken, tokenPrefix } from "./tokens.ts";
 
 export interface AuthDeps {
@@ -105,6 +106,7 @@ export async function revokeApiKey(deps: AuthDeps, actor: Actor, id: string): Pr
   const now = deps.clock.now().toISOString();
   await db.batch([
     db.update(apiKeys).set({ revoked_at: now }).where(eq(apiKeys.id, row.id)),
+    bumpCredentialsGeneration(db),
     auditInsert(
       db,
       actor,

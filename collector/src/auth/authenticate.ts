@@ -38,15 +38,21 @@ function userPrincipal(
 
 /**
  * Resolves a bearer token: API keys are always `sk_…`; anything else (`pat_…`, or the bootstrap
- * token chosen by the operator) is a personal token, valid while its user is active. A user's
- * role is read on every request, so a demotion or deactivation applies at once.
+ * token chosen by the operator) is a personal token, valid while its user is active. What the
+ * lookup found is kept while no credential changed (CredentialCache: each request still reads the
+ * credentials generation, shared with the requests of its turn), so a revocation, a demotion or a
+ * deactivation applies at once, from any collector on the database.
  */
 export async function authenticateToken(deps: CredentialDeps, token: string): Promise<Principal | undefined> {
   const db = deps.database.db;
   const hash = hashToken(token);
   const now = deps.clock.now();
+  const { credentials } = deps.runtime;
   if (token.startsWith(API_KEY_PREFIX)) {
-    const [key] = await deps.runtime.credentials.apiKey.all({ hash });
+    const key = await credentials.cache.resolve(`key:${hash}`, now.getTime(), async () => {
+      const [row] = await credentials.apiKey.all({ hash });
+      return row;
+    });
     if (!key) return undefined;
     touch(deps, key.id, now.getTime(), () =>
       db.update(apiKeys).set({ last_used_at: now.toISOString() }).where(eq(apiKeys.id, key.id)),
@@ -54,7 +60,10 @@ export async function authenticateToken(deps: CredentialDeps, token: string): Pr
     const scope = key.scope as ApiKeyScope;
     return { kind: "api_key", id: key.id, name: key.name, scope, capabilities: SCOPE_CAPABILITIES[scope] };
   }
-  const [row] = await deps.runtime.credentials.personalToken.all({ hash });
+  const row = await credentials.cache.resolve(`token:${hash}`, now.getTime(), async () => {
+    const [found] = await credentials.personalToken.all({ hash });
+    return found;
+  });
   if (!row?.user.active) return undefined;
   if (row.token.expires_at && row.token.expires_at <= now.toISOString()) return undefined;
   touch(deps, row.token.id, now.getTime(), () =>

@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { apiKeys, personalTokens, sessions, users } from "../db/schema/index.ts";
+import { bumpGeneration } from "../db/config-generation.ts";
+import { apiKeys, personalTokens, sessions, settings, users } from "../db/schema/index.ts";
 
 const hash = sql.placeholder("hash");
 
@@ -18,8 +19,11 @@ export class CredentialLookups {
   readonly apiKey;
   readonly personalToken;
   readonly session;
+  /** What the bearer lookups found, kept while no credential changed (sessions are read each time). */
+  readonly cache: CredentialCache;
 
   constructor(db: Db) {
+    this.cache = new CredentialCache(db);
     this.apiKey = db
       .select({ id: apiKeys.id, name: apiKeys.name, scope: apiKeys.scope })
       .from(apiKeys)
@@ -46,5 +50,93 @@ export class CredentialLookups {
       .where(and(eq(sessions.secret_hash, hash), isNull(sessions.revoked_at)))
       .limit(1)
       .prepare();
+  }
+}
+
+/**
+ * The `settings` row every change that can end or narrow a bearer credential bumps, in the
+ * change's own transaction: revoking an API key or a personal token, any edit of a user (role,
+ * active, e-mail), deleting a user, the admin command's token reset.
+ */
+const CREDENTIALS_GENERATION = "credentials_generation";
+
+/** Bumps the credentials generation: one statement of the batch that changes a credential. */
+export function bumpCredentialsGeneration(db: Db) {
+  return bumpGeneration(db, CREDENTIALS_GENERATION);
+}
+
+/** Most bearer credentials kept; past it the oldest entry goes (a CI fleet uses a handful). */
+export const CREDENTIAL_CACHE_ENTRIES = 10_000;
+/**
+ * How long an entry is trusted while the generation is unchanged: bounds how long a credential
+ * changed by hand in the database (outside the collector, so without a bump) keeps working.
+ */
+export const CREDENTIAL_CACHE_TTL_MS = 60_000;
+
+interface Entry {
+  generation: string;
+  readAt: number;
+  row: unknown;
+}
+
+/**
+ * The bearer credentials (API keys, personal tokens and their users) this process resolved, kept
+ * while the credentials generation is unchanged: a request then costs a share of one read of one
+ * row instead of its credential's lookup (on a libSQL server, a round trip). Exact, as reading the
+ * credential on every request was: the generation a request is checked against is read after the
+ * request arrived (the requests that arrive in one turn of the event loop share the read; one
+ * already in flight is never shared with a later request), and every change that ends or narrows
+ * a credential bumps it in its own transaction, so a revocation, demotion or deactivation
+ * acknowledged by any collector on the database refuses the next request. Entries read with an
+ * older generation are read again; negative answers are never kept. One per database
+ * (DatabaseRuntime.credentials).
+ */
+export class CredentialCache {
+  readonly #entries = new Map<string, Entry>();
+  #next: Promise<string> | undefined;
+  readonly #readGeneration;
+
+  constructor(db: Db) {
+    const read = db
+      .select({ value: settings.value })
+      .from(settings)
+      .where(eq(settings.key, sql.placeholder("key")))
+      .prepare();
+    this.#readGeneration = async () =>
+      String((await read.all({ key: CREDENTIALS_GENERATION }))[0]?.value ?? "0");
+  }
+
+  /**
+   * The row `read` finds for `key` (the credential's kind and hash), from the cache when it was
+   * read at the current generation and less than CREDENTIAL_CACHE_TTL_MS before `now`; `undefined`
+   * when there is none.
+   */
+  async resolve<T>(key: string, now: number, read: () => Promise<T | undefined>): Promise<T | undefined> {
+    const generation = await this.#generation();
+    const entry = this.#entries.get(key);
+    if (entry && entry.generation === generation && now - entry.readAt < CREDENTIAL_CACHE_TTL_MS) {
+      return entry.row as T;
+    }
+    this.#entries.delete(key);
+    // Read after the generation: a change committed in between is read here, and bumps past it.
+    const row = await read();
+    if (row === undefined) return undefined;
+    if (this.#entries.size >= CREDENTIAL_CACHE_ENTRIES) {
+      this.#entries.delete(this.#entries.keys().next().value as string);
+    }
+    this.#entries.set(key, { generation, readAt: now, row });
+    return row;
+  }
+
+  /**
+   * The generation read after this call: the read starts in the next turn of the event loop, for
+   * every caller until then.
+   */
+  #generation(): Promise<string> {
+    this.#next ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.#next = undefined;
+      return this.#readGeneration();
+    });
+    return this.#next;
   }
 }

@@ -4,6 +4,7 @@ import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import type { Db } from "../db/client.ts";
 import { personalTokens } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
+import { bumpCredentialsGeneration } from "./credential-lookups.ts";
 import { hashToken, tokenPrefix } from "./tokens.ts";
 import { requireUser, type UsersDeps } from "./users-service.ts";
 
@@ -111,6 +112,7 @@ export async function revokePersonalToken(deps: UsersDeps, actor: Actor, id: str
   const now = deps.clock.now().toISOString();
   await db.batch([
     db.update(personalTokens).set({ revoked_at: now }).where(eq(personalTokens.id, row.id)),
+    bumpCredentialsGeneration(db),
     auditInsert(
       db,
       actor,

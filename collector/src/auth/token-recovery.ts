@@ -3,6 +3,7 @@ import { type Actor, auditInsert } from "../audit/audit-service.ts";
 import { personalTokens, sessions, users } from "../db/schema/index.ts";
 import { DomainError } from "../errors.ts";
 import { SYSTEM_PRINCIPAL } from "./capabilities.ts";
+import { bumpCredentialsGeneration } from "./credential-lookups.ts";
 import { personalTokenWrites } from "./personal-tokens-service.ts";
 import { normaliseEmail, type UsersDeps } from "./users-service.ts";
 
@@ -63,6 +64,7 @@ export async function resetUserToken(deps: UsersDeps, email: string): Promise<To
     );
     await db.batch([
       db.update(personalTokens).set({ revoked_at: now }).where(liveTokens),
+      bumpCredentialsGeneration(db),
       db.update(sessions).set({ revoked_at: now }).where(liveSessions),
       ...statements,
       auditInsert(

@@ -8,6 +8,7 @@ import { afterCursor, toPage } from "../db/pagination.ts";
 import { loginThrottle, personalTokens, sessions, users } from "../db/schema/index.ts";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "../errors.ts";
 import type { Role } from "./capabilities.ts";
+import { bumpCredentialsGeneration } from "./credential-lookups.ts";
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from "./passwords.ts";
 import { hashToken } from "./tokens.ts";
 
@@ -178,6 +179,7 @@ export async function updateUser(
     const db = deps.database.db;
     const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
       db.update(users).set(next).where(eq(users.id, current.id)),
+      bumpCredentialsGeneration(db),
       auditInsert(
         db,
         actor,
@@ -247,6 +249,7 @@ export async function deleteUser(deps: UsersDeps, actor: Actor, id: string): Pro
       db.delete(personalTokens).where(eq(personalTokens.user_id, current.id)),
       db.delete(sessions).where(eq(sessions.user_id, current.id)),
       db.delete(users).where(eq(users.id, current.id)),
+      bumpCredentialsGeneration(db),
       auditInsert(
         db,
         actor,

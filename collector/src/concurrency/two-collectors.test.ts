@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SYSTEM_PRINCIPAL } from "../auth/capabilities.ts";
+import { insertPersonalToken } from "../auth/personal-tokens-service.ts";
 import { createChannel, deliveriesOf, deploy } from "../testing/notification-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 
@@ -49,6 +51,58 @@ describe("two collectors on one database", () => {
   it("creating one notification channel name on both gives 201 and 409", async () => {
     const channel = () => ({ name: unique("race-channel"), kind: "slack", url: "http://127.0.0.1:9/hook" });
     expect(await race("/notification-channels", channel)).toEqual(expected(12));
+  });
+
+  /** A deployment event B records with `token`: its status (200 while the credential holds). */
+  async function deployOnB(token: string): Promise<number> {
+    const event = { product_name: unique("cred"), version: "1.0.0", environment_name: "production" };
+    return (await b.call("POST", "/deployment-events/", { ...event, status: "success" }, { token })).status;
+  }
+
+  async function userWithToken(role: string): Promise<{ id: string; token: string }> {
+    const user = await a.call("POST", "/users", { email: `${unique(role)}@creds.test`, role });
+    expect(user.status, JSON.stringify(user.body)).toBe(201);
+    const { token } = await insertPersonalToken(
+      { database: a.database, clock: a.clock },
+      { principal: SYSTEM_PRINCIPAL, requestId: "test" },
+      user.body.id,
+      { name: "ci" },
+    );
+    return { id: user.body.id, token };
+  }
+
+  // B keeps what its credential lookups found (CredentialCache): each change below is made on A.
+  it("an API key revoked on one collector is refused by the other's very next request", async () => {
+    const key = await a.call("POST", "/api-keys", { name: unique("ci-key"), scope: "ingest" });
+    expect(key.status, JSON.stringify(key.body)).toBe(201);
+    expect([await deployOnB(key.body.token), await deployOnB(key.body.token)]).toEqual([200, 200]);
+    expect((await a.call("DELETE", `/api-keys/${key.body.id}`)).status).toBe(204);
+    expect(await deployOnB(key.body.token)).toBe(401);
+  });
+
+  it("a personal token revoked on one collector is refused by the other's very next request", async () => {
+    const { token } = await userWithToken("developer");
+    expect(await deployOnB(token)).toBe(200);
+    const [own] = (await a.call("GET", "/tokens", undefined, { token })).body.items;
+    expect((await a.call("DELETE", `/tokens/${own.id}`, undefined, { token })).status).toBe(204);
+    expect(await deployOnB(token)).toBe(401);
+  });
+
+  it("a user demoted or deactivated on one collector is refused by the other's very next request", async () => {
+    const demoted = await userWithToken("developer");
+    expect(await deployOnB(demoted.token)).toBe(200);
+    expect((await a.call("PATCH", `/users/${demoted.id}`, { role: "viewer" })).status).toBe(200);
+    expect(await deployOnB(demoted.token)).toBe(403);
+
+    const deactivated = await userWithToken("developer");
+    expect(await deployOnB(deactivated.token)).toBe(200);
+    expect((await a.call("PATCH", `/users/${deactivated.id}`, { active: false })).status).toBe(200);
+    expect(await deployOnB(deactivated.token)).toBe(401);
+
+    const deleted = await userWithToken("sre");
+    expect(await deployOnB(deleted.token)).toBe(200);
+    expect((await a.call("DELETE", `/users/${deleted.id}`)).status).toBe(204);
+    expect(await deployOnB(deleted.token)).toBe(401);
   });
 
   it("a channel created on one collector is matched by the other's very next event", async () => {

@@ -12,9 +12,17 @@ const CONFIG_GENERATION = "config_generation";
 
 /** Bumps the configuration generation: one statement of the batch that changes the configuration. */
 export function bumpConfigGeneration(db: Db) {
+  return bumpGeneration(db, CONFIG_GENERATION);
+}
+
+/**
+ * Bumps the counter in the `settings` row `key` (created at 1): one statement of the batch whose
+ * change the counter announces to every collector on the database.
+ */
+export function bumpGeneration(db: Db, key: string) {
   return db
     .insert(settings)
-    .values({ key: CONFIG_GENERATION, value: "1" })
+    .values({ key, value: "1" })
     .onConflictDoUpdate({
       target: settings.key,
       set: { value: sql`CAST(${settings.value} AS INTEGER) + 1` },

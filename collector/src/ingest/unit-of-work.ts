@@ -1,5 +1,5 @@
 import { isFinished } from "@versioner/schema";
-import { type Column, desc, inArray } from "drizzle-orm";
+import { type Column, desc } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client.ts";
 import { insertStatement, updateByIdStatement, type WriteStatement } from "../db/compiled-writes.ts";
@@ -11,10 +11,10 @@ import {
   type deployments,
   environments,
   type events,
-  products,
+  type products,
   versions,
 } from "../db/schema/index.ts";
-import { ofLength, PREFETCH_LENGTHS, PREFETCH_PAIRS, type PreparedReads } from "./prepared-reads.ts";
+import { PREFETCH_PAIRS, type PreparedReads, prefetchKeys } from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
 export type VersionRow = typeof versions.$inferSelect;
@@ -188,12 +188,13 @@ export class UnitOfWork {
    * read each: a batch of 1,000 events on a libSQL server otherwise pays a round trip per lookup.
    */
   async prefetch(names: PrefetchNames): Promise<void> {
+    const prefetch = this.#reads.prefetch;
     const productNames = unseen(names.products, this.#products);
-    if (productNames.length > 0) {
-      const rows = await this.db.select().from(products).where(inArray(products.name, productNames));
-      for (const name of productNames) this.#products.set(name, null);
+    await this.#inChunks(productNames, async (chunk) => {
+      const rows = await prefetch.products.all(prefetchKeys(chunk));
+      for (const name of chunk) this.#products.set(name, null);
       for (const row of rows) this.#products.set(row.name, row);
-    }
+    });
     // Exactly the (product, version) pairs the events name, not every product × every version:
     // a batch of 1,000 versions across 20 products would otherwise probe 20,000 keys.
     const pairs = new Map<string, [string, string]>();
@@ -203,20 +204,17 @@ export class UnitOfWork {
       const key = versionKey(row.id, version);
       if (!this.#versions.has(key)) pairs.set(key, [row.id, version]);
     }
-    await this.#inChunks(pairs, async (chunk, length, params) => {
-      const rows = await ofLength(this.#reads.prefetch.versions, length).all(params);
+    await this.#inChunks([...pairs], async (chunk) => {
+      const rows = await prefetch.versions.all(prefetchKeys(chunk.map(([, pair]) => pair)));
       for (const [key] of chunk) this.#versions.set(key, null);
       for (const row of rows) this.rememberVersion(row);
     });
     const environmentNames = unseen(names.environments, this.#environments);
-    if (environmentNames.length > 0) {
-      const rows = await this.db
-        .select()
-        .from(environments)
-        .where(inArray(environments.name, environmentNames));
-      for (const name of environmentNames) this.#environments.set(name, null);
+    await this.#inChunks(environmentNames, async (chunk) => {
+      const rows = await prefetch.environments.all(prefetchKeys(chunk));
+      for (const name of chunk) this.#environments.set(name, null);
       for (const row of rows) this.#environments.set(row.name, row);
-    }
+    });
     await this.#prefetchCells(names.cells);
   }
 
@@ -234,10 +232,11 @@ export class UnitOfWork {
       const key = cellKey(productRow.id, environmentRow.id);
       if (!this.#state.has(key)) pairs.set(key, [productRow.id, environmentRow.id]);
     }
-    await this.#inChunks(pairs, async (chunk, length, params) => {
-      const states = await ofLength(this.#reads.prefetch.states, length).all(params);
+    await this.#inChunks([...pairs], async (chunk) => {
+      const keys = prefetchKeys(chunk.map(([, pair]) => pair));
+      const states = await this.#reads.prefetch.states.all(keys);
       await this.breathe();
-      const latest = await ofLength(this.#reads.prefetch.latestEvents, length).all(params);
+      const latest = await this.#reads.prefetch.latestEvents.all(keys);
       for (const [key, [productId, environmentId]] of chunk) {
         this.#state.set(key, null);
         this.#latestEvents.set(streamKey({ product_id: productId, environment_id: environmentId }), null);
@@ -249,33 +248,11 @@ export class UnitOfWork {
     });
   }
 
-  /**
-   * Runs `read` for the pairs PREFETCH_PAIRS at a time, each chunk as the values of a statement
-   * prepared for one of PREFETCH_LENGTHS (`a<i>`, `b<i>`: the pair's two keys), letting the event
-   * loop turn between chunks.
-   */
-  async #inChunks(
-    pairs: Map<string, [string, string]>,
-    read: (
-      chunk: Array<[string, [string, string]]>,
-      length: number,
-      params: Record<string, string>,
-    ) => Promise<void>,
-  ): Promise<void> {
-    const pending = [...pairs];
-    for (let start = 0; start < pending.length; start += PREFETCH_PAIRS) {
+  /** Runs `read` for `items` PREFETCH_PAIRS at a time, letting the event loop turn between chunks. */
+  async #inChunks<T>(items: T[], read: (chunk: T[]) => Promise<void>): Promise<void> {
+    for (let start = 0; start < items.length; start += PREFETCH_PAIRS) {
       if (start > 0) await this.breathe();
-      const chunk = pending.slice(start, start + PREFETCH_PAIRS);
-      // Padded (repeating its last pair) to one of a few lengths, so that the statements are few
-      // and stay prepared: a list as long as each group's would be a new statement each time.
-      const length = PREFETCH_LENGTHS.find((size) => size >= chunk.length) ?? PREFETCH_PAIRS;
-      const params: Record<string, string> = {};
-      for (let i = 0; i < length; i++) {
-        const [first, second] = (chunk[Math.min(i, chunk.length - 1)] as [string, [string, string]])[1];
-        params[`a${i}`] = first;
-        params[`b${i}`] = second;
-      }
-      await read(chunk, length, params);
+      await read(items.slice(start, start + PREFETCH_PAIRS));
     }
   }
 

@@ -6,6 +6,7 @@ import {
   BuildEventResponse,
   DeploymentEventInput,
   DeploymentEventResponse,
+  fastEventInput,
   PreflightBlock,
 } from "@versioner/schema";
 import type { TypedResponse } from "hono";
@@ -43,7 +44,7 @@ function buildRoute(path: string, deprecated: boolean) {
     tags: ["Ingest"],
     summary: deprecated ? "Record a build event (older name of /build-events/)" : "Record a build event",
     deprecated,
-    request: { headers: IdempotencyHeader, ...jsonBody(BuildEventInput) },
+    request: { headers: IdempotencyHeader, ...jsonBody(BuildEventInput, fastEventInput.build) },
     responses: { 200: json(BuildEventResponse, "The build and version as recorded"), 409: conflict },
   });
 }
@@ -53,7 +54,7 @@ const deploymentRoute = protectedRoute("deployments.record", {
   path: "/deployment-events",
   tags: ["Ingest"],
   summary: "Record a deployment event",
-  request: { headers: IdempotencyHeader, ...jsonBody(DeploymentEventInput) },
+  request: { headers: IdempotencyHeader, ...jsonBody(DeploymentEventInput, fastEventInput.deployment) },
   responses: {
     200: json(DeploymentEventResponse, "The deployment as recorded"),
     409: json(

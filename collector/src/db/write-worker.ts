@@ -208,6 +208,11 @@ export interface WriteTransaction {
   send(items: readonly WriteStatement[]): void;
   /** Sends the last `items` and commits: resolves once committed, rejects with SQLite's error having written nothing. */
   commit(items?: readonly WriteStatement[]): Promise<void>;
+  /**
+   * Resolves once `commit()` has posted its last part (or given up): a transaction begun after it
+   * reaches the thread after this one's COMMIT, never between its parts.
+   */
+  readonly sent: Promise<void>;
   /** Rolls back what was sent (the plan failed): resolves once the thread has. */
   abort(): Promise<void>;
 }
@@ -215,6 +220,10 @@ export interface WriteTransaction {
 class StreamedTransaction implements WriteTransaction {
   #sent = 0;
   #ended = false;
+  #allSent!: () => void;
+  readonly sent = new Promise<void>((resolve) => {
+    this.#allSent = resolve;
+  });
 
   constructor(
     private readonly id: number,
@@ -243,6 +252,8 @@ class StreamedTransaction implements WriteTransaction {
       } catch (error) {
         await this.abort();
         throw error;
+      } finally {
+        this.#allSent();
       }
       this.#ended = true;
       return this.answered;
@@ -254,6 +265,7 @@ class StreamedTransaction implements WriteTransaction {
   async abort(): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
+    this.#allSent();
     this.thread.worker.postMessage({ id: this.id, abort: true });
     await this.answered.catch(() => undefined);
   }

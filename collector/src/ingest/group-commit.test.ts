@@ -1,9 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeploymentEventInput } from "@versioner/schema";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DomainEventBus } from "../events/domain-events.ts";
+import { CollectorMetrics } from "../metrics/collector-metrics.ts";
 import { postDeployment } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import { TEST_ENGINE } from "../testing/test-engine.ts";
 import { GroupCommitter } from "./group-commit.ts";
-import type { UnitOfWork } from "./unit-of-work.ts";
+import { type IngestDeps, ingestDeployment } from "./ingest-service.ts";
+import { UnitOfWork } from "./unit-of-work.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -155,6 +159,15 @@ describe("group commit", () => {
   describe.runIf(TEST_ENGINE === "file")("on a local file, streamed to the write thread", () => {
     const settingInsert = (unit: UnitOfWork, key: string) =>
       unit.add({ sql: "INSERT INTO settings (key, value) VALUES (?, 'x')", args: [key] });
+    /** A settings key stored already: inserting it again violates the key. */
+    const takenKey = async (prefix: string) => {
+      const key = unique(prefix);
+      await t.database.client.execute({
+        sql: "INSERT INTO settings (key, value) VALUES (?, 'x')",
+        args: [key],
+      });
+      return key;
+    };
     const storedKeys = async (keys: string[]) => {
       const rows = await t.database.client.execute({
         sql: `SELECT key FROM settings WHERE key IN (${keys.map(() => "?").join(", ")}) ORDER BY key`,
@@ -221,14 +234,107 @@ describe("group commit", () => {
       expect(t.database.writer?.idle()).toBeUndefined();
     });
 
+    it("plans the requests that arrive while a group commits on its unit, and commits them after it", async () => {
+      const committer = new GroupCommitter(t.database, 0);
+      const [a, b] = [unique("pipe-a"), unique("pipe-b")];
+      const units: UnitOfWork[] = [];
+      let second: Promise<unknown> | undefined;
+      const batches = countBatches();
+      try {
+        await committer.submit(async (unit) => {
+          units.push(unit);
+          settingInsert(unit, a);
+          // Arrives while this group is planned: the next group, planned while this one commits.
+          second = committer.submit(async (next) => {
+            units.push(next);
+            settingInsert(next, b);
+          });
+        });
+        await second;
+      } finally {
+        batches.restore();
+      }
+      expect(units).toHaveLength(2);
+      // Planned on the first group's unit (as if it had come later in the same group): only a
+      // group planned while another commits continues its unit.
+      expect(units[1]).toBe(units[0]);
+      // Two transactions, the second after the first: both rows are there.
+      expect(batches.count).toBe(2);
+      expect(await storedKeys([a, b])).toEqual([a, b].sort());
+      expect(t.database.writer?.idle()).toBeUndefined();
+    });
+
+    it("advances a deployment that the group still committing started (one invoke_id, consecutive groups)", async () => {
+      const committer = new GroupCommitter(t.database, 0);
+      const deps: IngestDeps = {
+        database: t.database,
+        runtime: { committer },
+        clock: t.clock,
+        dedupWindowSeconds: 600,
+        bus: new DomainEventBus(),
+        metrics: new CollectorMetrics(),
+      };
+      const product = unique("pipe-deploy");
+      const send = (status: string) => {
+        const body = {
+          product_name: product,
+          version: "1.0.0",
+          environment_name: "production",
+          status,
+          invoke_id: "run-1",
+        };
+        return ingestDeployment(deps, DeploymentEventInput.parse(body), body);
+      };
+      const continued = vi.spyOn(UnitOfWork.prototype, "continueWith");
+      let success: ReturnType<typeof send> | undefined;
+      try {
+        const started = send("started");
+        // Queued while the started event's group is planned: planned while that group commits.
+        await committer.submit(async () => {
+          success ??= send("success");
+        });
+        const results = [await started, await (success as ReturnType<typeof send>)];
+        expect(continued).toHaveBeenCalled();
+        expect(results.map((result) => result.body.status)).toEqual(["started", "completed"]);
+        expect(results[1]?.body.id).toBe(results[0]?.body.id);
+      } finally {
+        continued.mockRestore();
+      }
+      const list = await t.call("GET", `/deployments?product=${product}`);
+      expect(list.body.items.map((item: { status: string }) => item.status)).toEqual(["completed"]);
+    });
+
+    it("plans again from the database a group planned on one whose commit then failed", async () => {
+      const committer = new GroupCommitter(t.database, 0);
+      const taken = await takenKey("pipe-taken");
+      const b = unique("pipe-after");
+      const units: UnitOfWork[] = [];
+      let second: Promise<unknown> | undefined;
+      const first = committer.submit(async (unit) => {
+        settingInsert(unit, taken);
+        second ??= committer.submit(async (next) => {
+          units.push(next);
+          settingInsert(next, b);
+        });
+      });
+      const outcome = (promise: Promise<unknown> | undefined) =>
+        (promise as Promise<unknown>).then(
+          () => "fulfilled",
+          () => "rejected",
+        );
+      // The first is answered (refused) before the second is planned again: awaited in that order.
+      expect([await outcome(first), await outcome(second)]).toEqual(["rejected", "fulfilled"]);
+      // Planned on the failed group's unit first (rolled back), then alone on a new one.
+      expect(units).toHaveLength(2);
+      expect(units[1]).not.toBe(units[0]);
+      expect(await storedKeys([b])).toEqual([b]);
+      expect(t.database.writer?.idle()).toBeUndefined();
+    });
+
     it("learns of a statement that failed in a part already sent when it commits, and writes none of it", async () => {
       const committer = new GroupCommitter(t.database, 0);
-      const taken = unique("taken");
+      const taken = await takenKey("taken");
       const after = unique("after");
-      await t.database.client.execute({
-        sql: "INSERT INTO settings (key, value) VALUES (?, 'x')",
-        args: [taken],
-      });
       const results = await Promise.allSettled([
         committer.submit(async (unit) => settingInsert(unit, taken)),
         committer.submit(async (unit) => settingInsert(unit, after)),

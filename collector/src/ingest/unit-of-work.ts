@@ -92,11 +92,46 @@ export class UnitOfWork {
   constructor(
     readonly db: Db,
     reads: PreparedReads,
-    readonly config?: ConfigReader,
-    private readonly pacer = new Pacer(),
-    private readonly send?: (statements: Statement[]) => void,
+    config?: ConfigReader,
+    pacer = new Pacer(),
+    send?: (statements: Statement[]) => void,
   ) {
     this.#reads = reads;
+    this.#config = config;
+    this.#pacer = pacer;
+    this.#send = send;
+  }
+
+  #config: ConfigReader | undefined;
+  #pacer: Pacer;
+  #send: ((statements: Statement[]) => void) | undefined;
+
+  /** The configuration as the current transaction's group sees it (the constructor's `config`). */
+  get config(): ConfigReader | undefined {
+    return this.#config;
+  }
+
+  /**
+   * Starts this unit's next transaction, for the next group of requests, while the one planned so
+   * far is still being committed (GroupCommitter's pipeline): the next group plans on everything
+   * this unit holds — the rows it read, the rows it planned, the ids it minted, and what bus
+   * subscribers keep per transaction (keyed by this unit) — exactly as if its requests had come
+   * later in the same group; only its statements go to a transaction of their own, committed after
+   * this one's (or planned again from the database when this one fails). `config`, `pacer` and
+   * `send` are the new group's, as in the constructor.
+   */
+  continueWith(
+    config: ConfigReader | undefined,
+    pacer: Pacer,
+    send?: (statements: Statement[]) => void,
+  ): this {
+    this.#statements = [];
+    this.#cells.clear();
+    this.#changesState = false;
+    this.#config = config;
+    this.#pacer = pacer;
+    this.#send = send;
+    return this;
   }
 
   /**
@@ -108,12 +143,12 @@ export class UnitOfWork {
    * planning again). Between events only: an event's statements are all planned by then.
    */
   breathe(): Promise<void> {
-    if (this.send && this.#statements.length > 0 && this.pacer.due()) {
+    if (this.#send && this.#statements.length > 0 && this.#pacer.due()) {
       const planned = this.#statements;
       this.#statements = [];
-      this.send(planned);
+      this.#send(planned);
     }
-    return this.pacer.pause();
+    return this.#pacer.pause();
   }
 
   add(statement: Statement): void {

@@ -116,8 +116,10 @@ export class WriteWorker {
   /**
    * Opens a transaction that takes its statements while they are still being planned: the thread
    * runs each part as it arrives, so its SQLite work overlaps the main thread's planning, and only
-   * the last part and the COMMIT are waited for. One at a time (the ingest group commit's, under
-   * the write lock): the thread has one connection.
+   * the last part and the COMMIT are waited for. The thread has one connection and runs them in
+   * the order they were begun: a transaction begun while another is being committed (the ingest
+   * group commit's pipeline, under the write lock) runs after that one's COMMIT, once the other's
+   * `sent` has resolved (its last part posted).
    */
   begin(): WriteTransaction {
     this.#checkOpen();

@@ -49,10 +49,9 @@ export async function authenticateToken(deps: CredentialDeps, token: string): Pr
   const now = deps.clock.now();
   const { credentials } = deps.runtime;
   if (token.startsWith(API_KEY_PREFIX)) {
-    const key = await credentials.cache.resolve(`key:${hash}`, now.getTime(), async () => {
-      const [row] = await credentials.apiKey.all({ hash });
-      return row;
-    });
+    const key = await credentials.cache.resolve(`key:${hash}`, now.getTime(), () =>
+      credentials.apiKey.all({ hash }).then(([row]) => row),
+    );
     if (!key) return undefined;
     touch(deps, key.id, now.getTime(), () =>
       db.update(apiKeys).set({ last_used_at: now.toISOString() }).where(eq(apiKeys.id, key.id)),
@@ -60,10 +59,9 @@ export async function authenticateToken(deps: CredentialDeps, token: string): Pr
     const scope = key.scope as ApiKeyScope;
     return { kind: "api_key", id: key.id, name: key.name, scope, capabilities: SCOPE_CAPABILITIES[scope] };
   }
-  const row = await credentials.cache.resolve(`token:${hash}`, now.getTime(), async () => {
-    const [found] = await credentials.personalToken.all({ hash });
-    return found;
-  });
+  const row = await credentials.cache.resolve(`token:${hash}`, now.getTime(), () =>
+    credentials.personalToken.all({ hash }).then(([found]) => found),
+  );
   if (!row?.user.active) return undefined;
   if (row.token.expires_at && row.token.expires_at <= now.toISOString()) return undefined;
   touch(deps, row.token.id, now.getTime(), () =>

@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { bumpGeneration } from "../db/config-generation.ts";
-import { apiKeys, personalTokens, sessions, settings, users } from "../db/schema/index.ts";
+import { bumpGeneration, generationReader } from "../db/config-generation.ts";
+import { apiKeys, personalTokens, sessions, users } from "../db/schema/index.ts";
 
 const hash = sql.placeholder("hash");
 
@@ -97,13 +97,7 @@ export class CredentialCache {
   readonly #readGeneration;
 
   constructor(db: Db) {
-    const read = db
-      .select({ value: settings.value })
-      .from(settings)
-      .where(eq(settings.key, sql.placeholder("key")))
-      .prepare();
-    this.#readGeneration = async () =>
-      String((await read.all({ key: CREDENTIALS_GENERATION }))[0]?.value ?? "0");
+    this.#readGeneration = generationReader(db, CREDENTIALS_GENERATION);
   }
 
   /**

@@ -147,7 +147,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     localFile,
     timeQuery,
     writer,
-    configCache: new ConfigCache(db, client),
+    configCache: new ConfigCache(db),
     close: () => {
       // Ends the thread once it has answered what it was sent, before the main connection closes.
       void writer?.close();

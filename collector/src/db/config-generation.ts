@@ -1,5 +1,4 @@
-import type { Client } from "@libsql/client";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { settings } from "./schema/index.ts";
 
@@ -29,6 +28,20 @@ export function bumpGeneration(db: Db, key: string) {
     });
 }
 
+/**
+ * Reads the counter in the `settings` row `key` ("0" before its first bump), through a statement
+ * prepared once: each generation is read on every group (configuration) or every turn with requests
+ * in it (credentials).
+ */
+export function generationReader(db: Db, key: string): () => Promise<string> {
+  const read = db
+    .select({ value: settings.value })
+    .from(settings)
+    .where(eq(settings.key, sql.placeholder("key")))
+    .prepare();
+  return async () => String((await read.all({ key }))[0]?.value ?? "0");
+}
+
 /** Where a piece of configuration is read: the cache itself, or one group commit's view of it. */
 export interface ConfigReader {
   get<T>(load: Loader<T>): Promise<T>;
@@ -49,10 +62,11 @@ export class ConfigCache implements ConfigReader {
   #epoch = 0;
   readonly #copies = new Map<Loader<unknown>, { generation: string; value: Promise<unknown> }>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly client: Client,
-  ) {}
+  readonly #readGeneration: () => Promise<string>;
+
+  constructor(private readonly db: Db) {
+    this.#readGeneration = generationReader(db, CONFIG_GENERATION);
+  }
 
   /** What `load` read, read again when the configuration changed since: one copy per loader. */
   get<T>(load: Loader<T>): Promise<T> {
@@ -105,12 +119,9 @@ export class ConfigCache implements ConfigReader {
   }
 
   #generation(): Promise<string> {
-    this.#generationRead ??= this.client
-      .execute({ sql: "SELECT value FROM settings WHERE key = ?", args: [CONFIG_GENERATION] })
-      .then((result) => String(result.rows[0]?.value ?? "0"))
-      .finally(() => {
-        this.#generationRead = undefined;
-      });
+    this.#generationRead ??= this.#readGeneration().finally(() => {
+      this.#generationRead = undefined;
+    });
     return this.#generationRead;
   }
 }

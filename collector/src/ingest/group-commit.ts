@@ -127,17 +127,7 @@ export class GroupCommitter {
         return this.#commit(group);
       }
       const { sent, committed } = this.#apply(planned.unit, planned.streamed);
-      const { outcomes } = planned;
-      const requests = group;
-      // Answered as soon as committed, while the next group is planned; a failure is #settle's.
-      const answered = committed.then(
-        () => {
-          answer(requests, outcomes);
-          return true;
-        },
-        () => false,
-      );
-      inFlight = { group, committed, answered };
+      inFlight = inFlightGroup(group, planned.outcomes, committed);
       if (depth >= PIPELINE_GROUPS) break;
       // Its COMMIT is posted before the next group's first statements.
       await sent;
@@ -289,6 +279,18 @@ interface InFlight {
   committed: Promise<void>;
   /** True once committed and its requests answered; false when the commit failed. */
   answered: Promise<boolean>;
+}
+
+/** A group being committed: answered as soon as it commits, while the next one is planned; a failure is #settle's. */
+function inFlightGroup(group: Task[], outcomes: Outcome[], committed: Promise<void>): InFlight {
+  const answered = committed.then(
+    () => {
+      answer(group, outcomes);
+      return true;
+    },
+    () => false,
+  );
+  return { group, committed, answered };
 }
 
 /** How many groups may follow each other on one unit of work before the write lock is let go. */

@@ -136,7 +136,7 @@ export type PreparedReads = ReturnType<typeof prepareIngestReads>;
  * Keys read per prefetch statement: each is one probe of a unique index, so a chunk holds the
  * event loop for about a millisecond.
  */
-export const PREFETCH_PAIRS = 250;
+export const PREFETCH_KEYS = 250;
 
 /**
  * The keys a prefetch read takes, as one bound value: a JSON array of names, or of `[first,

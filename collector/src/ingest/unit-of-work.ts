@@ -14,7 +14,7 @@ import {
   type products,
   versions,
 } from "../db/schema/index.ts";
-import { PREFETCH_PAIRS, type PreparedReads, prefetchKeys } from "./prepared-reads.ts";
+import { PREFETCH_KEYS, type PreparedReads, prefetchKeys } from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
 export type VersionRow = typeof versions.$inferSelect;
@@ -80,6 +80,10 @@ export class UnitOfWork {
   #changesState = false;
 
   readonly #reads: PreparedReads;
+  // The current transaction's (constructor, continueWith).
+  #config: ConfigReader | undefined;
+  #pacer: Pacer;
+  #send: ((statements: Statement[]) => void) | undefined;
 
   /**
    * `reads`: the ingest reads prepared once on `db` (the group committer's);
@@ -101,10 +105,6 @@ export class UnitOfWork {
     this.#pacer = pacer;
     this.#send = send;
   }
-
-  #config: ConfigReader | undefined;
-  #pacer: Pacer;
-  #send: ((statements: Statement[]) => void) | undefined;
 
   /** The configuration as the current transaction's group sees it (the constructor's `config`). */
   get config(): ConfigReader | undefined {
@@ -255,7 +255,7 @@ export class UnitOfWork {
 
   /**
    * The state and the latest deployment event of every stored cell the events land in, in one
-   * statement each per PREFETCH_PAIRS cells: a deployment reads both (the cell's update, the repeat
+   * statement each per PREFETCH_KEYS cells: a deployment reads both (the cell's update, the repeat
    * rule), and a group of single-event requests would otherwise read them once per request.
    */
   async #prefetchCells(cells: PrefetchNames["cells"]): Promise<void> {
@@ -283,11 +283,11 @@ export class UnitOfWork {
     });
   }
 
-  /** Runs `read` for `items` PREFETCH_PAIRS at a time, letting the event loop turn between chunks. */
+  /** Runs `read` for `items` PREFETCH_KEYS at a time, letting the event loop turn between chunks. */
   async #inChunks<T>(items: T[], read: (chunk: T[]) => Promise<void>): Promise<void> {
-    for (let start = 0; start < items.length; start += PREFETCH_PAIRS) {
+    for (let start = 0; start < items.length; start += PREFETCH_KEYS) {
       if (start > 0) await this.breathe();
-      await read(items.slice(start, start + PREFETCH_PAIRS));
+      await read(items.slice(start, start + PREFETCH_KEYS));
     }
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postDeployment, testUnit } from "../testing/ingest-fixtures.ts";
+import { bareVersion, postDeployment, testUnit } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import type { BuildRow, DeploymentRow, EventRow, StateRow, VersionRow } from "./unit-of-work.ts";
 
@@ -16,28 +16,7 @@ const unit = () => testUnit(t);
 const NOW = "2026-03-01T10:00:00.000Z";
 
 function version(productId: string, name: string): VersionRow {
-  return {
-    id: unique("v"),
-    product_id: productId,
-    version: name,
-    scm_sha: null,
-    scm_repository: null,
-    scm_branch: null,
-    scm_committed_at: null,
-    build_number: null,
-    build_url: null,
-    source_system: null,
-    invoke_id: null,
-    built_by: null,
-    built_by_email: null,
-    built_by_name: null,
-    status: null,
-    started_at: null,
-    completed_at: null,
-    extra_metadata: {},
-    created_at: NOW,
-    updated_at: NOW,
-  };
+  return bareVersion(unique("v"), productId, name, NOW);
 }
 
 function deployment(

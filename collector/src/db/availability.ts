@@ -103,31 +103,6 @@ export class DatabaseStatus {
   }
 }
 
-/**
- * A fetch for the libSQL HTTP client that gives up after `ms`: without it a frozen server holds
- * every request (and every connection) open for as long as it stays frozen. It asks for answers
- * uncompressed (`Accept-Encoding: identity`; fetch asks for gzip, deflate or br unless told): the
- * server is a database next to the collector, and compressing every result there and inflating it
- * here cost both processes CPU per statement for bytes that cross a local network once.
- */
-export function fetchWithTimeout(ms: number): typeof fetch {
-  return async (input, init) => {
-    const signal = AbortSignal.timeout(ms);
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-    headers.set("accept-encoding", "identity");
-    try {
-      return await fetch(input, {
-        ...init,
-        headers,
-        signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
-      });
-    } catch (error) {
-      if (signal.aborted) throw new DatabaseTimeoutError(ms);
-      throw error;
-    }
-  };
-}
-
 /** Resolves with `work`, or rejects with DatabaseTimeoutError after `ms`. */
 export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -5,12 +5,12 @@ import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
-import { fetchWithTimeout } from "./availability.ts";
 import { ConfigCache } from "./config-generation.ts";
 import { createFileClient } from "./file-client.ts";
 import { type QueryObserver, type QueryOperation, timed, timedClient } from "./query-timing.ts";
 import * as schema from "./schema/index.ts";
 import { loadSecretBox, type SecretBox } from "./secret-box.ts";
+import { serverFetch } from "./server-fetch.ts";
 import { WriteLock } from "./write-lock.ts";
 import { WriteWorker } from "./write-worker.ts";
 
@@ -114,7 +114,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
           url,
           authToken: options.authToken,
           timeout: timeoutMs,
-          fetch: local ? undefined : fetchWithTimeout(timeoutMs),
+          fetch: local ? undefined : serverFetch(timeoutMs),
           ...(options.syncUrl && {
             syncUrl: options.syncUrl,
             syncInterval: options.syncIntervalSeconds ?? 1,

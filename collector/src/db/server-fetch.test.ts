@@ -29,7 +29,7 @@ async function listen(
   const seen: Seen[] = [];
   const connections = new WeakMap<object, number>();
   let opened = 0;
-  server = createServer((req, res) => {
+  const listening = createServer((req, res) => {
     let body = "";
     req.setEncoding("utf8");
     req.on("data", (chunk: string) => {
@@ -48,8 +48,9 @@ async function listen(
       handle(req, res, entry);
     });
   });
-  await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server?.address() as AddressInfo).port}`, seen };
+  server = listening;
+  await new Promise<void>((resolve) => listening.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(listening.address() as AddressInfo).port}`, seen };
 }
 
 describe("the libSQL server client's fetch", () => {

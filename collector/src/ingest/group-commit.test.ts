@@ -109,9 +109,9 @@ describe("group commit", () => {
       args: [product],
     });
     const committer = new GroupCommitter(t.database);
-    let reads = 0;
-    const stop = t.database.observeQueries((operation) => {
-      if (operation === "execute") reads += 1;
+    let calls = 0;
+    const stop = t.database.observeQueries(() => {
+      calls += 1;
     });
     try {
       // Ten requests of one group, as ten single-event requests are: each names what it looks up.
@@ -148,8 +148,9 @@ describe("group commit", () => {
         results.map((_, i) => [product, i % 2 === 0 ? "1" : null, "together-env", "1", latest]),
       );
       // The products, the versions, the environments, the cells and their latest events: five
-      // reads for the ten requests.
-      expect(reads).toBe(5);
+      // reads for the ten requests (which write nothing). A libSQL server is sent them in two
+      // requests: those by name, then those by the ids they found.
+      expect(calls).toBe(TEST_ENGINE === "sqld" ? 2 : 5);
     } finally {
       stop();
     }

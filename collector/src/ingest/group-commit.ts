@@ -46,7 +46,9 @@ export class GroupCommitter {
     readonly database: Database,
     private readonly sliceMs = SLICE_MS,
   ) {
-    this.reads = prepareIngestReads(database.db);
+    // A libSQL server (not a local file, nor an embedded replica: its reads are local).
+    const server = database.url.startsWith("file:") ? undefined : database.client;
+    this.reads = prepareIngestReads(database.db, server);
   }
 
   /** Tells `observer` how many requests each group holds (the app's metrics) until the returned function is called. */

@@ -14,7 +14,13 @@ import {
   type products,
   versions,
 } from "../db/schema/index.ts";
-import { PREFETCH_KEYS, type PreparedReads, prefetchKeys } from "./prepared-reads.ts";
+import {
+  PREFETCH_KEYS,
+  type PrefetchStep,
+  type PreparedReads,
+  prefetchKeys,
+  prefetchStep,
+} from "./prepared-reads.ts";
 
 export type ProductRow = typeof products.$inferSelect;
 export type VersionRow = typeof versions.$inferSelect;
@@ -224,14 +230,28 @@ export class UnitOfWork {
    */
   async prefetch(names: PrefetchNames): Promise<void> {
     const prefetch = this.#reads.prefetch;
-    const productNames = unseen(names.products, this.#products);
-    await this.#inChunks(productNames, async (chunk) => {
-      const rows = await prefetch.products.all(prefetchKeys(chunk));
-      for (const name of chunk) this.#products.set(name, null);
-      for (const row of rows) this.#products.set(row.name, row);
-    });
+    const breathe = () => this.breathe();
+    // First what the events name by name alone, then what is keyed by the ids those rows give:
+    // two lists of reads, each one request to a libSQL server (PreparedReads.together).
+    const byName: PrefetchStep[] = [];
+    for (const chunk of chunks(unseen(names.products, this.#products)))
+      byName.push(
+        prefetchStep(prefetch.products, prefetchKeys(chunk), (rows) => {
+          for (const name of chunk) this.#products.set(name, null);
+          for (const row of rows) this.#products.set(row.name, row);
+        }),
+      );
+    for (const chunk of chunks(unseen(names.environments, this.#environments)))
+      byName.push(
+        prefetchStep(prefetch.environments, prefetchKeys(chunk), (rows) => {
+          for (const name of chunk) this.#environments.set(name, null);
+          for (const row of rows) this.#environments.set(row.name, row);
+        }),
+      );
+    await this.#reads.together(byName, breathe);
     // Exactly the (product, version) pairs the events name, not every product × every version:
     // a batch of 1,000 versions across 20 products would otherwise probe 20,000 keys.
+    const byId: PrefetchStep[] = [];
     const pairs = new Map<string, [string, string]>();
     for (const { product, version } of names.versions) {
       const row = this.#products.get(product);
@@ -239,18 +259,15 @@ export class UnitOfWork {
       const key = versionKey(row.id, version);
       if (!this.#versions.has(key)) pairs.set(key, [row.id, version]);
     }
-    await this.#inChunks([...pairs], async (chunk) => {
-      const rows = await prefetch.versions.all(prefetchKeys(chunk.map(([, pair]) => pair)));
-      for (const [key] of chunk) this.#versions.set(key, null);
-      for (const row of rows) this.rememberVersion(row);
-    });
-    const environmentNames = unseen(names.environments, this.#environments);
-    await this.#inChunks(environmentNames, async (chunk) => {
-      const rows = await prefetch.environments.all(prefetchKeys(chunk));
-      for (const name of chunk) this.#environments.set(name, null);
-      for (const row of rows) this.#environments.set(row.name, row);
-    });
-    await this.#prefetchCells(names.cells);
+    for (const chunk of chunks([...pairs]))
+      byId.push(
+        prefetchStep(prefetch.versions, prefetchKeys(chunk.map(([, pair]) => pair)), (rows) => {
+          for (const [key] of chunk) this.#versions.set(key, null);
+          for (const row of rows) this.rememberVersion(row);
+        }),
+      );
+    byId.push(...this.#cellSteps(names.cells));
+    await this.#reads.together(byId, breathe);
   }
 
   /**
@@ -258,7 +275,7 @@ export class UnitOfWork {
    * statement each per PREFETCH_KEYS cells: a deployment reads both (the cell's update, the repeat
    * rule), and a group of single-event requests would otherwise read them once per request.
    */
-  async #prefetchCells(cells: PrefetchNames["cells"]): Promise<void> {
+  #cellSteps(cells: PrefetchNames["cells"]): PrefetchStep[] {
     const pairs = new Map<string, [string, string]>();
     for (const { product, environment } of cells) {
       const productRow = this.#products.get(product);
@@ -267,28 +284,23 @@ export class UnitOfWork {
       const key = cellKey(productRow.id, environmentRow.id);
       if (!this.#state.has(key)) pairs.set(key, [productRow.id, environmentRow.id]);
     }
-    await this.#inChunks([...pairs], async (chunk) => {
+    return chunks([...pairs]).flatMap((chunk) => {
       const keys = prefetchKeys(chunk.map(([, pair]) => pair));
-      const states = await this.#reads.prefetch.states.all(keys);
-      await this.breathe();
-      const latest = await this.#reads.prefetch.latestEvents.all(keys);
-      for (const [key, [productId, environmentId]] of chunk) {
-        this.#state.set(key, null);
-        this.#latestEvents.set(streamKey({ product_id: productId, environment_id: environmentId }), null);
-      }
-      for (const row of states) this.rememberState(row);
-      for (const { product_id, environment_id, ...event } of latest) {
-        if (environment_id !== null) this.#latestEvents.set(streamKey({ product_id, environment_id }), event);
-      }
+      return [
+        prefetchStep(this.#reads.prefetch.states, keys, (rows) => {
+          for (const [key] of chunk) this.#state.set(key, null);
+          for (const row of rows) this.rememberState(row);
+        }),
+        prefetchStep(this.#reads.prefetch.latestEvents, keys, (rows) => {
+          for (const [, [productId, environmentId]] of chunk)
+            this.#latestEvents.set(streamKey({ product_id: productId, environment_id: environmentId }), null);
+          for (const { product_id, environment_id, ...event } of rows) {
+            if (environment_id !== null)
+              this.#latestEvents.set(streamKey({ product_id, environment_id }), event);
+          }
+        }),
+      ];
     });
-  }
-
-  /** Runs `read` for `items` PREFETCH_KEYS at a time, letting the event loop turn between chunks. */
-  async #inChunks<T>(items: T[], read: (chunk: T[]) => Promise<void>): Promise<void> {
-    for (let start = 0; start < items.length; start += PREFETCH_KEYS) {
-      if (start > 0) await this.breathe();
-      await read(items.slice(start, start + PREFETCH_KEYS));
-    }
   }
 
   rememberProduct(row: ProductRow): void {
@@ -469,4 +481,12 @@ function streamKey(stream: EventStream): string {
   return "environment_id" in stream
     ? `d\u0000${stream.product_id}\u0000${stream.environment_id}`
     : `b\u0000${stream.version_id}`;
+}
+
+/** `items` in lists of at most PREFETCH_KEYS, one per prefetch read. */
+function chunks<T>(items: T[]): T[][] {
+  const lists: T[][] = [];
+  for (let start = 0; start < items.length; start += PREFETCH_KEYS)
+    lists.push(items.slice(start, start + PREFETCH_KEYS));
+  return lists;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
-import { CREDENTIAL_CACHE_TTL_MS } from "./credential-lookups.ts";
+import { CREDENTIAL_CACHE_TTL_MS, CredentialCache } from "./credential-lookups.ts";
 
 /**
  * What the credential cache saves and what it must not: a bearer credential's lookup runs once
@@ -49,5 +49,60 @@ describe("credential cache", () => {
     ]);
     expect(spy).toHaveBeenCalledTimes(4);
     spy.mockRestore();
+  });
+});
+
+describe("the credentials generation", () => {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  // The generation a request is checked against is read after it arrived: one read at a time,
+  // started once the one in flight has ended, for every request that arrived meanwhile.
+  it("is read once at a time, each read for the requests that arrived before it started", async () => {
+    const reads: Array<(generation: string) => void> = [];
+    const cache = new CredentialCache(
+      undefined as never,
+      () => new Promise<string>((resolve) => reads.push(resolve)),
+    );
+    const seen: Record<string, string> = {};
+    const request = (name: string) =>
+      cache
+        .resolve(name, 0, async () => name)
+        .then(() => {
+          seen[name] = "answered";
+        });
+    const first = request("a");
+    await turn();
+    expect(reads).toHaveLength(1);
+    // Two requests in two later turns while the first read is in flight: no second read yet.
+    const second = request("b");
+    await turn();
+    const third = request("c");
+    await turn();
+    await turn();
+    expect(reads).toHaveLength(1);
+    expect(seen).toEqual({});
+    reads[0]?.("1");
+    await first;
+    expect(seen).toEqual({ a: "answered" });
+    // Then one read for both, which started after they arrived.
+    await turn();
+    await turn();
+    expect(reads).toHaveLength(2);
+    reads[1]?.("2");
+    await Promise.all([second, third]);
+    expect(seen).toEqual({ a: "answered", b: "answered", c: "answered" });
+    expect(reads).toHaveLength(2);
+  });
+
+  it("is read again after a read failed", async () => {
+    let calls = 0;
+    const cache = new CredentialCache(undefined as never, async () => {
+      calls += 1;
+      if (calls === 1) throw new Error("database unavailable");
+      return "1";
+    });
+    await expect(cache.resolve("k", 0, async () => "row")).rejects.toThrow("database unavailable");
+    expect(await cache.resolve("k", 0, async () => "row")).toBe("row");
+    expect(calls).toBe(2);
   });
 });

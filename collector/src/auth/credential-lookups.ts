@@ -94,11 +94,13 @@ interface Entry {
 export class CredentialCache {
   readonly #entries = new Map<string, Entry>();
   #next: Promise<string> | undefined;
-  readonly #readGeneration;
+  #inFlight: Promise<string> | undefined;
 
-  constructor(db: Db) {
-    this.#readGeneration = generationReader(db, CREDENTIALS_GENERATION);
-  }
+  /** `readGeneration`: reads the credentials generation (a test gives its own). */
+  constructor(
+    db: Db,
+    private readonly readGeneration: () => Promise<string> = generationReader(db, CREDENTIALS_GENERATION),
+  ) {}
 
   /**
    * The row `read` finds for `key` (the credential's kind and hash), from the cache when it was
@@ -123,14 +125,29 @@ export class CredentialCache {
   }
 
   /**
-   * The generation read after this call: the read starts in the next turn of the event loop, for
-   * every caller until then.
+   * The generation read after this call: the read starts in the next turn of the event loop, or
+   * once the read in flight has ended, whichever comes later, for every caller until it starts. One
+   * read at a time: on a libSQL server a read takes a round trip, during which requests arrive in
+   * many turns of the event loop, and one read each turn cost a group of single-event requests
+   * about 2.5 of its 6.5 requests to the server.
    */
   #generation(): Promise<string> {
-    this.#next ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+    this.#next ??= (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await this.#inFlight?.catch(() => undefined);
       this.#next = undefined;
-      return this.#readGeneration();
-    });
+      const read = this.readGeneration();
+      this.#inFlight = read;
+      read.then(
+        () => this.#ended(read),
+        () => this.#ended(read),
+      );
+      return read;
+    })();
     return this.#next;
+  }
+
+  #ended(read: Promise<string>): void {
+    if (this.#inFlight === read) this.#inFlight = undefined;
   }
 }

@@ -78,6 +78,32 @@ describe("the configuration as one group commit reads it", () => {
     await expect(group.get(rules.load)).resolves.toBe(1);
   });
 
+  it("uses a generation read with the group's first reads (prime), and reads again if it failed", async () => {
+    const rules = countingLoader();
+    const generation = await t.database.client.execute(
+      "SELECT value FROM settings WHERE key = 'config_generation'",
+    );
+    const primed = t.database.configCache.forGroup();
+    primed.prime(Promise.resolve(String(generation.rows[0]?.value ?? "0")));
+    expect(await executes(() => primed.get(rules.load))).toBe(0);
+    // A change after the read the group was primed with is the next group's.
+    await bumpConfigGeneration(t.database.db);
+    expect(await executes(() => primed.get(rules.load))).toBe(0);
+    expect(rules.loads()).toBe(1);
+    // The first reads failed: the view reads the generation at its first use.
+    const failed = t.database.configCache.forGroup();
+    failed.prime(Promise.reject(new Error("database unavailable")));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await executes(() => failed.get(rules.load))).toBe(1);
+    expect(rules.loads()).toBe(2);
+    // A view that already read the generation keeps its own.
+    const read = t.database.configCache.forGroup();
+    await read.get(rules.load);
+    read.prime(Promise.resolve("-1"));
+    expect(await executes(() => read.get(rules.load))).toBe(0);
+    expect(rules.loads()).toBe(2);
+  });
+
   it("applies a lock taken on another collector to the next batch", async () => {
     const other = await createTestApp({ DATABASE_URL: t.database.url });
     try {

@@ -1,11 +1,12 @@
 import type { Database } from "../db/client.ts";
 import { coalesceInserts } from "../db/coalesced-inserts.ts";
 import { plainStatement } from "../db/compiled-writes.ts";
+import { CONFIG_GENERATION, type GroupConfig, generationOf } from "../db/config-generation.ts";
 import { Pacer, SLICE_MS } from "../db/pacing.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
 import type { WriteTransaction } from "../db/write-worker.ts";
 import { DomainError } from "../errors.ts";
-import { type PreparedReads, prepareIngestReads } from "./prepared-reads.ts";
+import { type PrefetchStep, type PreparedReads, prefetchStep, prepareIngestReads } from "./prepared-reads.ts";
 import { type PrefetchNames, type Statement, UnitOfWork } from "./unit-of-work.ts";
 
 type Plan = (unit: UnitOfWork) => Promise<unknown>;
@@ -221,7 +222,7 @@ export class GroupCommitter {
       : new UnitOfWork(this.database.db, this.reads, config, pacer, send);
     const outcomes: Outcome[] = [];
     try {
-      await unit.prefetch(namesOf(group));
+      await unit.prefetch(namesOf(group), this.#configGeneration(config));
       for (const task of group) {
         await unit.breathe();
         try {
@@ -237,6 +238,26 @@ export class GroupCommitter {
       throw error;
     }
     return { unit, streamed, outcomes };
+  }
+
+  /**
+   * On a libSQL server, the configuration generation is read with the group's first reads, in
+   * the same request (GroupConfig.prime); elsewhere the group reads it at its first use.
+   */
+  #configGeneration(config: GroupConfig): PrefetchStep[] {
+    if (!this.reads.batched) return [];
+    let found!: (generation: string) => void;
+    let failed!: (error: unknown) => void;
+    const generation = new Promise<string>((resolve, reject) => {
+      found = resolve;
+      failed = reject;
+    });
+    config.prime(generation);
+    const step = prefetchStep(this.reads.generation, { key: CONFIG_GENERATION }, (rows) =>
+      found(generationOf(rows)),
+    );
+    // The group's reads failed: the view reads the generation again at its first use, if any.
+    return [{ ...step, fail: failed }];
   }
 
   /**

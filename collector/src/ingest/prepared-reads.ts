@@ -2,6 +2,7 @@ import type { Client, InValue } from "@libsql/client";
 import { IN_PROGRESS_STATUSES } from "@versioner/schema";
 import { and, desc, eq, fillPlaceholders, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
+import { prepareGenerationRead } from "../db/config-generation.ts";
 import {
   builds,
   currentState,
@@ -31,6 +32,10 @@ export function prepareIngestReads(db: Db, server?: Client) {
   return {
     prefetch: preparePrefetchReads(db),
     together: readsTogether(server),
+    /** Whether `together` sends its reads as one request (a libSQL server). */
+    batched: server !== undefined,
+    /** A settings generation, for the group's first reads on a libSQL server (GroupConfig.prime). */
+    generation: prepareGenerationRead(db),
     productByName: db
       .select()
       .from(products)
@@ -215,20 +220,22 @@ export function prefetchKeys(chunk: ReadonlyArray<string | readonly [string, str
  */
 export interface PrefetchStep {
   query: PrefetchQuery<unknown>;
-  values: { keys: string };
+  values: Record<string, unknown>;
   apply(rows: unknown[]): void;
+  /** Told when the reads failed before this one's rows were applied. */
+  fail?(error: unknown): void;
 }
 
 export function prefetchStep<Row>(
   query: PrefetchQuery<Row>,
-  values: { keys: string },
+  values: Record<string, unknown>,
   apply: (rows: Row[]) => void,
 ): PrefetchStep {
   return { query, values, apply: apply as (rows: unknown[]) => void };
 }
 
 interface PrefetchQuery<Row> {
-  all(values: { keys: string }): Promise<Row[]>;
+  all(values: Record<string, unknown>): Promise<Row[]>;
   getQuery(): { sql: string; params: unknown[] };
   mapAllResult(result: unknown, isFromBatch?: boolean): unknown;
 }
@@ -241,7 +248,7 @@ interface PrefetchQuery<Row> {
  * `between` letting the event loop turn between them (UnitOfWork.breathe).
  */
 function readsTogether(server: Client | undefined) {
-  return async (steps: readonly PrefetchStep[], between: () => Promise<void>): Promise<void> => {
+  const run = async (steps: readonly PrefetchStep[], between: () => Promise<void>): Promise<void> => {
     if (!server || steps.length < 2) {
       for (const [i, step] of steps.entries()) {
         if (i > 0) await between();
@@ -259,5 +266,14 @@ function readsTogether(server: Client | undefined) {
     steps.forEach((step, i) => {
       step.apply(step.query.mapAllResult(results[i], true) as unknown[]);
     });
+  };
+  return async (steps: readonly PrefetchStep[], between: () => Promise<void>): Promise<void> => {
+    try {
+      await run(steps, between);
+    } catch (error) {
+      // A step already applied ignores it (its promise, if any, has settled).
+      for (const step of steps) step.fail?.(error);
+      throw error;
+    }
   };
 }

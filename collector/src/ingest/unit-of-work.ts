@@ -228,12 +228,13 @@ export class UnitOfWork {
    * set-based statements, so that its events find them (or find that they do not exist) without a
    * read each: a batch of 1,000 events on a libSQL server otherwise pays a round trip per lookup.
    */
-  async prefetch(names: PrefetchNames): Promise<void> {
+  async prefetch(names: PrefetchNames, first: PrefetchStep[] = []): Promise<void> {
     const prefetch = this.#reads.prefetch;
     const breathe = () => this.breathe();
-    // First what the events name by name alone, then what is keyed by the ids those rows give:
-    // two lists of reads, each one request to a libSQL server (PreparedReads.together).
-    const byName: PrefetchStep[] = [];
+    // First what the events name by name alone (and `first`, the caller's own), then what is keyed
+    // by the ids those rows give: two lists of reads, each one request to a libSQL server
+    // (PreparedReads.together).
+    const byName: PrefetchStep[] = [...first];
     for (const chunk of chunks(unseen(names.products, this.#products)))
       byName.push(
         prefetchStep(prefetch.products, prefetchKeys(chunk), (rows) => {

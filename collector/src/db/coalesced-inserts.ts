@@ -193,8 +193,8 @@ let ranks: Map<string, number> | undefined;
 
 /**
  * Every table of the schema with its depth in the foreign-key graph: 0 for a table that refers to
- * no other, else one more than the deepest table it refers to. A table on a cycle of references
- * (none today) has no rank, so its inserts never merge.
+ * no other, else one more than the deepest table it refers to. A table on a cycle of references, or
+ * referring to one (none today), gets no rank, so its inserts never merge.
  */
 export function tableRanks(): Map<string, number> {
   if (ranks) return ranks;
@@ -208,32 +208,14 @@ export function tableRanks(): Map<string, number> {
     parents.set(name, [...new Set(referred.filter((parent) => parent !== name))]);
   }
   const found = new Map<string, number>();
-  const onCycle = new Set<string>();
-  const visiting = new Set<string>();
-  const depth = (name: string): number | undefined => {
-    if (found.has(name)) return found.get(name);
-    if (onCycle.has(name)) return undefined;
-    if (visiting.has(name)) {
-      onCycle.add(name);
-      return undefined;
+  for (let more = true; more; ) {
+    more = false;
+    for (const [name, referred] of parents) {
+      if (found.has(name) || !referred.every((parent) => found.has(parent))) continue;
+      found.set(name, Math.max(-1, ...referred.map((parent) => found.get(parent) as number)) + 1);
+      more = true;
     }
-    visiting.add(name);
-    let deepest = -1;
-    for (const parent of parents.get(name) ?? []) {
-      const d = depth(parent);
-      if (d === undefined) {
-        onCycle.add(name);
-        deepest = Number.NaN;
-        break;
-      }
-      deepest = Math.max(deepest, d);
-    }
-    visiting.delete(name);
-    if (Number.isNaN(deepest) || onCycle.has(name)) return undefined;
-    found.set(name, deepest + 1);
-    return deepest + 1;
-  };
-  for (const name of parents.keys()) depth(name);
+  }
   ranks = found;
   return ranks;
 }

@@ -44,7 +44,11 @@ const version = (id: string, productId: string, name = id) =>
   });
 
 const tableOf = (statement: WriteStatement) => /into "?(\w+)"?/i.exec(plainStatement(statement).sql)?.[1];
-const rowsOf = (statement: WriteStatement) => plainStatement(statement).sql.split("), (").length;
+/** The rows a statement writes: one, or those of a merged insert's JSON value. */
+const rowsOf = (statement: WriteStatement) => {
+  const { sql, args } = plainStatement(statement);
+  return /json_each/.test(sql) ? (JSON.parse(String(args[0])) as unknown[]).length : 1;
+};
 
 async function apply(t: TestApp, statements: WriteStatement[]): Promise<string | undefined> {
   try {
@@ -67,14 +71,25 @@ async function dump(t: TestApp, prefix: string) {
 }
 
 describe("coalesceInserts", () => {
-  it("sends a run of one table's rows as multi-row inserts of 64, 32, … rows, in their order", () => {
-    const rows = Array.from({ length: 100 }, (_, i) => product(`order-${String(i).padStart(3, "0")}`));
+  it("sends a run of one table's rows as inserts of up to 256 rows, their values one JSON array in order", async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => product(`order-${String(i).padStart(3, "0")}`));
     const out = coalesceInserts(rows);
-    expect(out.map(rowsOf)).toEqual([64, 32, 4]);
-    expect(MAX_ROWS).toBe(64);
-    expect(out.flatMap((statement) => plainStatement(statement).args)).toEqual(
-      rows.flatMap((statement) => plainStatement(statement).args),
+    expect(MAX_ROWS).toBe(256);
+    expect(out.map(rowsOf)).toEqual([256, 44]);
+    expect(out.flatMap((statement) => JSON.parse(String(plainStatement(statement).args[0])))).toEqual(
+      rows.map((statement) => plainStatement(statement).args),
     );
+    // Written, each value keeps its SQL type (the JSON column's text is text, not JSON).
+    expect(await apply(merged, out)).toBeUndefined();
+    const stored = await merged.database.client.execute(
+      "SELECT typeof(extra_metadata) AS json, typeof(description) AS absent, extra_metadata FROM products WHERE id = 'order-007'",
+    );
+    expect({ ...stored.rows[0] }).toEqual({ json: "text", absent: "null", extra_metadata: "{}" });
+    // Rows with a value JSON cannot carry exactly (a blob, a number that is not finite) go one by one.
+    const blob = { ...plainStatement(product("blob-a")) };
+    blob.args = blob.args.map((value, i) => (i === 2 ? new Uint8Array([1, 2]) : value));
+    const odd = [blob, product("blob-b")];
+    expect(coalesceInserts(odd)).toEqual(odd);
     // A lone row goes unchanged.
     const lone = product("lone");
     expect(coalesceInserts([lone])).toEqual([lone]);

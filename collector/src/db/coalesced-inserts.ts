@@ -1,4 +1,3 @@
-import type { InValue } from "@libsql/client";
 import { getTableName, is } from "drizzle-orm";
 import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { CompiledStatement, WriteStatement } from "./compiled-writes.ts";
@@ -6,12 +5,16 @@ import * as schema from "./schema/index.ts";
 
 /**
  * Rewrites a transaction's statements so that consecutive single-row inserts into one table go as
- * one multi-row `INSERT … VALUES (…), (…)`: a batch of 500 deployment events otherwise sends 2,000
- * statements (a version, a deployment, its DORA fact and its event each), and a libSQL server pays
- * for every statement of a batch — parsing it, stepping it, answering it — far more than for a
- * row (the bench's batches on sqld: 2,075 → 3,099 events/s, the server's CPU 320 → 190 µs per
- * event). Used for `client.batch` only: through a local file SQLite costs the same per row either
- * way (7–9 µs a row in one-row and 8- to 64-row inserts), and the write thread measured slower.
+ * one statement: a batch of 500 deployment events otherwise sends 2,000 statements (a version, a
+ * deployment, its DORA fact and its event each), and a libSQL server pays for every statement of
+ * a batch — parsing it, stepping it, answering it — far more than for a row (the bench's batches
+ * on sqld: 2,075 → 3,099 events/s, the server's CPU 320 → 190 µs per event, as multi-row
+ * `VALUES` lists). The rows go as **one JSON value**, `INSERT INTO t (…) SELECT value ->> 0, … FROM
+ * json_each(?)`: the libSQL client encodes each bound value as an object of its own (about 2 µs a
+ * value, 35–48 µs for a row of 21 in a probe) and the server decodes it so, where one JSON text
+ * cost 13–17 µs a row to send and the server 19–27 µs instead of 27–35. Used for `client.batch`
+ * only: through a local file SQLite costs the same per row either way (7–9 µs a row in one-row and
+ * 8- to 64-row inserts), and the write thread measured slower.
  *
  * What the rewrite may move, and why the transaction's outcome stays the same:
  * - Only inserts of the form `INSERT INTO t (columns) VALUES (one row) [ON CONFLICT …]` with `?`
@@ -28,8 +31,8 @@ import * as schema from "./schema/index.ts";
  * - The only triggers add one to the `/state` generation per row (a test pins it), which no order
  *   changes; a trigger that read other tables could see what the order changes.
  *
- * A run of n rows goes as statements of 64, 32, …, 1 rows (powers of two), so a table has a few
- * SQL texts, which the write thread and the server prepare once; a lone row is sent unchanged.
+ * A run goes as statements of up to MAX_ROWS rows, each with one SQL text per kind of insert; a
+ * lone row is sent unchanged.
  */
 export function coalesceInserts(statements: readonly WriteStatement[]): WriteStatement[] {
   const out: WriteStatement[] = [];
@@ -65,25 +68,18 @@ export function coalesceInserts(statements: readonly WriteStatement[]): WriteSta
   return out;
 }
 
-/** The most rows one merged insert carries (and a power of two: see `emit`). */
-export const MAX_ROWS = 64;
-
-/** SQLite's limit on bound parameters per statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32). */
-const MAX_PARAMETERS = 32_766;
+/** The most rows one merged insert carries. */
+export const MAX_ROWS = 256;
 
 interface Shape {
   table: string;
   /** Where the table stands in foreign-key order: a table comes after every table it refers to. */
   rank: number;
-  /** The SQL up to the row's tuple, the tuple, and what follows it (an ON CONFLICT clause). */
-  head: string;
-  tuple: string;
-  tail: string;
+  /** The SQL of any number of such rows, taken from one JSON array of their values (`emit`). */
+  merged: string;
   parameters: number;
-  /** The other tables the tuple or the ON CONFLICT clause reads. */
+  /** The other tables the row's values or the ON CONFLICT clause read. */
   reads: string[];
-  /** The SQL of k rows, by k. */
-  texts: Map<number, string>;
 }
 
 interface Run {
@@ -93,29 +89,33 @@ interface Run {
 
 function emit(run: Run, out: WriteStatement[]): void {
   const { shape, rows } = run;
-  const limit = Math.min(MAX_ROWS, Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, shape.parameters))));
-  let at = 0;
-  while (at < rows.length) {
-    let size = 1;
-    while (size * 2 <= Math.min(limit, rows.length - at)) size *= 2;
-    if (size === 1) out.push(rows[at] as CompiledStatement);
-    else {
-      const args: InValue[] = [];
-      for (let i = at; i < at + size; i++)
-        for (const value of (rows[i] as CompiledStatement).args) args.push(value);
-      out.push({ sql: textOf(shape, size), args });
-    }
-    at += size;
+  for (let at = 0; at < rows.length; at += MAX_ROWS) {
+    const chunk = rows.slice(at, at + MAX_ROWS);
+    const values = chunk.length > 1 ? jsonRows(chunk) : undefined;
+    if (values === undefined) out.push(...chunk);
+    else out.push({ sql: shape.merged, args: [values] });
   }
 }
 
-function textOf(shape: Shape, rows: number): string {
-  let text = shape.texts.get(rows);
-  if (text === undefined) {
-    text = `${shape.head}${shape.tuple}${`, ${shape.tuple}`.repeat(rows - 1)}${shape.tail}`;
-    shape.texts.set(rows, text);
+/**
+ * The rows' values as one JSON array of arrays, which `json_each` hands back with their SQL types
+ * (text, integer, real, null); undefined when a value has no exact JSON form (a blob, a number
+ * that is not finite, a bigint beyond 2^53): those rows go one by one.
+ */
+function jsonRows(rows: CompiledStatement[]): string | undefined {
+  const all: unknown[][] = [];
+  for (const { args } of rows) {
+    const row: unknown[] = [];
+    for (const value of args) {
+      if (value === null || typeof value === "string") row.push(value);
+      else if (typeof value === "number" && Number.isFinite(value)) row.push(value);
+      else if (typeof value === "boolean") row.push(value ? 1 : 0);
+      else if (typeof value === "bigint" && Number.isSafeInteger(Number(value))) row.push(Number(value));
+      else return undefined;
+    }
+    all.push(row);
   }
-  return text;
+  return JSON.stringify(all);
 }
 
 // By SQL text; `null`: not a mergeable insert. Statement texts are a fixed set (compiled once per
@@ -134,13 +134,16 @@ function shapeOf(statement: CompiledStatement): Shape | undefined {
   return shape;
 }
 
-const INSERT = /^\s*insert\s+into\s+"?([A-Za-z_]\w*)"?\s*\([^()]*\)\s*values\s*\(/i;
+const INSERT = /^(\s*insert\s+into\s+"?([A-Za-z_]\w*)"?\s*\([^()]*\))\s*values\s*\(/i;
+
+/** The alias of the JSON rows in a merged insert (see `parse`). */
+const ROW = "coalesced_row";
 
 /** The shape of a single-row insert that may merge with its kind, or null. */
 export function parse(sql: string): Shape | null {
   const match = INSERT.exec(sql);
   if (!match) return null;
-  const table = match[1] as string;
+  const table = match[2] as string;
   const rank = tableRanks().get(table);
   if (rank === undefined) return null;
   const start = match[0].length - 1;
@@ -158,16 +161,32 @@ export function parse(sql: string): Shape | null {
   // An insert that reads its own table: SQLite materializes such a source before writing any row,
   // so one merged statement would not see its earlier rows.
   if (reads.includes(table)) return null;
+  // The row's values, each `?` the row's next JSON value; the WHERE clause keeps SQLite from
+  // reading an ON CONFLICT clause as a join's ON; json_each lists the rows in array order.
+  let parameter = 0;
+  const values = replaceOutsideStrings(tuple.slice(1, -1), "?", () => `${ROW}.value ->> ${parameter++}`);
   return {
     table,
     rank,
-    head: sql.slice(0, start),
-    tuple,
-    tail,
+    merged: `${match[1]} SELECT ${values} FROM json_each(?) AS ${ROW} WHERE true ORDER BY ${ROW}.key${tail}`,
     parameters,
     reads: [...new Set(reads)],
-    texts: new Map([[1, sql]]),
   };
+}
+
+/** `text` with each `target` character outside quoted text replaced by `by()`. */
+function replaceOutsideStrings(text: string, target: string, by: () => string): string {
+  let result = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === "'" || c === '"') {
+      const close = text.indexOf(c, i + 1);
+      const end = close < 0 ? text.length : close + 1;
+      result += text.slice(i, end);
+      i = end - 1;
+    } else result += c === target ? by() : c;
+  }
+  return result;
 }
 
 /** The index of the parenthesis that closes the one at `open`, skipping quoted text; -1 if none. */

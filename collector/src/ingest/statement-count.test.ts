@@ -123,9 +123,9 @@ describe("statements per event", () => {
     // event: its version is new, so nothing stored refers to it. Then one batch: the new
     // environment, 4 writes per event, one write per cell (2: the cells are written once per
     // transaction, from their last planned row) and one state bump for all of them. To a libSQL
-    // server, the rows of one table go as multi-row inserts of 16 and 4 (db/coalesced-inserts.ts):
-    // the environment, 2 statements for each of the 4 tables, one for both cells and the bump.
-    const writes = TEST_ENGINE === "sqld" ? 11 : 84;
+    // server, the rows of one table go as one insert (db/coalesced-inserts.ts): the environment,
+    // one statement for each of the 4 tables, one for both cells and the bump.
+    const writes = TEST_ENGINE === "sqld" ? 7 : 84;
     expect(counted).toEqual({
       statements: 8 + writes,
       calls: byEngine({ execute: 8, batch: 1 }, { execute: 2, batch: 3 }),

@@ -85,9 +85,7 @@ describe("the credentials generation", () => {
     await first;
     expect(seen).toEqual({ a: "answered" });
     // Then one read for both, which started after they arrived.
-    await turn();
-    await turn();
-    expect(reads).toHaveLength(2);
+    await vi.waitFor(() => expect(reads).toHaveLength(2));
     reads[1]?.("2");
     await Promise.all([second, third]);
     expect(seen).toEqual({ a: "answered", b: "answered", c: "answered" });

@@ -138,16 +138,12 @@ export class CredentialCache {
       this.#next = undefined;
       const read = this.readGeneration();
       this.#inFlight = read;
-      read.then(
-        () => this.#ended(read),
-        () => this.#ended(read),
-      );
+      const ended = () => {
+        if (this.#inFlight === read) this.#inFlight = undefined;
+      };
+      read.then(ended, ended);
       return read;
     })();
     return this.#next;
-  }
-
-  #ended(read: Promise<string>): void {
-    if (this.#inFlight === read) this.#inFlight = undefined;
   }
 }

@@ -52,16 +52,14 @@ export function coalesceInserts(statements: readonly WriteStatement[]): WriteSta
       out.push(statement);
       continue;
     }
-    const run = pending.get(shape.table);
-    if (
-      (run && run.shape !== shape) ||
+    const conflicts =
+      (pending.get(shape.table)?.shape ?? shape) !== shape ||
       reads.has(shape.table) ||
-      shape.reads.some((table) => pending.has(table))
-    )
-      flush();
-    const current = pending.get(shape.table);
-    if (current) current.rows.push(statement as CompiledStatement);
-    else pending.set(shape.table, { shape, rows: [statement as CompiledStatement] });
+      shape.reads.some((table) => pending.has(table));
+    if (conflicts) flush();
+    const run = pending.get(shape.table) ?? { shape, rows: [] };
+    pending.set(shape.table, run);
+    run.rows.push(statement as CompiledStatement);
     for (const table of shape.reads) reads.add(table);
   }
   flush();
@@ -145,67 +143,67 @@ export function parse(sql: string): Shape | null {
   if (!match) return null;
   const table = match[2] as string;
   const rank = tableRanks().get(table);
-  if (rank === undefined) return null;
+  // Parentheses and parameters are looked for outside quoted text; the tables read, outside
+  // string literals only (a quoted identifier names a table too).
+  const code = blanked(sql, `'"`);
+  const identifiers = blanked(sql, "'");
+  if (rank === undefined || code === undefined || identifiers === undefined) return null;
   const start = match[0].length - 1;
-  const end = closingParenthesis(sql, start);
+  const end = closingParenthesis(code, start);
   if (end < 0) return null;
-  const tuple = sql.slice(start, end + 1);
-  const tail = sql.slice(end + 1);
-  // Already several rows, rows returned, or numbered/named parameters: left as it is.
-  if (/^\s*,/.test(tail) || /\breturning\b/i.test(tail)) return null;
-  const code = withoutStrings(tuple + tail);
-  if (/\?\d|[:@$][A-Za-z_]/.test(code)) return null;
-  const parameters = (withoutStrings(tuple).match(/\?/g) ?? []).length;
-  if ((withoutStrings(tail).match(/\?/g) ?? []).length > 0) return null;
-  const reads = [...code.matchAll(/\b(?:from|join)\s+"?([A-Za-z_]\w*)"?/gi)].map((m) => m[1] as string);
+  // Already several rows, rows returned, or numbered/named parameters, or any in the ON CONFLICT
+  // clause: left as it is.
+  const tail = code.slice(end + 1);
+  if (/^\s*,|\breturning\b|\?/i.test(tail) || /\?\d|[:@$][A-Za-z_]/.test(code.slice(start))) return null;
+  const reads = [...identifiers.slice(start).matchAll(/\b(?:from|join)\s+"?([A-Za-z_]\w*)"?/gi)].map(
+    (m) => m[1] as string,
+  );
   // An insert that reads its own table: SQLite materializes such a source before writing any row,
   // so one merged statement would not see its earlier rows.
   if (reads.includes(table)) return null;
   // The row's values, each `?` the row's next JSON value; the WHERE clause keeps SQLite from
   // reading an ON CONFLICT clause as a join's ON; json_each lists the rows in array order.
-  let parameter = 0;
-  const values = replaceOutsideStrings(tuple.slice(1, -1), "?", () => `${ROW}.value ->> ${parameter++}`);
+  let parameters = 0;
+  let values = "";
+  for (let i = start + 1; i < end; i++)
+    values += code[i] === "?" ? `${ROW}.value ->> ${parameters++}` : sql[i];
   return {
     table,
     rank,
-    merged: `${match[1]} SELECT ${values} FROM json_each(?) AS ${ROW} WHERE true ORDER BY ${ROW}.key${tail}`,
+    merged: `${match[1]} SELECT ${values} FROM json_each(?) AS ${ROW} WHERE true ORDER BY ${ROW}.key${sql.slice(end + 1)}`,
     parameters,
     reads: [...new Set(reads)],
   };
 }
 
-/** `text` with each `target` character outside quoted text replaced by `by()`. */
-function replaceOutsideStrings(text: string, target: string, by: () => string): string {
-  let result = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c === "'" || c === '"') {
-      const close = text.indexOf(c, i + 1);
-      const end = close < 0 ? text.length : close + 1;
-      result += text.slice(i, end);
-      i = end - 1;
-    } else result += c === target ? by() : c;
-  }
-  return result;
-}
-
-/** The index of the parenthesis that closes the one at `open`, skipping quoted text; -1 if none. */
-function closingParenthesis(sql: string, open: number): number {
+/** The index of the parenthesis that closes the one at `open` in `code`; -1 if none. */
+function closingParenthesis(code: string, open: number): number {
   let depth = 0;
-  for (let i = open; i < sql.length; i++) {
-    const c = sql[i];
-    if (c === "'" || c === '"') {
-      const close = sql.indexOf(c, i + 1);
-      if (close < 0) return -1;
-      i = close;
-    } else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) return i;
+  for (let i = open; i < code.length; i++) {
+    if (code[i] === "(") depth++;
+    else if (code[i] === ")" && --depth === 0) return i;
   }
   return -1;
 }
 
-function withoutStrings(sql: string): string {
-  return sql.replace(/'(?:[^']|'')*'/g, "''");
+/**
+ * `sql` with the text between each pair of `quotes` blanked (the quotes kept, the length the same,
+ * so an index in one is an index in the other); undefined when a quote is not closed.
+ */
+function blanked(sql: string, quotes: string): string | undefined {
+  let result = "";
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i] as string;
+    if (!quotes.includes(c)) {
+      result += c;
+      continue;
+    }
+    const close = sql.indexOf(c, i + 1);
+    if (close < 0) return undefined;
+    result += `${c}${" ".repeat(close - i - 1)}${c}`;
+    i = close;
+  }
+  return result;
 }
 
 let ranks: Map<string, number> | undefined;

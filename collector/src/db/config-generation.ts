@@ -30,8 +30,8 @@ export function bumpGeneration(db: Db, key: string) {
 
 /**
  * Reads the counter in the `settings` row `key` ("0" before its first bump), through a statement
- * prepared once: each generation is read on every group (configuration) or every turn with requests
- * in it (credentials).
+ * prepared once: the configuration's is read for every group, the credentials' for the requests
+ * that arrived since the last read began.
  */
 export function generationReader(db: Db, key: string): () => Promise<string> {
   const read = prepareGenerationRead(db);
@@ -107,11 +107,12 @@ export class ConfigCache implements ConfigReader {
         if (held === read) held = undefined;
       });
       held = read;
+      return read;
     };
     return {
       get: <T>(load: Loader<T>) => {
-        if (!held || held.epoch !== this.#epoch) hold(this.#generation());
-        return this.#copy(load, (held as { generation: Promise<string> }).generation);
+        const read = held && held.epoch === this.#epoch ? held : hold(this.#generation());
+        return this.#copy(load, read.generation);
       },
       prime: (generation) => {
         if (!held) hold(generation);

@@ -253,11 +253,15 @@ export class GroupCommitter {
       failed = reject;
     });
     config.prime(generation);
-    const step = prefetchStep(this.reads.generation, { key: CONFIG_GENERATION }, (rows) =>
-      found(generationOf(rows)),
-    );
-    // The group's reads failed: the view reads the generation again at its first use, if any.
-    return [{ ...step, fail: failed }];
+    // When the group's reads fail, the view reads the generation again at its first use, if any.
+    return [
+      prefetchStep(
+        this.reads.generation,
+        { key: CONFIG_GENERATION },
+        (rows) => found(generationOf(rows)),
+        failed,
+      ),
+    ];
   }
 
   /**
@@ -279,8 +283,8 @@ export class GroupCommitter {
       }
       return {
         sent,
-        // A libSQL server pays per statement of a batch far more than per row: rows of one table
-        // go as multi-row inserts (through a local file, merging measured no faster: not done).
+        // A libSQL server pays per statement of a batch far more than per row: the rows of one
+        // table go as one insert (through a local file, merging measured no faster: not done).
         committed: this.database.client
           .batch(coalesceInserts(statements).map(plainStatement))
           .then(() => undefined),

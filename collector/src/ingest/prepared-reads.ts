@@ -230,11 +230,12 @@ export function prefetchStep<Row>(
   query: PrefetchQuery<Row>,
   values: Record<string, unknown>,
   apply: (rows: Row[]) => void,
+  fail?: (error: unknown) => void,
 ): PrefetchStep {
-  return { query, values, apply: apply as (rows: unknown[]) => void };
+  return { query, values, apply: apply as (rows: unknown[]) => void, fail };
 }
 
-interface PrefetchQuery<Row> {
+export interface PrefetchQuery<Row> {
   all(values: Record<string, unknown>): Promise<Row[]>;
   getQuery(): { sql: string; params: unknown[] };
   mapAllResult(result: unknown, isFromBatch?: boolean): unknown;

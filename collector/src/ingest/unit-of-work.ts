@@ -16,6 +16,7 @@ import {
 } from "../db/schema/index.ts";
 import {
   PREFETCH_KEYS,
+  type PrefetchQuery,
   type PrefetchStep,
   type PreparedReads,
   prefetchKeys,
@@ -234,22 +235,14 @@ export class UnitOfWork {
     // First what the events name by name alone (and `first`, the caller's own), then what is keyed
     // by the ids those rows give: two lists of reads, each one request to a libSQL server
     // (PreparedReads.together).
-    const byName: PrefetchStep[] = [...first];
-    for (const chunk of chunks(unseen(names.products, this.#products)))
-      byName.push(
-        prefetchStep(prefetch.products, prefetchKeys(chunk), (rows) => {
-          for (const name of chunk) this.#products.set(name, null);
-          for (const row of rows) this.#products.set(row.name, row);
-        }),
-      );
-    for (const chunk of chunks(unseen(names.environments, this.#environments)))
-      byName.push(
-        prefetchStep(prefetch.environments, prefetchKeys(chunk), (rows) => {
-          for (const name of chunk) this.#environments.set(name, null);
-          for (const row of rows) this.#environments.set(row.name, row);
-        }),
-      );
-    await this.#reads.together(byName, breathe);
+    await this.#reads.together(
+      [
+        ...first,
+        ...byNameSteps(prefetch.products, names.products, this.#products),
+        ...byNameSteps(prefetch.environments, names.environments, this.#environments),
+      ],
+      breathe,
+    );
     // Exactly the (product, version) pairs the events name, not every product × every version:
     // a batch of 1,000 versions across 20 products would otherwise probe 20,000 keys.
     const byId: PrefetchStep[] = [];
@@ -482,6 +475,23 @@ function streamKey(stream: EventStream): string {
   return "environment_id" in stream
     ? `d\u0000${stream.product_id}\u0000${stream.environment_id}`
     : `b\u0000${stream.version_id}`;
+}
+
+/**
+ * The reads of the rows of `names` not looked up yet, by name: each name is then known in `seen`,
+ * found or absent (null).
+ */
+function byNameSteps<Row extends { name: string }>(
+  query: PrefetchQuery<Row>,
+  names: string[],
+  seen: Map<string, Row | null>,
+): PrefetchStep[] {
+  return chunks(unseen(names, seen)).map((chunk) =>
+    prefetchStep(query, prefetchKeys(chunk), (rows) => {
+      for (const name of chunk) seen.set(name, null);
+      for (const row of rows) seen.set(row.name, row);
+    }),
+  );
 }
 
 /** `items` in lists of at most PREFETCH_KEYS, one per prefetch read. */

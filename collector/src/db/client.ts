@@ -123,12 +123,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         }),
     queryObservers,
   );
-  // A replica's file is written by its replication (which refuses journal pragmas); it starts from
-  // the server's current state, so the migration journal read below is the server's.
-  if (options.syncUrl) await client.sync();
-  else if (local && !url.includes(":memory:")) await client.execute("PRAGMA journal_mode = WAL");
   const db = drizzle(client, { schema });
-  await migrateAlongsideOthers(db);
+  try {
+    // A replica's file is written by its replication (which refuses journal pragmas); it starts
+    // from the server's current state, so the migration journal read below is the server's.
+    if (options.syncUrl) await client.sync();
+    else if (local && !url.includes(":memory:")) await enableWal(client, timeoutMs);
+    await migrateAlongsideOthers(db);
+  } catch (error) {
+    client.close();
+    throw error;
+  }
   const refresh = async () => {
     if (options.syncUrl) await client.sync();
   };
@@ -154,6 +159,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       client.close();
     },
   };
+}
+
+/**
+ * Puts a local file in WAL mode. SQLite reads the file's header before it writes the new mode, and
+ * a connection that must turn a read into a write while another holds the write lock gets
+ * SQLITE_BUSY at once, its busy timeout unused: collectors starting together on a new file each
+ * switch it, and all but one may fail. Tried again until the busy timeout has passed; once one
+ * has switched the file, the others find it in WAL mode and write nothing.
+ */
+async function enableWal(client: Client, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.execute("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      const busy = String((error as { code?: unknown }).code).startsWith("SQLITE_BUSY");
+      if (!busy || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10 * attempt, 100)));
+    }
+  }
 }
 
 /** How often a start that lost the migration race to another collector reads the journal again. */

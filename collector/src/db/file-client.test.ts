@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import { type Client, createClient, type InStatement, LibsqlBatchError, LibsqlError } from "@libsql/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFileClient, STATEMENT_CACHE_SIZE } from "./file-client.ts";
@@ -174,5 +176,37 @@ describe("the file client answers as @libsql/client", () => {
     reference.close();
     expect(ours.closed).toBe(true);
     await expect(same((c) => c.execute("SELECT 1"))).rejects.toMatchObject({ code: "CLIENT_CLOSED" });
+  });
+});
+
+describe("the file client beside another process", () => {
+  it("waits for another connection's write lock when a batch reads before it writes", async () => {
+    const path = join(folder, "ours.db");
+    // Another collector's transaction, in a thread of its own: it holds the write lock for a moment.
+    const other = new Worker(
+      `const { parentPort, workerData } = require("node:worker_threads");
+       const Libsql = require(workerData.libsql);
+       const db = new Libsql(workerData.path, { timeout: 5000 });
+       db.exec("BEGIN IMMEDIATE");
+       db.exec("INSERT INTO items (id, n) VALUES ('theirs', 1)");
+       parentPort.postMessage("locked");
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       db.exec("COMMIT");
+       db.close();`,
+      { eval: true, workerData: { path, libsql: createRequire(import.meta.url).resolve("libsql") } },
+    );
+    try {
+      await new Promise((resolve) => other.once("message", resolve));
+      // Deferred, it would read first and then have to turn its read into a write: SQLITE_BUSY at once.
+      const [counted] = await ours.batch(
+        ["SELECT count(*) FROM items", "INSERT INTO items (id, n) VALUES ('ours', 2)"],
+        "deferred",
+      );
+      expect(counted?.rows[0]?.[0]).toBe(1);
+      const rows = await ours.execute("SELECT id FROM items ORDER BY id");
+      expect(rows.rows.map((row) => row[0])).toEqual(["ours", "theirs"]);
+    } finally {
+      await other.terminate();
+    }
   });
 });

@@ -265,11 +265,13 @@ class FileClient implements Client {
     statements: Array<InStatement | [string, InArgs?]>,
     mode: TransactionMode = "deferred",
   ): Promise<ResultSet[]> {
-    if (mode !== "read" && statements.some((statement) => !READ_ONLY.test(sqlOf(statement)))) {
-      await this.#writable();
-    }
+    const writes = mode !== "read" && statements.some((statement) => !READ_ONLY.test(sqlOf(statement)));
+    if (writes) await this.#writable();
     return this.#with((connection) => {
-      connection.execute(begin(mode));
+      // A deferred batch that reads before it writes would turn its read into a write, which SQLite
+      // refuses at once (SQLITE_BUSY, no busy wait) when another process wrote in between: one
+      // that writes takes the write lock at BEGIN, waiting for it as long as the busy timeout.
+      connection.execute(begin(mode === "deferred" && writes ? "write" : mode));
       const results = connection.executeAll(statements);
       connection.execute("COMMIT");
       return results;
@@ -282,7 +284,7 @@ class FileClient implements Client {
     return this.#with((connection) => {
       connection.execute("PRAGMA foreign_keys=off");
       try {
-        connection.execute(begin("deferred"));
+        connection.execute(begin("write"));
         const results = connection.executeAll(statements);
         connection.execute("COMMIT");
         return results;

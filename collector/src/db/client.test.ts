@@ -15,11 +15,15 @@ afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
+function newFilePath(): string {
+  const folder = mkdtempSync(join(tmpdir(), "versioner-client-"));
+  folders.push(folder);
+  return join(folder, "versioner.db");
+}
+
 describe("openDatabase on a new local file", () => {
   it("waits for another connection's write lock before switching the file to WAL", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "versioner-client-"));
-    folders.push(folder);
-    const path = join(folder, "versioner.db");
+    const path = newFilePath();
     // What a second collector starting on the same new file holds for a moment: the write lock
     // of a file still in rollback mode. The switch reads the header, then must write it.
     const other = new Libsql(path, { timeout: 5_000 });
@@ -47,9 +51,7 @@ describe("openDatabase on a new local file", () => {
   });
 
   it("still fails when the lock outlasts the busy timeout", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "versioner-client-"));
-    folders.push(folder);
-    const path = join(folder, "versioner.db");
+    const path = newFilePath();
     const other = new Libsql(path, { timeout: 5_000 });
     other.exec("BEGIN IMMEDIATE");
     try {

@@ -10,6 +10,7 @@ import { createFileClient } from "./file-client.ts";
 import { type QueryObserver, type QueryOperation, timed, timedClient } from "./query-timing.ts";
 import * as schema from "./schema/index.ts";
 import { loadSecretBox, type SecretBox } from "./secret-box.ts";
+import { createServerClient } from "./server-client.ts";
 import { serverFetch } from "./server-fetch.ts";
 import { WriteLock } from "./write-lock.ts";
 import { WriteWorker } from "./write-worker.ts";
@@ -110,17 +111,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const client = timedClient(
     onDisk
       ? createFileClient(filePath, { timeoutMs, writesWaitFor: () => writer?.idle() })
-      : createClient({
-          url,
-          authToken: options.authToken,
-          timeout: timeoutMs,
-          fetch: local ? undefined : serverFetch(timeoutMs),
-          ...(options.syncUrl && {
-            syncUrl: options.syncUrl,
-            syncInterval: options.syncIntervalSeconds ?? 1,
-            readYourWrites: true,
+      : /^(https?|libsql):/.test(url)
+        ? createServerClient({ url, authToken: options.authToken, fetch: serverFetch(timeoutMs) })
+        : createClient({
+            url,
+            authToken: options.authToken,
+            timeout: timeoutMs,
+            fetch: local ? undefined : serverFetch(timeoutMs),
+            ...(options.syncUrl && {
+              syncUrl: options.syncUrl,
+              syncInterval: options.syncIntervalSeconds ?? 1,
+              readYourWrites: true,
+            }),
           }),
-        }),
     queryObservers,
   );
   const db = drizzle(client, { schema });

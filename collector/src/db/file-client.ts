@@ -415,7 +415,7 @@ class FileTransaction implements Transaction {
   }
 }
 
-class FileResultSet implements ResultSet {
+export class FileResultSet implements ResultSet {
   constructor(
     readonly columns: string[],
     readonly columnTypes: string[],
@@ -441,7 +441,7 @@ function jsonValue(value: unknown): unknown {
   return value;
 }
 
-function begin(mode: TransactionMode): string {
+export function begin(mode: TransactionMode): string {
   if (mode === "write") return "BEGIN IMMEDIATE";
   if (mode === "read") return "BEGIN TRANSACTION READONLY";
   return "BEGIN DEFERRED";

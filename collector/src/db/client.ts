@@ -11,7 +11,7 @@ import { type QueryObserver, type QueryOperation, timed, timedClient } from "./q
 import * as schema from "./schema/index.ts";
 import { loadSecretBox, type SecretBox } from "./secret-box.ts";
 import { createServerClient } from "./server-client.ts";
-import { serverFetch } from "./server-fetch.ts";
+import { serverFetch, streamFetch } from "./server-fetch.ts";
 import { WriteLock } from "./write-lock.ts";
 import { WriteWorker } from "./write-worker.ts";
 
@@ -112,7 +112,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     onDisk
       ? createFileClient(filePath, { timeoutMs, writesWaitFor: () => writer?.idle() })
       : /^(https?|libsql):/.test(url)
-        ? createServerClient({ url, authToken: options.authToken, fetch: serverFetch(timeoutMs) })
+        ? createServerClient({
+            url,
+            authToken: options.authToken,
+            fetch: serverFetch(timeoutMs),
+            streamFetch: streamFetch(timeoutMs),
+          })
         : createClient({
             url,
             authToken: options.authToken,

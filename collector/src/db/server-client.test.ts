@@ -2,7 +2,7 @@ import { type Client, createClient, type ResultSet } from "@libsql/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSqld, SQLD_AVAILABLE, startSqld } from "../testing/sqld-server.ts";
 import { createServerClient } from "./server-client.ts";
-import { serverFetch } from "./server-fetch.ts";
+import { serverFetch, streamFetch } from "./server-fetch.ts";
 
 // A real sqld of its own, whatever VERSIONER_TEST_ENGINE says: the client exists for a libSQL server.
 
@@ -13,21 +13,27 @@ class Wire {
   storedSql = 0;
   spoilNextBaton = false;
 
-  readonly fetch: typeof fetch = async (input, init) => {
-    const request = input instanceof Request ? input : new Request(input, init);
-    let body = request.method === "POST" ? await request.text() : undefined;
-    if (body !== undefined && request.url.endsWith("/pipeline")) {
-      this.requests++;
-      const parsed = JSON.parse(body) as { baton?: string | null; requests: Array<{ type: string }> };
-      this.storedSql += parsed.requests.filter((r) => r.type === "store_sql").length;
-      if (parsed.baton == null) this.newStreams++;
-      else if (this.spoilNextBaton) {
-        this.spoilNextBaton = false;
-        body = JSON.stringify({ ...parsed, baton: `${parsed.baton.slice(0, -4)}AAAA` });
+  /** serverFetch, for @libsql/client's calls; streamFetch, for the kept streams'. */
+  readonly fetch = this.#counting(serverFetch(5_000)) as typeof fetch;
+  readonly streamFetch = this.#counting(streamFetch(5_000));
+
+  #counting<T>(send: (input: string, init: RequestInit) => Promise<T>) {
+    return async (input: Request | string | URL, init?: RequestInit): Promise<T> => {
+      const request = input instanceof Request ? input : new Request(input, init);
+      let body = request.method === "POST" ? await request.text() : undefined;
+      if (body !== undefined && request.url.endsWith("/pipeline")) {
+        this.requests++;
+        const parsed = JSON.parse(body) as { baton?: string | null; requests: Array<{ type: string }> };
+        this.storedSql += parsed.requests.filter((r) => r.type === "store_sql").length;
+        if (parsed.baton == null) this.newStreams++;
+        else if (this.spoilNextBaton) {
+          this.spoilNextBaton = false;
+          body = JSON.stringify({ ...parsed, baton: `${parsed.baton.slice(0, -4)}AAAA` });
+        }
       }
-    }
-    return serverFetch(5_000)(request.url, { method: request.method, headers: request.headers, body });
-  };
+      return send(request.url, { method: request.method, headers: request.headers, body });
+    };
+  }
 }
 
 describe.skipIf(!SQLD_AVAILABLE)("the libSQL server client", () => {
@@ -47,7 +53,12 @@ describe.skipIf(!SQLD_AVAILABLE)("the libSQL server client", () => {
   });
 
   function ours(wire = new Wire(), keepIdleMs?: number): Client {
-    const client = createServerClient({ url: sqld.url, fetch: wire.fetch, keepIdleMs });
+    const client = createServerClient({
+      url: sqld.url,
+      fetch: wire.fetch,
+      streamFetch: wire.streamFetch,
+      keepIdleMs,
+    });
     clients.push(client);
     return client;
   }

@@ -13,6 +13,7 @@ import {
 } from "@libsql/client";
 import * as hrana from "@libsql/hrana-client";
 import { begin, FileResultSet } from "./file-client.ts";
+import type { PlainResponse } from "./server-fetch.ts";
 
 /**
  * The `Client` of a libSQL server (sqld) over HTTP, for the collector's own use: @libsql/client's
@@ -40,7 +41,10 @@ export function createServerClient(options: ServerClientOptions): Client {
 export interface ServerClientOptions {
   url: string;
   authToken?: string;
+  /** What @libsql/client's calls (one stream each) are sent with: serverFetch. */
   fetch: typeof fetch;
+  /** What the kept streams' calls are sent with: streamFetch (server-fetch.ts); `fetch` when absent. */
+  streamFetch?: (request: Request) => Promise<Response | PlainResponse>;
   /** How long a stream may stay idle and still be used again (KEEP_IDLE_MS; tests shorten it). */
   keepIdleMs?: number;
 }
@@ -108,7 +112,7 @@ class ServerClient implements Client {
     this.#oneShot = createClient({ url: options.url, authToken: options.authToken, fetch: options.fetch });
     const url = new URL(options.url);
     const authToken = options.authToken ?? url.searchParams.get("authToken") ?? undefined;
-    this.#hrana = hrana.openHttp(httpUrl(url), authToken, options.fetch);
+    this.#hrana = hrana.openHttp(httpUrl(url), authToken, options.streamFetch ?? options.fetch);
     this.#hrana.intMode = "number";
     this.#keepIdleMs = options.keepIdleMs ?? KEEP_IDLE_MS;
   }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { DatabaseTimeoutError } from "./availability.ts";
-import { serverFetch } from "./server-fetch.ts";
+import { serverFetch, streamFetch } from "./server-fetch.ts";
 
 // A local server standing in for sqld: it records what it was sent and on which connection.
 interface Seen {
@@ -124,5 +124,29 @@ describe("the libSQL server client's fetch", () => {
       ["b", 1],
       ["b", 2],
     ]);
+  });
+
+  it("answers the kept streams with what a Response of the same answer reads", async () => {
+    const body = '{"baton":"b","results":[{"type":"ok"}],"text":"été"}';
+    for (const status of [200, 400]) {
+      const { url } = await listen((_req, res) => {
+        res.writeHead(status, { "content-type": "application/json", "x-answer": "yes" });
+        res.end(body);
+      });
+      const send = () => new Request(`${url}/v2/pipeline`, { method: "POST", body: "{}" });
+      const [plain, full] = await Promise.all([streamFetch(5_000)(send()), serverFetch(5_000)(send())]);
+      expect([plain.ok, plain.status, plain.headers.get("x-answer")]).toEqual([
+        full.ok,
+        full.status,
+        full.headers.get("x-answer"),
+      ]);
+      const again = await streamFetch(5_000)(send());
+      expect(await plain.json()).toEqual(await full.json());
+      expect(await again.text()).toBe(body);
+      expect(new TextDecoder().decode(await plain.arrayBuffer())).toBe(body);
+      expect(plain.body).toBeNull();
+      server?.closeAllConnections();
+      server?.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { type Client, createClient, type ResultSet } from "@libsql/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSqld, SQLD_AVAILABLE, startSqld } from "../testing/sqld-server.ts";
-import { createServerClient } from "./server-client.ts";
+import { CONCURRENT_CALLS, createServerClient } from "./server-client.ts";
 import { serverFetch, streamFetch } from "./server-fetch.ts";
 
 // A real sqld of its own, whatever VERSIONER_TEST_ENGINE says: the client exists for a libSQL server.
@@ -159,6 +159,18 @@ describe.skipIf(!SQLD_AVAILABLE)("the libSQL server client", () => {
       client.execute({ sql: `INSERT INTO ${child} (id) VALUES (?)`, args: ["orphan"] }),
     ).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT" });
     expect(wire.newStreams).toBe(3);
+  });
+
+  it("opens no more streams than calls it runs at once, the others waiting their turn", async () => {
+    const wire = new Wire();
+    const client = ours(wire);
+    const answers = await Promise.all(
+      Array.from({ length: 3 * CONCURRENT_CALLS }, (_, i) => client.execute({ sql: "SELECT ?", args: [i] })),
+    );
+    expect(answers.map((answer) => answer.rows[0]?.[0])).toEqual(
+      Array.from({ length: 3 * CONCURRENT_CALLS }, (_, i) => i),
+    );
+    expect(wire.newStreams).toBe(CONCURRENT_CALLS);
   });
 
   it("lets a stream go once it has been idle, before the server does", async () => {

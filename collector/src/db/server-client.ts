@@ -53,6 +53,11 @@ export interface ServerClientOptions {
 export const KEEP_IDLE_MS = 5_000;
 /** Idle streams kept; a burst beyond this closes its extras. */
 const IDLE_STREAMS = 8;
+/**
+ * Calls on kept streams under way at once, each on a stream (a connection on the server) of its
+ * own; more wait for one to end. @libsql/client's default limit, which its one-stream calls keep.
+ */
+export const CONCURRENT_CALLS = 20;
 /** SQL texts stored per stream (as @libsql/client stores per batch), below sqld's limit. */
 const STORED_SQL = 30;
 /** sqld refuses to store a longer SQL text. */
@@ -106,6 +111,9 @@ class ServerClient implements Client {
   readonly #hrana: hrana.HttpClient;
   readonly #idle: KeptStream[] = [];
   readonly #keepIdleMs: number;
+  /** Calls on kept streams under way, and those waiting for one of them to end (CONCURRENT_CALLS). */
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
   #closed = false;
 
   constructor(options: ServerClientOptions) {
@@ -185,17 +193,30 @@ class ServerClient implements Client {
    */
   async #onKeptStream<T>(call: (kept: KeptStream) => Promise<T>, clean: () => boolean): Promise<T> {
     if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
-    for (;;) {
-      const kept = this.#take();
-      try {
-        const result = await call(kept);
-        this.#giveBack(kept, clean());
-        return result;
-      } catch (error) {
-        this.#giveBack(kept, clean());
-        if (kept.reused && unknownStream(error)) continue;
-        throw mapHranaError(error);
+    if (this.#running >= CONCURRENT_CALLS) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      for (;;) {
+        if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
+        const kept = this.#take();
+        try {
+          const result = await call(kept);
+          this.#giveBack(kept, clean());
+          return result;
+        } catch (error) {
+          this.#giveBack(kept, clean());
+          if (kept.reused && unknownStream(error)) continue;
+          throw mapHranaError(error);
+        }
       }
+    } finally {
+      // The next waiting call takes this one's place (the count stays), or the count goes down.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
     }
   }
 

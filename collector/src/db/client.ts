@@ -111,24 +111,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const client = timedClient(
     onDisk
       ? createFileClient(filePath, { timeoutMs, writesWaitFor: () => writer?.idle() })
-      : /^(https?|libsql):/.test(url)
-        ? createServerClient({
-            url,
-            authToken: options.authToken,
-            fetch: serverFetch(timeoutMs),
-            streamFetch: streamFetch(timeoutMs),
-          })
-        : createClient({
-            url,
-            authToken: options.authToken,
-            timeout: timeoutMs,
-            fetch: local ? undefined : serverFetch(timeoutMs),
-            ...(options.syncUrl && {
-              syncUrl: options.syncUrl,
-              syncInterval: options.syncIntervalSeconds ?? 1,
-              readYourWrites: true,
-            }),
-          }),
+      : otherClient(url, options, timeoutMs),
     queryObservers,
   );
   const db = drizzle(client, { schema });
@@ -167,6 +150,32 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       client.close();
     },
   };
+}
+
+/**
+ * The client of a database that is not a file this process writes: a libSQL server over HTTP gets
+ * the collector's own (server-client.ts); an in-memory database, an embedded replica and a server
+ * over WebSockets keep @libsql/client.
+ */
+function otherClient(url: string, options: DatabaseOptions, timeoutMs: number): Client {
+  if (/^(https?|libsql):/.test(url)) {
+    return createServerClient({
+      url,
+      authToken: options.authToken,
+      fetch: serverFetch(timeoutMs),
+      streamFetch: streamFetch(timeoutMs),
+    });
+  }
+  return createClient({
+    url,
+    authToken: options.authToken,
+    timeout: timeoutMs,
+    ...(options.syncUrl && {
+      syncUrl: options.syncUrl,
+      syncInterval: options.syncIntervalSeconds ?? 1,
+      readYourWrites: true,
+    }),
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { type Client, createClient, type InStatement, LibsqlBatchError, LibsqlError } from "@libsql/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { resultSnapshot as snapshot } from "../testing/result-snapshot.ts";
 import { createFileClient, STATEMENT_CACHE_SIZE } from "./file-client.ts";
 
 // The file client must answer exactly as @libsql/client does for a file: each case runs the same
@@ -44,19 +45,6 @@ async function same<T>(call: (client: Client) => Promise<T>): Promise<T> {
   expect(actual.status).toBe("fulfilled");
   const value = (actual as PromiseFulfilledResult<T>).value;
   expect(snapshot(value)).toEqual(snapshot(expected.value));
-  return value;
-}
-
-/** What a caller can see of a result: its JSON, and each row's names and positions. */
-function snapshot(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(snapshot);
-  if (value && typeof value === "object" && "rows" in value && "toJSON" in value) {
-    const result = value as { rows: ArrayLike<unknown>[]; toJSON(): unknown };
-    return {
-      json: result.toJSON(),
-      rows: result.rows.map((row) => ({ named: { ...row }, positions: Array.from(row), length: row.length })),
-    };
-  }
   return value;
 }
 

@@ -52,7 +52,7 @@ export interface FileClientOptions {
 
 /** Whether a statement may write (anything but a query): it waits for the write thread's transaction. */
 const READ_ONLY = /^\s*(SELECT|WITH|EXPLAIN)\b/i;
-const sqlOf = (statement: InStatement | [string, InArgs?] | string): string =>
+export const sqlOf = (statement: InStatement | [string, InArgs?] | string): string =>
   typeof statement === "string" ? statement : Array.isArray(statement) ? statement[0] : statement.sql;
 
 /** Statements kept per connection; past this, the oldest one is let go. */
@@ -105,14 +105,14 @@ class Connection {
       if (!prepared.columns) {
         const info = prepared.statement.run(bound);
         if (!prepared.kept) this.schema.value++;
-        return new FileResultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
+        return new PlainResultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
       }
       const values = prepared.statement.all(bound) as unknown[][];
       // Another process changed the schema (a newer collector migrating): read the columns again.
       if (values[0] && values[0].length !== prepared.columns.length) describeColumns(prepared);
       const row = prepared.row as (values: unknown[]) => Row;
       const rows = values.map(row);
-      return new FileResultSet(prepared.columns, prepared.columnTypes ?? [], rows, 0, undefined);
+      return new PlainResultSet(prepared.columns, prepared.columnTypes ?? [], rows, 0, undefined);
     } catch (error) {
       throw libsqlError(error);
     }
@@ -415,7 +415,7 @@ class FileTransaction implements Transaction {
   }
 }
 
-export class FileResultSet implements ResultSet {
+export class PlainResultSet implements ResultSet {
   constructor(
     readonly columns: string[],
     readonly columnTypes: string[],

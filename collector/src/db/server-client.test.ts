@@ -1,5 +1,6 @@
-import { type Client, createClient, type ResultSet } from "@libsql/client";
+import { type Client, createClient } from "@libsql/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { resultSnapshot } from "../testing/result-snapshot.ts";
 import { type RunningSqld, SQLD_AVAILABLE, startSqld } from "../testing/sqld-server.ts";
 import { CONCURRENT_CALLS, createServerClient } from "./server-client.ts";
 import { serverFetch, streamFetch } from "./server-fetch.ts";
@@ -67,10 +68,6 @@ describe.skipIf(!SQLD_AVAILABLE)("the libSQL server client", () => {
     clients.push(client);
     return client;
   }
-  const shape = (result: ResultSet) => ({
-    json: result.toJSON(),
-    rows: result.rows.map((row) => ({ named: { ...row }, positions: Array.from(row), length: row.length })),
-  });
 
   it("answers queries and batches as @libsql/client does", async () => {
     const name = table();
@@ -90,9 +87,11 @@ describe.skipIf(!SQLD_AVAILABLE)("the libSQL server client", () => {
         client.batch([read, read], mode),
         reference().batch([read, read], mode),
       ]);
-      expect(mine.map(shape)).toEqual(theirs.map(shape));
+      expect(resultSnapshot(mine)).toEqual(resultSnapshot(theirs));
     }
-    expect(shape(await client.execute(read))).toEqual(shape(await reference().execute(read)));
+    expect(resultSnapshot(await client.execute(read))).toEqual(
+      resultSnapshot(await reference().execute(read)),
+    );
     const named = { sql: `SELECT n FROM ${name} WHERE id = :id`, args: { id: "a" } };
     expect((await client.execute(named)).rows[0]?.n).toBe(42);
   });

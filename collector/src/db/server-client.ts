@@ -12,7 +12,7 @@ import {
   type TransactionMode,
 } from "@libsql/client";
 import * as hrana from "@libsql/hrana-client";
-import { begin, FileResultSet } from "./file-client.ts";
+import { begin, PlainResultSet, sqlOf } from "./file-client.ts";
 import type { PlainResponse } from "./server-fetch.ts";
 
 /**
@@ -43,8 +43,8 @@ export interface ServerClientOptions {
   authToken?: string;
   /** What @libsql/client's calls (one stream each) are sent with: serverFetch. */
   fetch: typeof fetch;
-  /** What the kept streams' calls are sent with: streamFetch (server-fetch.ts); `fetch` when absent. */
-  streamFetch?: (request: Request) => Promise<Response | PlainResponse>;
+  /** What the kept streams' calls are sent with: streamFetch (server-fetch.ts). */
+  streamFetch: (request: Request) => Promise<PlainResponse>;
   /** How long a stream may stay idle and still be used again (KEEP_IDLE_MS; tests shorten it). */
   keepIdleMs?: number;
 }
@@ -64,9 +64,6 @@ const STORED_SQL = 30;
 const STORABLE_SQL_LENGTH = 5_000;
 /** What may run on a kept stream: statements that read or write rows, nothing that changes the connection. */
 const ROW_STATEMENT = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|REPLACE)\b/i;
-
-const sqlOf = (statement: InStatement | [string, InArgs?] | string): string =>
-  typeof statement === "string" ? statement : Array.isArray(statement) ? statement[0] : statement.sql;
 
 /** A stream held open on the server, and the SQL texts stored on it (most recently used last). */
 class KeptStream {
@@ -120,7 +117,7 @@ class ServerClient implements Client {
     this.#oneShot = createClient({ url: options.url, authToken: options.authToken, fetch: options.fetch });
     const url = new URL(options.url);
     const authToken = options.authToken ?? url.searchParams.get("authToken") ?? undefined;
-    this.#hrana = hrana.openHttp(httpUrl(url), authToken, options.streamFetch ?? options.fetch);
+    this.#hrana = hrana.openHttp(httpUrl(url), authToken, options.streamFetch);
     this.#hrana.intMode = "number";
     this.#keepIdleMs = options.keepIdleMs ?? KEEP_IDLE_MS;
   }
@@ -133,9 +130,10 @@ class ServerClient implements Client {
     const stmt: InStatement =
       typeof statement === "string" ? { sql: statement, args: args ?? [] } : statement;
     if (!ROW_STATEMENT.test(stmt.sql)) return this.#oneShot.execute(stmt);
+    // A statement that failed left its stream as it was: outside a transaction.
     return this.#onKeptStream(
       (kept) => kept.stream.query(kept.statement(stmt, new Set())).then(resultSet),
-      () => true,
+      true,
     );
   }
 
@@ -146,15 +144,10 @@ class ServerClient implements Client {
     if (!statements.every((statement) => ROW_STATEMENT.test(sqlOf(statement)))) {
       return this.#oneShot.batch(statements, mode);
     }
-    let committed = false;
+    // A batch that failed may have failed at its ROLLBACK: its stream is not used again.
     return this.#onKeptStream(
-      async (kept) => {
-        committed = false;
-        const results = await runBatch(kept, statements, mode, await this.#hrana.getVersion());
-        committed = true;
-        return results;
-      },
-      () => committed,
+      async (kept) => runBatch(kept, statements, mode, await this.#hrana.getVersion()),
+      false,
     );
   }
 
@@ -187,11 +180,11 @@ class ServerClient implements Client {
   }
 
   /**
-   * Runs `call` on a kept stream, giving the stream back when it is still open and `clean()` says
-   * the call left it as it found it. A stream the server no longer knows fails before the call ran
-   * there: the call is made once more, on a new stream.
+   * Runs `call` on a kept stream, giving the stream back when it is still open and the call
+   * succeeded, or failed with `keptAfterFailure`. A stream the server no longer knows fails before
+   * the call ran there: the call is made once more, on a new stream.
    */
-  async #onKeptStream<T>(call: (kept: KeptStream) => Promise<T>, clean: () => boolean): Promise<T> {
+  async #onKeptStream<T>(call: (kept: KeptStream) => Promise<T>, keptAfterFailure: boolean): Promise<T> {
     if (this.#closed) throw new LibsqlError("The client is closed", "CLIENT_CLOSED");
     if (this.#running >= CONCURRENT_CALLS) {
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
@@ -204,10 +197,10 @@ class ServerClient implements Client {
         const kept = this.#take();
         try {
           const result = await call(kept);
-          this.#giveBack(kept, clean());
+          this.#giveBack(kept, true);
           return result;
         } catch (error) {
-          this.#giveBack(kept, clean());
+          this.#giveBack(kept, keptAfterFailure);
           if (kept.reused && unknownStream(error)) continue;
           throw mapHranaError(error);
         }
@@ -232,8 +225,8 @@ class ServerClient implements Client {
     return new KeptStream(this.#hrana.openStream());
   }
 
-  #giveBack(kept: KeptStream, clean: boolean): void {
-    if (!this.#closed && clean && !kept.stream.closed && this.#idle.length < IDLE_STREAMS) {
+  #giveBack(kept: KeptStream, reusable: boolean): void {
+    if (!this.#closed && reusable && !kept.stream.closed && this.#idle.length < IDLE_STREAMS) {
       kept.lastUsed = performance.now();
       this.#idle.push(kept);
     } else if (!kept.stream.closed) {
@@ -264,9 +257,11 @@ function unknownStream(error: unknown): boolean {
 }
 
 /**
- * The statements in one transaction, as @libsql/client runs a batch: BEGIN, each statement once
- * the one before succeeded (and, from protocol version 3, while the transaction is open), COMMIT after the last, ROLLBACK when COMMIT did not run or failed; all
- * in one request. Rejects with a LibsqlBatchError naming the statement that failed.
+ * The statements in one transaction, as @libsql/client runs a batch (its executeHranaBatch, which
+ * the package does not export): BEGIN, each statement once the one before succeeded (and, from
+ * protocol version 3, while the transaction is open), COMMIT after the last, ROLLBACK when COMMIT
+ * did not run or failed; all in one request. Rejects with a LibsqlBatchError naming the statement
+ * that failed; resolves only once committed.
  */
 async function runBatch(
   kept: KeptStream,
@@ -330,7 +325,7 @@ async function runBatch(
 }
 
 function resultSet(rows: hrana.RowsResult): ResultSet {
-  return new FileResultSet(
+  return new PlainResultSet(
     rows.columnNames.map((name) => name ?? ""),
     rows.columnDecltypes.map((type) => type ?? ""),
     rows.rows as unknown as Row[],
@@ -339,7 +334,7 @@ function resultSet(rows: hrana.RowsResult): ResultSet {
   );
 }
 
-/** As @libsql/client maps the Hrana client's errors: a LibsqlError with the server's code. */
+/** As @libsql/client maps the Hrana client's errors (its mapHranaError, not exported): a LibsqlError with the server's code. */
 function mapHranaError(error: unknown): unknown {
   if (!(error instanceof hrana.ClientError)) return error;
   return new LibsqlError(error.message, hranaErrorCode(error), undefined, undefined, error);

@@ -1,3 +1,4 @@
+import { createClient } from "@libsql/client";
 import { DeploymentEventInput } from "@versioner/schema";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DomainEventBus } from "../events/domain-events.ts";
@@ -23,6 +24,25 @@ function countBatches(): { count: number; restore(): void } {
   }) as () => void;
   return counter;
 }
+
+const settingInsert = (unit: UnitOfWork, key: string) =>
+  unit.add({ sql: "INSERT INTO settings (key, value) VALUES (?, 'x')", args: [key] });
+/** A settings key stored already: inserting it again violates the key. */
+const takenKey = async (prefix: string) => {
+  const key = unique(prefix);
+  await t.database.client.execute({
+    sql: "INSERT INTO settings (key, value) VALUES (?, 'x')",
+    args: [key],
+  });
+  return key;
+};
+const storedKeys = async (keys: string[]) => {
+  const rows = await t.database.client.execute({
+    sql: `SELECT key FROM settings WHERE key IN (${keys.map(() => "?").join(", ")}) ORDER BY key`,
+    args: keys,
+  });
+  return rows.rows.map((row) => row.key);
+};
 
 describe("group commit", () => {
   it("commits concurrent events together, each with its own outcome", async () => {
@@ -157,84 +177,7 @@ describe("group commit", () => {
   });
 
   // A local file only: a libSQL server's group is one `db.batch`, sent whole.
-  describe.runIf(TEST_ENGINE === "file")("on a local file, streamed to the write thread", () => {
-    const settingInsert = (unit: UnitOfWork, key: string) =>
-      unit.add({ sql: "INSERT INTO settings (key, value) VALUES (?, 'x')", args: [key] });
-    /** A settings key stored already: inserting it again violates the key. */
-    const takenKey = async (prefix: string) => {
-      const key = unique(prefix);
-      await t.database.client.execute({
-        sql: "INSERT INTO settings (key, value) VALUES (?, 'x')",
-        args: [key],
-      });
-      return key;
-    };
-    const storedKeys = async (keys: string[]) => {
-      const rows = await t.database.client.execute({
-        sql: `SELECT key FROM settings WHERE key IN (${keys.map(() => "?").join(", ")}) ORDER BY key`,
-        args: keys,
-      });
-      return rows.rows.map((row) => row.key);
-    };
-
-    it("sends what it planned before its last request is planned, and commits it all as one transaction", async () => {
-      // A slice of 0: planning lets the event loop turn, and sends, before every request.
-      const committer = new GroupCommitter(t.database, 0);
-      const keys = [unique("s1"), unique("s2"), unique("s3")];
-      const batches = countBatches();
-      const openWhilePlanning: boolean[] = [];
-      try {
-        await Promise.all(
-          keys.map((key) =>
-            committer.submit(async (unit) => {
-              openWhilePlanning.push(t.database.writer?.idle() !== undefined);
-              settingInsert(unit, key);
-            }),
-          ),
-        );
-      } finally {
-        batches.restore();
-      }
-      // The first request's statement was running in the thread while the others were planned.
-      expect(openWhilePlanning).toEqual([false, true, true]);
-      expect(batches.count).toBe(1);
-      expect(await storedKeys(keys)).toEqual([...keys].sort());
-    });
-
-    it("rolls back what the thread already ran when a later plan fails, then commits each request alone", async () => {
-      const committer = new GroupCommitter(t.database, 0);
-      const [a, b] = [unique("rb-a"), unique("rb-b")];
-      const results = await Promise.allSettled([
-        committer.submit(async (unit) => settingInsert(unit, a)),
-        committer.submit(async () => {
-          throw new Error("boom");
-        }),
-        committer.submit(async (unit) => settingInsert(unit, b)),
-      ]);
-      // Had the first attempt's insert of `a` stayed, its second insert would violate the key.
-      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-      expect(await storedKeys([a, b])).toEqual([a, b].sort());
-      expect(t.database.writer?.idle()).toBeUndefined();
-    });
-
-    it("aborts when a statement cannot be sent (a value no binding takes), and the other requests still commit", async () => {
-      const committer = new GroupCommitter(t.database, 0);
-      const [a, b] = [unique("unsent-a"), unique("unsent-b")];
-      const results = await Promise.allSettled([
-        committer.submit(async (unit) => settingInsert(unit, a)),
-        committer.submit(async (unit) =>
-          unit.add({
-            sql: "INSERT INTO settings (key, value) VALUES ('never', ?)",
-            args: [Number.POSITIVE_INFINITY],
-          }),
-        ),
-        committer.submit(async (unit) => settingInsert(unit, b)),
-      ]);
-      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-      expect(await storedKeys([a, b, "never"])).toEqual([a, b].sort());
-      expect(t.database.writer?.idle()).toBeUndefined();
-    });
-
+  describe("pipelined: the next group is planned while one commits", () => {
     it("plans the requests that arrive while a group commits on its unit, and commits them after it", async () => {
       const committer = new GroupCommitter(t.database, 0);
       const [a, b] = [unique("pipe-a"), unique("pipe-b")];
@@ -329,6 +272,109 @@ describe("group commit", () => {
       expect(units).toHaveLength(2);
       expect(units[1]).not.toBe(units[0]);
       expect(await storedKeys([b])).toEqual([b]);
+      expect(t.database.writer?.idle()).toBeUndefined();
+    });
+
+    it("plans the requests that arrive while its group commits on the same unit, as one next group", async () => {
+      const committer = new GroupCommitter(t.database, 0);
+      const keys = [unique("late-a"), unique("late-b"), unique("late-c")];
+      const units: UnitOfWork[] = [];
+      const request = (key: string) =>
+        committer.submit(async (unit) => {
+          units.push(unit);
+          settingInsert(unit, key);
+        });
+      const planned = async (count: number) => {
+        while (units.length < count) await new Promise((resolve) => setImmediate(resolve));
+      };
+      const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      // Another connection holds the database's write lock: the first group's commit waits for it.
+      const holder = createClient({ url: t.database.url });
+      const lock = await holder.transaction("write");
+      // A transaction begins with its first statement (on a libSQL server, lazily).
+      await lock.execute("SELECT 1");
+      const batches = countBatches();
+      try {
+        const first = request(keys[0] as string);
+        await planned(1);
+        // Well after the first group was planned and its commit sent, one request, then another.
+        await later(50);
+        const second = request(keys[1] as string);
+        await later(20);
+        const third = request(keys[2] as string);
+        // Both planned while the commit still waits.
+        await later(20);
+        expect(units).toHaveLength(3);
+        await lock.commit();
+        await Promise.all([first, second, third]);
+      } finally {
+        batches.restore();
+        lock.close();
+        holder.close();
+      }
+      expect(new Set(units).size).toBe(1);
+      // The first group's transaction, then one for the two that arrived while it committed.
+      expect(batches.count).toBe(2);
+      expect(await storedKeys(keys)).toEqual([...keys].sort());
+    });
+  });
+
+  describe.runIf(TEST_ENGINE === "file")("on a local file, streamed to the write thread", () => {
+    it("sends what it planned before its last request is planned, and commits it all as one transaction", async () => {
+      // A slice of 0: planning lets the event loop turn, and sends, before every request.
+      const committer = new GroupCommitter(t.database, 0);
+      const keys = [unique("s1"), unique("s2"), unique("s3")];
+      const batches = countBatches();
+      const openWhilePlanning: boolean[] = [];
+      try {
+        await Promise.all(
+          keys.map((key) =>
+            committer.submit(async (unit) => {
+              openWhilePlanning.push(t.database.writer?.idle() !== undefined);
+              settingInsert(unit, key);
+            }),
+          ),
+        );
+      } finally {
+        batches.restore();
+      }
+      // The first request's statement was running in the thread while the others were planned.
+      expect(openWhilePlanning).toEqual([false, true, true]);
+      expect(batches.count).toBe(1);
+      expect(await storedKeys(keys)).toEqual([...keys].sort());
+    });
+
+    it("rolls back what the thread already ran when a later plan fails, then commits each request alone", async () => {
+      const committer = new GroupCommitter(t.database, 0);
+      const [a, b] = [unique("rb-a"), unique("rb-b")];
+      const results = await Promise.allSettled([
+        committer.submit(async (unit) => settingInsert(unit, a)),
+        committer.submit(async () => {
+          throw new Error("boom");
+        }),
+        committer.submit(async (unit) => settingInsert(unit, b)),
+      ]);
+      // Had the first attempt's insert of `a` stayed, its second insert would violate the key.
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(await storedKeys([a, b])).toEqual([a, b].sort());
+      expect(t.database.writer?.idle()).toBeUndefined();
+    });
+
+    it("aborts when a statement cannot be sent (a value no binding takes), and the other requests still commit", async () => {
+      const committer = new GroupCommitter(t.database, 0);
+      const [a, b] = [unique("unsent-a"), unique("unsent-b")];
+      const results = await Promise.allSettled([
+        committer.submit(async (unit) => settingInsert(unit, a)),
+        committer.submit(async (unit) =>
+          unit.add({
+            sql: "INSERT INTO settings (key, value) VALUES ('never', ?)",
+            args: [Number.POSITIVE_INFINITY],
+          }),
+        ),
+        committer.submit(async (unit) => settingInsert(unit, b)),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(await storedKeys([a, b, "never"])).toEqual([a, b].sort());
       expect(t.database.writer?.idle()).toBeUndefined();
     });
 

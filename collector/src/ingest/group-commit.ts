@@ -38,6 +38,8 @@ export const MAX_GROUP = 256;
 export class GroupCommitter {
   readonly #queue: Task[] = [];
   #draining = false;
+  /** Called by the next `submit`: the pipeline waits for a request or for its group's commit (#arrival). */
+  #onArrival: (() => void) | undefined;
   readonly #groupObservers = new Set<(size: number) => void>();
   /** The reads every event plans with, prepared once for all groups. */
   readonly reads: PreparedReads;
@@ -66,6 +68,7 @@ export class GroupCommitter {
   submit<T>(plan: (unit: UnitOfWork) => Promise<T>, names?: PrefetchNames): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ plan, names, resolve: resolve as (value: unknown) => void, reject });
+      this.#onArrival?.();
       void this.#drain();
     });
   }
@@ -91,38 +94,42 @@ export class GroupCommitter {
     }
   }
 
-  /** The next group: up to MAX_GROUP waiting requests, in arrival order. */
-  #take(): Task[] {
-    const group = this.#queue.splice(0, MAX_GROUP);
+  /** The next group: up to `limit` waiting requests, in arrival order. */
+  #take(limit = MAX_GROUP): Task[] {
+    return this.#queue.splice(0, limit);
+  }
+
+  #observe(group: Task[]): void {
     for (const observe of this.#groupObservers) observe(group.length);
-    return group;
   }
 
   /**
-   * Plans and commits `first`; on a local file, while a group's commit is in the write thread (its
-   * last statements, the COMMIT and its fsync: about 4 ms for 25 single-event requests, during
-   * which the main thread had nothing to do), plans the requests that arrived meanwhile as the next
-   * group, on the same unit of work (`UnitOfWork.continueWith`: as if they had come later in the
-   * same group). The thread runs the next group's statements after the COMMIT, in a transaction of
-   * their own, and the next group's COMMIT is sent only once the previous one has committed: if it
+   * Plans and commits `first`; while a group's commit is on its way (in the write thread: its last
+   * statements, the COMMIT and its fsync, about 4 ms for 25 single-event requests; on a libSQL
+   * server, its batch), during which the main thread had nothing to do, plans the requests that
+   * arrived meanwhile, or that arrive before it commits, as the next group, on the same unit of
+   * work (`UnitOfWork.continueWith`: as if they had come later in the same group). The next group's
+   * statements form a transaction of their own, committed only once the previous one has
+   * committed (the thread runs them after its COMMIT; a server gets their batch then): if it
    * failed, the next group is planned again from the database, alone. At most PIPELINE_GROUPS
    * groups follow each other so, then the write lock is let go (other writes of this process wait
    * for it) and the next group starts from the database again.
    */
   async #pipeline(first: Task[]): Promise<void> {
-    if (!this.database.writer) return this.#commit(first);
     let group = first;
     let previous: UnitOfWork | undefined;
     let inFlight: InFlight | undefined;
     for (let depth = 1; ; depth++) {
       let planned: Planned;
       try {
-        planned = await this.#plan(group, previous);
+        planned = await this.#plan(group, previous, inFlight);
       } catch (error) {
+        this.#observe(group);
         // As a group planned alone (#commit): nothing of it was sent; the one in flight goes on.
         if (inFlight) await this.#settle(inFlight);
         return this.#recover(group, error);
       }
+      this.#observe(group);
       if (inFlight && !(await inFlight.answered)) {
         // Planned on rows that were not committed: rolled back, and planned again from what was
         // once the failed group is.
@@ -135,13 +142,24 @@ export class GroupCommitter {
       if (depth >= PIPELINE_GROUPS) break;
       // Its COMMIT is posted before the next group's first statements.
       await sent;
-      // The requests read while this group was planned, and those waiting in the sockets now.
+      // The requests read while this group was planned, those waiting in the sockets now, and
+      // those that arrive before it commits.
       await turn();
+      if (this.#queue.length === 0) await this.#arrivalOr(inFlight.answered);
       if (this.#queue.length === 0) break;
       group = this.#take();
       previous = planned.unit;
     }
     await this.#settle(inFlight);
+  }
+
+  /** Resolves at the next `submit`, or when `other` settles, whichever comes first. */
+  async #arrivalOr(other: Promise<unknown>): Promise<void> {
+    const arrival = new Promise<void>((resolve) => {
+      this.#onArrival = resolve;
+    });
+    await Promise.race([arrival, other]);
+    this.#onArrival = undefined;
   }
 
   /**
@@ -205,8 +223,13 @@ export class GroupCommitter {
    * transaction of `previous`. A local file's group streams its statements to the write thread
    * while it plans: the transaction opens with the first ones and the thread runs them meanwhile.
    * When planning fails, what was streamed is rolled back and the error is thrown.
+   *
+   * `committing`: the previous group, when this one is planned while it commits. Until it has, the
+   * requests that arrive join this group (`group` grows, up to MAX_GROUP): this group's commit
+   * cannot come before that one's anyway, and a group planned with the first request to arrive
+   * would leave the next ones a commit (and an fsync) of their own.
    */
-  async #plan(group: Task[], previous?: UnitOfWork): Promise<Planned> {
+  async #plan(group: Task[], previous?: UnitOfWork, committing?: InFlight): Promise<Planned> {
     const writer = this.database.writer;
     let streamed: WriteTransaction | undefined;
     const send =
@@ -223,15 +246,14 @@ export class GroupCommitter {
     const outcomes: Outcome[] = [];
     try {
       await unit.prefetch(namesOf(group), this.#configGeneration(config));
-      for (const task of group) {
-        await unit.breathe();
-        try {
-          outcomes.push({ ok: true, value: await task.plan(unit) });
-        } catch (error) {
-          // A rule's refusal is that request's answer; anything else fails the group's plan.
-          if (!(error instanceof DomainError)) throw error;
-          outcomes.push({ ok: false, error });
-        }
+      await planEach(unit, group, outcomes);
+      while (committing && !committing.settled && group.length < MAX_GROUP) {
+        if (this.#queue.length === 0) await this.#arrivalOr(committing.answered);
+        const more = this.#take(MAX_GROUP - group.length);
+        if (more.length === 0) continue;
+        group.push(...more);
+        await unit.prefetch(namesOf(more));
+        await planEach(unit, more, outcomes);
       }
     } catch (error) {
       await (streamed as WriteTransaction | undefined)?.abort();
@@ -311,18 +333,43 @@ interface InFlight {
   committed: Promise<void>;
   /** True once committed and its requests answered; false when the commit failed. */
   answered: Promise<boolean>;
+  /** Whether `answered` has settled. */
+  settled: boolean;
 }
 
 /** A group being committed: answered as soon as it commits, while the next one is planned; a failure is #settle's. */
 function inFlightGroup(group: Task[], outcomes: Outcome[], committed: Promise<void>): InFlight {
-  const answered = committed.then(
-    () => {
-      answer(group, outcomes);
-      return true;
-    },
-    () => false,
-  );
-  return { group, committed, answered };
+  const inFlight: InFlight = {
+    group,
+    committed,
+    settled: false,
+    answered: committed.then(
+      () => {
+        inFlight.settled = true;
+        answer(group, outcomes);
+        return true;
+      },
+      () => {
+        inFlight.settled = true;
+        return false;
+      },
+    ),
+  };
+  return inFlight;
+}
+
+/** Plans each request of `tasks` on `unit`, in order, adding its outcome to `outcomes`. */
+async function planEach(unit: UnitOfWork, tasks: Task[], outcomes: Outcome[]): Promise<void> {
+  for (const task of tasks) {
+    await unit.breathe();
+    try {
+      outcomes.push({ ok: true, value: await task.plan(unit) });
+    } catch (error) {
+      // A rule's refusal is that request's answer; anything else fails the group's plan.
+      if (!(error instanceof DomainError)) throw error;
+      outcomes.push({ ok: false, error });
+    }
+  }
 }
 
 /** How many groups may follow each other on one unit of work before the write lock is let go. */

@@ -2,6 +2,7 @@ import { CredentialLookups } from "./auth/credential-lookups.ts";
 import { StateDocuments } from "./catalog/state-service.ts";
 import { MatrixCache } from "./dashboard/matrix-cache.ts";
 import type { Database } from "./db/client.ts";
+import { SLICE_MS } from "./db/pacing.ts";
 import { GroupCommitter } from "./ingest/group-commit.ts";
 import { NotificationHub } from "./notifications/channel-directory.ts";
 
@@ -28,11 +29,13 @@ export interface DatabaseRuntime {
 }
 
 export function createDatabaseRuntime(database: Database): DatabaseRuntime {
+  const credentials = new CredentialLookups(database.db);
   return {
-    committer: new GroupCommitter(database),
+    // A group's first reads also answer the requests waiting for the credentials generation.
+    committer: new GroupCommitter(database, SLICE_MS, credentials.cache),
     hub: new NotificationHub(database),
     stateDocuments: new StateDocuments(database),
     matrices: new MatrixCache(),
-    credentials: new CredentialLookups(database.db),
+    credentials,
   };
 }

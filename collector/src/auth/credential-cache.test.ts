@@ -92,6 +92,50 @@ describe("the credentials generation", () => {
     expect(reads).toHaveLength(2);
   });
 
+  it("hands the requests waiting for its next read to a read starting now, and reads after that one ended", async () => {
+    const reads: Array<(generation: string) => void> = [];
+    const cache = new CredentialCache(
+      undefined as never,
+      () => new Promise<string>((resolve) => reads.push(resolve)),
+    );
+    expect(cache.claim()).toBeUndefined();
+    const lookups: string[] = [];
+    const request = (name: string) =>
+      cache.resolve(name, 0, async () => {
+        lookups.push(name);
+        return name;
+      });
+    // Both wait for the next read, which has not started: a claimer's read answers them.
+    const waiting = [request("a"), request("b")];
+    const claimed = cache.claim();
+    expect(claimed?.key).toBe("credentials_generation");
+    expect(cache.claim()).toBeUndefined();
+    // A request after the claim waits for a read of its own, once the claimed one has ended.
+    const later = request("c");
+    await turn();
+    await turn();
+    expect(reads).toHaveLength(0);
+    claimed?.found("5");
+    expect(await Promise.all(waiting)).toEqual(["a", "b"]);
+    await vi.waitFor(() => expect(reads).toHaveLength(1));
+    reads[0]?.("5");
+    expect(await later).toBe("c");
+    // "a" was kept at generation 5, the claimed read's: still 5, it is not looked up again.
+    const again = cache.resolve("a", 0, async () => "looked up again");
+    await vi.waitFor(() => expect(reads).toHaveLength(2));
+    reads[1]?.("5");
+    expect(await again).toBe("a");
+    expect(lookups).toEqual(["a", "b", "c"]);
+  });
+
+  it("refuses the requests handed to a read that failed", async () => {
+    const cache = new CredentialCache(undefined as never, async () => "1");
+    const waiting = cache.resolve("k", 0, async () => "row");
+    cache.claim()?.failed(new Error("database unavailable"));
+    await expect(waiting).rejects.toThrow("database unavailable");
+    expect(await cache.resolve("k", 0, async () => "row")).toBe("row");
+  });
+
   it("is read again after a read failed", async () => {
     let calls = 0;
     const cache = new CredentialCache(undefined as never, async () => {

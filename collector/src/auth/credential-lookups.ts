@@ -1,6 +1,11 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { bumpGeneration, generationReader } from "../db/config-generation.ts";
+import {
+  bumpGeneration,
+  type ClaimedGenerationRead,
+  type GenerationWaiters,
+  generationReader,
+} from "../db/config-generation.ts";
 import { apiKeys, personalTokens, sessions, users } from "../db/schema/index.ts";
 
 const hash = sql.placeholder("hash");
@@ -91,9 +96,10 @@ interface Entry {
  * older generation are read again; negative answers are never kept. One per database
  * (DatabaseRuntime.credentials).
  */
-export class CredentialCache {
+export class CredentialCache implements GenerationWaiters {
   readonly #entries = new Map<string, Entry>();
-  #next: Promise<string> | undefined;
+  /** The callers waiting for the next read of the generation, which has not started. */
+  #waiting: Waiting | undefined;
   #inFlight: Promise<string> | undefined;
 
   /** `readGeneration`: reads the credentials generation (a test gives its own). */
@@ -125,25 +131,63 @@ export class CredentialCache {
   }
 
   /**
+   * Hands the callers waiting for the next read of the generation to a read starting now (the
+   * group committer's first reads on a libSQL server: one request to the server fewer). It counts
+   * as this cache's read in flight: the next one starts once it has ended.
+   */
+  claim(): ClaimedGenerationRead | undefined {
+    const waiting = this.#waiting;
+    if (!waiting) return undefined;
+    this.#waiting = undefined;
+    this.#started(waiting.promise);
+    return { key: CREDENTIALS_GENERATION, found: waiting.resolve, failed: waiting.reject };
+  }
+
+  /**
    * The generation read after this call: the read starts in the next turn of the event loop, or
-   * once the read in flight has ended, whichever comes later, for every caller until it starts. One
-   * read at a time: on a libSQL server a read takes a round trip, during which requests arrive in
-   * many turns of the event loop, and one read each turn cost a group of single-event requests
-   * about 2.5 of its 6.5 requests to the server.
+   * once the read in flight has ended, whichever comes later, for every caller until it starts
+   * (unless `claim` hands them to a read starting sooner). One read at a time: on a libSQL server a
+   * read takes a round trip, during which requests arrive in many turns of the event loop, and one
+   * read each turn cost a group of single-event requests about 2.5 of its 6.5 requests to the
+   * server.
    */
   #generation(): Promise<string> {
-    this.#next ??= (async () => {
+    if (this.#waiting) return this.#waiting.promise;
+    const waiting = new Waiting();
+    this.#waiting = waiting;
+    void (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       await this.#inFlight?.catch(() => undefined);
-      this.#next = undefined;
+      // Claimed meanwhile: answered by the claimer's read.
+      if (this.#waiting !== waiting) return;
+      this.#waiting = undefined;
       const read = this.readGeneration();
-      this.#inFlight = read;
-      const ended = () => {
-        if (this.#inFlight === read) this.#inFlight = undefined;
-      };
-      read.then(ended, ended);
-      return read;
+      this.#started(read);
+      read.then(waiting.resolve, waiting.reject);
     })();
-    return this.#next;
+    return waiting.promise;
+  }
+
+  /** Makes `read` the read in flight until it ends. */
+  #started(read: Promise<string>): void {
+    this.#inFlight = read;
+    const ended = () => {
+      if (this.#inFlight === read) this.#inFlight = undefined;
+    };
+    read.then(ended, ended);
+  }
+}
+
+/** A generation's read that callers wait for: settled by this cache's read or a claimer's. */
+class Waiting {
+  readonly promise: Promise<string>;
+  resolve!: (generation: string) => void;
+  reject!: (error: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise<string>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
   }
 }

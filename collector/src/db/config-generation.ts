@@ -52,6 +52,26 @@ export function generationOf(rows: ReadonlyArray<{ value: string }>): string {
   return String(rows[0]?.value ?? "0");
 }
 
+/**
+ * Callers waiting for a read of a generation that has not started yet (the credentials
+ * generation, CredentialCache), which a read starting now may answer instead: on a libSQL server
+ * the group committer reads it in the same request as the group's first reads.
+ */
+export interface GenerationWaiters {
+  /**
+   * The key of the generation the waiting callers want and how to answer them, or `undefined` when
+   * none waits. Once claimed, they wait for the claimer's read alone: it must call `found` or
+   * `failed`.
+   */
+  claim(): ClaimedGenerationRead | undefined;
+}
+
+export interface ClaimedGenerationRead {
+  key: string;
+  found(generation: string): void;
+  failed(error: unknown): void;
+}
+
 /** Where a piece of configuration is read: the cache itself, or one group commit's view of it. */
 export interface ConfigReader {
   get<T>(load: Loader<T>): Promise<T>;

@@ -177,6 +177,35 @@ describe("group commit", () => {
   });
 
   // A local file only: a libSQL server's group is one `db.batch`, sent whole.
+  it("answers the requests waiting for the credentials generation with its first reads, on a libSQL server", async () => {
+    const found: string[] = [];
+    let claims = 0;
+    const waiters = {
+      claim: () => {
+        claims += 1;
+        return {
+          key: "credentials_generation",
+          found: (generation: string) => found.push(generation),
+          failed: (error: unknown) => found.push(`failed: ${error}`),
+        };
+      },
+    };
+    const committer = new GroupCommitter(t.database, 0, waiters);
+    const key = unique("claimed");
+    await committer.submit(async (unit) => settingInsert(unit, key));
+    expect(await storedKeys([key])).toEqual([key]);
+    if (TEST_ENGINE === "file") {
+      // A local file reads the generations one by one at their first use: nothing to share.
+      expect(claims).toBe(0);
+      return;
+    }
+    const stored = await t.database.client.execute(
+      "SELECT value FROM settings WHERE key = 'credentials_generation'",
+    );
+    expect(claims).toBe(1);
+    expect(found).toEqual([String(stored.rows[0]?.value ?? "0")]);
+  });
+
   describe("pipelined: the next group is planned while one commits", () => {
     it("plans the requests that arrive while a group commits on its unit, and commits them after it", async () => {
       const committer = new GroupCommitter(t.database, 0);

@@ -1,7 +1,12 @@
 import type { Database } from "../db/client.ts";
 import { coalesceInserts } from "../db/coalesced-inserts.ts";
 import { plainStatement } from "../db/compiled-writes.ts";
-import { CONFIG_GENERATION, type GroupConfig, generationOf } from "../db/config-generation.ts";
+import {
+  CONFIG_GENERATION,
+  type GenerationWaiters,
+  type GroupConfig,
+  generationOf,
+} from "../db/config-generation.ts";
 import { Pacer, SLICE_MS } from "../db/pacing.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
 import type { WriteTransaction } from "../db/write-worker.ts";
@@ -44,10 +49,15 @@ export class GroupCommitter {
   /** The reads every event plans with, prepared once for all groups. */
   readonly reads: PreparedReads;
 
-  /** `sliceMs`: how long planning holds the event loop (UnitOfWork.breathe; a test sets 0). */
+  /**
+   * `sliceMs`: how long planning holds the event loop (UnitOfWork.breathe; a test sets 0);
+   * `waiters`: callers waiting for a generation's read (the credentials cache), which a group's
+   * first reads on a libSQL server answer in the same request.
+   */
   constructor(
     readonly database: Database,
     private readonly sliceMs = SLICE_MS,
+    private readonly waiters?: GenerationWaiters,
   ) {
     // A libSQL server (not a local file, nor an embedded replica: its reads are local).
     const server = database.url.startsWith("file:") ? undefined : database.client;
@@ -245,7 +255,7 @@ export class GroupCommitter {
       : new UnitOfWork(this.database.db, this.reads, config, pacer, send);
     const outcomes: Outcome[] = [];
     try {
-      await unit.prefetch(namesOf(group), this.#configGeneration(config));
+      await unit.prefetch(namesOf(group), this.#generations(config));
       await planEach(unit, group, outcomes);
       while (committing && !committing.settled && group.length < MAX_GROUP) {
         if (this.#queue.length === 0) await this.#arrivalOr(committing.answered);
@@ -264,10 +274,28 @@ export class GroupCommitter {
 
   /**
    * On a libSQL server, the configuration generation is read with the group's first reads, in
-   * the same request (GroupConfig.prime); elsewhere the group reads it at its first use.
+   * the same request (GroupConfig.prime), and so is the credentials generation when requests
+   * wait for its next read (`waiters`); elsewhere the group reads the configuration's at its
+   * first use.
    */
-  #configGeneration(config: GroupConfig): PrefetchStep[] {
+  #generations(config: GroupConfig): PrefetchStep[] {
     if (!this.reads.batched) return [];
+    const claimed = this.waiters?.claim();
+    const steps = claimed
+      ? [
+          prefetchStep(
+            this.reads.generation,
+            { key: claimed.key },
+            (rows) => claimed.found(generationOf(rows)),
+            claimed.failed,
+          ),
+        ]
+      : [];
+    return [...steps, this.#configGeneration(config)];
+  }
+
+  /** The step that reads the configuration generation for the group's view (GroupConfig.prime). */
+  #configGeneration(config: GroupConfig): PrefetchStep {
     let found!: (generation: string) => void;
     let failed!: (error: unknown) => void;
     const generation = new Promise<string>((resolve, reject) => {
@@ -276,14 +304,12 @@ export class GroupCommitter {
     });
     config.prime(generation);
     // When the group's reads fail, the view reads the generation again at its first use, if any.
-    return [
-      prefetchStep(
-        this.reads.generation,
-        { key: CONFIG_GENERATION },
-        (rows) => found(generationOf(rows)),
-        failed,
-      ),
-    ];
+    return prefetchStep(
+      this.reads.generation,
+      { key: CONFIG_GENERATION },
+      (rows) => found(generationOf(rows)),
+      failed,
+    );
   }
 
   /**

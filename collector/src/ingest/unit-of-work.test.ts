@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generationOf } from "../db/config-generation.ts";
 import { Pacer } from "../db/pacing.ts";
 import { products } from "../db/schema/index.ts";
 import { stateCell, testUnit } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import { TEST_ENGINE } from "../testing/test-engine.ts";
+import { prefetchStep } from "./prepared-reads.ts";
 
 // One /events/batch is one unit of work: every event reads what the earlier events of the same
 // batch planned, before anything is written. Each case below reads a row only the overlay holds.
@@ -205,6 +207,29 @@ describe("reads a unit knows the answer to", () => {
       expect(await unit.environmentByName(names.environments[1] as string)).toBeUndefined();
     };
     expect(await callsOf(lookups)).toBe(0);
+  });
+
+  it("a unit that knows every name reads the caller's first steps with the versions, in one request", async () => {
+    const product = unique("known");
+    await batch([deployment(product, "known-env", "completed")]);
+    const unit = testUnit(t);
+    const names = (version: string) => ({
+      products: [product],
+      versions: [{ product, version }],
+      environments: ["known-env"],
+      cells: [{ product, environment: "known-env" }],
+    });
+    await unit.prefetch(names("1"));
+    // The next group planned on this unit (a pipeline) names the same product and environment.
+    let generation: string | undefined;
+    const first = prefetchStep(t.runtime.committer.reads.generation, { key: "config_generation" }, (rows) => {
+      generation = generationOf(rows);
+    });
+    // A local file reads one statement at a time: the generation, then the version (the unit knows
+    // the cell already).
+    expect(await callsOf(() => unit.prefetch(names("2"), [first]))).toBe(TEST_ENGINE === "sqld" ? 1 : 2);
+    expect(generation).toMatch(/^\d+$/);
+    expect(await unit.version((await unit.productByName(product))?.id as string, "2")).toBeUndefined();
   });
 
   it("versions are read by their exact (product, version) pairs, a few hundred pairs per statement", async () => {

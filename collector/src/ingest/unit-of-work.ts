@@ -234,15 +234,18 @@ export class UnitOfWork {
     const breathe = () => this.breathe();
     // First what the events name by name alone (and `first`, the caller's own), then what is keyed
     // by the ids those rows give: two lists of reads, each one request to a libSQL server
-    // (PreparedReads.together).
-    await this.#reads.together(
-      [
-        ...first,
-        ...byNameSteps(prefetch.products, names.products, this.#products),
-        ...byNameSteps(prefetch.environments, names.environments, this.#environments),
-      ],
-      breathe,
-    );
+    // (PreparedReads.together). When this unit knows every name already (a group planned on the
+    // unit of the one before it: the same products and environments), `first` goes with the
+    // second list, in one request.
+    const byName = [
+      ...byNameSteps(prefetch.products, names.products, this.#products),
+      ...byNameSteps(prefetch.environments, names.environments, this.#environments),
+    ];
+    let pending = first;
+    if (byName.length > 0) {
+      await this.#reads.together([...first, ...byName], breathe);
+      pending = [];
+    }
     // Exactly the (product, version) pairs the events name, not every product × every version:
     // a batch of 1,000 versions across 20 products would otherwise probe 20,000 keys.
     const byId: PrefetchStep[] = [];
@@ -261,7 +264,7 @@ export class UnitOfWork {
         }),
       );
     byId.push(...this.#cellSteps(names.cells));
-    await this.#reads.together(byId, breathe);
+    await this.#reads.together([...pending, ...byId], breathe);
   }
 
   /**

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { ERROR_CODES } from "@versioner/schema";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { getCookie, getSignedCookie } from "hono/cookie";
 import { HTTPException } from "hono/http-exception";
 import { createAuditRoutes } from "../audit/audit-routes.ts";
@@ -45,12 +44,15 @@ import { createReleaseRoutes } from "../releases/releases-routes.ts";
 import { toIssues } from "../validation.ts";
 import { createVariableRoutes } from "../variables/variables-routes.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
+import { limitBody } from "./node-body.ts";
 import { RateLimiter, type Refusal } from "./rate-limit.ts";
 
 /** Paths served without a token: liveness, the API description, and sign-in itself. */
 const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login", CLI_BUNDLE_PATH]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const BATCH_PATH = /^\/(events\/batch|cdevents)\/?$/;
+/** The ingest routes, which read their JSON body through `c.req` alone (limitBody reads it ahead). */
+const INGEST_PATH = /^\/(deployment-events|build-events|version-events|events\/batch)\/?$/;
 
 /**
  * Builds the collector's HTTP app around the given dependencies; tests pass their own database.
@@ -104,12 +106,13 @@ export function createApp(
   });
 
   const limitTo = (maxSize: number) =>
-    bodyLimit({
+    limitBody(
       maxSize,
-      onError: () => {
+      () => {
         throw new DomainError(413, ERROR_CODES.PAYLOAD_TOO_LARGE, `Request body exceeds ${maxSize} bytes`);
       },
-    });
+      (c) => c.req.method === "POST" && INGEST_PATH.test(c.req.path),
+    );
   const bodyLimitFor = {
     batch: limitTo(deps.config.batchBodyLimitBytes),
     other: limitTo(deps.config.bodyLimitBytes),

@@ -1,8 +1,10 @@
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { limitBody } from "./node-body.ts";
 
 // The body limit and the ingest routes' body read from Node's request stream (node-body.ts): the
 // same answers over a real socket as through `app.request` (which takes hono's bodyLimit path),
@@ -156,5 +158,39 @@ describe("bodies read from Node's request", () => {
     expect(answer.status).toBe(201);
     expect(answer.body.name).toBe(name);
     expect(webRequestBuilt()).toBe(true);
+  });
+});
+
+describe("limitBody", () => {
+  it("reads a body ahead only once its route asks for it: a request refused before is never buffered", async () => {
+    const app = new Hono<{ Bindings: { incoming: IncomingMessage } }>();
+    app.use(
+      limitBody(
+        1024,
+        () => {
+          throw new Error("too large");
+        },
+        () => true,
+      ),
+    );
+    app.post("/refused", (c) => c.json({ flowing: c.env.incoming.readableFlowing }, 401));
+    app.post("/read", async (c) => c.json({ body: await c.req.json(), again: await c.req.text() }));
+    const small = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise<void>((resolve) => small.once("listening", resolve));
+    const post = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${(small.address() as AddressInfo).port}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ a: 1 }),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    try {
+      // Nothing listens to the stream: it was never put in flowing mode.
+      expect(await post("/refused")).toEqual({ status: 401, body: { flowing: null } });
+      expect(await post("/read")).toEqual({ status: 200, body: { body: { a: 1 }, again: '{"a":1}' } });
+    } finally {
+      await new Promise((resolve) => small.close(resolve));
+    }
   });
 });

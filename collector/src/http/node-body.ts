@@ -15,8 +15,9 @@ import { bodyLimit } from "hono/body-limit";
  * `Transfer-Encoding` has no body; anything else (a chunked body), and every request that does not
  * come from Node (`app.request` in tests), goes through `bodyLimit` as before.
  *
- * `readAhead`: the requests whose body is read from the Node stream right away into Hono's body
- * cache (`c.req.bodyCache.text`), where `c.req.json()` and the route's validator find it. Only for
+ * `readAhead`: the requests whose body is read from the Node stream into Hono's body cache
+ * (`c.req.bodyCache.text`, begun when first asked for), where `c.req.json()` and the route's
+ * validator find it. Only for
  * routes that read their body through `c.req` alone: a route handing `c.req.raw` on (a webhook's
  * signature check, the MCP transport) would find its stream already read.
  */
@@ -34,13 +35,10 @@ export function limitBody(
     if (length === undefined && !chunked) return next();
     if (length === undefined || chunked) return fallback(c, next);
     if (Number.parseInt(length, 10) > maxSize) onTooLarge();
-    if (readAhead(c)) {
-      const text = readText(incoming);
-      // A client gone mid-body fails the route's read, if any; never the process.
-      text.catch(() => undefined);
-      // Hono keeps each body read there as its promise (its type says otherwise).
-      (c.req.bodyCache as { text?: Promise<string> }).text = text;
-    }
+    // Hono keeps each body read there as its promise (its type says otherwise). Read when first
+    // asked for, as the web request's body would be: a request refused before its route (no
+    // credential, the rate limits, the cap on large requests) is never buffered.
+    if (readAhead(c)) (c.req.bodyCache as { text?: PromiseLike<string> }).text = lazyText(incoming);
     return next();
   };
 }
@@ -49,6 +47,18 @@ export function limitBody(
 function nodeRequest(c: Context): IncomingMessage | undefined {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
   return incoming instanceof IncomingMessage ? incoming : undefined;
+}
+
+/** `readText(incoming)`, begun when something first waits for it. */
+function lazyText(incoming: IncomingMessage): PromiseLike<string> {
+  let text: Promise<string> | undefined;
+  return {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, for Hono's body cache.
+    then: (onFulfilled, onRejected) => {
+      text ??= readText(incoming);
+      return text.then(onFulfilled, onRejected);
+    },
+  };
 }
 
 /**

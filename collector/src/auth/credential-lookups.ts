@@ -5,6 +5,7 @@ import {
   type ClaimedGenerationRead,
   type GenerationWaiters,
   generationReader,
+  PendingGeneration,
 } from "../db/config-generation.ts";
 import { apiKeys, personalTokens, sessions, users } from "../db/schema/index.ts";
 
@@ -99,7 +100,7 @@ interface Entry {
 export class CredentialCache implements GenerationWaiters {
   readonly #entries = new Map<string, Entry>();
   /** The callers waiting for the next read of the generation, which has not started. */
-  #waiting: Waiting | undefined;
+  #waiting: PendingGeneration | undefined;
   #inFlight: Promise<string> | undefined;
 
   /** `readGeneration`: reads the credentials generation (a test gives its own). */
@@ -140,7 +141,7 @@ export class CredentialCache implements GenerationWaiters {
     if (!waiting) return undefined;
     this.#waiting = undefined;
     this.#started(waiting.promise);
-    return { key: CREDENTIALS_GENERATION, found: waiting.resolve, failed: waiting.reject };
+    return { key: CREDENTIALS_GENERATION, found: waiting.found, failed: waiting.failed };
   }
 
   /**
@@ -153,7 +154,7 @@ export class CredentialCache implements GenerationWaiters {
    */
   #generation(): Promise<string> {
     if (this.#waiting) return this.#waiting.promise;
-    const waiting = new Waiting();
+    const waiting = new PendingGeneration();
     this.#waiting = waiting;
     void (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -163,7 +164,7 @@ export class CredentialCache implements GenerationWaiters {
       this.#waiting = undefined;
       const read = this.readGeneration();
       this.#started(read);
-      read.then(waiting.resolve, waiting.reject);
+      read.then(waiting.found, waiting.failed);
     })();
     return waiting.promise;
   }
@@ -175,19 +176,5 @@ export class CredentialCache implements GenerationWaiters {
       if (this.#inFlight === read) this.#inFlight = undefined;
     };
     read.then(ended, ended);
-  }
-}
-
-/** A generation's read that callers wait for: settled by this cache's read or a claimer's. */
-class Waiting {
-  readonly promise: Promise<string>;
-  resolve!: (generation: string) => void;
-  reject!: (error: unknown) => void;
-
-  constructor() {
-    this.promise = new Promise<string>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 }

@@ -72,6 +72,20 @@ export interface ClaimedGenerationRead {
   failed(error: unknown): void;
 }
 
+/** A generation read that callers wait for, settled by whoever makes the read (`found`, `failed`). */
+export class PendingGeneration {
+  readonly promise: Promise<string>;
+  found!: (generation: string) => void;
+  failed!: (error: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise<string>((resolve, reject) => {
+      this.found = resolve;
+      this.failed = reject;
+    });
+  }
+}
+
 /** Where a piece of configuration is read: the cache itself, or one group commit's view of it. */
 export interface ConfigReader {
   get<T>(load: Loader<T>): Promise<T>;

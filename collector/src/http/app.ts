@@ -51,7 +51,7 @@ import { RateLimiter, type Refusal } from "./rate-limit.ts";
 const PUBLIC_PATHS = new Set(["/health", "/openapi.json", "/docs", "/auth/login", CLI_BUNDLE_PATH]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const BATCH_PATH = /^\/(events\/batch|cdevents)\/?$/;
-/** The ingest routes, which read their JSON body through `c.req` alone (limitBody reads it ahead). */
+/** The ingest routes, which read their JSON body through `c.req` alone (limitBody reads it from Node's stream). */
 const INGEST_PATH = /^\/(deployment-events|build-events|version-events|events\/batch)\/?$/;
 
 /**

@@ -30,10 +30,9 @@ export function limitBody(
   return async (c, next) => {
     const incoming = nodeRequest(c);
     if (!incoming) return fallback(c, next);
+    if (incoming.headers["transfer-encoding"] !== undefined) return fallback(c, next);
     const length = incoming.headers["content-length"];
-    const chunked = incoming.headers["transfer-encoding"] !== undefined;
-    if (length === undefined && !chunked) return next();
-    if (length === undefined || chunked) return fallback(c, next);
+    if (length === undefined) return next();
     if (Number.parseInt(length, 10) > maxSize) onTooLarge();
     // Hono keeps each body read there as its promise (its type says otherwise). Read when first
     // asked for, as the web request's body would be: a request refused before its route (no
@@ -65,7 +64,7 @@ function lazyText(incoming: IncomingMessage): PromiseLike<string> {
  * The whole body as text, decoded as `Request.text()` decodes it (UTF-8, a leading byte order mark
  * dropped, invalid bytes replaced). Rejects when the client goes away before the end.
  */
-export function readText(incoming: IncomingMessage): Promise<string> {
+function readText(incoming: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));

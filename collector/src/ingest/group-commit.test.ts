@@ -332,8 +332,7 @@ describe("group commit", () => {
         await later(20);
         const third = request(keys[2] as string);
         // Both planned while the commit still waits.
-        await later(20);
-        expect(units).toHaveLength(3);
+        await vi.waitFor(() => expect(units).toHaveLength(3), { timeout: 1_000 });
         await lock.commit();
         await Promise.all([first, second, third]);
       } finally {

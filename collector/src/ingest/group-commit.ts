@@ -2,10 +2,12 @@ import type { Database } from "../db/client.ts";
 import { coalesceInserts } from "../db/coalesced-inserts.ts";
 import { plainStatement } from "../db/compiled-writes.ts";
 import {
+  type ClaimedGenerationRead,
   CONFIG_GENERATION,
   type GenerationWaiters,
   type GroupConfig,
   generationOf,
+  PendingGeneration,
 } from "../db/config-generation.ts";
 import { Pacer, SLICE_MS } from "../db/pacing.ts";
 import { isUniqueViolation } from "../db/write-lock.ts";
@@ -43,7 +45,7 @@ export const MAX_GROUP = 256;
 export class GroupCommitter {
   readonly #queue: Task[] = [];
   #draining = false;
-  /** Called by the next `submit`: the pipeline waits for a request or for its group's commit (#arrival). */
+  /** Called by the next `submit`: the pipeline waits for a request or for its group's commit (#arrivalOr). */
   #onArrival: (() => void) | undefined;
   readonly #groupObservers = new Set<(size: number) => void>();
   /** The reads every event plans with, prepared once for all groups. */
@@ -280,36 +282,20 @@ export class GroupCommitter {
    */
   #generations(config: GroupConfig): PrefetchStep[] {
     if (!this.reads.batched) return [];
+    const steps: PrefetchStep[] = [];
     const claimed = this.waiters?.claim();
-    const steps = claimed
-      ? [
-          prefetchStep(
-            this.reads.generation,
-            { key: claimed.key },
-            (rows) => claimed.found(generationOf(rows)),
-            claimed.failed,
-          ),
-        ]
-      : [];
-    return [...steps, this.#configGeneration(config)];
+    if (claimed) steps.push(this.#generationStep(claimed));
+    // When the group's reads fail, the view reads the generation again at its first use, if any.
+    const configuration = new PendingGeneration();
+    config.prime(configuration.promise);
+    const { found, failed } = configuration;
+    steps.push(this.#generationStep({ key: CONFIG_GENERATION, found, failed }));
+    return steps;
   }
 
-  /** The step that reads the configuration generation for the group's view (GroupConfig.prime). */
-  #configGeneration(config: GroupConfig): PrefetchStep {
-    let found!: (generation: string) => void;
-    let failed!: (error: unknown) => void;
-    const generation = new Promise<string>((resolve, reject) => {
-      found = resolve;
-      failed = reject;
-    });
-    config.prime(generation);
-    // When the group's reads fail, the view reads the generation again at its first use, if any.
-    return prefetchStep(
-      this.reads.generation,
-      { key: CONFIG_GENERATION },
-      (rows) => found(generationOf(rows)),
-      failed,
-    );
+  /** The read of the settings generation `key`, answering `found` (or `failed`). */
+  #generationStep({ key, found, failed }: ClaimedGenerationRead): PrefetchStep {
+    return prefetchStep(this.reads.generation, { key }, (rows) => found(generationOf(rows)), failed);
   }
 
   /**

@@ -61,9 +61,11 @@ export interface WriteWorkerOptions {
  * commit, instead of in the commit that crosses SQLite's 1,000-page mark: a 1,000-event group
  * crosses it every time, and its `COMMIT` took 33 ms on average instead of 13 (bench, two pairs:
  * batch ingest 3,655/3,664 → 4,034/4,242 events/s). The WAL then holds at most this much of the
- * thread's writes beyond what readers still use.
+ * thread's writes beyond what readers still use. 100 ms rather than 250: the next group's commit
+ * waits behind a checkpoint, and shorter ones shorten the single-event tail (three interleaved
+ * pairs, p99 47/47/37 → 40/35/25 ms, batches no slower; docs/architecture.md).
  */
-export const CHECKPOINT_INTERVAL_MS = 250;
+export const CHECKPOINT_INTERVAL_MS = 100;
 
 /**
  * The write thread's page cache, in KiB (SQLite's default is 2,000: about 2 MB). Every event

@@ -176,7 +176,6 @@ describe("group commit", () => {
     }
   });
 
-  // A local file only: a libSQL server's group is one `db.batch`, sent whole.
   it("answers the requests waiting for the credentials generation with its first reads, on a libSQL server", async () => {
     const found: string[] = [];
     let claims = 0;

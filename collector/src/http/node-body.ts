@@ -1,4 +1,5 @@
 import { IncomingMessage } from "node:http";
+import { text } from "node:stream/consumers";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
@@ -48,33 +49,18 @@ function nodeRequest(c: Context): IncomingMessage | undefined {
   return incoming instanceof IncomingMessage ? incoming : undefined;
 }
 
-/** `readText(incoming)`, begun when something first waits for it. */
+/**
+ * The whole body as text, begun when something first waits for it: decoded as `Request.text()`
+ * decodes it (UTF-8, a leading byte order mark dropped, invalid bytes replaced), and refused when
+ * the client goes away before the end.
+ */
 function lazyText(incoming: IncomingMessage): PromiseLike<string> {
-  let text: Promise<string> | undefined;
+  let body: Promise<string> | undefined;
   return {
     // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, for Hono's body cache.
     then: (onFulfilled, onRejected) => {
-      text ??= readText(incoming);
-      return text.then(onFulfilled, onRejected);
+      body ??= text(incoming);
+      return body.then(onFulfilled, onRejected);
     },
   };
-}
-
-/**
- * The whole body as text, decoded as `Request.text()` decodes it (UTF-8, a leading byte order mark
- * dropped, invalid bytes replaced). Rejects when the client goes away before the end.
- */
-function readText(incoming: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.once("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-    });
-    incoming.once("error", reject);
-    incoming.once("close", () => {
-      if (!incoming.complete) reject(new Error("The client closed the request before its body ended"));
-    });
-  });
 }

@@ -2,7 +2,6 @@ import { CredentialLookups } from "./auth/credential-lookups.ts";
 import { StateDocuments } from "./catalog/state-service.ts";
 import { MatrixCache } from "./dashboard/matrix-cache.ts";
 import type { Database } from "./db/client.ts";
-import { SLICE_MS } from "./db/pacing.ts";
 import { GroupCommitter } from "./ingest/group-commit.ts";
 import { NotificationHub } from "./notifications/channel-directory.ts";
 
@@ -32,7 +31,7 @@ export function createDatabaseRuntime(database: Database): DatabaseRuntime {
   const credentials = new CredentialLookups(database.db);
   return {
     // A group's first reads also answer the requests waiting for the credentials generation.
-    committer: new GroupCommitter(database, SLICE_MS, credentials.cache),
+    committer: new GroupCommitter(database, { waiters: credentials.cache }),
     hub: new NotificationHub(database),
     stateDocuments: new StateDocuments(database),
     matrices: new MatrixCache(),

@@ -189,7 +189,7 @@ describe("group commit", () => {
         };
       },
     };
-    const committer = new GroupCommitter(t.database, 0, waiters);
+    const committer = new GroupCommitter(t.database, { sliceMs: 0, waiters });
     const key = unique("claimed");
     await committer.submit(async (unit) => settingInsert(unit, key));
     expect(await storedKeys([key])).toEqual([key]);
@@ -207,7 +207,7 @@ describe("group commit", () => {
 
   describe("pipelined: the next group is planned while one commits", () => {
     it("plans the requests that arrive while a group commits on its unit, and commits them after it", async () => {
-      const committer = new GroupCommitter(t.database, 0);
+      const committer = new GroupCommitter(t.database, { sliceMs: 0 });
       const [a, b] = [unique("pipe-a"), unique("pipe-b")];
       const units: UnitOfWork[] = [];
       let second: Promise<unknown> | undefined;
@@ -237,7 +237,7 @@ describe("group commit", () => {
     });
 
     it("advances a deployment that the group still committing started (one invoke_id, consecutive groups)", async () => {
-      const committer = new GroupCommitter(t.database, 0);
+      const committer = new GroupCommitter(t.database, { sliceMs: 0 });
       const deps: IngestDeps = {
         database: t.database,
         runtime: { committer },
@@ -277,7 +277,7 @@ describe("group commit", () => {
     });
 
     it("plans again from the database a group planned on one whose commit then failed", async () => {
-      const committer = new GroupCommitter(t.database, 0);
+      const committer = new GroupCommitter(t.database, { sliceMs: 0 });
       const taken = await takenKey("pipe-taken");
       const b = unique("pipe-after");
       const units: UnitOfWork[] = [];
@@ -304,7 +304,7 @@ describe("group commit", () => {
     });
 
     it("plans the requests that arrive while its group commits on the same unit, as one next group", async () => {
-      const committer = new GroupCommitter(t.database, 0);
+      const committer = new GroupCommitter(t.database, { sliceMs: 0 });
       const keys = [unique("late-a"), unique("late-b"), unique("late-c")];
       const units: UnitOfWork[] = [];
       const request = (key: string) =>
@@ -349,7 +349,7 @@ describe("group commit", () => {
   describe.runIf(TEST_ENGINE === "file")("on a local file, streamed to the write thread", () => {
     it("sends what it planned before its last request is planned, and commits it all as one transaction", async () => {
       // A slice of 0: planning lets the event loop turn, and sends, before every request.
-      const committer = new GroupCommitter(t.database, 0);
+      const committer = new GroupCommitter(t.database, { sliceMs: 0 });
       const keys = [unique("s1"), unique("s2"), unique("s3")];
       const batches = countBatches();
       const openWhilePlanning: boolean[] = [];
@@ -372,7 +372,7 @@ describe("group commit", () => {
     });
 
     it("rolls back what the thread already ran when a later plan fails, then commits each request alone", async () => {
-      const committer = new GroupCommitter(t.database, 0);
+      const committer = new GroupCommitter(t.database, { sliceMs: 0 });
       const [a, b] = [unique("rb-a"), unique("rb-b")];
       const results = await Promise.allSettled([
         committer.submit(async (unit) => settingInsert(unit, a)),
@@ -388,7 +388,7 @@ describe("group commit", () => {
     });
 
     it("aborts when a statement cannot be sent (a value no binding takes), and the other requests still commit", async () => {
-      const committer = new GroupCommitter(t.database, 0);
+      const committer = new GroupCommitter(t.database, { sliceMs: 0 });
       const [a, b] = [unique("unsent-a"), unique("unsent-b")];
       const results = await Promise.allSettled([
         committer.submit(async (unit) => settingInsert(unit, a)),
@@ -406,7 +406,7 @@ describe("group commit", () => {
     });
 
     it("learns of a statement that failed in a part already sent when it commits, and writes none of it", async () => {
-      const committer = new GroupCommitter(t.database, 0);
+      const committer = new GroupCommitter(t.database, { sliceMs: 0 });
       const taken = await takenKey("taken");
       const after = unique("after");
       const results = await Promise.allSettled([

@@ -29,6 +29,16 @@ interface Task {
 /** Largest number of requests whose events share one transaction. */
 export const MAX_GROUP = 256;
 
+export interface GroupCommitterOptions {
+  /** How long planning holds the event loop (UnitOfWork.breathe; a test sets 0). */
+  sliceMs?: number;
+  /**
+   * Callers waiting for a generation's read (the credentials cache), which a group's first reads
+   * on a libSQL server answer in the same request.
+   */
+  waiters?: GenerationWaiters;
+}
+
 /**
  * Group commit for ingest. Requests queue their plan; whoever finds the queue idle drains it:
  * every waiting request is planned, in arrival order, into one unit of work and applied as one
@@ -51,16 +61,15 @@ export class GroupCommitter {
   /** The reads every event plans with, prepared once for all groups. */
   readonly reads: PreparedReads;
 
-  /**
-   * `sliceMs`: how long planning holds the event loop (UnitOfWork.breathe; a test sets 0);
-   * `waiters`: callers waiting for a generation's read (the credentials cache), which a group's
-   * first reads on a libSQL server answer in the same request.
-   */
+  readonly #sliceMs: number;
+  readonly #waiters: GenerationWaiters | undefined;
+
   constructor(
     readonly database: Database,
-    private readonly sliceMs = SLICE_MS,
-    private readonly waiters?: GenerationWaiters,
+    { sliceMs = SLICE_MS, waiters }: GroupCommitterOptions = {},
   ) {
+    this.#sliceMs = sliceMs;
+    this.#waiters = waiters;
     // A libSQL server (not a local file, nor an embedded replica: its reads are local).
     const server = database.url.startsWith("file:") ? undefined : database.client;
     this.reads = prepareIngestReads(database.db, server);
@@ -251,7 +260,7 @@ export class GroupCommitter {
         streamed.send(statements);
       });
     const config = this.database.configCache.forGroup();
-    const pacer = new Pacer(this.sliceMs);
+    const pacer = new Pacer(this.#sliceMs);
     const unit = previous
       ? previous.continueWith(config, pacer, send)
       : new UnitOfWork(this.database.db, this.reads, config, pacer, send);
@@ -283,7 +292,7 @@ export class GroupCommitter {
   #generations(config: GroupConfig): PrefetchStep[] {
     if (!this.reads.batched) return [];
     const steps: PrefetchStep[] = [];
-    const claimed = this.waiters?.claim();
+    const claimed = this.#waiters?.claim();
     if (claimed) steps.push(this.#generationStep(claimed));
     // When the group's reads fail, the view reads the generation again at its first use, if any.
     const configuration = new PendingGeneration();

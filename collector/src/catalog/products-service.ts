@@ -155,7 +155,8 @@ export async function deleteProduct(
       .from(versions)
       .where(eq(versions.product_id, product.id));
     await db.batch([
-      db.delete(events).where(eq(events.product_id, product.id)),
+      // By its versions: every event names one, and `events` is indexed by version, not by product.
+      db.delete(events).where(inArray(events.version_id, versionIds)),
       db.delete(releaseVersions).where(eq(releaseVersions.product_id, product.id)),
       db.delete(deploymentButtons).where(eq(deploymentButtons.product_id, product.id)),
       db.delete(variables).where(eq(variables.product_id, product.id)),

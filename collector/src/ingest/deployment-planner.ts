@@ -225,6 +225,8 @@ async function planState(unit: UnitOfWork, version: VersionRow, deployment: Depl
     last_version: takeLast ? version.version : (before?.last_version ?? version.version),
     last_status: takeLast ? deployment.status : (before?.last_status ?? deployment.status),
     last_at: takeLast ? at : (before?.last_at ?? at),
+    // The event being planned becomes the cell's latest when the unit stores it (rememberEvent).
+    latest_event_id: before?.latest_event_id ?? null,
   };
   unit.planCell(row, takeCurrent, cellWrite);
 }
@@ -248,6 +250,7 @@ function cellWrite(row: StateRow, movesCurrent: boolean): Statement {
       row.last_version,
       row.last_status,
       row.last_at,
+      row.latest_event_id,
     ],
   };
 }
@@ -259,11 +262,15 @@ const takeNewCurrent =
 const takeNewLast =
   "excluded.last_deployment_id = current_state.last_deployment_id OR excluded.last_at >= current_state.last_at";
 
-/** The cell's upsert, one SQL text for every event (its values are the eleven columns in order). */
+/**
+ * The cell's upsert, one SQL text for every event (its values are the twelve columns in order).
+ * `latest_event_id` always takes the new value: the unit sets it to the last event it stores in the
+ * cell (UnitOfWork.rememberEvent), and a later transaction's events are newer.
+ */
 const UPSERT_STATE = `
   INSERT INTO current_state (product_id, environment_id, current_deployment_id, current_version_id, current_version,
-    current_deployed_at, current_deployed_by, last_deployment_id, last_version, last_status, last_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    current_deployed_at, current_deployed_by, last_deployment_id, last_version, last_status, last_at, latest_event_id)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (product_id, environment_id) DO UPDATE SET
     current_deployment_id = CASE WHEN ${takeNewCurrent} THEN excluded.current_deployment_id ELSE current_state.current_deployment_id END,
     current_version_id = CASE WHEN ${takeNewCurrent} THEN excluded.current_version_id ELSE current_state.current_version_id END,
@@ -273,4 +280,5 @@ const UPSERT_STATE = `
     last_version = CASE WHEN ${takeNewLast} THEN excluded.last_version ELSE current_state.last_version END,
     last_status = CASE WHEN ${takeNewLast} THEN excluded.last_status ELSE current_state.last_status END,
     last_at = CASE WHEN ${takeNewLast} THEN excluded.last_at ELSE current_state.last_at END,
-    last_deployment_id = CASE WHEN ${takeNewLast} THEN excluded.last_deployment_id ELSE current_state.last_deployment_id END`;
+    last_deployment_id = CASE WHEN ${takeNewLast} THEN excluded.last_deployment_id ELSE current_state.last_deployment_id END,
+    latest_event_id = excluded.latest_event_id`;

@@ -114,14 +114,20 @@ export function prepareIngestReads(db: Db, server?: Client) {
       .where(eq(events.idempotency_key, p("key")))
       .limit(1)
       .prepare(),
-    // Newest first by rowid: insertion order, which a clock stepping back cannot reorder.
+    // The cell keeps its latest event's id (the ingest transaction sets it with the cell's write).
     latestDeploymentEvent: db
       .select(latestEventColumns)
-      .from(events)
-      .where(and(eq(events.product_id, p("product_id")), eq(events.environment_id, p("environment_id"))))
-      .orderBy(desc(sql`${events}.rowid`))
+      .from(currentState)
+      .innerJoin(events, eq(events.id, currentState.latest_event_id))
+      .where(
+        and(
+          eq(currentState.product_id, p("product_id")),
+          eq(currentState.environment_id, p("environment_id")),
+        ),
+      )
       .limit(1)
       .prepare(),
+    // Newest first by rowid: insertion order, which a clock stepping back cannot reorder.
     latestBuildEvent: db
       .select(latestEventColumns)
       .from(events)
@@ -182,28 +188,16 @@ function preparePrefetchReads(db: Db) {
       .from(versions)
       .where(sql`(${versions.product_id}, ${versions.version}) in (select ${first}, ${second} from ${keys})`)
       .prepare(),
-    /** The `/state` cells of these (product_id, environment_id) pairs. */
+    /**
+     * The `/state` cells of these (product_id, environment_id) pairs, each with its latest event
+     * (`latest`, as latestDeploymentEvent reads it; null when the event is gone).
+     */
     states: db
-      .select()
+      .select({ state: currentState, latest: latestEventColumns })
       .from(currentState)
+      .leftJoin(events, eq(events.id, currentState.latest_event_id))
       .where(
         sql`(${currentState.product_id}, ${currentState.environment_id}) in (select ${first}, ${second} from ${keys})`,
-      )
-      .prepare(),
-    /** Each of these cells' newest event by rowid (insertion order), as latestDeploymentEvent reads one. */
-    latestEvents: db
-      .select({
-        ...latestEventColumns,
-        product_id: events.product_id,
-        environment_id: events.environment_id,
-      })
-      .from(keys)
-      .innerJoin(
-        events,
-        sql`${events}.rowid = (
-          SELECT rowid FROM ${events} AS e
-          WHERE e.product_id = ${first} AND e.environment_id = ${second}
-          ORDER BY rowid DESC LIMIT 1)`,
       )
       .prepare(),
   };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { plainStatement } from "../db/compiled-writes.ts";
 import { bareVersion, postDeployment, testUnit } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
 import type { BuildRow, DeploymentRow, EventRow, StateRow, VersionRow } from "./unit-of-work.ts";
@@ -211,21 +212,24 @@ describe("planned rows", () => {
     expect(await u.buildToAdvance("v2", "r")).toBeUndefined();
   });
 
+  const cell = (product_id: string, environment_id: string): StateRow => ({
+    product_id,
+    environment_id,
+    current_deployment_id: null,
+    current_version_id: null,
+    current_version: null,
+    current_deployed_at: null,
+    current_deployed_by: null,
+    last_deployment_id: unique("d"),
+    last_version: "1",
+    last_status: "started",
+    last_at: NOW,
+    latest_event_id: null,
+  });
+  const write = (row: StateRow) => ({ sql: "SELECT ?", args: [row.latest_event_id] });
+
   it("keep the cell per product and environment", async () => {
     const u = unit();
-    const cell = (product_id: string, environment_id: string): StateRow => ({
-      product_id,
-      environment_id,
-      current_deployment_id: null,
-      current_version_id: null,
-      current_version: null,
-      current_deployed_at: null,
-      current_deployed_by: null,
-      last_deployment_id: unique("d"),
-      last_version: "1",
-      last_status: "started",
-      last_at: NOW,
-    });
     const a = cell("p", "e1");
     const b = cell("p", "e2");
     u.rememberState(a);
@@ -238,6 +242,8 @@ describe("planned rows", () => {
     const u = unit();
     const keyed = eventRow({ idempotency_key: unique("k"), environment_id: "e", product_id: "p" });
     const unkeyed = eventRow({ idempotency_key: null, kind: "build", environment_id: null, version_id: "v" });
+    u.planCell(cell("p", "e"), false, write);
+    u.planCell(cell("p", "e2"), false, write);
     u.rememberEvent(keyed);
     u.rememberEvent(unkeyed);
     expect(await u.eventByIdempotencyKey(String(keyed.idempotency_key))).toBe(keyed);
@@ -250,5 +256,24 @@ describe("planned rows", () => {
     u.rememberEvent(elsewhere);
     expect(await u.latestEvent({ product_id: "p", environment_id: "e2" })).toBe(elsewhere);
     expect(await u.latestEvent({ product_id: "p", environment_id: "e" })).toBe(keyed);
+  });
+
+  it("give a deployment event's id to its cell's write, the last event of the unit in the cell", async () => {
+    const u = unit();
+    u.planCell(cell("p", "e"), false, write);
+    const first = eventRow({ product_id: "p", environment_id: "e" });
+    const second = eventRow({ product_id: "p", environment_id: "e" });
+    u.rememberEvent(first);
+    expect((await u.state("p", "e"))?.latest_event_id).toBe(first.id);
+    u.rememberEvent(second);
+    expect((await u.state("p", "e"))?.latest_event_id).toBe(second.id);
+    expect(u.transaction().map((statement) => plainStatement(statement).args)).toContainEqual([second.id]);
+  });
+
+  it("refuse a deployment event whose cell's write is not planned", () => {
+    const u = unit();
+    expect(() => u.rememberEvent(eventRow({ product_id: "p", environment_id: "nowhere" }))).toThrow(
+      /stored without its \/state cell's write/,
+    );
   });
 });

@@ -269,8 +269,9 @@ export class UnitOfWork {
 
   /**
    * The state and the latest deployment event of every stored cell the events land in, in one
-   * statement each per PREFETCH_KEYS cells: a deployment reads both (the cell's update, the repeat
-   * rule), and a group of single-event requests would otherwise read them once per request.
+   * statement per PREFETCH_KEYS cells (the cell holds its latest event's id): a deployment reads
+   * both (the cell's update, the repeat rule), and a group of single-event requests would otherwise
+   * read them once per request.
    */
   #cellSteps(cells: PrefetchNames["cells"]): PrefetchStep[] {
     const pairs = new Map<string, [string, string]>();
@@ -281,23 +282,18 @@ export class UnitOfWork {
       const key = cellKey(productRow.id, environmentRow.id);
       if (!this.#state.has(key)) pairs.set(key, [productRow.id, environmentRow.id]);
     }
-    return chunks([...pairs]).flatMap((chunk) => {
-      const keys = prefetchKeys(chunk.map(([, pair]) => pair));
-      return [
-        prefetchStep(this.#reads.prefetch.states, keys, (rows) => {
-          for (const [key] of chunk) this.#state.set(key, null);
-          for (const row of rows) this.rememberState(row);
-        }),
-        prefetchStep(this.#reads.prefetch.latestEvents, keys, (rows) => {
-          for (const [, [productId, environmentId]] of chunk)
-            this.#latestEvents.set(streamKey({ product_id: productId, environment_id: environmentId }), null);
-          for (const { product_id, environment_id, ...event } of rows) {
-            if (environment_id !== null)
-              this.#latestEvents.set(streamKey({ product_id, environment_id }), event);
-          }
-        }),
-      ];
-    });
+    return chunks([...pairs]).map((chunk) =>
+      prefetchStep(this.#reads.prefetch.states, prefetchKeys(chunk.map(([, pair]) => pair)), (rows) => {
+        for (const [key, [productId, environmentId]] of chunk) {
+          this.#state.set(key, null);
+          this.#latestEvents.set(streamKey({ product_id: productId, environment_id: environmentId }), null);
+        }
+        for (const { state, latest } of rows) {
+          this.rememberState(state);
+          this.#latestEvents.set(streamKey(state), latest);
+        }
+      }),
+    );
   }
 
   rememberProduct(row: ProductRow): void {
@@ -445,13 +441,26 @@ export class UnitOfWork {
     return row;
   }
 
+  /**
+   * Holds an event this unit stores. A deployment event becomes its cell's latest event: the cell's
+   * write, which the event's planning has planned (planCell), carries its id
+   * (`current_state.latest_event_id`, what the repeat and lifecycle rules read from the database).
+   */
   rememberEvent(row: EventRow): void {
     if (row.idempotency_key) this.#eventsByKey.set(row.idempotency_key, row);
     this.#plannedEvents.set(row.id, row);
-    const stream: EventStream = row.environment_id
-      ? { product_id: row.product_id, environment_id: row.environment_id }
-      : { version_id: row.version_id };
-    this.#latestEvents.set(streamKey(stream), row);
+    if (row.environment_id === null) {
+      this.#latestEvents.set(streamKey({ version_id: row.version_id }), row);
+      return;
+    }
+    const cell = this.#cells.get(cellKey(row.product_id, row.environment_id));
+    if (!cell) throw new Error(`A deployment event (${row.id}) is stored without its /state cell's write`);
+    cell.row = { ...cell.row, latest_event_id: row.id };
+    this.rememberState(cell.row);
+    this.#latestEvents.set(
+      streamKey({ product_id: row.product_id, environment_id: row.environment_id }),
+      row,
+    );
   }
 }
 

@@ -144,6 +144,12 @@ export const currentState = sqliteTable(
     last_version: text("last_version").notNull(),
     last_status: text("last_status").notNull(),
     last_at: text("last_at").notNull(),
+    /**
+     * The cell's newest deployment event (the ingest repeat and lifecycle rules read it): set by
+     * every ingest transaction that stores an event here, to its last one, so it is the cell's
+     * newest event by insertion order without an index on `events` by product + environment.
+     */
+    latest_event_id: text("latest_event_id"),
   },
   (t) => [
     primaryKey({ columns: [t.product_id, t.environment_id] }),

@@ -20,9 +20,9 @@ export const events = sqliteTable(
   },
   (t) => [
     uniqueIndex("events_idempotency_key_uq").on(t.idempotency_key),
-    // The latest event of a stream, newest by rowid (insertion order, which a clock step back
-    // cannot reorder): deployments by product + environment, builds by version (environment null).
-    index("events_deployment_stream_idx").on(t.product_id, t.environment_id),
+    // The latest build event of a version (environment null), newest by rowid (insertion order,
+    // which a clock step back cannot reorder); also a product's events, by its versions, when it is
+    // deleted. A deployment cell's latest event is `current_state.latest_event_id`.
     index("events_build_stream_idx").on(t.version_id, t.environment_id),
   ],
 );

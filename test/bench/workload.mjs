@@ -1,6 +1,8 @@
 // What the bench sends: deployment events that are all distinct (so the collector's idempotency never
 // turns one into a replay), batch bodies built from them, and the seed behind the /state figure.
 
+import { createHash } from "node:crypto";
+
 export const STATE_PRODUCTS = 200;
 export const STATE_ENVIRONMENTS = ["production", "staging", "qa", "dev", "test", "uat", "preview", "sandbox"];
 export const STATE_DEPLOYMENTS = 100_000;
@@ -11,14 +13,18 @@ export const MAX_BATCH_SIZE = 1000;
 const INGEST_PRODUCTS = 20;
 const INGEST_ENVIRONMENTS = ["production", "staging", "qa", "dev"];
 
-/** The n-th deployment event of a live-ingest run: a new version and invoke_id every time. */
+/**
+ * The n-th deployment event of a live-ingest run: a new version and invoke_id every time, and a
+ * commit SHA that looks like one (the SHA-1 of n: spread over the whole key space, as real commits
+ * are, so every version lands on its own leaf of the versions' SHA index, as it does in use).
+ */
 function ingestEvent(n) {
   return {
     product_name: `bench-service-${n % INGEST_PRODUCTS}`,
     version: `2.0.${n}`,
     environment_name: INGEST_ENVIRONMENTS[n % INGEST_ENVIRONMENTS.length],
     status: "success",
-    scm_sha: n.toString(16).padStart(40, "0"),
+    scm_sha: createHash("sha1").update(String(n)).digest("hex"),
     scm_branch: "main",
     invoke_id: `bench-${n}`,
     source_system: "github",

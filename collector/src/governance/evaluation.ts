@@ -151,7 +151,7 @@ async function evaluateSchedule(
 /** When the version first completed in an environment (soak time counts from there), if it has. */
 async function firstCompletion(reads: PreflightReads, subject: PreflightSubject, environmentId: string) {
   if (!subject.productId || !subject.versionId) return undefined;
-  // deployments_lifecycle_idx (product, environment, version, …): a seek, however long the history.
+  // deployments_lifecycle_idx (version, environment, …): a seek, however long the history.
   const [row] = await reads.database.db.all<{ at: string | null }>(sql`
     SELECT MIN(COALESCE(completed_at, created_at)) AS at FROM deployments INDEXED BY deployments_lifecycle_idx
     WHERE product_id = ${subject.productId} AND environment_id = ${environmentId}

@@ -51,6 +51,19 @@ describe("ingest query plans", () => {
     expect(detail).not.toMatch(/TEMP B-TREE|SCAN /);
   });
 
+  // The version leads the lifecycle index (its ids are time-ordered: a new version's deployments
+  // share the index's last leaf), so the seek is on the version and the environment, not the product.
+  it.each(["deploymentByInvoke", "openDeploymentWithoutInvoke"] as const)(
+    "%s seeks the lifecycle index by version, environment and invoke_id",
+    async (name) => {
+      const query = t.runtime.committer.reads[name].getQuery();
+      const detail = await plan(query.sql, query.params);
+      expect(detail).toMatch(
+        /INDEX deployments_lifecycle_idx \(version_id=\? AND environment_id=\? AND invoke_id=\?\)/,
+      );
+    },
+  );
+
   // A group's prefetch reads every key it names at once (one JSON list, json_each): each key is a
   // seek, and the list is the only thing scanned (the virtual table `wanted`), never a table.
   it.each([

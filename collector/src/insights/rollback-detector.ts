@@ -25,7 +25,7 @@ function replacedCell(state: StateRow | undefined): ReplacedCell | null {
 
 /**
  * Another completed deployment of the same version there. INDEXED BY keeps this on
- * deployments_lifecycle_idx (product, environment, version): left free, SQLite prefers the
+ * deployments_lifecycle_idx (version, environment): left free, SQLite prefers the
  * covering DORA index and reads the whole history of the product in the environment.
  */
 export function completedBeforeQuery(

@@ -106,19 +106,16 @@ export const deployments = sqliteTable(
   },
   (t) => [
     // Equality on the lifecycle key and the newest-first order in one index: the lookup of the
-    // deployment an event advances stays a seek however long the history grows.
-    index("deployments_lifecycle_idx").on(
-      t.product_id,
-      t.environment_id,
-      t.version_id,
-      t.invoke_id,
-      t.created_at,
-      t.id,
-    ),
+    // deployment an event advances stays a seek however long the history grows. The version comes
+    // first (it names its product: a product's id would add nothing but width): versions' ids are
+    // time-ordered, so a new version's deployments land on the index's last leaf, which every event
+    // of a group shares, instead of on a leaf per product and environment (pages per commit, see
+    // docs/architecture.md). It also serves every read by version (the releases', a version's
+    // deletion), which had an index of their own.
+    index("deployments_lifecycle_idx").on(t.version_id, t.environment_id, t.invoke_id, t.created_at, t.id),
     index("deployments_created_idx").on(t.created_at, t.id),
     index("deployments_product_created_idx").on(t.product_id, t.created_at, t.id),
     index("deployments_environment_created_idx").on(t.environment_id, t.created_at, t.id),
-    index("deployments_version_idx").on(t.version_id),
   ],
 );
 

@@ -10,6 +10,7 @@ import { countersOf, describeEngine, engineFigures } from "./engine-figures.mjs"
 import { governanceSection } from "./governance-section.mjs";
 import { compareInterleaved } from "./load.mjs";
 import { notificationsSection } from "./notifications-section.mjs";
+import { pagesSection } from "./pages-section.mjs";
 import { responsivenessSection } from "./responsiveness-section.mjs";
 import { rssSection } from "./rss-section.mjs";
 import { makeTempDir, startBaseline, startCollector, startSqld } from "./servers.mjs";
@@ -192,6 +193,7 @@ export const SECTIONS = [
   notificationsSection,
   dashboardSection,
   doraSection,
+  pagesSection,
   governanceSection,
   rssSection,
 ];

@@ -26,4 +26,6 @@ export function startCollector(options?: {
   token?: string;
   env?: Record<string, string>;
   sqld?: BenchSqld;
+  /** A copy of collector/dist/server.js to start instead (the pages section's). */
+  entry?: string;
 }): Promise<BenchCollector>;

@@ -22,9 +22,9 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const liveChildren = new Set();
 const tempDirs = new Set();
 
-/** A temp folder removed by cleanup(), whatever happens. */
-export function makeTempDir(prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+/** A temp folder (in the system's, unless `parent` is given) removed by cleanup(), whatever happens. */
+export function makeTempDir(prefix, parent = tmpdir()) {
+  const dir = mkdtempSync(join(parent, prefix));
   tempDirs.add(dir);
   return dir;
 }
@@ -107,18 +107,23 @@ function collectOutput(child) {
 }
 
 /**
- * Starts collector/dist/server.js on a fresh embedded libSQL file, or on `sqld` (from startSqld())
- * when given; resolves once /health answers.
+ * Starts collector/dist/server.js (or `entry`, a copy of it) on a fresh embedded libSQL file, or on
+ * `sqld` (from startSqld()) when given; resolves once /health answers.
  */
-export async function startCollector({ token = "bench-admin-token", env = {}, sqld } = {}) {
-  if (!existsSync(COLLECTOR_ENTRY)) {
-    throw new Error(`${COLLECTOR_ENTRY} is missing: run \`npm run build -w @versioner/collector\` first`);
+export async function startCollector({
+  token = "bench-admin-token",
+  env = {},
+  sqld,
+  entry = COLLECTOR_ENTRY,
+} = {}) {
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} is missing: run \`npm run build -w @versioner/collector\` first`);
   }
   const dir = makeTempDir("versioner-bench-");
   const port = await freePort();
   // BENCH_COLLECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the collector (README.md).
   const nodeArgs = process.env.BENCH_COLLECTOR_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, COLLECTOR_ENTRY], {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: {
       PATH: process.env.PATH ?? "",
       DATABASE_URL: sqld ? sqld.url : `file:${join(dir, "versioner.db")}`,

@@ -112,7 +112,7 @@ const routes = {
         scm_sha: z
           .string()
           .optional()
-          .openapi({ description: "Full SHA or an abbreviation of 7+ characters" }),
+          .openapi({ description: "Full SHA or an abbreviation of 7+ characters, in either case" }),
       }),
     },
     responses: { 200: json(page(Version), "A page of versions") },

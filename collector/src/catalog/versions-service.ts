@@ -1,5 +1,5 @@
 import type { Build, Status, Version } from "@versioner/schema";
-import { and, desc, eq, like, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, or, type SQL, sql } from "drizzle-orm";
 import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import { afterCursor, toPage } from "../db/pagination.ts";
 import { builds, products, versions } from "../db/schema/index.ts";
@@ -12,6 +12,25 @@ function view(row: { version: VersionRow; product_name: string }): Version {
   return { ...row.version, product_name: row.product_name, status: row.version.status as Status | null };
 }
 
+/** How much of a SHA `versions_scm_sha_idx` keeps: git's shortest abbreviation, the shortest taken as one. */
+const SHA_KEY_LENGTH = 7;
+
+/**
+ * Versions whose SHA is `sha`, or starts with it when it is an abbreviation (7 to 39 characters),
+ * ignoring case. Both seek `versions_scm_sha_idx` by its own expression (the SHA's first 7
+ * characters, lower-cased; a shorter SHA is all of it), then compare the rest: a `LIKE` on the
+ * column read every version.
+ */
+export function shaMatches(scmSha: string): SQL {
+  const sha = scmSha.toLowerCase();
+  const key = sql`lower(substr(${versions.scm_sha}, 1, ${sql.raw(String(SHA_KEY_LENGTH))})) = ${sha.slice(0, SHA_KEY_LENGTH)}`;
+  const rest =
+    sha.length >= SHA_KEY_LENGTH && sha.length < 40
+      ? sql`lower(substr(${versions.scm_sha}, 1, ${sha.length})) = ${sha}`
+      : sql`lower(${versions.scm_sha}) = ${sha}`;
+  return sql`(${key} AND ${rest})`;
+}
+
 /** Newest first; `scm_sha` matches a full SHA or an abbreviation of at least 7 characters. */
 export async function listVersions(
   deps: CatalogDeps,
@@ -19,12 +38,7 @@ export async function listVersions(
 ) {
   const where: SQL[] = [];
   if (query.product) where.push(or(eq(products.name, query.product), eq(products.id, query.product)) as SQL);
-  if (query.scm_sha) {
-    const sha = query.scm_sha.toLowerCase();
-    where.push(
-      sha.length >= 7 && sha.length < 40 ? like(versions.scm_sha, `${sha}%`) : eq(versions.scm_sha, sha),
-    );
-  }
+  if (query.scm_sha) where.push(shaMatches(query.scm_sha));
   if (query.cursor) where.push(afterCursor(query.cursor, versions.created_at, versions.id));
   const rows = await deps.database.db
     .select({ version: versions, product_name: products.name })

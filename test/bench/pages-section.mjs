@@ -49,21 +49,28 @@ const THREAD_SCRIPT = new URL("../../collector/dist/write-worker-thread.mjs", im
 
 /**
  * A copy of the built collector whose write thread also appends its messages to `capture`, and how
- * to remove it. It lives in the collector's folder, as dist/ does, so that it finds the migrations and the packages
- * as the real one does; the wrapper imports the real thread first, whose listener runs first.
+ * to remove it. It lives in the collector's folder, as dist/ does, so that it finds the migrations
+ * and the packages as the real one does. Its thread script imports the capture first, then the
+ * real thread: modules run in import order, so each message is written down before the thread
+ * runs it (and answers it).
  */
 function capturingCollector(capture) {
   const dir = makeTempDir(".bench-pages-", COLLECTOR_DIR);
   const dist = join(dir, "dist");
   cpSync(join(COLLECTOR_DIR, "dist"), dist, { recursive: true });
-  const wrapper = [
-    `import ${JSON.stringify(THREAD_SCRIPT.href)};`,
-    `import { appendFileSync } from "node:fs";`,
-    `import { parentPort } from "node:worker_threads";`,
-    `parentPort.on("message", (message) => appendFileSync(${JSON.stringify(capture)}, JSON.stringify(message) + "\\n"));`,
-    "",
-  ].join("\n");
-  writeFileSync(join(dist, "write-worker-thread.mjs"), wrapper);
+  writeFileSync(
+    join(dist, "capture-messages.mjs"),
+    [
+      `import { appendFileSync } from "node:fs";`,
+      `import { parentPort } from "node:worker_threads";`,
+      `parentPort.on("message", (message) => appendFileSync(${JSON.stringify(capture)}, JSON.stringify(message) + "\\n"));`,
+      "",
+    ].join("\n"),
+  );
+  writeFileSync(
+    join(dist, "write-worker-thread.mjs"),
+    `import "./capture-messages.mjs";\nimport ${JSON.stringify(THREAD_SCRIPT.href)};\n`,
+  );
   return { entry: join(dist, "server.js"), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -2,7 +2,7 @@ import type { Build, Status, Version } from "@versioner/schema";
 import { and, desc, eq, or, type SQL, sql } from "drizzle-orm";
 import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import { afterCursor, toPage } from "../db/pagination.ts";
-import { builds, products, versions } from "../db/schema/index.ts";
+import { builds, products, SHA_ABBREVIATION, versions } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
@@ -12,9 +12,6 @@ function view(row: { version: VersionRow; product_name: string }): Version {
   return { ...row.version, product_name: row.product_name, status: row.version.status as Status | null };
 }
 
-/** How much of a SHA `versions_scm_sha_idx` keeps: git's shortest abbreviation, the shortest taken as one. */
-const SHA_KEY_LENGTH = 7;
-
 /**
  * Versions whose SHA is `sha`, or starts with it when it is an abbreviation (7 to 39 characters),
  * ignoring case. Both seek `versions_scm_sha_idx` by its own expression (the SHA's first 7
@@ -23,9 +20,9 @@ const SHA_KEY_LENGTH = 7;
  */
 export function shaMatches(scmSha: string): SQL {
   const sha = scmSha.toLowerCase();
-  const key = sql`lower(substr(${versions.scm_sha}, 1, ${sql.raw(String(SHA_KEY_LENGTH))})) = ${sha.slice(0, SHA_KEY_LENGTH)}`;
+  const key = sql`lower(substr(${versions.scm_sha}, 1, ${sql.raw(String(SHA_ABBREVIATION))})) = ${sha.slice(0, SHA_ABBREVIATION)}`;
   const rest =
-    sha.length >= SHA_KEY_LENGTH && sha.length < 40
+    sha.length >= SHA_ABBREVIATION && sha.length < 40
       ? sql`lower(substr(${versions.scm_sha}, 1, ${sha.length})) = ${sha}`
       : sql`lower(${versions.scm_sha}) = ${sha}`;
   return sql`(${key} AND ${rest})`;

@@ -9,6 +9,7 @@ import {
   isSucceeded,
   type Status,
 } from "@versioner/schema";
+import { SHA_ABBREVIATION } from "../db/schema/catalog.ts";
 import type { EventStream, LatestEvent } from "./unit-of-work.ts";
 
 // The repeat and lifecycle rules of ingest (docs/api.md, "Repeats" and "Deployment lifecycle"),
@@ -119,7 +120,7 @@ export function sameSha(a: string, b: string): boolean {
   const y = b.toLowerCase();
   if (x === y) return true;
   const [short, long] = x.length < y.length ? [x, y] : [y, x];
-  return short.length >= 7 && long.startsWith(short);
+  return short.length >= SHA_ABBREVIATION && long.startsWith(short);
 }
 
 /** A record's `started_at`: the first one known is kept; a `started` event without one starts it now. */

@@ -3,6 +3,13 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 
 type Json = Record<string, unknown>;
 
+/**
+ * The shortest abbreviation of a commit SHA taken as one (git's shortest): two SHAs match when one
+ * starts with the other and is at least this long, and `versions_scm_sha_idx` keeps this much of a
+ * SHA, lower-cased.
+ */
+export const SHA_ABBREVIATION = 7;
+
 export const products = sqliteTable("products", {
   id: text("id").primaryKey(),
   name: text("name").notNull().unique(),
@@ -40,11 +47,13 @@ export const versions = sqliteTable(
   },
   (t) => [
     uniqueIndex("versions_product_version_uq").on(t.product_id, t.version),
-    // A version by its commit: the SHA's first 7 characters (git's shortest abbreviation, the
-    // shortest `GET /versions?scm_sha=` takes as one), lower-cased. An entry of 7 characters rather
-    // than 40 puts about four times as many on a leaf, and a SHA is random: fewer leaves means fewer
-    // of them written per commit (versions-service.ts reads it with the same expression).
-    index("versions_scm_sha_idx").on(sql`lower(substr(${t.scm_sha}, 1, 7))`),
+    // A version by its commit: the SHA's first SHA_ABBREVIATION characters, lower-cased. An entry
+    // of 7 characters rather than 40 puts about four times as many on a leaf, and a SHA is random:
+    // fewer leaves means fewer of them written per commit (versions-service.ts reads it with the
+    // same expression).
+    index("versions_scm_sha_idx").on(
+      sql`lower(substr(${t.scm_sha}, 1, ${sql.raw(String(SHA_ABBREVIATION))}))`,
+    ),
     index("versions_product_created_idx").on(t.product_id, t.created_at, t.id),
   ],
 );

@@ -21,6 +21,7 @@ import {
   readFileSync,
   readSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -74,12 +75,7 @@ function capturingCollector(capture) {
   return { entry: join(dist, "server.js"), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-function lineCount(file) {
-  if (!existsSync(file)) return 0;
-  return readFileSync(file, "utf8").split("\n").length - 1;
-}
-
-/** Runs the load on a capturing collector; returns the capture's line at which the batches begin. */
+/** Runs the load on a capturing collector; returns the capture's size (bytes) when the batches began. */
 async function capture(file, log) {
   const { singles, batches } = loadSize();
   const copy = capturingCollector(file);
@@ -91,7 +87,7 @@ async function capture(file, log) {
     log(`  capturing ${singles.toLocaleString("en-US")} single events…`);
     await runLoad(collector, { amount: singles, connections: 50, request: singleEventRequest });
     // Every group's messages are sent before its requests are answered: the singles are all in.
-    const boundary = lineCount(file);
+    const boundary = existsSync(file) ? statSync(file).size : 0;
     log(`  capturing ${batches} batches of ${BATCH_SIZE}…`);
     await runLoad(collector, {
       amount: batches,
@@ -235,19 +231,22 @@ export const pagesSection = {
     }
     const sqlFile = process.env.BENCH_PAGES_SQL;
     const sql = sqlFile ? readFileSync(sqlFile, "utf8") : undefined;
-    const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
-    const { commits, pageOwner } = replay(await freshDatabase(dir), lines, sql);
+    // One read: the singles' messages are the capture's first `boundary` bytes.
+    const captured = readFileSync(file);
+    const singles = captured.subarray(0, boundary).toString("utf8").split("\n").filter(Boolean);
+    const batches = captured.subarray(boundary).toString("utf8").split("\n").filter(Boolean);
+    const { commits, pageOwner } = replay(await freshDatabase(dir), [...singles, ...batches], sql);
     return {
       figures: {
         ...(sqlFile ? { "schema change replayed": sqlFile } : {}),
         ...summarise(
           "single events",
-          commits.filter((c) => c.line < boundary),
+          commits.filter((c) => c.line < singles.length),
           pageOwner,
         ),
         ...summarise(
           "batches",
-          commits.filter((c) => c.line >= boundary),
+          commits.filter((c) => c.line >= singles.length),
           pageOwner,
         ),
       },

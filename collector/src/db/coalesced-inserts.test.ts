@@ -2,7 +2,6 @@ import { getTableName, is } from "drizzle-orm";
 import { SQLiteTable } from "drizzle-orm/sqlite-core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { upsertDoraFact } from "../insights/dora-facts.ts";
 import { bareVersion } from "../testing/ingest-fixtures.ts";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
 import { coalesceInserts, MAX_ROWS, parse, tableRanks } from "./coalesced-inserts.ts";
@@ -152,17 +151,13 @@ describe("coalesceInserts", () => {
       sql: "INSERT INTO incidents (id, product_id, environment_id, deployment_id, title, opened_at, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, 'down', ?, 'test', ?, ?)",
       args: ["reads-i", p, e, "reads-d", AT, AT, AT],
     };
-    const fact = upsertDoraFact(
-      {
-        id: "reads-d",
-        product_id: p,
-        environment_id: e,
-        status: "success",
-        started_at: AT,
-        finished_at: AT,
-      } as unknown as Parameters<typeof upsertDoraFact>[0],
-      null,
-    );
+    // An insert whose values read another table (ingest's DORA fact did, before facts were appended).
+    const fact = {
+      sql: `INSERT INTO dora_facts (deployment_id, product_id, environment_id, status, finished_at, lead_ms,
+    rolled_back, incident_linked)
+  VALUES (?, ?, ?, ?, ?, ?, 0, EXISTS (SELECT 1 FROM incidents WHERE deployment_id = ?))`,
+      args: ["reads-d", p, e, "success", AT, null, "reads-d"],
+    };
     expect(parse(fact.sql)?.reads).toEqual(["incidents"]);
     const statements = [incident, fact];
     const out = coalesceInserts(statements);

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { doraFacts } from "../db/schema/index.ts";
 import { createTestApp, type TestApp, unique } from "../testing/test-app.ts";
+import { moveDoraFacts } from "./dora-facts.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -24,7 +25,9 @@ async function deploy(product: string, version: string, status: string, complete
   return res.body.deployment_id as string;
 }
 
+/** The fact of a deployment once the pending facts are moved, as a DORA read moves them. */
 async function fact(id: string) {
+  await moveDoraFacts(t.database);
   const [row] = await t.database.db.select().from(doraFacts).where(eq(doraFacts.deployment_id, id));
   return row;
 }
@@ -79,6 +82,7 @@ describe("dora_facts, kept by the ingest transaction and incident writes", () =>
       lead_ms: doraFacts.lead_ms,
       finished_at: doraFacts.finished_at,
     };
+    await moveDoraFacts(t.database);
     const byIngest = await t.database.db.select(columns).from(doraFacts).orderBy(doraFacts.deployment_id);
     await t.database.db.delete(doraFacts);
     await t.database.client.execute(backfill as string);

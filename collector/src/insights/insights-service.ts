@@ -30,6 +30,7 @@ import {
   sortColumns,
   strictlyOrdered,
 } from "./dora.ts";
+import { moveDoraFacts } from "./dora-facts.ts";
 import { type DiffCell, diffEnvironments } from "./environment-diff.ts";
 import { type PackedFacts, unpackFacts } from "./packed-facts.ts";
 
@@ -358,6 +359,8 @@ export async function doraMetrics(deps: DoraDeps, request: DoraQuery): Promise<D
   const ids = await productIds(deps, query);
   const envIds = envs.map((env) => env.id);
   const measured = envIds.length > 0 && (ids === null || ids.length > 0);
+  // The facts ingest appended since its last move, moved now: the read sees every finished deployment.
+  if (measured) await moveDoraFacts(deps.database);
   const facts = measured ? await readDoraFacts(deps, window, envIds, ids) : [];
   const streaks = restoreStreaks(facts);
   for (const streak of streaks) {

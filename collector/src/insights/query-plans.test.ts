@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../testing/test-app.ts";
+import { MOVE_DORA_FACTS } from "./dora-facts.ts";
 import { doraFactsQuery, nextGoodDeploymentQuery } from "./insights-service.ts";
 import { completedBeforeQuery } from "./rollback-detector.ts";
 
@@ -51,6 +52,16 @@ describe("insight query plans", () => {
     const detail = await explain(nextGoodDeploymentQuery(t, "product-1", "env-1", window.to).getSQL());
     expect(detail).toMatch(/SEARCH dora_facts USING COVERING INDEX dora_facts_read_idx/);
     expect(detail).not.toMatch(/SCAN |TEMP B-TREE/);
+  });
+
+  // The move reads the pending facts whole, in append order (their rowid), and each one's incident
+  // link by its index.
+  it("moving the pending facts scans them in rowid order and seeks each incident link", async () => {
+    const [move] = MOVE_DORA_FACTS;
+    const detail = await explain(sql.raw(move?.sql ?? ""));
+    expect(detail).toMatch(/SCAN p\b/);
+    expect(detail).toMatch(/SEARCH i USING COVERING INDEX incidents_deployment_idx/);
+    expect(detail).not.toMatch(/TEMP B-TREE|SCAN i\b/);
   });
 
   it("rollback detection seeks deployments_lifecycle_idx", async () => {

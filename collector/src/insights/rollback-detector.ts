@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { deploymentRollbacks } from "../db/schema/index.ts";
 import type { DomainEventBus, EventTransaction } from "../events/domain-events.ts";
 import type { DeploymentRow, StateRow } from "../ingest/unit-of-work.ts";
-import { leadMs, markRolledBack, upsertDoraFact } from "./dora-facts.ts";
+import { appendDoraFact, doraFactMover, leadMs, markRolledBack } from "./dora-facts.ts";
 import { isRollback, type ReplacedCell } from "./rollbacks.ts";
 
 const cellVersionKey = (productId: string, environmentId: string, versionId: string) =>
@@ -50,12 +50,15 @@ async function ranThereBefore(tx: EventTransaction, deployment: DeploymentRow, p
  * Decides inside the ingest transaction whether a completed deployment is a rollback (rollbacks.ts),
  * records the mark in the same batch, and publishes `deployment.rolled_back` so notification
  * channels can subscribe to it. It also keeps DORA's read model (dora-facts.ts) for every
- * finished deployment. A batch sees its own earlier deployments.
+ * finished deployment: the fact is appended, and moved with others (DORA_FACTS_PER_MOVE). A batch
+ * sees its own earlier deployments.
  */
 export function registerRollbackDetector(bus: DomainEventBus): void {
+  const moveFacts = doraFactMover();
   bus.subscribe(async (event, tx) => {
     if (event.type === "deployment.failed") {
-      tx.add(upsertDoraFact(event.data.deployment, null));
+      tx.add(appendDoraFact(event.data.deployment, null));
+      moveFacts(tx);
       return;
     }
     if (event.type !== "deployment.completed") return;
@@ -75,8 +78,9 @@ export function registerRollbackDetector(bus: DomainEventBus): void {
     const ranBefore = await ranThereBefore(tx, deployment, planned);
     const rolledBack = isRollback(replaced, candidate, ranBefore);
     tx.add(
-      upsertDoraFact(deployment, ranBefore ? null : leadMs(data.version.scm_committed_at, candidate.at)),
+      appendDoraFact(deployment, ranBefore ? null : leadMs(data.version.scm_committed_at, candidate.at)),
     );
+    moveFacts(tx);
     planned.add(cellVersionKey(deployment.product_id, deployment.environment_id, deployment.version_id));
     if (!rolledBack || !replaced) return;
     const rollback = {
@@ -91,7 +95,7 @@ export function registerRollbackDetector(bus: DomainEventBus): void {
     // Later subscribers of this deployment.completed (the outbox writer) read it from the event.
     data.rollback = rollback;
     tx.add(tx.db.insert(deploymentRollbacks).values(rollback).onConflictDoNothing());
-    tx.add(markRolledBack(tx, replaced.deployment_id));
+    for (const mark of markRolledBack(tx, replaced.deployment_id)) tx.add(mark);
     await bus.publish({ ...event, type: "deployment.rolled_back", data: { ...data, rollback } }, tx);
   });
 }

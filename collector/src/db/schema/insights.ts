@@ -59,10 +59,22 @@ export const incidents = sqliteTable(
   ],
 );
 
+/** What a DORA fact says of its deployment, in `dora_facts` and on its way there (`dora_pending_facts`). */
+const factColumns = () => ({
+  product_id: text("product_id").notNull(),
+  environment_id: text("environment_id").notNull(),
+  status: text("status").notNull(),
+  finished_at: text("finished_at").notNull(),
+  /** Lead time in ms: set on the first completed deployment of its version to this environment. */
+  lead_ms: integer("lead_ms"),
+  rolled_back: integer("rolled_back", { mode: "boolean" }).notNull(),
+});
+
 /**
  * DORA's read model: one row per finished (completed or failed) deployment with the facts the
- * metrics need, kept by the ingest transaction (insights/dora-facts.ts) and by incident writes, so
- * `GET /metrics/dora` is one covering range read per environment with no per-deployment lookup.
+ * metrics need, kept by the ingest transaction (through `dora_pending_facts`, insights/dora-facts.ts)
+ * and by incident writes, so `GET /metrics/dora` is one covering range read per environment with no
+ * per-deployment lookup.
  */
 export const doraFacts = sqliteTable(
   "dora_facts",
@@ -70,13 +82,7 @@ export const doraFacts = sqliteTable(
     deployment_id: text("deployment_id")
       .primaryKey()
       .references(() => deployments.id, { onDelete: "cascade" }),
-    product_id: text("product_id").notNull(),
-    environment_id: text("environment_id").notNull(),
-    status: text("status").notNull(),
-    finished_at: text("finished_at").notNull(),
-    /** Lead time in ms: set on the first completed deployment of its version to this environment. */
-    lead_ms: integer("lead_ms"),
-    rolled_back: integer("rolled_back", { mode: "boolean" }).notNull(),
+    ...factColumns(),
     incident_linked: integer("incident_linked", { mode: "boolean" }).notNull(),
     /**
      * What the DORA read takes of a fact, in one string: `finished_at`, a space, the flags digit
@@ -103,3 +109,18 @@ export const doraFacts = sqliteTable(
     index("dora_facts_environment_idx").on(t.environment_id, t.finished_at),
   ],
 );
+
+/**
+ * DORA facts not yet in `dora_facts`: the ingest transaction appends a finished deployment's fact
+ * here (one row at the end of one b-tree, whatever its product and environment), and moves them
+ * into `dora_facts` in bulk (insights/dora-facts.ts: every DORA_FACTS_PER_MOVE facts, and before
+ * every DORA read). A group of single events spread over 80 cells otherwise wrote a leaf of
+ * `dora_facts_read_idx` per event; moved together, a leaf takes many facts in one write.
+ * `seq` (the rowid: one more than the largest present, no AUTOINCREMENT and its extra table) orders
+ * them: a later fact of one deployment replaces an earlier one, as the upsert did.
+ */
+export const doraPendingFacts = sqliteTable("dora_pending_facts", {
+  seq: integer("seq").primaryKey(),
+  deployment_id: text("deployment_id").notNull(),
+  ...factColumns(),
+});

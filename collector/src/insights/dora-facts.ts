@@ -50,17 +50,18 @@ const APPEND_DORA_FACT = `INSERT INTO dora_pending_facts (deployment_id, product
  * rollback marks both tables, so a new row brings its mark; incident writes keep the links, read
  * from `incidents` for a new row). Then the pending facts are gone. Both in one transaction.
  */
-const MOVE_INTO_FACTS = `INSERT INTO dora_facts (deployment_id, product_id, environment_id, status, finished_at, lead_ms,
+export const MOVE_DORA_FACTS: readonly CompiledStatement[] = [
+  {
+    sql: `INSERT INTO dora_facts (deployment_id, product_id, environment_id, status, finished_at, lead_ms,
     rolled_back, incident_linked)
   SELECT p.deployment_id, p.product_id, p.environment_id, p.status, p.finished_at, p.lead_ms, p.rolled_back,
     EXISTS (SELECT 1 FROM incidents i WHERE i.deployment_id = p.deployment_id)
   FROM dora_pending_facts p WHERE true ORDER BY p.seq
   ON CONFLICT (deployment_id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at,
-    lead_ms = excluded.lead_ms`;
-const CLEAR_PENDING = "DELETE FROM dora_pending_facts";
-export const MOVE_DORA_FACTS: readonly CompiledStatement[] = [
-  { sql: MOVE_INTO_FACTS, args: [] },
-  { sql: CLEAR_PENDING, args: [] },
+    lead_ms = excluded.lead_ms`,
+    args: [],
+  },
+  { sql: "DELETE FROM dora_pending_facts", args: [] },
 ];
 
 /**
@@ -86,10 +87,7 @@ export async function moveDoraFacts(database: Database): Promise<void> {
     sql`SELECT EXISTS (SELECT 1 FROM dora_pending_facts) AS "any"`,
   );
   if (!pending?.any) return;
-  const { db } = database;
-  await database.writeLock.run(() =>
-    db.batch([db.run(sql.raw(MOVE_INTO_FACTS)), db.run(sql.raw(CLEAR_PENDING))]),
-  );
+  await database.writeLock.run(() => database.client.batch([...MOVE_DORA_FACTS], "write"));
 }
 
 /** Sets the mark on the deployment's fact, moved or still pending (statements of the same transaction). */

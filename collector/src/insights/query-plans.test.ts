@@ -58,7 +58,8 @@ describe("insight query plans", () => {
   // link by its index.
   it("moving the pending facts scans them in rowid order and seeks each incident link", async () => {
     const [move] = MOVE_DORA_FACTS;
-    const detail = await explain(sql.raw(move?.sql ?? ""));
+    expect(move).toBeDefined();
+    const detail = await explain(sql.raw(move?.sql as string));
     expect(detail).toMatch(/SCAN p\b/);
     expect(detail).toMatch(/SEARCH i USING COVERING INDEX incidents_deployment_idx/);
     expect(detail).not.toMatch(/TEMP B-TREE|SCAN i\b/);

@@ -82,6 +82,13 @@ class SchemaEpoch {
 
 const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i;
 
+/**
+ * Every connection to the file commits with an fsync of the WAL: an acknowledged event survives a
+ * power loss. SQLite's default in WAL mode is a build setting (`SQLITE_DEFAULT_WAL_SYNCHRONOUS`):
+ * FULL in the `libsql` package, NORMAL in better-sqlite3's build, for one.
+ */
+export const SYNCHRONOUS_FULL = "PRAGMA synchronous = FULL";
+
 class Connection {
   readonly native: Libsql.Database;
   readonly #prepared = new Map<string, Prepared>();
@@ -93,6 +100,8 @@ class Connection {
     private readonly schema: SchemaEpoch,
   ) {
     this.native = new Libsql(path, { timeout: timeoutMs });
+    // Durable commits (docs/architecture.md, "Database"): stated, not left to the binding's build.
+    this.native.exec(SYNCHRONOUS_FULL);
     this.#epoch = schema.value;
   }
 

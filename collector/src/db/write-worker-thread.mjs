@@ -16,6 +16,8 @@ import Database from "libsql";
 const STATEMENT_CACHE_SIZE = 500;
 
 const db = new Database(workerData.path, { timeout: workerData.timeoutMs });
+// Each commit fsyncs the WAL (SYNCHRONOUS_FULL in file-client.ts says why it is stated here).
+db.exec("PRAGMA synchronous = FULL");
 // This connection checkpoints after answering a commit (checkpointSoon), never inside one.
 db.exec("PRAGMA wal_autocheckpoint = 0");
 // Its page cache (WRITE_CACHE_KIB in write-worker.ts): the hot pages of every index an event writes.

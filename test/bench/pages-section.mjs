@@ -14,6 +14,7 @@
 // the same writes measured against another schema (an index dropped, reordered…).
 import {
   closeSync,
+  copyFileSync,
   cpSync,
   existsSync,
   fstatSync,
@@ -27,8 +28,9 @@ import {
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "libsql";
-import { runLoad } from "./load.mjs";
+import { median, runLoad } from "./load.mjs";
 import { COLLECTOR_ENTRY, makeTempDir, startCollector } from "./servers.mjs";
+import { replayThroughThread, threadScriptFor } from "./thread-replay.mjs";
 import { BATCH_SIZE, batchRequest, singleEventRequest } from "./workload.mjs";
 
 /** How many single events, then how many batches (BENCH_PAGES_SINGLE, BENCH_PAGES_BATCHES: a test's shorter run). */
@@ -235,7 +237,15 @@ export const pagesSection = {
     const captured = readFileSync(file);
     const singles = captured.subarray(0, boundary).toString("utf8").split("\n").filter(Boolean);
     const batches = captured.subarray(boundary).toString("utf8").split("\n").filter(Boolean);
-    const { commits, pageOwner } = replay(await freshDatabase(dir), [...singles, ...batches], sql);
+    const template = await freshDatabase(dir);
+    // The page replay writes into its database; the timed ones each start from a copy of this one.
+    const pristine = join(dir, "pristine.db");
+    copyFileSync(template, pristine);
+    const { commits, pageOwner } = replay(template, [...singles, ...batches], sql);
+    const timed = await timedReplays(
+      { template: pristine, dir, singles, batches, rounds: context.settings?.rounds ?? 1 },
+      context.log,
+    );
     return {
       figures: {
         ...(sqlFile ? { "schema change replayed": sqlFile } : {}),
@@ -249,7 +259,60 @@ export const pagesSection = {
           commits.filter((c) => c.line >= singles.length),
           pageOwner,
         ),
+        ...timed.figures,
       },
+      extra: { thread_replay: timed.rounds },
     };
   },
 };
+
+/**
+ * The capture replayed through the write thread's own script (thread-replay.mjs), `rounds` times,
+ * and as many through BENCH_PAGES_DRIVER's copy when it is set, interleaved; the medians of the
+ * thread's CPU and wall time per event, for each half.
+ */
+async function timedReplays({ template, dir, singles, batches, rounds }, log) {
+  const drivers = [
+    { name: "libsql", script: threadScriptFor(undefined, dir) },
+    ...(process.env.BENCH_PAGES_DRIVER
+      ? [
+          {
+            name: process.env.BENCH_PAGES_DRIVER,
+            script: threadScriptFor(process.env.BENCH_PAGES_DRIVER, dir),
+          },
+        ]
+      : []),
+  ];
+  const results = drivers.map(() => []);
+  for (let round = 1; round <= rounds; round++) {
+    for (const [index, driver] of drivers.entries()) {
+      log(`  replay ${round}/${rounds} through the write thread (${driver.name})…`);
+      results[index].push(
+        await replayThroughThread({ script: driver.script, template, dir, phases: { singles, batches } }),
+      );
+    }
+  }
+  const figures = {};
+  const medians = results.map((runs) => ({
+    singles: medianOf(runs, "singles"),
+    batches: medianOf(runs, "batches"),
+  }));
+  for (const [index, driver] of drivers.entries()) {
+    const { singles: one, batches: many } = medians[index];
+    const versus = (phase, value) =>
+      index === 0 ? "" : ` (${(value / medians[0][phase].cpu_us).toFixed(2)}× libsql)`;
+    figures[`write thread, replayed (${driver.name}), CPU / wall µs per event`] =
+      `single events ${one.cpu_us.toFixed(1)} / ${one.wall_us.toFixed(1)}${versus("singles", one.cpu_us)} · ` +
+      `batches ${many.cpu_us.toFixed(1)} / ${many.wall_us.toFixed(1)}${versus("batches", many.cpu_us)} ` +
+      `(median of ${rounds})`;
+  }
+  return {
+    figures,
+    rounds: Object.fromEntries(drivers.map((driver, index) => [driver.name, results[index]])),
+  };
+}
+
+function medianOf(runs, phase) {
+  const pick = (key) => median(runs.map((run) => run[phase][key]));
+  return { cpu_us: pick("cpu_us"), wall_us: pick("wall_us") };
+}

@@ -15,9 +15,25 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function pages(env: Record<string, string>): Promise<Record<string, string>> {
+interface Replay {
+  events: number;
+  cpu_us: number;
+  wall_us: number;
+}
+type Section = {
+  figures: Record<string, string>;
+  extra: { thread_replay: Record<string, Array<Record<"singles" | "batches", Replay>>> };
+};
+
+async function section(env: Record<string, string>): Promise<Section> {
   process.env = { ...saved, BENCH_PAGES_SINGLE: "60", BENCH_PAGES_BATCHES: "2", ...env };
-  return (await pagesSection.run({ log: () => {} })).figures;
+  return (await pagesSection.run({ log: () => {} })) as Section;
+}
+
+/** The page figures: exact for one capture (the timed replays' figures are times). */
+async function pages(env: Record<string, string>): Promise<Record<string, string>> {
+  const { figures } = await section(env);
+  return Object.fromEntries(Object.entries(figures).filter(([key]) => !key.startsWith("write thread")));
 }
 
 /** "8.65 pages per event, …" → 8.65 */
@@ -45,6 +61,24 @@ describe("bench pages section", () => {
 
     const again = await pages({ BENCH_PAGES_CAPTURE: capture });
     expect(again).toEqual(first);
+  }, 180_000);
+
+  it("times the capture through the write thread's own script, and through another binding's copy", async () => {
+    // The `libsql` package stands in for another binding with better-sqlite3's API: the copy of
+    // the thread script that imports it by path runs the same statements.
+    const driver = join(__dirname, "../../node_modules/libsql");
+    const { figures, extra } = await section({ BENCH_PAGES_CAPTURE: capture, BENCH_PAGES_DRIVER: driver });
+    const own = figures["write thread, replayed (libsql), CPU / wall µs per event"];
+    expect(own).toMatch(/^single events [\d.]+ \/ [\d.]+ · batches [\d.]+ \/ [\d.]+ \(median of 1\)$/);
+    expect(figures[`write thread, replayed (${driver}), CPU / wall µs per event`]).toMatch(
+      /^single events [\d.]+ \/ [\d.]+ \([\d.]+× libsql\) · batches [\d.]+ \/ [\d.]+ \([\d.]+× libsql\)/,
+    );
+    // Every event of the capture ran, in each half, on both.
+    for (const runs of Object.values(extra.thread_replay)) {
+      expect(runs[0]?.singles.events).toBe(60);
+      expect(runs[0]?.batches.events).toBe(1000);
+      expect(runs[0]?.batches.wall_us).toBeGreaterThan(0);
+    }
   }, 180_000);
 
   it("replays the same capture on a changed schema", async () => {

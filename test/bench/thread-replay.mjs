@@ -1,0 +1,132 @@
+// Section (f)'s second replay: the captured messages run through the collector's real write-thread
+// script (collector/dist/write-worker-thread.mjs) in a worker thread, with the settings the
+// collector gives it (checkpoints, page cache, synchronous = FULL), timed by the thread's own CPU.
+// Live CPU per event moves with the machine's load and with the timing of the groups; one capture
+// replayed several times, interleaved, compares engines on exactly the same statements.
+//
+// BENCH_PAGES_DRIVER=<folder of a package> replays the same capture, interleaved, through a copy
+// of the script that imports that package instead of `libsql`: any binding with better-sqlite3's
+// API (the `libsql` package has it), e.g. better-sqlite3 installed outside the project
+// (docs/architecture.md, "Database": what that measured and why the collector stays on libsql).
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+
+const THREAD_SCRIPT = new URL("../../collector/dist/write-worker-thread.mjs", import.meta.url);
+const WORKER_SOURCE = new URL("../../collector/src/db/write-worker.ts", import.meta.url);
+const ENGINE_IMPORT = 'import Database from "libsql";';
+
+/** A constant of write-worker.ts, read from its source so the replay cannot drift from it. */
+function workerSetting(name) {
+  const match = readFileSync(WORKER_SOURCE, "utf8").match(new RegExp(`export const ${name} = ([\\d_]+);`));
+  if (!match) throw new Error(`${name} not found in ${WORKER_SOURCE.pathname}`);
+  return Number(match[1].replaceAll("_", ""));
+}
+
+/** The CPU seconds a thread of this process used (Linux, 10 ms ticks). */
+function threadCpuSeconds(tid) {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The thread script for `driver` (a package folder), or the collector's own for none: a copy, in
+ * `dir`, whose engine import names the package's entry instead of `libsql`.
+ */
+export function threadScriptFor(driver, dir) {
+  if (!driver) return THREAD_SCRIPT;
+  const source = readFileSync(THREAD_SCRIPT, "utf8");
+  if (!source.includes(ENGINE_IMPORT))
+    throw new Error(`${THREAD_SCRIPT.pathname} no longer imports its engine as \`${ENGINE_IMPORT}\``);
+  const entry = createRequire(join(resolve(driver), "package.json")).resolve(resolve(driver));
+  const copy = join(dir, "write-worker-thread-driver.mjs");
+  writeFileSync(
+    copy,
+    source.replace(ENGINE_IMPORT, `import Database from ${JSON.stringify(pathToFileURL(entry).href)};`),
+  );
+  return pathToFileURL(copy);
+}
+
+/**
+ * Runs `phases` (name → captured message lines, in order) through the thread script on a copy of
+ * `template`; per phase, the write thread's CPU µs and wall µs per event (an event is an insert
+ * into `events`). Every message of a phase is posted at once: the thread runs its queue flat out,
+ * answering each commit and checkpointing after one as it does in the collector.
+ */
+export async function replayThroughThread({ script, template, dir, phases }) {
+  const path = join(dir, `replay-${Math.random().toString(36).slice(2)}.db`);
+  copyFileSync(template, path);
+  const before = new Set(readdirSync("/proc/self/task"));
+  const worker = new Worker(script, {
+    workerData: {
+      path,
+      timeoutMs: 10_000,
+      checkpointIntervalMs: workerSetting("CHECKPOINT_INTERVAL_MS"),
+      cacheKib: workerSetting("WRITE_CACHE_KIB"),
+    },
+  });
+  const failures = [];
+  let answered = 0;
+  let waiting;
+  worker.on("message", (answer) => {
+    if (answer.ok === false) failures.push(answer.error?.message);
+    answered++;
+    waiting?.();
+  });
+  const exited = new Promise((resolve, reject) => {
+    worker.on("error", reject);
+    worker.on("exit", resolve);
+  });
+  try {
+    await new Promise((resolve) => worker.once("online", resolve));
+    const [tid] = readdirSync("/proc/self/task").filter((task) => !before.has(task));
+    if (!tid) throw new Error("the write thread's task was not found in /proc/self/task");
+    const figures = {};
+    // The SQL texts the thread was sent so far: a message names its statements' texts by number.
+    const texts = [];
+    for (const [name, lines] of Object.entries(phases)) {
+      const messages = lines.map((line) => JSON.parse(line)).filter((message) => !message.close);
+      const answers = messages.filter((message) => message.last || message.abort).length;
+      const events = countEvents(messages, texts);
+      answered = 0;
+      const cpu = threadCpuSeconds(tid);
+      const started = performance.now();
+      const done = new Promise((resolve) => {
+        waiting = () => answered >= answers && resolve();
+      });
+      for (const message of messages) worker.postMessage(message);
+      await done;
+      figures[name] = {
+        events,
+        cpu_us: ((threadCpuSeconds(tid) - cpu) * 1e6) / events,
+        wall_us: ((performance.now() - started) * 1000) / events,
+      };
+    }
+    if (failures.length) throw new Error(`the replay failed: ${failures[0]}`);
+    return figures;
+  } finally {
+    worker.postMessage({ close: true });
+    await exited;
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
+  }
+}
+
+/**
+ * The events of a phase's messages: the rows their statements insert into `events`. A text is
+ * sent once, then named by its number: `texts` holds those of earlier phases and takes these.
+ */
+function countEvents(messages, texts) {
+  let events = 0;
+  for (const message of messages) {
+    if (message.texts) texts.push(...message.texts);
+    const { ops } = message;
+    if (!ops) continue;
+    for (let i = 0; i < ops.length; i += 2 + ops[i + 1]) {
+      if (texts[ops[i]]?.startsWith('insert into "events"')) events++;
+    }
+  }
+  return events;
+}

@@ -115,6 +115,14 @@ async function freshDatabase(dir) {
   return path;
 }
 
+/** Runs `sql` on the database file at `path`, its WAL folded back into the file. */
+function changeSchema(path, sql) {
+  const db = new Database(path);
+  db.exec(sql);
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  db.close();
+}
+
 /**
  * Replays the captured messages as the write thread runs them (write-worker-thread.mjs), noting
  * the WAL pages each commit appended, and names each page's b-tree from `dbstat` at the end (a
@@ -238,12 +246,18 @@ export const pagesSection = {
     const singles = captured.subarray(0, boundary).toString("utf8").split("\n").filter(Boolean);
     const batches = captured.subarray(boundary).toString("utf8").split("\n").filter(Boolean);
     const template = await freshDatabase(dir);
-    // The page replay writes into its database; the timed ones each start from a copy of this one.
-    const pristine = join(dir, "pristine.db");
-    copyFileSync(template, pristine);
+    // The page replay writes into its database; the timed ones each start from a copy of the
+    // schema as built and, with BENCH_PAGES_SQL, of the changed one.
+    const asBuilt = join(dir, "as-built.db");
+    copyFileSync(template, asBuilt);
+    const changed = sql ? join(dir, "changed.db") : undefined;
+    if (changed) {
+      copyFileSync(template, changed);
+      changeSchema(changed, sql);
+    }
     const { commits, pageOwner } = replay(template, [...singles, ...batches], sql);
     const timed = await timedReplays(
-      { template: pristine, dir, singles, batches, rounds: context.settings?.rounds ?? 1 },
+      { asBuilt, changed, sqlFile, dir, singles, batches, rounds: context.settings?.rounds ?? 1 },
       context.log,
     );
     return {
@@ -267,29 +281,25 @@ export const pagesSection = {
 };
 
 /**
- * The capture replayed through the write thread's own script (thread-replay.mjs), `rounds` times,
- * and as many through BENCH_PAGES_DRIVER's copy when it is set, interleaved; the medians of the
- * thread's CPU and wall time per event, for each half.
+ * The capture replayed through the write thread's own script (thread-replay.mjs) on the schema as
+ * built, and, interleaved with it, through BENCH_PAGES_DRIVER's copy of the script and on
+ * BENCH_PAGES_SQL's schema when they are set, `rounds` times each; the medians of the thread's CPU
+ * and wall time per event for each half, with each variant's ratio to the first.
  */
-async function timedReplays({ template, dir, singles, batches, rounds }, log) {
-  const drivers = [
-    { name: "libsql", script: threadScriptFor(undefined, dir) },
-    ...(process.env.BENCH_PAGES_DRIVER
-      ? [
-          {
-            name: process.env.BENCH_PAGES_DRIVER,
-            script: threadScriptFor(process.env.BENCH_PAGES_DRIVER, dir),
-          },
-        ]
-      : []),
+async function timedReplays({ asBuilt, changed, sqlFile, dir, singles, batches, rounds }, log) {
+  const own = threadScriptFor(undefined, dir);
+  const driver = process.env.BENCH_PAGES_DRIVER;
+  const variants = [
+    { name: "libsql", script: own, template: asBuilt },
+    ...(driver ? [{ name: driver, script: threadScriptFor(driver, dir), template: asBuilt }] : []),
+    ...(changed ? [{ name: `libsql, ${sqlFile}`, script: own, template: changed }] : []),
   ];
-  const results = drivers.map(() => []);
+  const results = variants.map(() => []);
   for (let round = 1; round <= rounds; round++) {
-    for (const [index, driver] of drivers.entries()) {
-      log(`  replay ${round}/${rounds} through the write thread (${driver.name})…`);
-      results[index].push(
-        await replayThroughThread({ script: driver.script, template, dir, phases: { singles, batches } }),
-      );
+    for (const [index, variant] of variants.entries()) {
+      log(`  replay ${round}/${rounds} through the write thread (${variant.name})…`);
+      const { script, template } = variant;
+      results[index].push(await replayThroughThread({ script, template, dir, phases: { singles, batches } }));
     }
   }
   const figures = {};
@@ -297,18 +307,18 @@ async function timedReplays({ template, dir, singles, batches, rounds }, log) {
     singles: medianOf(runs, "singles"),
     batches: medianOf(runs, "batches"),
   }));
-  for (const [index, driver] of drivers.entries()) {
+  for (const [index, variant] of variants.entries()) {
     const { singles: one, batches: many } = medians[index];
     const versus = (phase, value) =>
       index === 0 ? "" : ` (${(value / medians[0][phase].cpu_us).toFixed(2)}× libsql)`;
-    figures[`write thread, replayed (${driver.name}), CPU / wall µs per event`] =
+    figures[`write thread, replayed (${variant.name}), CPU / wall µs per event`] =
       `single events ${one.cpu_us.toFixed(1)} / ${one.wall_us.toFixed(1)}${versus("singles", one.cpu_us)} · ` +
       `batches ${many.cpu_us.toFixed(1)} / ${many.wall_us.toFixed(1)}${versus("batches", many.cpu_us)} ` +
       `(median of ${rounds})`;
   }
   return {
     figures,
-    rounds: Object.fromEntries(drivers.map((driver, index) => [driver.name, results[index]])),
+    rounds: Object.fromEntries(variants.map((variant, index) => [variant.name, results[index]])),
   };
 }
 

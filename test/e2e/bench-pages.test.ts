@@ -90,4 +90,15 @@ describe("bench pages section", () => {
     expect(after["single events, pages per event by b-tree"]).not.toMatch(/deployments_lifecycle_idx/);
     expect(perEvent(after["single events"])).toBeLessThan(perEvent(before["single events"]));
   }, 180_000);
+
+  it("times the changed schema beside the one as built", async () => {
+    const change = join(dir, "change.sql");
+    writeFileSync(change, "DROP INDEX deployments_lifecycle_idx;");
+    const { figures, extra } = await section({ BENCH_PAGES_CAPTURE: capture, BENCH_PAGES_SQL: change });
+    expect(figures[`write thread, replayed (libsql, ${change}), CPU / wall µs per event`]).toMatch(
+      /^single events [\d.]+ \/ [\d.]+ \([\d.]+× libsql\) · batches/,
+    );
+    expect(Object.keys(extra.thread_replay)).toEqual(["libsql", `libsql, ${change}`]);
+    for (const runs of Object.values(extra.thread_replay)) expect(runs[0]?.batches.events).toBe(1000);
+  }, 180_000);
 });

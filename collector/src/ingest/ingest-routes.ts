@@ -134,10 +134,10 @@ export function createIngestRoutes(deps: AppDeps) {
         ? { ...result, body: linked(result.body as DeploymentEventResponse) }
         : result,
     );
-    // Stringified a result at a time: a 1,000-event answer at once held the event loop. The text
-    // is the JSON of a BatchResponse, so it is typed as the route's answer.
-    const text = await pacedJson({ ...response, results }, "results");
-    return c.body(text, 200, { "content-type": "application/json" }) as unknown as TypedResponse<
+    // Stringified and encoded 50 results at a time: a 1,000-event answer at once held the event
+    // loop. The bytes are the JSON of a BatchResponse, so they are typed as the route's answer.
+    const bytes = await pacedJson({ ...response, results }, "results");
+    return c.body(bytes, 200, { "content-type": "application/json" }) as unknown as TypedResponse<
       JSONParsed<BatchResponse>,
       200,
       "json"

@@ -309,17 +309,28 @@ async function timedReplays({ asBuilt, changed, sqlFile, dir, singles, batches, 
   }));
   for (const [index, variant] of variants.entries()) {
     const { singles: one, batches: many } = medians[index];
-    const versus = (phase, value) =>
-      index === 0 ? "" : ` (${(value / medians[0][phase].cpu_us).toFixed(2)}× libsql)`;
+    // Without CPU times (no /proc), the ratio is of wall times.
+    const versus = (phase, value) => {
+      if (index === 0) return "";
+      const [mine, theirs] = Number.isFinite(value)
+        ? [value, medians[0][phase].cpu_us]
+        : [medians[index][phase].wall_us, medians[0][phase].wall_us];
+      return ` (${(mine / theirs).toFixed(2)}× libsql)`;
+    };
     figures[`write thread, replayed (${variant.name}), CPU / wall µs per event`] =
-      `single events ${one.cpu_us.toFixed(1)} / ${one.wall_us.toFixed(1)}${versus("singles", one.cpu_us)} · ` +
-      `batches ${many.cpu_us.toFixed(1)} / ${many.wall_us.toFixed(1)}${versus("batches", many.cpu_us)} ` +
+      `single events ${us(one.cpu_us)} / ${us(one.wall_us)}${versus("singles", one.cpu_us)} · ` +
+      `batches ${us(many.cpu_us)} / ${us(many.wall_us)}${versus("batches", many.cpu_us)} ` +
       `(median of ${rounds})`;
   }
   return {
     figures,
     rounds: Object.fromEntries(variants.map((variant, index) => [variant.name, results[index]])),
   };
+}
+
+/** µs with one decimal, or "–" for a figure this machine cannot give (CPU times without /proc). */
+function us(value) {
+  return Number.isFinite(value) ? value.toFixed(1) : "–";
 }
 
 function medianOf(runs, phase) {

@@ -8,7 +8,7 @@
 // of the script that imports that package instead of `libsql`: any binding with better-sqlite3's
 // API (the `libsql` package has it), e.g. better-sqlite3 installed outside the project
 // (docs/architecture.md, "Database": what that measured and why the collector stays on libsql).
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -25,8 +25,14 @@ function workerSetting(name) {
   return Number(match[1].replaceAll("_", ""));
 }
 
-/** The CPU seconds a thread of this process used (Linux, 10 ms ticks). */
+/** This process's threads (Linux): none where there is no /proc, and CPU times are then not read. */
+function tasks() {
+  return existsSync("/proc/self/task") ? readdirSync("/proc/self/task") : [];
+}
+
+/** The CPU seconds a thread of this process used (Linux, 10 ms ticks); NaN without its task. */
 function threadCpuSeconds(tid) {
+  if (tid === undefined) return Number.NaN;
   const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -59,7 +65,7 @@ export function threadScriptFor(driver, dir) {
 export async function replayThroughThread({ script, template, dir, phases }) {
   const path = join(dir, `replay-${Math.random().toString(36).slice(2)}.db`);
   copyFileSync(template, path);
-  const before = new Set(readdirSync("/proc/self/task"));
+  const before = new Set(tasks());
   const worker = new Worker(script, {
     workerData: {
       path,
@@ -82,8 +88,8 @@ export async function replayThroughThread({ script, template, dir, phases }) {
   });
   try {
     await new Promise((resolve) => worker.once("online", resolve));
-    const [tid] = readdirSync("/proc/self/task").filter((task) => !before.has(task));
-    if (!tid) throw new Error("the write thread's task was not found in /proc/self/task");
+    // The write thread's task: the one that appeared with the worker (none without /proc).
+    const [tid] = tasks().filter((task) => !before.has(task));
     const figures = {};
     // The SQL texts the thread was sent so far: a message names its statements' texts by number.
     const texts = [];

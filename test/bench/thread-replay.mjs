@@ -7,7 +7,7 @@
 // BENCH_PAGES_DRIVER=<folder of a package> replays the same capture, interleaved, through a copy
 // of the script that imports that package instead of `libsql`: any binding with better-sqlite3's
 // API (the `libsql` package has it), e.g. better-sqlite3 installed outside the project
-// (docs/architecture.md, "Database": what that measured and why the collector stays on libsql).
+// (docs/architecture.md, "The binding": what that measured and why the collector stays on libsql).
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
@@ -86,8 +86,16 @@ export async function replayThroughThread({ script, template, dir, phases }) {
     worker.on("error", reject);
     worker.on("exit", resolve);
   });
+  // A thread that dies (a binding that fails to load, a crash) ends the replay instead of hanging it.
+  const unlessGone = (promise) =>
+    Promise.race([
+      promise,
+      exited.then((code) => {
+        throw new Error(`the write thread exited (${code}) during the replay`);
+      }),
+    ]);
   try {
-    await new Promise((resolve) => worker.once("online", resolve));
+    await unlessGone(new Promise((resolve) => worker.once("online", resolve)));
     // The write thread's task: the one that appeared with the worker (none without /proc).
     const [tid] = tasks().filter((task) => !before.has(task));
     const figures = {};
@@ -104,7 +112,7 @@ export async function replayThroughThread({ script, template, dir, phases }) {
         waiting = () => answered >= answers && resolve();
       });
       for (const message of messages) worker.postMessage(message);
-      await done;
+      await unlessGone(done);
       figures[name] = {
         events,
         cpu_us: ((threadCpuSeconds(tid) - cpu) * 1e6) / events,
@@ -115,7 +123,7 @@ export async function replayThroughThread({ script, template, dir, phases }) {
     return figures;
   } finally {
     worker.postMessage({ close: true });
-    await exited;
+    await exited.catch(() => {});
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
   }
 }

@@ -32,8 +32,10 @@ function tasks() {
 
 /** The CPU seconds a thread of this process used (Linux, 10 ms ticks); NaN without its task. */
 function threadCpuSeconds(tid) {
-  if (tid === undefined) return Number.NaN;
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+  const file = `/proc/self/task/${tid}/stat`;
+  // No /proc, or a thread already gone: the replay itself says what became of it.
+  if (tid === undefined || !existsSync(file)) return Number.NaN;
+  const stat = readFileSync(file, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -87,7 +87,7 @@ const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i;
  * power loss. SQLite's default in WAL mode is a build setting (`SQLITE_DEFAULT_WAL_SYNCHRONOUS`):
  * FULL in the `libsql` package, NORMAL in better-sqlite3's build, for one.
  */
-export const SYNCHRONOUS_FULL = "PRAGMA synchronous = FULL";
+const SYNCHRONOUS_FULL = "PRAGMA synchronous = FULL";
 
 class Connection {
   readonly native: Libsql.Database;

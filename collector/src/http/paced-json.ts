@@ -28,11 +28,6 @@ export async function pacedJson<K extends string>(
     parts.push(Buffer.from(start === 0 ? json.slice(1, -1) : `,${json.slice(1, -1)}`));
   }
   parts.push(Buffer.from(others === "{}" ? "]}" : `],${others.slice(1)}`));
-  const bytes = new Uint8Array(parts.reduce((size, part) => size + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  return bytes;
+  // Buffer.concat's memory is a plain ArrayBuffer (never shared), as Hono's body type asks.
+  return Buffer.concat(parts) as Uint8Array<ArrayBuffer>;
 }

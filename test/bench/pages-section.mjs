@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import Database from "libsql";
 import { median, runLoad } from "./load.mjs";
 import { COLLECTOR_ENTRY, makeTempDir, startCollector } from "./servers.mjs";
-import { replayThroughThread, threadScriptFor } from "./thread-replay.mjs";
+import { isEventInsert, parsePhases, replayThroughThread, threadScriptFor } from "./thread-replay.mjs";
 import { BATCH_SIZE, batchRequest, singleEventRequest } from "./workload.mjs";
 
 /** How many single events, then how many batches (BENCH_PAGES_SINGLE, BENCH_PAGES_BATCHES: a test's shorter run). */
@@ -168,7 +168,7 @@ function replay(path, lines, sql) {
       const values = ops.slice(i + 2, i + 2 + ops[i + 1]);
       if (statement.reader) statement.all(values);
       else statement.run(values);
-      if (text.startsWith('insert into "events"')) events++;
+      if (isEventInsert(text)) events++;
     }
     if (!message.last) return;
     db.exec("COMMIT");
@@ -294,12 +294,13 @@ async function timedReplays({ asBuilt, changed, sqlFile, dir, singles, batches, 
     ...(driver ? [{ name: driver, script: threadScriptFor(driver, dir), template: asBuilt }] : []),
     ...(changed ? [{ name: `libsql, ${sqlFile}`, script: own, template: changed }] : []),
   ];
+  const phases = parsePhases({ singles, batches });
   const results = variants.map(() => []);
   for (let round = 1; round <= rounds; round++) {
     for (const [index, variant] of variants.entries()) {
       log(`  replay ${round}/${rounds} through the write thread (${variant.name})…`);
       const { script, template } = variant;
-      results[index].push(await replayThroughThread({ script, template, dir, phases: { singles, batches } }));
+      results[index].push(await replayThroughThread({ script, template, dir, phases }));
     }
   }
   const figures = {};
@@ -308,19 +309,17 @@ async function timedReplays({ asBuilt, changed, sqlFile, dir, singles, batches, 
     batches: medianOf(runs, "batches"),
   }));
   for (const [index, variant] of variants.entries()) {
-    const { singles: one, batches: many } = medians[index];
-    // Without CPU times (no /proc), the ratio is of wall times.
-    const versus = (phase, value) => {
-      if (index === 0) return "";
-      const [mine, theirs] = Number.isFinite(value)
-        ? [value, medians[0][phase].cpu_us]
-        : [medians[index][phase].wall_us, medians[0][phase].wall_us];
-      return ` (${(mine / theirs).toFixed(2)}× libsql)`;
+    // Each half's CPU / wall µs, and its ratio to the first variant: of CPU times, or of wall
+    // times where there are none (no /proc).
+    const half = (phase) => {
+      const mine = medians[index][phase];
+      const first = medians[0][phase];
+      const key = Number.isFinite(mine.cpu_us) ? "cpu_us" : "wall_us";
+      const ratio = index === 0 ? "" : ` (${(mine[key] / first[key]).toFixed(2)}× libsql)`;
+      return `${us(mine.cpu_us)} / ${us(mine.wall_us)}${ratio}`;
     };
     figures[`write thread, replayed (${variant.name}), CPU / wall µs per event`] =
-      `single events ${us(one.cpu_us)} / ${us(one.wall_us)}${versus("singles", one.cpu_us)} · ` +
-      `batches ${us(many.cpu_us)} / ${us(many.wall_us)}${versus("batches", many.cpu_us)} ` +
-      `(median of ${rounds})`;
+      `single events ${half("singles")} · batches ${half("batches")} (median of ${rounds})`;
   }
   return {
     figures,

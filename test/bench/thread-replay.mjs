@@ -18,11 +18,53 @@ const THREAD_SCRIPT = new URL("../../collector/dist/write-worker-thread.mjs", im
 const WORKER_SOURCE = new URL("../../collector/src/db/write-worker.ts", import.meta.url);
 const ENGINE_IMPORT = 'import Database from "libsql";';
 
-/** A constant of write-worker.ts, read from its source so the replay cannot drift from it. */
-function workerSetting(name) {
-  const match = readFileSync(WORKER_SOURCE, "utf8").match(new RegExp(`export const ${name} = ([\\d_]+);`));
-  if (!match) throw new Error(`${name} not found in ${WORKER_SOURCE.pathname}`);
-  return Number(match[1].replaceAll("_", ""));
+/**
+ * What the collector gives its write thread (write-worker.ts): the checkpoint interval and the page
+ * cache, read from its source once, so the replay cannot drift from it.
+ */
+function workerSettings() {
+  settingsRead ??= readWorkerSettings();
+  return settingsRead;
+}
+let settingsRead;
+
+function readWorkerSettings() {
+  const source = readFileSync(WORKER_SOURCE, "utf8");
+  const setting = (name) => {
+    const match = source.match(new RegExp(`export const ${name} = ([\\d_]+);`));
+    if (!match) throw new Error(`${name} not found in ${WORKER_SOURCE.pathname}`);
+    return Number(match[1].replaceAll("_", ""));
+  };
+  return { checkpointIntervalMs: setting("CHECKPOINT_INTERVAL_MS"), cacheKib: setting("WRITE_CACHE_KIB") };
+}
+
+/** Whether a statement's SQL text is ingest's insert of an event row: one per ingested event. */
+export function isEventInsert(text) {
+  return text.startsWith('insert into "events"');
+}
+
+/**
+ * The captured message lines of each phase (name → lines, in order), parsed once for every replay:
+ * per phase its messages, the answers the thread owes for them (a commit or an abort each) and its
+ * events. A message names its statements' SQL texts by number; a text is sent once, so the count
+ * reads the texts of earlier phases too.
+ */
+export function parsePhases(phases) {
+  const texts = [];
+  return Object.fromEntries(
+    Object.entries(phases).map(([name, lines]) => {
+      const messages = lines.map((line) => JSON.parse(line)).filter((message) => !message.close);
+      let events = 0;
+      for (const { texts: sent, ops } of messages) {
+        if (sent) texts.push(...sent);
+        for (let i = 0; ops && i < ops.length; i += 2 + ops[i + 1]) {
+          if (isEventInsert(texts[ops[i]] ?? "")) events++;
+        }
+      }
+      const answers = messages.filter((message) => message.last || message.abort).length;
+      return [name, { messages, answers, events }];
+    }),
+  );
 }
 
 /** This process's threads (Linux): none where there is no /proc, and CPU times are then not read. */
@@ -59,10 +101,10 @@ export function threadScriptFor(driver, dir) {
 }
 
 /**
- * Runs `phases` (name → captured message lines, in order) through the thread script on a copy of
- * `template`; per phase, the write thread's CPU µs and wall µs per event (an event is an insert
- * into `events`). Every message of a phase is posted at once: the thread runs its queue flat out,
- * answering each commit and checkpointing after one as it does in the collector.
+ * Runs `phases` (from parsePhases) through the thread script on a copy of `template`; per phase,
+ * the write thread's CPU µs and wall µs per event. Every message of a phase is posted at once: the
+ * thread runs its queue flat out, answering each commit and checkpointing after one as it does in
+ * the collector.
  */
 export async function replayThroughThread({ script, template, dir, phases }) {
   const path = join(dir, `replay-${Math.random().toString(36).slice(2)}.db`);
@@ -72,8 +114,7 @@ export async function replayThroughThread({ script, template, dir, phases }) {
     workerData: {
       path,
       timeoutMs: 10_000,
-      checkpointIntervalMs: workerSetting("CHECKPOINT_INTERVAL_MS"),
-      cacheKib: workerSetting("WRITE_CACHE_KIB"),
+      ...workerSettings(),
     },
   });
   const failures = [];
@@ -101,12 +142,7 @@ export async function replayThroughThread({ script, template, dir, phases }) {
     // The write thread's task: the one that appeared with the worker (none without /proc).
     const [tid] = tasks().filter((task) => !before.has(task));
     const figures = {};
-    // The SQL texts the thread was sent so far: a message names its statements' texts by number.
-    const texts = [];
-    for (const [name, lines] of Object.entries(phases)) {
-      const messages = lines.map((line) => JSON.parse(line)).filter((message) => !message.close);
-      const answers = messages.filter((message) => message.last || message.abort).length;
-      const events = countEvents(messages, texts);
+    for (const [name, { messages, answers, events }] of Object.entries(phases)) {
       answered = 0;
       const cpu = threadCpuSeconds(tid);
       const started = performance.now();
@@ -128,21 +164,4 @@ export async function replayThroughThread({ script, template, dir, phases }) {
     await exited.catch(() => {});
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true });
   }
-}
-
-/**
- * The events of a phase's messages: the rows their statements insert into `events`. A text is
- * sent once, then named by its number: `texts` holds those of earlier phases and takes these.
- */
-function countEvents(messages, texts) {
-  let events = 0;
-  for (const message of messages) {
-    if (message.texts) texts.push(...message.texts);
-    const { ops } = message;
-    if (!ops) continue;
-    for (let i = 0; i < ops.length; i += 2 + ops[i + 1]) {
-      if (texts[ops[i]]?.startsWith('insert into "events"')) events++;
-    }
-  }
-  return events;
 }

@@ -36,6 +36,14 @@ async function pages(env: Record<string, string>): Promise<Record<string, string
   return Object.fromEntries(Object.entries(figures).filter(([key]) => !key.startsWith("write thread")));
 }
 
+/** A timed replay's CPU figure: µs where /proc gives threads' CPU times (Linux), "–" elsewhere. */
+const CPU = existsSync("/proc/self/task") ? String.raw`[\d.]+` : "–";
+/** "single events <cpu> / <wall>[ (<ratio>× libsql)] · batches …" */
+const timed = (ratio: boolean) => {
+  const half = String.raw`${CPU} \/ [\d.]+${ratio ? String.raw` \([\d.]+× libsql\)` : ""}`;
+  return new RegExp(String.raw`^single events ${half} · batches ${half} \(median of 1\)$`);
+};
+
 /** "8.65 pages per event, …" → 8.65 */
 const perEvent = (figure: string | undefined) => Number(figure?.split(" ")[0]);
 
@@ -69,13 +77,8 @@ describe("bench pages section", () => {
     const driver = join(__dirname, "../../node_modules/libsql");
     const { figures, extra } = await section({ BENCH_PAGES_CAPTURE: capture, BENCH_PAGES_DRIVER: driver });
     const own = figures["write thread, replayed (libsql), CPU / wall µs per event"];
-    // CPU / wall: without /proc (not Linux) the CPU figure is "–".
-    expect(own).toMatch(
-      /^single events ([\d.]+|–) \/ [\d.]+ · batches ([\d.]+|–) \/ [\d.]+ \(median of 1\)$/,
-    );
-    expect(figures[`write thread, replayed (${driver}), CPU / wall µs per event`]).toMatch(
-      /^single events ([\d.]+|–) \/ [\d.]+ \([\d.]+× libsql\) · batches ([\d.]+|–) \/ [\d.]+ \([\d.]+× libsql\)/,
-    );
+    expect(own).toMatch(timed(false));
+    expect(figures[`write thread, replayed (${driver}), CPU / wall µs per event`]).toMatch(timed(true));
     // Every event of the capture ran, in each half, on both.
     for (const runs of Object.values(extra.thread_replay)) {
       expect(runs[0]?.singles.events).toBe(60);
@@ -99,7 +102,7 @@ describe("bench pages section", () => {
     writeFileSync(change, "DROP INDEX deployments_lifecycle_idx;");
     const { figures, extra } = await section({ BENCH_PAGES_CAPTURE: capture, BENCH_PAGES_SQL: change });
     expect(figures[`write thread, replayed (libsql, ${change}), CPU / wall µs per event`]).toMatch(
-      /^single events ([\d.]+|–) \/ [\d.]+ \([\d.]+× libsql\) · batches/,
+      timed(true),
     );
     expect(Object.keys(extra.thread_replay)).toEqual(["libsql", `libsql, ${change}`]);
     for (const runs of Object.values(extra.thread_replay)) expect(runs[0]?.batches.events).toBe(1000);

@@ -39,6 +39,8 @@ export interface StartOptions {
   fdLimit?: number;
   /** Listen on this port (a restart that clients must find again); a free one by default. */
   port?: number;
+  /** Options for Node itself, before the entry (e.g. V8's `--log-maps`). */
+  nodeArgs?: string[];
 }
 
 /** Starts the built collector (collector/dist/server.js) as a real process on a temp database of the test engine. */
@@ -66,9 +68,10 @@ export async function startCollector(options: StartOptions = {}): Promise<Runnin
     rmSync(dir, { recursive: true, force: true });
   };
   // `ulimit` needs a shell; `exec` keeps the collector the spawned process (signals reach it).
+  const nodeArgs = [...(options.nodeArgs ?? []), SERVER_ENTRY];
   const [command, args] = options.fdLimit
-    ? ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$1"`, process.execPath, SERVER_ENTRY]]
-    : [process.execPath, [SERVER_ENTRY]];
+    ? ["/bin/sh", ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
   const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (chunk) => {

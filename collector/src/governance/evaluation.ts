@@ -2,6 +2,7 @@ import { ERROR_CODES, isInProgress, SUCCEEDED_STATUS } from "@versioner/schema";
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { ConfigReader } from "../db/config-generation.ts";
+import { merged } from "../merged.ts";
 import { deploymentRequestStatus, versionApprovalStatus } from "./approval-checks.ts";
 import { type LockEntry, lockFor } from "./locks-service.ts";
 import type { ActiveRule } from "./rules-service.ts";
@@ -179,12 +180,11 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
       status: 428,
       code: ERROR_CODES.FLOW_VIOLATION,
       message: `${describe(subject)} must be deployed to ${missing.join(", ")} before ${subject.environmentName}`,
-      details: {
-        ...base,
+      details: merged(base, {
         required_environments: required,
         missing_environments: missing,
         strict_order: rule.settings.strict_order,
-      },
+      }),
     };
   }
   if (rule.settings.strict_order) {
@@ -195,12 +195,11 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
           status: 428,
           code: ERROR_CODES.FLOW_VIOLATION,
           message: `${describe(subject)} reached ${after.environment} before ${before.environment}; rule '${rule.name}' requires the order ${required.join(" → ")}`,
-          details: {
-            ...base,
+          details: merged(base, {
             required_environments: required,
             out_of_order: [before.environment, after.environment],
             strict_order: true,
-          },
+          }),
         };
       }
     }
@@ -209,7 +208,12 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
   // completion in the future.
   const unsoaked = reached
     .filter((c) => (c.soak ?? 0) > 0)
-    .map((c) => ({ ...c, until: Date.parse(c.at) + (c.soak ?? 0) * 60_000 }))
+    .map((c) => ({
+      environment: c.environment,
+      at: c.at,
+      soak: c.soak,
+      until: Date.parse(c.at) + (c.soak ?? 0) * 60_000,
+    }))
     .filter((c) => c.until > now.getTime())
     .sort((a, b) => b.until - a.until);
   const longest = unsoaked[0];
@@ -220,14 +224,13 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
     code: ERROR_CODES.INSUFFICIENT_SOAK_TIME,
     message: `${describe(subject)} has soaked in ${longest.environment} for ${Math.floor((now.getTime() - Date.parse(longest.at)) / 60_000)} of the ${longest.soak} minutes required before ${subject.environmentName}`,
     retry_after: until,
-    details: {
-      ...base,
+    details: merged(base, {
       environment: longest.environment,
       required_soak_minutes: longest.soak,
       deployed_at: longest.at,
       soak_complete_at: until,
       unsoaked_environments: unsoaked.map((c) => c.environment),
-    },
+    }),
   };
 }
 

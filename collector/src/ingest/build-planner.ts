@@ -1,8 +1,9 @@
 import { type BuildEvent, type BuildEventResponse, movesForward, type Status } from "@versioner/schema";
 import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import { builds } from "../db/schema/index.ts";
-import type { DomainEventBus } from "../events/domain-events.ts";
+import { merged } from "../merged.ts";
 import { uuidv7 } from "../uuidv7.ts";
+import type { EventPlan } from "./catalog-planner.ts";
 import {
   advancedFields,
   latestRecordId,
@@ -11,32 +12,24 @@ import {
   supersededFields,
 } from "./lifecycle.ts";
 import { buildResponse } from "./responses.ts";
-import type { BuildRow, LatestEvent, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
-
-/** What a build event plans once its product and version are planned. */
-export interface BuildPlan {
-  unit: UnitOfWork;
-  bus: DomainEventBus;
-  product: ProductRow;
-  version: VersionRow;
-  /** False when this event created the product: it has no buttons yet. */
-  productExisted: boolean;
-  event: BuildEvent;
-  eventId: string;
-  now: string;
-  latestEvent: () => Promise<LatestEvent | undefined>;
-}
+import type { BuildRow, LatestEvent, UnitOfWork, VersionRow } from "./unit-of-work.ts";
 
 /** Plans the build record of a build event and publishes `build.<status>`; returns the record and the 200 body. */
 export async function planBuildEvent(
-  plan: BuildPlan,
+  plan: EventPlan,
+  input: {
+    event: BuildEvent;
+    /** False when this event created the product: it has no buttons yet. */
+    productExisted: boolean;
+  },
 ): Promise<{ recordId: string; body: BuildEventResponse }> {
   const { unit, product, version, now } = plan;
-  const build = await planBuild(unit, version, plan.event, now, plan.latestEvent);
+  const build = await planBuild(unit, version, input.event, now, plan.latestEvent);
   // A product created by this event has no buttons yet: skip the lookup.
-  const buttons = plan.productExisted
-    ? ((await buttonsForVersions(unit.db, [{ ...version, product_name: product.name }])).get(version.id) ??
-      [])
+  const buttons = input.productExisted
+    ? ((await buttonsForVersions(unit.db, [merged(version, { product_name: product.name })])).get(
+        version.id,
+      ) ?? [])
     : [];
   const body = buildResponse(build, product, version, plan.eventId, buttons);
   await plan.bus.publish(

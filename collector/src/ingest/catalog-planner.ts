@@ -7,12 +7,28 @@ import {
   type Status,
 } from "@versioner/schema";
 import { environments, products, versions } from "../db/schema/index.ts";
+import type { DomainEventBus } from "../events/domain-events.ts";
 import { uuidv7 } from "../uuidv7.ts";
 import { completedAt, startedAt } from "./lifecycle.ts";
-import type { EnvironmentRow, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
+import type { EnvironmentRow, LatestEvent, ProductRow, UnitOfWork, VersionRow } from "./unit-of-work.ts";
 
 // What any event plans for the catalog it names: the product, version and environment are created
 // on first sight, and a version learns what later events tell about it.
+
+/**
+ * What the planner of an event's kind (build-planner.ts, deployment-planner.ts) is given once the
+ * event's product and version are planned. Passed as it is, beside what only that kind needs: one
+ * object built as `{ ...this, event, … }` per event would cost a hidden class each (merged.ts).
+ */
+export interface EventPlan {
+  unit: UnitOfWork;
+  bus: DomainEventBus;
+  product: ProductRow;
+  version: VersionRow;
+  eventId: string;
+  now: string;
+  latestEvent: () => Promise<LatestEvent | undefined>;
+}
 
 export function planProduct(unit: UnitOfWork, name: string, now: string): ProductRow {
   const row: ProductRow = {

@@ -7,10 +7,10 @@ import {
   type Status,
 } from "@versioner/schema";
 import { deployments } from "../db/schema/index.ts";
-import type { DomainEventBus } from "../events/domain-events.ts";
+import { merged } from "../merged.ts";
 import { uuidv7 } from "../uuidv7.ts";
 import type { PreflightVerdict } from "./admission.ts";
-import { planEnvironment } from "./catalog-planner.ts";
+import { type EventPlan, planEnvironment } from "./catalog-planner.ts";
 import {
   advancedFields,
   latestRecordId,
@@ -30,22 +30,15 @@ import type {
   VersionRow,
 } from "./unit-of-work.ts";
 
-/** What a deployment event plans once its product and version are planned and it was admitted. */
-export interface DeploymentPlan {
-  unit: UnitOfWork;
-  bus: DomainEventBus;
-  product: ProductRow;
-  version: VersionRow;
+/** What a deployment event brings to its plan, once its product and version are planned and it was admitted. */
+export interface DeploymentInput {
+  event: DeploymentEvent;
   /** Created by this event: it has no deployments yet. */
   versionIsNew: boolean;
   /** Undefined when the event names an environment not seen before. */
   environment: EnvironmentRow | undefined;
-  event: DeploymentEvent;
   /** Preflight's verdict, when the rules judged this event. */
   preflight: PreflightVerdict | undefined;
-  eventId: string;
-  now: string;
-  latestEvent: () => Promise<LatestEvent | undefined>;
 }
 
 /**
@@ -53,14 +46,17 @@ export interface DeploymentPlan {
  * event, and publishes `deployment.<status>`; returns the record and the 200 body.
  */
 export async function planDeploymentEvent(
-  plan: DeploymentPlan,
+  plan: EventPlan,
+  input: DeploymentInput,
 ): Promise<{ recordId: string; environmentId: string; body: DeploymentEventResponse }> {
   const { unit, product, version, now } = plan;
   // The rules' verdict travels with the deployment (the hosted product's response shape).
-  const event = plan.preflight
-    ? { ...plan.event, extra_metadata: { ...plan.event.extra_metadata, preflight_status: plan.preflight } }
-    : plan.event;
-  const environment = plan.environment ?? (await planEnvironment(unit, event.environment_name, now));
+  const event = input.preflight
+    ? merged(input.event, {
+        extra_metadata: { ...input.event.extra_metadata, preflight_status: input.preflight },
+      })
+    : input.event;
+  const environment = input.environment ?? (await planEnvironment(unit, event.environment_name, now));
   // The version running there before this event, read through the unit so a batch's earlier
   // events count (and before planState moves the cell). Only notifications need its row, so
   // subscribers load it on demand, while this event is being published.
@@ -71,7 +67,7 @@ export async function planDeploymentEvent(
       : null;
   const deployment = await planDeployment(
     unit,
-    { product, version, environment, versionIsNew: plan.versionIsNew },
+    { product, version, environment, versionIsNew: input.versionIsNew },
     event,
     now,
     plan.latestEvent,

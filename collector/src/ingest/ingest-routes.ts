@@ -15,6 +15,7 @@ import { actorFrom } from "../http/actor.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { pacedJson } from "../http/paced-json.ts";
 import { errorJson, json, jsonBody, protectedRoute } from "../http/route.ts";
+import { merged } from "../merged.ts";
 import { deploymentPageUrl } from "../public-links.ts";
 import {
   type IngestDeps,
@@ -112,7 +113,7 @@ export function createIngestRoutes(deps: AppDeps) {
   // The link is added on the way out, never stored: a replayed response gets today's public URL.
   const linked = (body: DeploymentEventResponse): DeploymentEventResponse => {
     const url = deploymentPageUrl(deps.config.publicUrl, body.id);
-    return url ? { ...body, deployment_url: url } : body;
+    return url ? merged(body, { deployment_url: url }) : body;
   };
   app.openapi(deploymentRoute, async (c) => {
     const raw = (await c.req.json()) as RawEvent;

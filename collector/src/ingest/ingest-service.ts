@@ -22,7 +22,7 @@ import { uuidv7 } from "../uuidv7.ts";
 import { parseOrThrow, toErrorBody } from "../validation.ts";
 import { admit, assertSameSha, assertStorable } from "./admission.ts";
 import { planBuildEvent } from "./build-planner.ts";
-import { planProduct, planVersionInsert, planVersionUpdate } from "./catalog-planner.ts";
+import { type EventPlan, planProduct, planVersionInsert, planVersionUpdate } from "./catalog-planner.ts";
 import { planDeploymentEvent } from "./deployment-planner.ts";
 import { eventStream, requestHash } from "./lifecycle.ts";
 import { repeatedEvent } from "./repeats.ts";
@@ -268,19 +268,13 @@ async function recordOne(
     ? planVersionUpdate(unit, existingVersion, event, kind, now)
     : planVersionInsert(unit, product, event, kind, now);
   const eventId = uuidv7();
-  const shared = { unit, bus: deps.bus, product, version, eventId, now, latestEvent };
+  const plan: EventPlan = { unit, bus: deps.bus, product, version, eventId, now, latestEvent };
   const planned =
     input.kind === "build"
-      ? {
-          ...(await planBuildEvent({
-            ...shared,
-            event: input.event,
-            productExisted: existingProduct !== undefined,
-          })),
-          environmentId: null,
-        }
-      : await planDeploymentEvent({
-          ...shared,
+      ? withoutEnvironment(
+          await planBuildEvent(plan, { event: input.event, productExisted: existingProduct !== undefined }),
+        )
+      : await planDeploymentEvent(plan, {
           event: input.event,
           versionIsNew: !existingVersion,
           environment: existingEnvironment,
@@ -304,4 +298,9 @@ async function recordOne(
   unit.insert(events, eventRow);
   unit.rememberEvent(eventRow);
   return { body: planned.body, replayed: false };
+}
+
+/** A build event's plan in the shape of a deployment event's: a build lands in no environment. */
+function withoutEnvironment(planned: { recordId: string; body: BuildEventResponse }) {
+  return { recordId: planned.recordId, environmentId: null, body: planned.body };
 }

@@ -10,6 +10,7 @@ import {
   type Status,
 } from "@versioner/schema";
 import { SHA_ABBREVIATION } from "../db/schema/catalog.ts";
+import { merged } from "../merged.ts";
 import type { EventStream, LatestEvent } from "./unit-of-work.ts";
 
 // The repeat and lifecycle rules of ingest (docs/api.md, "Repeats" and "Deployment lifecycle"),
@@ -165,7 +166,7 @@ export function advancedFields(event: BuildEvent | DeploymentEvent, matched: Lif
     source_system: event.source_system ?? matched.source_system,
     started_at: startedAt(event, matched.started_at, now),
     completed_at: completedAt(event, matched.completed_at, now),
-    extra_metadata: { ...matched.extra_metadata, ...event.extra_metadata },
+    extra_metadata: merged(matched.extra_metadata, event.extra_metadata ?? {}),
     updated_at: now,
   };
 }

@@ -363,7 +363,12 @@ export class UnitOfWork {
     const [row] =
       invokeId === undefined
         ? await this.#reads.openDeploymentWithoutInvoke.all(ids)
-        : await this.#reads.deploymentByInvoke.all({ ...ids, invoke_id: invokeId });
+        : await this.#reads.deploymentByInvoke.all({
+            product_id: productId,
+            environment_id: environmentId,
+            version_id: versionId,
+            invoke_id: invokeId,
+          });
     this.#openDeployments.set(key, row ?? null);
     return row;
   }

@@ -6,6 +6,7 @@ import type { DatabaseRuntime } from "../database-runtime.ts";
 import type { Database } from "../db/client.ts";
 import { notificationAttempts, notificationChannels, notificationDeliveries } from "../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
+import { merged } from "../merged.ts";
 import type { CollectorMetrics } from "../metrics/collector-metrics.ts";
 import { ChannelSender, sendable } from "./channel-sender.ts";
 import type { SendOutcome } from "./http-sender.ts";
@@ -287,12 +288,14 @@ export class DeliveryWorker {
       status,
     };
     if (status === "failed")
-      logger.warn("notification delivery failed", { ...fields, error, response_code: outcome.response_code });
+      logger.warn(
+        "notification delivery failed",
+        merged(fields, { error, response_code: outcome.response_code }),
+      );
     else
-      logger.debug("notification attempt", {
-        ...fields,
-        response_code: outcome.response_code,
-        next_attempt_at: next,
-      });
+      logger.debug(
+        "notification attempt",
+        merged(fields, { response_code: outcome.response_code, next_attempt_at: next }),
+      );
   }
 }

@@ -13,7 +13,7 @@ import { type HttpReceiver, startHttpReceiver } from "../support/receivers.ts";
 // for a good share of the events is such a literal. Every ingest route and per-event feature runs
 // here: build and deployment events alone and in batches, an invoke_id's start and completion,
 // rollbacks, the governance rules (report only, so nothing is refused), a release, a webhook
-// channel and the public URL's deployment link.
+// channel and the public URL's deployment link; then pages of deployments and versions are read.
 const ROUNDS = 20;
 /** A key no other object has: the log's transitions after the one that adds it are counted. */
 const MARKER = "warm_up_over_e2e_marker";
@@ -147,6 +147,11 @@ describe("hidden classes during ingest", () => {
       } else if (n > 2) {
         events += batch.length + 1;
       }
+    }
+    // Pages of rows, as the dashboard and the CLI read them: no map per row either.
+    for (let read = 0; read < 3; read++) {
+      expect((await ok("GET", "/deployments?limit=100", undefined)).items).toHaveLength(100);
+      expect((await ok("GET", "/versions?limit=50", undefined)).items).toHaveLength(50);
     }
     const body = await ok("GET", "/state", undefined);
     expect(body.products).toHaveLength(PRODUCTS.length + 1);

@@ -4,6 +4,7 @@ import { alias } from "drizzle-orm/sqlite-core";
 import { afterCursor, toPage } from "../db/pagination.ts";
 import { deploymentRollbacks, deployments, environments, products, versions } from "../db/schema/index.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
+import { merged } from "../merged.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
 export interface DeploymentQuery {
@@ -41,9 +42,9 @@ type Joined = {
   rolled_back_by_deployment_id: string | null;
 };
 
+// Merged, not `{ ...row.deployment, key }`: a map per listed row on Node 20 (merged.ts).
 function view(row: Joined): Deployment {
-  return {
-    ...row.deployment,
+  return merged(row.deployment, {
     status: row.deployment.status as Status,
     product_name: row.product_name,
     version: row.version,
@@ -54,7 +55,7 @@ function view(row: Joined): Deployment {
     rolled_back_from_deployment_id: row.rolled_back_from_deployment_id,
     rolled_back: row.rolled_back_by_deployment_id !== null,
     rolled_back_by_deployment_id: row.rolled_back_by_deployment_id,
-  };
+  });
 }
 
 function joined() {

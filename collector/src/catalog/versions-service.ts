@@ -4,12 +4,14 @@ import { buttonsForVersions } from "../buttons/button-renderer.ts";
 import { afterCursor, toPage } from "../db/pagination.ts";
 import { builds, products, SHA_ABBREVIATION, versions } from "../db/schema/index.ts";
 import { NotFoundError } from "../errors.ts";
+import { merged } from "../merged.ts";
 import type { CatalogDeps } from "./products-service.ts";
 
 type VersionRow = typeof versions.$inferSelect;
 
+// Each listed row is merged, not `{ ...row, key }`: a map per row on Node 20 (merged.ts).
 function view(row: { version: VersionRow; product_name: string }): Version {
-  return { ...row.version, product_name: row.product_name, status: row.version.status as Status | null };
+  return merged(row.version, { product_name: row.product_name, status: row.version.status as Status | null });
 }
 
 /**
@@ -51,7 +53,7 @@ export async function listVersions(
     view,
   );
   const buttons = await buttonsForVersions(deps.database.db, result.items);
-  return { ...result, items: result.items.map((v) => ({ ...v, buttons: buttons.get(v.id) ?? [] })) };
+  return { ...result, items: result.items.map((v) => merged(v, { buttons: buttons.get(v.id) ?? [] })) };
 }
 
 /** A version with its build records, newest first. */

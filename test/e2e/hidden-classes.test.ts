@@ -179,16 +179,22 @@ describe("hidden classes during ingest", () => {
  * (docs/architecture.md says what that costs).
  */
 function transitionsAfterMarker(log: string): { warm: boolean; transitions: Map<string, string[]> } {
-  // Code objects in the order V8 made them: a pc belongs to the latest one that spans it.
+  // Code objects in the order V8 made them: a pc belongs to the latest one that spans it. A pc
+  // looked up before is checked again only against the code made since.
   const code: Array<{ start: number; end: number; name: string }> = [];
-  const nameAt = new Map<string, string>();
+  const lookedUp = new Map<string, { name: string; codeSeen: number }>();
   const whereIs = (pc: string) => {
-    let name = nameAt.get(pc);
-    if (name === undefined) {
-      const address = Number.parseInt(pc, 16);
-      name = code.findLast((c) => c.start <= address && address < c.end)?.name ?? "";
-      nameAt.set(pc, name);
+    const before = lookedUp.get(pc);
+    const address = Number.parseInt(pc, 16);
+    let name = before?.name ?? "";
+    for (let i = code.length - 1; i >= (before?.codeSeen ?? 0); i--) {
+      const c = code[i];
+      if (c && c.start <= address && address < c.end) {
+        name = c.name;
+        break;
+      }
     }
+    lookedUp.set(pc, { name, codeSeen: code.length });
     return name;
   };
   const transitions = new Map<string, string[]>();

@@ -208,12 +208,7 @@ async function evaluateFlow(rule: RuleOf<"flow">, context: EvaluationContext): P
   // completion in the future.
   const unsoaked = reached
     .filter((c) => (c.soak ?? 0) > 0)
-    .map((c) => ({
-      environment: c.environment,
-      at: c.at,
-      soak: c.soak,
-      until: Date.parse(c.at) + (c.soak ?? 0) * 60_000,
-    }))
+    .map((c) => merged(c, { until: Date.parse(c.at) + (c.soak ?? 0) * 60_000 }))
     .filter((c) => c.until > now.getTime())
     .sort((a, b) => b.until - a.until);
   const longest = unsoaked[0];

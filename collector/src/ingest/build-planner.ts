@@ -14,7 +14,10 @@ import {
 import { buildResponse } from "./responses.ts";
 import type { BuildRow, LatestEvent, UnitOfWork, VersionRow } from "./unit-of-work.ts";
 
-/** Plans the build record of a build event and publishes `build.<status>`; returns the record and the 200 body. */
+/**
+ * Plans the build record of a build event and publishes `build.<status>`; returns the record and
+ * the 200 body, in the shape a deployment event's plan has: a build lands in no environment.
+ */
 export async function planBuildEvent(
   plan: EventPlan,
   input: {
@@ -22,7 +25,7 @@ export async function planBuildEvent(
     /** False when this event created the product: it has no buttons yet. */
     productExisted: boolean;
   },
-): Promise<{ recordId: string; body: BuildEventResponse }> {
+): Promise<{ recordId: string; environmentId: null; body: BuildEventResponse }> {
   const { unit, product, version, now } = plan;
   const build = await planBuild(unit, version, input.event, now, plan.latestEvent);
   // A product created by this event has no buttons yet: skip the lookup.
@@ -43,7 +46,7 @@ export async function planBuildEvent(
     },
     unit,
   );
-  return { recordId: build.id, body };
+  return { recordId: build.id, environmentId: null, body };
 }
 
 async function planBuild(

@@ -271,9 +271,7 @@ async function recordOne(
   const plan: EventPlan = { unit, bus: deps.bus, product, version, eventId, now, latestEvent };
   const planned =
     input.kind === "build"
-      ? withoutEnvironment(
-          await planBuildEvent(plan, { event: input.event, productExisted: existingProduct !== undefined }),
-        )
+      ? await planBuildEvent(plan, { event: input.event, productExisted: existingProduct !== undefined })
       : await planDeploymentEvent(plan, {
           event: input.event,
           versionIsNew: !existingVersion,
@@ -298,9 +296,4 @@ async function recordOne(
   unit.insert(events, eventRow);
   unit.rememberEvent(eventRow);
   return { body: planned.body, replayed: false };
-}
-
-/** A build event's plan in the shape of a deployment event's: a build lands in no environment. */
-function withoutEnvironment(planned: { recordId: string; body: BuildEventResponse }) {
-  return { recordId: planned.recordId, environmentId: null, body: planned.body };
 }

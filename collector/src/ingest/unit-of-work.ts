@@ -14,6 +14,7 @@ import {
   type products,
   versions,
 } from "../db/schema/index.ts";
+import { merged } from "../merged.ts";
 import {
   PREFETCH_KEYS,
   type PrefetchQuery,
@@ -363,12 +364,7 @@ export class UnitOfWork {
     const [row] =
       invokeId === undefined
         ? await this.#reads.openDeploymentWithoutInvoke.all(ids)
-        : await this.#reads.deploymentByInvoke.all({
-            product_id: productId,
-            environment_id: environmentId,
-            version_id: versionId,
-            invoke_id: invokeId,
-          });
+        : await this.#reads.deploymentByInvoke.all(merged(ids, { invoke_id: invokeId }));
     this.#openDeployments.set(key, row ?? null);
     return row;
   }

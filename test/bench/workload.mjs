@@ -124,9 +124,12 @@ export async function seedState(
       const end = Math.min(target, (batch + 1) * BATCH_SIZE);
       for (let n = batch * BATCH_SIZE; n < end; n++) events.push(seedEvent(n));
       const request = { method: "POST", path: "/events/batch", body: batchBody(events) };
-      accepted += await postBatch(collector, request).catch((error) => {
+      const recorded = await postBatch(collector, request).catch((error) => {
         throw new Error(`seeding batch ${batch}: ${error.cause?.message ?? error.message}`, { cause: error });
       });
+      // Added after the await: `accepted += await …` reads `accepted` before it, and with two
+      // batches in flight one of them would overwrite the other's count.
+      accepted += recorded;
       sent++;
       if (sent % 20 === 0) onProgress?.(accepted, elapsed());
     }

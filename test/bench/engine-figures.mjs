@@ -2,7 +2,8 @@
 // how many requests each group commit held (the collector's versioner_ingest_group_size histogram),
 // database client calls per event (versioner_db_query_duration_seconds), and for a collector on sqld
 // the HTTP requests sqld answered (the round trips) and the statements it ran (sqld's admin metrics);
-// and the CPU time per event of the collector's threads (and of sqld), from /proc.
+// the write thread's time by phase (versioner_write_thread_seconds_total, a local file only); and
+// the CPU time per event of the collector's threads (and of sqld), from /proc.
 import { histogramDelta, scrape, total, unlabelled } from "./prometheus.mjs";
 import { readCpuMs, readThreadCpuMs } from "./servers.mjs";
 
@@ -41,6 +42,32 @@ function threadCpu(before, after, events) {
   };
 }
 
+const WRITE_PHASES = ["statements", "commit", "checkpoint"];
+
+/**
+ * The write thread's wall time per recorded event, by phase, in µs, and the events/s it alone
+ * allows (one thread, one transaction at a time: when ingest runs near that rate, the thread is
+ * what bounds it); null without a write thread (a libSQL server).
+ */
+function writeThread(delta, events) {
+  const seconds = Object.fromEntries(
+    WRITE_PHASES.map((phase) => [
+      phase,
+      delta("collector", (s) => total(s, "versioner_write_thread_seconds_total", { phase })),
+    ]),
+  );
+  if (!events || WRITE_PHASES.every((phase) => seconds[phase] === null)) return null;
+  const us = (value) => Math.round(((value ?? 0) * 1e6) / events);
+  const all = WRITE_PHASES.reduce((sum, phase) => sum + (seconds[phase] ?? 0), 0);
+  return {
+    statements_us_per_event: us(seconds.statements),
+    commit_us_per_event: us(seconds.commit),
+    checkpoint_us_per_event: us(seconds.checkpoint),
+    us_per_event: us(all),
+    events_per_second_bound: all > 0 ? Math.round(events / all) : null,
+  };
+}
+
 const per = (value, count) => (value === null || !count ? null : Math.round((value / count) * 100) / 100);
 /** CPU ms over `events`, as whole µs per event. */
 const usPerEvent = (ms, events) => Math.round((ms * 1000) / events);
@@ -67,6 +94,7 @@ export function engineFigures(before, after) {
     },
     db_client_calls_per_event: per(dbCalls, events),
     cpu: threadCpu(before, after, events),
+    write_thread: writeThread(delta, events),
   };
   if (!after.sqld) return figures;
   // Every request the collector's @libsql/client makes to sqld is one HTTP request it answers.
@@ -115,6 +143,14 @@ export function describeEngine(name, figures) {
           `${sqld.statements_per_event ?? "–"} statements per event`
         : ""),
   );
+  const thread = figures.write_thread;
+  if (thread) {
+    lines.push(
+      `${name}: the write thread worked ${thread.us_per_event} µs per event (wall time): statements ` +
+        `${thread.statements_us_per_event}, COMMIT ${thread.commit_us_per_event}, checkpoints ` +
+        `${thread.checkpoint_us_per_event}; alone it allows about ${integer.format(thread.events_per_second_bound ?? 0)} events/s`,
+    );
+  }
   const { cpu } = figures;
   if (cpu) {
     lines.push(

@@ -13,7 +13,7 @@ import { loadSecretBox, type SecretBox } from "./secret-box.ts";
 import { createServerClient } from "./server-client.ts";
 import { serverFetch, streamFetch } from "./server-fetch.ts";
 import { WriteLock } from "./write-lock.ts";
-import { WriteWorker } from "./write-worker.ts";
+import { type WriteThreadObserver, WriteWorker } from "./write-worker.ts";
 
 /** The drizzle instance; `$client` is the client it sends through (the one `Database.client` holds). */
 export type Db = LibSQLDatabase<typeof schema> & { $client: Client };
@@ -48,6 +48,11 @@ export interface Database {
   localFile?: { path: string; timeoutMs: number };
   /** Times work that reaches the database beside `client` (the write worker) for the same observers. */
   timeQuery<T>(operation: QueryOperation, statements: number, call: () => Promise<T>): Promise<T>;
+  /**
+   * Tells `observer` (the app's metrics) the write thread's time by phase until the returned
+   * function is called; never called without a write thread (`writer`).
+   */
+  observeWriteThread(observer: WriteThreadObserver): () => void;
   /**
    * The thread that applies ingest's write transactions on its own connection to `localFile`,
    * started by the first one and ended by close(); none (ingest keeps `client.batch`) for an
@@ -107,7 +112,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const timeQuery = <T>(operation: QueryOperation, statements: number, call: () => Promise<T>) =>
     timed(queryObservers, operation, statements, call);
   const localFile = onDisk ? { path: filePath, timeoutMs } : undefined;
-  const writer = localFile && new WriteWorker(localFile, { time: timeQuery });
+  const writeObservers = new Set<WriteThreadObserver>();
+  const writer =
+    localFile &&
+    new WriteWorker(localFile, {
+      time: timeQuery,
+      work: (work) => {
+        for (const observer of writeObservers) observer(work);
+      },
+    });
   const client = timedClient(
     onDisk
       ? createFileClient(filePath, { timeoutMs, writesWaitFor: () => writer?.idle() })
@@ -142,6 +155,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     localFile,
     timeQuery,
+    observeWriteThread: (observer) => {
+      writeObservers.add(observer);
+      return () => writeObservers.delete(observer);
+    },
     writer,
     configCache: new ConfigCache(db),
     close: () => {

@@ -8,7 +8,9 @@
 // `{ id, ok: false, error }` with SQLite's code and message and the index of the statement at
 // fault. `{ id, abort: true }` rolls back what a transaction that will not be completed had run,
 // answering `{ id, ok: true }`; `{ close: true }` closes the connection and ends the thread. After
-// answering a commit it may checkpoint the WAL (checkpointSoon), never inside the commit.
+// answering a commit it may checkpoint the WAL (checkpointSoon), never inside the commit. Each
+// answer, and a message `{ work }` after each checkpoint, carries the time the thread worked since
+// it last told (`work`, below).
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "libsql";
 
@@ -26,6 +28,23 @@ const prepared = new Map();
 let lastCheckpoint = performance.now();
 
 /**
+ * Seconds this thread worked since it last told the main thread, by phase: `statements` (BEGIN,
+ * the statements, a ROLLBACK: everything a message makes it do but COMMIT), `commit` (COMMIT: the
+ * WAL's pages and its fsync) and `checkpoint`. Wall time, so waits on the disk count: what the
+ * next transaction waits behind (versioner_write_thread_seconds_total, docs/operations.md).
+ */
+let work = { statements: 0, commit: 0, checkpoint: 0 };
+
+/** Posts `answer` (an object of its own) with the work done since the last one told, and starts counting again. */
+function tell(answer) {
+  answer.work = work;
+  parentPort.postMessage(answer);
+  work = { statements: 0, commit: 0, checkpoint: 0 };
+}
+
+const secondsSince = (start) => (performance.now() - start) / 1000;
+
+/**
  * Copies the WAL into the database file (PASSIVE: never waits for readers or writers, copies what
  * no reader still needs) once CHECKPOINT_INTERVAL_MS (write-worker.ts) have passed since the last
  * one. Called after a commit's answer is posted: the group's requests are answered meanwhile, and
@@ -41,6 +60,8 @@ function checkpointSoon() {
   } catch {
     // As SQLite's own automatic checkpoint: nothing is lost, the next one copies it.
   }
+  work.checkpoint += secondsSince(now);
+  tell({});
 }
 
 function statement(sql) {
@@ -121,6 +142,7 @@ function bound(ops, start, count) {
 }
 
 parentPort.on("message", (message) => {
+  const started = performance.now();
   if (message.close) {
     if (open) rollback();
     prepared.clear();
@@ -134,7 +156,8 @@ parentPort.on("message", (message) => {
       if (!open.error) rollback();
       open = undefined;
     }
-    parentPort.postMessage({ id: message.id, ok: true });
+    work.statements += secondsSince(started);
+    tell({ id: message.id, ok: true });
     return;
   }
   if (open?.id !== message.id) {
@@ -151,6 +174,8 @@ parentPort.on("message", (message) => {
     }
   }
   run(message);
+  const committing = performance.now();
+  work.statements += (committing - started) / 1000;
   if (!message.last) return;
   if (!open.error) {
     try {
@@ -159,9 +184,10 @@ parentPort.on("message", (message) => {
       rollback();
       open.error = failure(error, undefined);
     }
+    work.commit += secondsSince(committing);
   }
   const { error } = open;
   open = undefined;
-  parentPort.postMessage(error ? { id: message.id, ok: false, error } : { id: message.id, ok: true });
+  tell(error ? { id: message.id, ok: false, error } : { id: message.id, ok: true });
   if (!error) checkpointSoon();
 });

@@ -11,7 +11,7 @@ import { type Database, openDatabase } from "./client.ts";
 import type { WriteStatement } from "./compiled-writes.ts";
 import { notificationChannels, notificationSubscriptions, products, versions } from "./schema/index.ts";
 import { isUniqueViolation } from "./write-lock.ts";
-import { WriteWorker } from "./write-worker.ts";
+import { type WriteThreadWork, WriteWorker } from "./write-worker.ts";
 
 // A real file database and the real thread, whatever VERSIONER_TEST_ENGINE says: the worker
 // exists for local files only.
@@ -441,6 +441,41 @@ describe("the write worker", () => {
     await workerOf(database).apply(mixedWrites(database));
     stop();
     expect(seen).toEqual([["batch", 6, false]]);
+  });
+
+  it("tells the time it worked by phase: statements and COMMIT with each answer, a checkpoint after it", async () => {
+    const database = await fileDatabase();
+    const told: WriteThreadWork[] = [];
+    const worker = new WriteWorker(localFileOf(database), {
+      checkpointIntervalMs: 0,
+      work: (work) => told.push(work),
+    });
+    const sum = (phase: keyof WriteThreadWork) => told.reduce((total, work) => total + work[phase], 0);
+
+    await worker.apply(mixedWrites(database));
+    // The answer carries the transaction's statements and its COMMIT; its checkpoint comes after.
+    expect(told).toHaveLength(1);
+    expect(told[0]?.statements).toBeGreaterThan(0);
+    expect(told[0]?.commit).toBeGreaterThan(0);
+    expect(told[0]?.checkpoint).toBe(0);
+
+    // Messages arrive in order: by the next answer, the checkpoint's own message has come.
+    await worker.apply([channelInsert(database, "told")]);
+    expect(told.map((work) => Object.keys(work).sort())).toEqual(
+      told.map(() => ["checkpoint", "commit", "statements"]),
+    );
+    expect(told.length).toBeGreaterThanOrEqual(3);
+    expect(sum("checkpoint")).toBeGreaterThan(0);
+
+    // A transaction rolled back tells the time its statements took, and no COMMIT.
+    const commits = sum("commit");
+    const statements = sum("statements");
+    const aborted = worker.begin();
+    aborted.send(mixedWrites(database).slice(1));
+    await aborted.abort();
+    expect(sum("statements")).toBeGreaterThan(statements);
+    expect(sum("commit")).toBe(commits);
+    await worker.close();
   });
 
   it("ends its thread when the database closes, and refuses work after", async () => {

@@ -16,7 +16,26 @@ interface ThreadError {
   statementIndex?: number;
 }
 
-type Answer = { id: number; ok: true } | { id: number; ok: false; error: ThreadError };
+/**
+ * Seconds the thread worked since it last told, by phase (wall time, so waits on the disk count):
+ * `statements` (BEGIN, the statements, a ROLLBACK), `commit` (COMMIT: the WAL's pages and its
+ * fsync) and `checkpoint` (copying the WAL into the database file, after a commit's answer).
+ */
+export interface WriteThreadWork {
+  statements: number;
+  commit: number;
+  checkpoint: number;
+}
+
+/** Told what the write thread worked, each time it tells (every answer, and after a checkpoint). */
+export type WriteThreadObserver = (work: WriteThreadWork) => void;
+
+/** A transaction's answer, or (no `id`) the time a checkpoint took. */
+type Answer = { work: WriteThreadWork } & (
+  | { id: number; ok: true }
+  | { id: number; ok: false; error: ThreadError }
+  | { id?: undefined }
+);
 
 interface Pending {
   resolve(): void;
@@ -47,6 +66,8 @@ interface Part {
 export interface WriteWorkerOptions {
   /** Times each transaction for the database's query observers (Database.timeQuery). */
   time?: Database["timeQuery"];
+  /** Told the thread's time by phase (Database.observeWriteThread). */
+  work?: WriteThreadObserver;
   /** The thread's script: the real one unless a test stands in a failing one. */
   script?: URL;
   /**
@@ -181,6 +202,8 @@ export class WriteWorker {
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     const thread: Thread = { worker, pending: new Map(), exited, texts: new Map() };
     worker.on("message", (answer: Answer) => {
+      this.options.work?.(answer.work);
+      if (answer.id === undefined) return;
       const pending = thread.pending.get(answer.id);
       settle(thread, answer.id);
       if (answer.ok) pending?.resolve();

@@ -1,6 +1,7 @@
 import type { EventKind, Status } from "@versioner/schema";
 import { Counter, collectDefaultMetrics, exponentialBuckets, Gauge, Histogram, Registry } from "prom-client";
 import type { QueryObserver } from "../db/query-timing.ts";
+import type { WriteThreadObserver } from "../db/write-worker.ts";
 import { MAX_GROUP } from "../ingest/group-commit.ts";
 
 /** What happened to one event sent to ingest (a single event, one item of a batch, or a mapped CDEvent). */
@@ -32,6 +33,7 @@ export class CollectorMetrics {
   readonly #ingestEvents: Counter<"kind" | "status" | "outcome">;
   readonly #groupSize: Histogram;
   readonly #queryDuration: Histogram<"operation" | "outcome">;
+  readonly #writeThread: Counter<"phase">;
   readonly #rateLimitRefusals: Counter<"reason">;
   readonly #deliveries: Counter<"channel_kind" | "outcome">;
   #readOutbox: (() => Promise<OutboxDepth>) | undefined;
@@ -70,6 +72,12 @@ export class CollectorMetrics {
       help: "Duration of database client calls, by operation (execute, batch, begin, commit…) and outcome",
       labelNames: ["operation", "outcome"],
       buckets: QUERY_BUCKETS,
+      registers,
+    });
+    this.#writeThread = new Counter({
+      name: "versioner_write_thread_seconds_total",
+      help: "Time the ingest write thread worked (a local database file only), by phase: statements, commit, checkpoint",
+      labelNames: ["phase"],
       registers,
     });
     this.#rateLimitRefusals = new Counter({
@@ -124,6 +132,12 @@ export class CollectorMetrics {
 
   readonly query: QueryObserver = (operation, seconds, failed) => {
     this.#queryDuration.observe({ operation, outcome: failed ? "error" : "ok" }, seconds);
+  };
+
+  readonly writeThread: WriteThreadObserver = (work) => {
+    if (work.statements > 0) this.#writeThread.inc({ phase: "statements" }, work.statements);
+    if (work.commit > 0) this.#writeThread.inc({ phase: "commit" }, work.commit);
+    if (work.checkpoint > 0) this.#writeThread.inc({ phase: "checkpoint" }, work.checkpoint);
   };
 
   rateLimitRefused(reason: "rate" | "large_requests"): void {

@@ -29,6 +29,7 @@ export function createMetricsRoutes(deps: AppDeps) {
 /** Connects the app's metrics to the database, the group committer and the outbox it serves. */
 export function instrumentApp(deps: AppDeps): void {
   deps.database.observeQueries(deps.metrics.query);
+  deps.database.observeWriteThread(deps.metrics.writeThread);
   deps.runtime.committer.observeGroups((size) => deps.metrics.groupCommitted(size));
   deps.metrics.readOutboxWith(() => outboxDepth(deps));
 }

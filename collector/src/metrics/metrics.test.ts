@@ -162,6 +162,24 @@ describe("GET /metrics", () => {
     expect(delta(before, after, "versioner_db_query_duration_seconds_sum")).toBeGreaterThan(0);
   });
 
+  it("shows the write thread's time by phase on a local file, and no such series on a libSQL server", async () => {
+    const before = await scrape();
+    expect((await t.call("POST", "/deployment-events", deployment(unique("thread")))).status).toBe(200);
+    const after = await scrape();
+    const spent = "versioner_write_thread_seconds_total";
+    const series = after.filter((s) => s.name === spent);
+    if (TEST_ENGINE === "sqld") {
+      // The group's batch runs on the server: this process has no write thread to show.
+      expect(series).toEqual([]);
+      return;
+    }
+    expect(delta(before, after, spent, { phase: "statements" })).toBeGreaterThan(0);
+    expect(delta(before, after, spent, { phase: "commit" })).toBeGreaterThan(0);
+    expect(series.every((s) => ["statements", "commit", "checkpoint"].includes(s.labels.phase ?? ""))).toBe(
+      true,
+    );
+  });
+
   it("shows the outbox depth and counts delivery attempts by channel kind and outcome", async () => {
     const receiver = await startReceiver([503]);
     try {
